@@ -1,0 +1,112 @@
+/**
+ * Small builders over `ts.factory`, so emitters read like the code they produce and every spec
+ * string reaches the output as a printed literal.
+ */
+import { ts } from 'ts-morph';
+
+const f = ts.factory;
+const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
+const scratch = ts.createSourceFile('union.ts', '', ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+
+/** An identifier, or `a.b.c` for a dotted name. */
+export function ref(name: string): ts.Expression {
+  const [head, ...rest] = name.split('.');
+  return rest.reduce<ts.Expression>((e, part) => f.createPropertyAccessExpression(e, part), f.createIdentifier(head as string));
+}
+
+export function str(value: string): ts.StringLiteral {
+  return f.createStringLiteral(value, true);
+}
+
+export function num(value: number): ts.Expression {
+  return value < 0 ? f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, f.createNumericLiteral(-value)) : f.createNumericLiteral(value);
+}
+
+export function bool(value: boolean): ts.Expression {
+  return value ? f.createTrue() : f.createFalse();
+}
+
+function key(name: string): ts.PropertyName {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? f.createIdentifier(name) : f.createStringLiteral(name, true);
+}
+
+/** `{ a: x, 'b-c': y }`; entries whose value is undefined are left out. */
+export function obj(entries: readonly (readonly [string, ts.Expression | undefined])[], multiLine = true): ts.ObjectLiteralExpression {
+  return f.createObjectLiteralExpression(
+    entries.filter((e): e is readonly [string, ts.Expression] => e[1] !== undefined).map(([k, v]) => f.createPropertyAssignment(key(k), v)),
+    multiLine,
+  );
+}
+
+export function arr(items: readonly ts.Expression[], multiLine = false): ts.ArrayLiteralExpression {
+  return f.createArrayLiteralExpression([...items], multiLine);
+}
+
+export function call(callee: string, args: readonly ts.Expression[], typeArgs?: readonly ts.TypeNode[]): ts.CallExpression {
+  return f.createCallExpression(ref(callee), typeArgs ? [...typeArgs] : undefined, [...args]);
+}
+
+/** A type reference, `T.Name` allowed. */
+export function typeRef(name: string, args?: readonly ts.TypeNode[]): ts.TypeReferenceNode {
+  const [head, ...rest] = name.split('.');
+  const entity = rest.reduce<ts.EntityName>((e, part) => f.createQualifiedName(e, part), f.createIdentifier(head as string));
+  return f.createTypeReferenceNode(entity, args ? [...args] : undefined);
+}
+
+export function literalType(value: string): ts.TypeNode {
+  return f.createLiteralTypeNode(f.createStringLiteral(value, true));
+}
+
+/** `A | B`, without repeats; `unknown` absorbs everything. */
+export function union(types: readonly ts.TypeNode[]): ts.TypeNode {
+  const seen = new Map<string, ts.TypeNode>();
+  for (const t of types) {
+    if (t.kind === ts.SyntaxKind.UnknownKeyword) return t;
+    const text = printer.printNode(ts.EmitHint.Unspecified, t, scratch);
+    if (!seen.has(text)) seen.set(text, t);
+  }
+  const unique = [...seen.values()];
+  return unique.length === 1 ? (unique[0] as ts.TypeNode) : f.createUnionTypeNode(unique);
+}
+
+export function keyword(kind: 'string' | 'unknown' | 'void' | 'never' | 'undefined'): ts.TypeNode {
+  const kinds = {
+    string: ts.SyntaxKind.StringKeyword,
+    unknown: ts.SyntaxKind.UnknownKeyword,
+    void: ts.SyntaxKind.VoidKeyword,
+    never: ts.SyntaxKind.NeverKeyword,
+    undefined: ts.SyntaxKind.UndefinedKeyword,
+  } as const;
+  return f.createKeywordTypeNode(kinds[kind]);
+}
+
+/** One member of a type literal. */
+export interface Member {
+  readonly name: string;
+  readonly type: ts.TypeNode;
+  readonly optional?: boolean;
+  readonly doc?: string;
+}
+
+/** `{ readonly a: X; readonly b?: Y }` with JSDoc on members. */
+export function typeLiteral(members: readonly Member[]): ts.TypeLiteralNode {
+  return f.createTypeLiteralNode(
+    members.map((m) => {
+      const sig = f.createPropertySignature(
+        [f.createModifier(ts.SyntaxKind.ReadonlyKeyword)],
+        key(m.name),
+        m.optional ? f.createToken(ts.SyntaxKind.QuestionToken) : undefined,
+        m.type,
+      );
+      if (m.doc) {
+        ts.addSyntheticLeadingComment(sig, ts.SyntaxKind.MultiLineCommentTrivia, `* ${m.doc.replace(/\*\//g, '*\\/').replace(/\n/g, '\n * ')} `, true);
+      }
+      return sig;
+    }),
+  );
+}
+
+/** `Promise<T>`. */
+export function promiseOf(type: ts.TypeNode): ts.TypeNode {
+  return typeRef('Promise', [type]);
+}

@@ -1,0 +1,143 @@
+/**
+ * The thin layer between emitters and ts-morph: one generated file, its imports (runtime symbols
+ * only through the contract table), JSDoc from spec text, and literals printed by TypeScript's own
+ * printer so spec strings can never break out of their quotes.
+ */
+import { type JSDocStructure, type OptionalKind, Project, QuoteKind, type SourceFile, ts } from 'ts-morph';
+import { docText } from '../naming.js';
+import type { SpecLocation } from '../model/types.js';
+import { RUNTIME_SYMBOLS, type RuntimeSymbol } from './runtime-symbols.js';
+
+const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed, removeComments: false });
+const scratch = ts.createSourceFile('print.ts', '', ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+
+/** Prints a node built with `ts.factory`. */
+export function print(node: ts.Node): string {
+  return printer.printNode(ts.EmitHint.Unspecified, node, scratch);
+}
+
+/** A string literal, quoted and escaped by the TypeScript printer. */
+export function literal(value: string): string {
+  return print(ts.factory.createStringLiteral(value, true));
+}
+
+/** A property key: bare when it is an identifier, quoted otherwise. */
+export function propertyKey(name: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : literal(name);
+}
+
+/** `(file:line:col)` for a spec location, with the file path as given. */
+export function where(location: SpecLocation): string {
+  return `${location.file}:${location.line}:${location.column}`;
+}
+
+/** JSDoc from spec text: paragraphs joined by blank lines, every `*\/` made harmless. */
+export function jsDoc(
+  paragraphs: readonly (string | undefined)[],
+  tags: readonly { tagName: string; text?: string }[] = [],
+): OptionalKind<JSDocStructure>[] {
+  const description = paragraphs
+    .filter((p): p is string => p !== undefined && p.trim() !== '')
+    .map(docText)
+    .join('\n\n');
+  if (description === '' && tags.length === 0) return [];
+  return [
+    {
+      description: description === '' ? '' : `${description}${tags.length > 0 ? '\n' : ''}`,
+      tags: tags.map((t) => ({ tagName: t.tagName, ...(t.text !== undefined ? { text: docText(t.text) } : {}) })),
+    },
+  ];
+}
+
+/** Options every file of one generation shares. */
+export interface FileContext {
+  /** Spec path shown in headers and `@generated from` tags. */
+  readonly source: string;
+  /** Module specifier of the runtime (`asyncapi-nats/runtime`). */
+  readonly runtimeImport: string;
+}
+
+/** One generated TypeScript file. */
+export class GeneratedFile {
+  readonly name: string;
+  readonly sf: SourceFile;
+  readonly #ctx: FileContext;
+  readonly #named = new Map<string, Map<string, boolean>>();
+  readonly #namespaces: { module: string; alias: string; typeOnly: boolean }[] = [];
+
+  constructor(project: Project, name: string, ctx: FileContext) {
+    this.name = name;
+    this.#ctx = ctx;
+    this.sf = project.createSourceFile(name, '', { overwrite: true });
+  }
+
+  /** Imports a runtime contract symbol and returns the name to use. */
+  runtime(symbol: RuntimeSymbol): string {
+    this.#import(this.#ctx.runtimeImport, symbol, RUNTIME_SYMBOLS[symbol].type);
+    return symbol;
+  }
+
+  /** Imports a name from a sibling generated file (`./types.js`). */
+  sibling(file: string, name: string, typeOnly: boolean): string {
+    this.#import(`./${file}.js`, name, typeOnly);
+    return name;
+  }
+
+  /** `import [type] * as alias from './file.js'`. */
+  siblingNamespace(file: string, alias: string, typeOnly: boolean): string {
+    if (!this.#namespaces.some((n) => n.alias === alias)) this.#namespaces.push({ module: `./${file}.js`, alias, typeOnly });
+    return alias;
+  }
+
+  #import(module: string, name: string, typeOnly: boolean): void {
+    let names = this.#named.get(module);
+    if (!names) {
+      names = new Map();
+      this.#named.set(module, names);
+    }
+    // A value import also serves type positions.
+    names.set(name, (names.get(name) ?? true) && typeOnly);
+  }
+
+  /** The file's final text: header, sorted imports, then the declarations added so far. */
+  finish(): string {
+    const imports = [...this.#named.entries()].sort(([a], [b]) => moduleRank(a) - moduleRank(b) || a.localeCompare(b));
+    let index = 0;
+    for (const [module, names] of imports) {
+      const all = [...names.entries()].sort(([a], [b]) => a.localeCompare(b));
+      const typeOnly = all.every(([, t]) => t);
+      this.sf.insertImportDeclaration(index++, {
+        moduleSpecifier: module,
+        isTypeOnly: typeOnly,
+        namedImports: all.map(([name, t]) => ({ name, isTypeOnly: !typeOnly && t })),
+      });
+    }
+    for (const ns of [...this.#namespaces].sort((a, b) => a.module.localeCompare(b.module))) {
+      this.sf.insertImportDeclaration(index++, { moduleSpecifier: ns.module, namespaceImport: ns.alias, isTypeOnly: ns.typeOnly });
+    }
+    const header = [
+      '/**',
+      ` * Generated by asyncapi-nats from ${docText(this.#ctx.source)}. Do not edit: this file is`,
+      ' * rewritten by `asyncapi-nats generate`; change the spec instead.',
+      ' */',
+      '',
+    ].join('\n');
+    this.sf.formatText({ indentSize: 2, convertTabsToSpaces: true, semicolons: ts.SemicolonPreference.Insert });
+    return `${header}${this.sf.getFullText().trimStart()}`;
+  }
+}
+
+function moduleRank(module: string): number {
+  return module.startsWith('.') ? 1 : 0;
+}
+
+/** A fresh in-memory project for one generation. */
+export function createProject(): Project {
+  return new Project({
+    useInMemoryFileSystem: true,
+    skipAddingFilesFromTsConfig: true,
+    skipLoadingLibFiles: true,
+    manipulationSettings: { quoteKind: QuoteKind.Single },
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, strict: true },
+  });
+}

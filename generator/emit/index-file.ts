@@ -1,0 +1,39 @@
+/** index.ts: the one module users import; every export named, plus the runtime contract check. */
+import { VariableDeclarationKind } from 'ts-morph';
+import type { GeneratedFile } from './file.js';
+import type { ModelIndex } from './operation.js';
+import { RUNTIME_CONTRACT_VERSION } from './runtime-symbols.js';
+
+export function emitIndex(index: ModelIndex, file: GeneratedFile): void {
+  const { model } = index;
+  const send = model.operations.filter((o) => o.action === 'send');
+  const receive = model.operations.filter((o) => o.action === 'receive');
+  const exports: { module: string; names: string[]; typeOnly: boolean }[] = [
+    { module: './client.js', names: [model.clientClass], typeOnly: false },
+    { module: './client.js', names: send.map((o) => o.argsType), typeOnly: true },
+    { module: './server.js', names: [model.serverClass], typeOnly: false },
+    { module: './server.js', names: receive.flatMap((o) => [o.argsType, o.messageType]), typeOnly: true },
+    { module: './schemas.js', names: model.schemas.map((s) => s.zodName), typeOnly: false },
+    { module: './subjects.js', names: model.channels.filter((c) => c.address !== null).map((c) => c.subjectConst), typeOnly: false },
+    {
+      module: './types.js',
+      names: [...model.schemas.map((s) => s.name), ...model.channels.filter((c) => c.parameters.length > 0).map((c) => c.paramsType)],
+      typeOnly: true,
+    },
+  ];
+  for (const e of exports) {
+    if (e.names.length === 0) continue;
+    file.sf.addExportDeclaration({ moduleSpecifier: e.module, isTypeOnly: e.typeOnly, namedExports: [...e.names].sort() });
+  }
+  const contract = file.runtime('RUNTIME_CONTRACT');
+  file.sf.addVariableStatement({
+      declarationKind: VariableDeclarationKind.Const,
+    isExported: true,
+    declarations: [{ name: 'runtimeContract', type: String(RUNTIME_CONTRACT_VERSION), initializer: contract }],
+    docs: [
+      {
+        description: `The runtime contract this code was generated for. It fails to compile against a runtime with another\ncontract: regenerate with the asyncapi-nats version that ships that runtime.`,
+      },
+    ],
+  });
+}

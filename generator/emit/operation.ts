@@ -1,0 +1,214 @@
+/**
+ * What client and server emitters share about an operation: its runtime descriptor and the
+ * TypeScript types of its messages, parameters and reply.
+ */
+import type { ts } from 'ts-morph';
+import type { ApiModel, ChannelModel, MessageModel, OperationModel, SubjectToken } from '../model/types.js';
+import { arr, bool, call, keyword, literalType, type Member, num, obj, ref, str, typeLiteral, typeRef, union } from './ast.js';
+import type { GeneratedFile } from './file.js';
+
+/** Aliases of the sibling modules inside client.ts and server.ts. */
+export const TYPES = 'T';
+export const SCHEMAS = 'S';
+export const SUBJECTS = 'subjects';
+
+/** Lookups over one model. */
+export class ModelIndex {
+  readonly model: ApiModel;
+  readonly #messages: Map<string, MessageModel>;
+  readonly #channels: Map<string, ChannelModel>;
+  readonly #zodNames: Map<string, string>;
+
+  constructor(model: ApiModel) {
+    this.model = model;
+    this.#messages = new Map(model.messages.map((m) => [m.key, m]));
+    this.#channels = new Map(model.channels.map((c) => [c.id, c]));
+    this.#zodNames = new Map(model.schemas.map((s) => [s.name, s.zodName]));
+  }
+
+  message(key: string): MessageModel {
+    const m = this.#messages.get(key);
+    if (!m) throw new Error(`internal: unknown message ${key}`);
+    return m;
+  }
+
+  channel(id: string): ChannelModel {
+    const c = this.#channels.get(id);
+    if (!c) throw new Error(`internal: unknown channel ${id}`);
+    return c;
+  }
+
+  zodName(schemaName: string): string {
+    const z = this.#zodNames.get(schemaName);
+    if (!z) throw new Error(`internal: unknown schema ${schemaName}`);
+    return z;
+  }
+}
+
+/** Rebuilds a template string from tokens (`agent.{agent_id}`). */
+export function templateOf(tokens: readonly SubjectToken[]): string {
+  return tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('.');
+}
+
+function messageSpec(index: ModelIndex, key: string, file: GeneratedFile): ts.Expression {
+  const m = index.message(key);
+  file.siblingNamespace('schemas', SCHEMAS, false);
+  const headerNames = m.headers ? headerNamesOf(index, m) : [];
+  return obj(
+    [
+      ['name', str(m.name)],
+      ['payload', m.payload ? ref(`${SCHEMAS}.${index.zodName(m.payload)}`) : undefined],
+      ['headers', m.headers ? ref(`${SCHEMAS}.${index.zodName(m.headers)}`) : undefined],
+      ['headerNames', m.headers ? arr(headerNames.map(str)) : undefined],
+    ],
+    false,
+  );
+}
+
+/** Header names of a message, in the order its schema lists them. */
+export function headerNamesOf(index: ModelIndex, m: MessageModel): string[] {
+  const schema = index.model.schemas.find((s) => s.name === m.headers)?.schema;
+  const props = typeof schema === 'object' ? (schema.properties as Record<string, unknown> | undefined) : undefined;
+  return props ? Object.keys(props) : [];
+}
+
+/** The `OperationSpec` literal the runtime executes for `op`. */
+export function descriptor(index: ModelIndex, op: OperationModel, file: GeneratedFile): ts.Expression {
+  const channel = index.channel(op.channel);
+  const keys = op.messages.length > 0 ? op.messages : [];
+  const messages =
+    keys.length > 0 ? keys.map((k) => messageSpec(index, k, file)) : [obj([['name', str(op.id)]], false)];
+  const replyKeys = op.reply?.messages ?? [];
+  const template = (tokens: readonly SubjectToken[]) => call(file.runtime('subjectTemplate'), [str(templateOf(tokens))]);
+  file.siblingNamespace('subjects', SUBJECTS, false);
+  return obj([
+    ['id', str(op.id)],
+    ['subject', ref(`${SUBJECTS}.${channel.subjectConst}`)],
+    ['messages', arr(messages, messages.length > 1)],
+    [
+      'reply',
+      op.reply
+        ? obj(
+            [
+              ['messages', arr(replyKeys.map((k) => messageSpec(index, k, file)), replyKeys.length > 1)],
+              ['withHeaders', bool(replyWithHeaders(index, op))],
+            ],
+            false,
+          )
+        : undefined,
+    ],
+    ['timeoutMs', op.timeoutMs !== undefined ? num(op.timeoutMs) : undefined],
+    ['queue', op.queue ? template(op.queue.tokens) : undefined],
+    [
+      'matchHeaders',
+      op.matchHeaders
+        ? arr(op.matchHeaders.map((h) => obj([['header', str(h.header)], ['value', template(h.tokens)]], false)))
+        : undefined,
+    ],
+  ]);
+}
+
+/** True when a reply message declares headers: the reply value is then `{ payload, headers }`. */
+export function replyWithHeaders(index: ModelIndex, op: OperationModel): boolean {
+  return (op.reply?.messages ?? []).some((k) => index.message(k).headers !== undefined);
+}
+
+export function payloadType(m: MessageModel): ts.TypeNode {
+  return m.payload ? typeRef(`${TYPES}.${m.payload}`) : keyword('unknown');
+}
+
+export function headersType(m: MessageModel): ts.TypeNode {
+  return m.headers ? typeRef(`${TYPES}.${m.headers}`) : typeRef('Record', [keyword('string'), keyword('never')]);
+}
+
+/** The type of what a reply carries (a payload, or payload and headers). */
+export function replyType(index: ModelIndex, op: OperationModel): ts.TypeNode {
+  const messages = (op.reply?.messages ?? []).map((k) => index.message(k));
+  if (messages.length === 0) return keyword('unknown');
+  if (!replyWithHeaders(index, op)) return union(messages.map(payloadType));
+  return union(
+    messages.map((m) =>
+      typeLiteral([
+        { name: 'payload', type: payloadType(m) },
+        { name: 'headers', type: headersType(m), optional: m.requiredHeaders.length === 0 },
+      ]),
+    ),
+  );
+}
+
+/** Parameters type of a channel (`T.AgentMessageParams`), or undefined when it has none. */
+export function paramsType(channel: ChannelModel): ts.TypeNode | undefined {
+  return channel.parameters.length > 0 ? typeRef(`${TYPES}.${channel.paramsType}`) : undefined;
+}
+
+/** Arguments of a send operation: one variant per message. */
+export function sendArgsType(index: ModelIndex, op: OperationModel): ts.TypeNode {
+  const channel = index.channel(op.channel);
+  const params = paramsType(channel);
+  const variants = (op.messages.length > 0 ? op.messages.map((k) => index.message(k)) : [undefined]).map((m) => {
+    const members: Member[] = [];
+    if (params) members.push({ name: 'params', type: params, doc: `Values for the subject \`${channel.address}\`.` });
+    members.push({
+      name: 'payload',
+      type: m ? payloadType(m) : keyword('unknown'),
+      optional: !m?.payload,
+      doc: m ? (m.title ?? m.summary ?? `The ${m.name} message.`) : 'Any JSON value.',
+    });
+    if (m?.headers) {
+      members.push({ name: 'headers', type: headersType(m), optional: m.requiredHeaders.length === 0, doc: 'NATS headers of the message.' });
+    }
+    return typeLiteral(members);
+  });
+  return union(variants);
+}
+
+/** Payload, headers and params a receive handler gets. */
+export function receivedType(index: ModelIndex, op: OperationModel, file: GeneratedFile): ts.TypeNode {
+  const channel = index.channel(op.channel);
+  const messages = op.messages.map((k) => index.message(k));
+  const payload = messages.length > 0 ? union(messages.map(payloadType)) : keyword('unknown');
+  const none = typeRef('Record', [keyword('string'), keyword('never')]);
+  const headers = messages.length > 0 ? union(messages.map(headersType)) : none;
+  const params = paramsType(channel) ?? none;
+  return typeRef(file.runtime('ReceivedMessage'), [payload, headers, params]);
+}
+
+/** Arguments of a receive registration: parameters (each may be `wildcard`), queue placeholders, handler. */
+export function receiveArgsType(index: ModelIndex, op: OperationModel, file: GeneratedFile, handler: ts.TypeNode): ts.TypeNode {
+  const channel = index.channel(op.channel);
+  const members: Member[] = [];
+  if (channel.parameters.length > 0) {
+    const wildcard = typeRef(file.runtime('Wildcard'));
+    members.push({
+      name: 'params',
+      doc: `Values for the subject \`${channel.address}\`; \`wildcard\` receives every value of that parameter.`,
+      type: typeLiteral(
+        channel.parameters.map((p) => ({
+          name: p.name,
+          type: union([p.enum ? union(p.enum.map(literalType)) : keyword('string'), wildcard]),
+          ...(p.description ? { doc: p.description } : {}),
+        })),
+      ),
+    });
+  }
+  if (op.queue && op.queue.parameters.length > 0) {
+    members.push({
+      name: 'queue',
+      doc: `Values for the queue group \`${op.queue.template}\`.`,
+      type: typeLiteral(op.queue.parameters.map((name) => ({ name, type: keyword('string') }))),
+    });
+  }
+  members.push({ name: 'handler', type: handler, doc: 'Called once for each valid message.' });
+  return typeLiteral(members);
+}
+
+/** JSDoc paragraphs shared by client methods and server registrations. */
+export function operationDoc(index: ModelIndex, op: OperationModel): { paragraphs: (string | undefined)[]; facts: string } {
+  const channel = index.channel(op.channel);
+  const facts: string[] = [];
+  const verb = { publish: 'Publishes to', request: 'Sends a request to', subscribe: 'Subscribes to', reply: 'Answers requests on' }[op.kind];
+  facts.push(`${verb} \`${channel.address}\``);
+  if (op.queue) facts.push(`in queue group \`${op.queue.template}\``);
+  if (op.timeoutMs !== undefined) facts.push(`(timeout ${op.timeoutMs} ms)`);
+  return { paragraphs: [op.summary ?? op.title, op.description], facts: `${facts.join(' ')}.` };
+}

@@ -1,0 +1,32 @@
+/**
+ * The runtime contract as the emitter sees it: every symbol generated code may import from
+ * `asyncapi-nats/runtime`, and whether it is a type. The emitter imports nothing else from the
+ * runtime; change this table and `RUNTIME_CONTRACT` together.
+ */
+export const RUNTIME_SYMBOLS = {
+  RUNTIME_CONTRACT: { type: false },
+  z: { type: false },
+  subjectTemplate: { type: false },
+  publish: { type: false },
+  request: { type: false },
+  subscribe: { type: false },
+  reply: { type: false },
+  NatsConnection: { type: true },
+  SubjectTemplate: { type: true },
+  OperationSpec: { type: true },
+  ClientOptions: { type: true },
+  ServerOptions: { type: true },
+  RequestOptions: { type: true },
+  ReceivedMessage: { type: true },
+  Handle: { type: true },
+  Wildcard: { type: true },
+} as const;
+
+/** A symbol of the runtime contract. */
+export type RuntimeSymbol = keyof typeof RUNTIME_SYMBOLS;
+
+/** The contract version this generator emits code for. */
+export const RUNTIME_CONTRACT_VERSION = 1;
+
+/** Where generated code imports the runtime from, unless the user says otherwise. */
+export const DEFAULT_RUNTIME_IMPORT = 'asyncapi-nats/runtime';

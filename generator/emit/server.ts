@@ -1,0 +1,107 @@
+/** server.ts: one typed registration per receive operation (subscribe and reply handlers). */
+import { ts, VariableDeclarationKind } from 'ts-morph';
+import { keyword, promiseOf, typeRef, union } from './ast.js';
+import { jsDoc, print, where } from './file.js';
+import type { GeneratedFile } from './file.js';
+import type { OperationModel } from '../model/types.js';
+import { descriptor, type ModelIndex, operationDoc, receiveArgsType, receivedType, replyType, TYPES } from './operation.js';
+
+export function emitServer(index: ModelIndex, file: GeneratedFile): void {
+  const { model } = index;
+  const ops = model.operations.filter((op) => op.action === 'receive');
+  file.siblingNamespace('types', TYPES, true);
+  const nc = file.runtime('NatsConnection');
+  const serverOptions = file.runtime('ServerOptions');
+  const handle = file.runtime('Handle');
+
+  for (const op of ops) {
+    file.sf.addTypeAlias({
+      name: op.messageType,
+      isExported: true,
+      type: print(receivedType(index, op, file)),
+      docs: jsDoc([`What a {@link ${model.serverClass}.${op.name}} handler receives: the validated payload, headers and subject parameters.`]),
+    });
+    const returns = op.kind === 'reply' ? replyType(index, op) : keyword('void');
+    file.sf.addTypeAlias({
+      name: op.argsType,
+      isExported: true,
+      type: print(receiveArgsType(index, op, file, handlerType(op.messageType, returns))),
+      docs: jsDoc([`Arguments of {@link ${model.serverClass}.${op.name}}.`]),
+    });
+  }
+  for (const op of ops) {
+    file.sf.addVariableStatement({
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [{ name: op.descriptorConst, type: file.runtime('OperationSpec'), initializer: print(descriptor(index, op, file)) }],
+    });
+  }
+
+  const cls = file.sf.addClass({
+    name: model.serverClass,
+    isExported: true,
+    docs: jsDoc([
+      `Typed NATS server for ${model.title} ${model.version}: one registration per operation the spec receives.`,
+      'Invalid messages never reach a handler; a request that fails validation, or whose handler throws, gets an error reply instead of a timeout.',
+    ]),
+    properties: [
+      { name: '#nc', type: nc, isReadonly: true },
+      { name: '#options', type: serverOptions, isReadonly: true },
+      { name: '#handles', isReadonly: true, initializer: `new Set<${handle}>()` },
+    ],
+    ctors: [
+      {
+        parameters: [
+          { name: 'nc', type: nc },
+          { name: 'options', type: serverOptions, initializer: '{}' },
+        ],
+        statements: ['this.#nc = nc;', 'this.#options = options;'],
+        docs: jsDoc(['@param nc a connection from `connect()` of `asyncapi-nats/runtime` (or `@nats-io/transport-node`)']),
+      },
+    ],
+  });
+
+  for (const op of ops) {
+    const { paragraphs, facts } = operationDoc(index, op);
+    const fn = op.kind === 'reply' ? file.runtime('reply') : file.runtime('subscribe');
+    const typeArgs = op.kind === 'reply' ? `${op.messageType}, ${print(replyType(index, op))}` : op.messageType;
+    cls.addMethod({
+      name: op.name,
+      docs: jsDoc([...paragraphs, facts], [{ tagName: 'generated', text: `from operations.${op.id} (${where(op.location)})` }]),
+      parameters: [{ name: 'args', type: op.argsType }],
+      returnType: handle,
+      statements: [
+        `return this.#track(${fn}<${typeArgs}>(this.#nc, ${op.descriptorConst}, ${hasReceiveArgs(index, op) ? 'args' : '{}'}, args.handler, this.#options));`,
+      ],
+    });
+  }
+  cls.addMethod({
+    name: 'drain',
+    isAsync: true,
+    docs: jsDoc(['Stops every registration of this server, then waits for the handlers still running.']),
+    returnType: 'Promise<void>',
+    statements: ['await Promise.all([...this.#handles].map((h) => h.drain()));'],
+  });
+  cls.addMethod({
+    name: '#track',
+    parameters: [{ name: 'h', type: handle }],
+    returnType: handle,
+    statements: [
+      'this.#handles.add(h);',
+      'const forget = () => this.#handles.delete(h);',
+      'h.closed.then(forget, forget);',
+      'return h;',
+    ],
+  });
+}
+
+/** True when the registration takes subject or queue values (else only a handler). */
+function hasReceiveArgs(index: ModelIndex, op: OperationModel): boolean {
+  return index.channel(op.channel).parameters.length > 0 || (op.queue?.parameters.length ?? 0) > 0;
+}
+
+/** `(message: X) => R | Promise<R>`. */
+function handlerType(message: string, returns: ts.TypeNode): ts.TypeNode {
+  const f = ts.factory;
+  const param = f.createParameterDeclaration(undefined, undefined, 'message', undefined, typeRef(message));
+  return f.createFunctionTypeNode(undefined, [param], union([returns, promiseOf(returns)]));
+}

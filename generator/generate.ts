@@ -1,0 +1,121 @@
+/**
+ * parse → model → emit, in memory. Writing is separate (`write.ts`), so a spec with errors
+ * writes nothing and tests can compare output without touching the disk.
+ */
+import path from 'node:path';
+import { buildModel } from './model/build.js';
+import type { ApiModel } from './model/types.js';
+import { emitClient } from './emit/client.js';
+import { createProject, type FileContext, GeneratedFile } from './emit/file.js';
+import { emitIndex } from './emit/index-file.js';
+import { ModelIndex } from './emit/operation.js';
+import { emitSchemas } from './emit/schemas.js';
+import { emitServer } from './emit/server.js';
+import { emitSubjects } from './emit/subjects.js';
+import { emitTypes } from './emit/types.js';
+import { DEFAULT_RUNTIME_IMPORT } from './emit/runtime-symbols.js';
+import { orderDeclarations, type SchemaRefs } from './emit/schema/index.js';
+import { parseSpec } from './parse/parse.js';
+import { hasErrors, type Problem } from './problems.js';
+import type { JsonSchemaObject } from './model/types.js';
+
+/** Options of one generation, every default filled in by `resolveOptions`. */
+export interface GenerateOptions {
+  /** Path of the spec file. */
+  readonly spec: string;
+  /** Output folder; default `generated/<spec name>`. */
+  readonly out?: string;
+  /** Module specifier generated code imports the runtime from; default `asyncapi-nats/runtime`. */
+  readonly runtimeImport?: string;
+  /** Folder relative paths are resolved against; default `process.cwd()`. */
+  readonly cwd?: string;
+}
+
+/** GenerateOptions with every default applied. */
+export interface ResolvedOptions {
+  readonly specPath: string;
+  /** The spec path as shown in generated headers and diagnostics (relative to cwd, `/`-separated). */
+  readonly specDisplay: string;
+  readonly outDir: string;
+  readonly runtimeImport: string;
+}
+
+/** `spec/ai-sdk.asyncapi.yaml` → `ai-sdk`. */
+export function specName(spec: string): string {
+  return path.basename(spec).replace(/\.(ya?ml|json)$/i, '').replace(/\.asyncapi$/i, '');
+}
+
+export function resolveOptions(options: GenerateOptions): ResolvedOptions {
+  const cwd = options.cwd ?? process.cwd();
+  const specPath = path.resolve(cwd, options.spec);
+  const relative = path.relative(cwd, specPath);
+  return {
+    specPath,
+    specDisplay: (relative.startsWith('..') || path.isAbsolute(relative) ? specPath : relative).split(path.sep).join('/'),
+    outDir: path.resolve(cwd, options.out ?? path.join('generated', specName(options.spec))),
+    runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
+  };
+}
+
+/** Milliseconds spent in each phase. */
+export interface Timings {
+  parse: number;
+  model: number;
+  emit: number;
+}
+
+/** The generated files (name → text) when the spec has no errors, and every problem found. */
+export interface GenerationResult {
+  readonly files?: ReadonlyMap<string, string>;
+  readonly model?: ApiModel;
+  readonly problems: readonly Problem[];
+  readonly timings: Timings;
+}
+
+/** The fixed file names of one generated module, in emit order. */
+export const GENERATED_FILES = ['types.ts', 'schemas.ts', 'subjects.ts', 'client.ts', 'server.ts', 'index.ts'] as const;
+
+export async function generateFiles(options: ResolvedOptions): Promise<GenerationResult> {
+  const timings: Timings = { parse: 0, model: 0, emit: 0 };
+  let t = performance.now();
+  const parsed = await parseSpec(options.specPath, options.specDisplay);
+  timings.parse = performance.now() - t;
+  if (!parsed.spec) return { problems: parsed.problems, timings };
+
+  t = performance.now();
+  const { model, problems } = buildModel(parsed.spec);
+  timings.model = performance.now() - t;
+  const all = [...parsed.problems, ...problems];
+  if (hasErrors(all)) return { problems: all, timings };
+
+  t = performance.now();
+  const files = emitModel(model, { source: options.specDisplay, runtimeImport: options.runtimeImport });
+  timings.emit = performance.now() - t;
+  return { files, model, problems: all, timings };
+}
+
+/** Prints every file of a model. Deterministic: the same model gives the same text. */
+export function emitModel(model: ApiModel, ctx: FileContext): Map<string, string> {
+  const project = createProject();
+  const byIdentity = new Map<JsonSchemaObject, string>();
+  for (const s of model.schemas) if (typeof s.schema === 'object') byIdentity.set(s.schema, s.name);
+  const refs: SchemaRefs = { nameOf: (schema) => byIdentity.get(schema) };
+  // Declarations that others refer to come first, so zod needs z.lazy only inside cycles.
+  model = { ...model, schemas: orderDeclarations(model.schemas, refs) };
+  const index = new ModelIndex(model);
+  const emitters: Record<(typeof GENERATED_FILES)[number], (file: GeneratedFile) => void> = {
+    'types.ts': (f) => emitTypes(index, f, refs),
+    'schemas.ts': (f) => emitSchemas(index, f, refs),
+    'subjects.ts': (f) => emitSubjects(index, f),
+    'client.ts': (f) => emitClient(index, f),
+    'server.ts': (f) => emitServer(index, f),
+    'index.ts': (f) => emitIndex(index, f),
+  };
+  const files = new Map<string, string>();
+  for (const name of GENERATED_FILES) {
+    const file = new GeneratedFile(project, name, ctx);
+    emitters[name](file);
+    files.set(name, file.finish());
+  }
+  return files;
+}

@@ -1,0 +1,445 @@
+/**
+ * Parsed document → model, with the NATS checks the AsyncAPI parser cannot make. Problems are
+ * collected, never thrown: the caller decides whether they stop generation.
+ */
+import type {
+  ChannelInterface,
+  MessageInterface,
+  OperationInterface,
+} from '@asyncapi/parser';
+import { camelCase, NameRegistry, pascalCase, safeIdentifier, safeMember } from '../naming.js';
+import type { ParsedSpec } from '../parse/parse.js';
+import type { Problem } from '../problems.js';
+import { EXTENSIONS, type ExtensionContext, readMatchHeaders, readQueue, readTimeout } from './extensions.js';
+import { SchemaCollector } from './schemas.js';
+import { parseSubjectTemplate } from './subject.js';
+import type {
+  ApiModel,
+  ChannelModel,
+  JsonSchemaObject,
+  MessageModel,
+  OperationKind,
+  OperationModel,
+  ParameterModel,
+  SpecLocation,
+} from './types.js';
+
+/** Builds the model of a parsed spec; `problems` holds every NATS rule it breaks. */
+export function buildModel(spec: ParsedSpec): { model: ApiModel; problems: Problem[] } {
+  return new ModelBuilder(spec).build();
+}
+
+/** Header names NATS accepts: printable ASCII without ':' (FIELD-NOTES: the client throws otherwise). */
+const HEADER_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
+function text(v: string | undefined | null): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+}
+
+function pointerOf(model: { meta(): unknown }): string {
+  const pointer = (model.meta() as { pointer?: unknown }).pointer;
+  return typeof pointer === 'string' ? pointer : '';
+}
+
+/** A text field read from the raw JSON (the parser's v3 interfaces lack some, e.g. channel `title`). */
+function field(model: { json(): unknown }, key: string): string | undefined {
+  const value = (model.json() as Record<string, unknown>)[key];
+  return typeof value === 'string' ? text(value) : undefined;
+}
+
+class ModelBuilder {
+  readonly #spec: ParsedSpec;
+  readonly #problems: Problem[] = [];
+  readonly #names = new NameRegistry();
+  readonly #schemas: SchemaCollector;
+  readonly #messages = new Map<object, MessageModel>();
+  readonly #channels = new Map<string, ChannelModel>();
+  /** Channels whose address cannot be a NATS subject in a non-NATS spec: skipped with a warning. */
+  readonly #skipped = new Set<string>();
+  readonly #natsSpec: boolean;
+  readonly #ext: ExtensionContext;
+
+  constructor(spec: ParsedSpec) {
+    this.#spec = spec;
+    const components = spec.document.components().schemas();
+    this.#schemas = new SchemaCollector(this.#names, (component) =>
+      components.has(component) ? this.#locate(`/components/schemas/${component}`) : undefined,
+    );
+    const protocols = spec.document.servers().all().map((s) => s.protocol().toLowerCase());
+    this.#natsSpec = protocols.length === 0 || protocols.includes('nats');
+    this.#ext = { report: (p, pointer) => this.#report(p, pointer), locate: (pointer) => this.#locate(pointer) };
+  }
+
+  #locate(pointer: string): SpecLocation {
+    const { line, column } = this.#spec.sourceMap.locate(pointer);
+    return { file: this.#spec.file, line, column, pointer };
+  }
+
+  #report(p: Omit<Problem, 'file' | 'line' | 'column'>, pointer: string): void {
+    const { line, column } = this.#spec.sourceMap.locate(pointer);
+    this.#problems.push({ ...p, file: this.#spec.file, line, column });
+  }
+
+  /** Address rules are errors for a NATS spec; for a spec of another protocol the channel is skipped. */
+  #addressProblem(p: Omit<Problem, 'file' | 'line' | 'column' | 'severity'>, pointer: string, channelId: string): void {
+    if (this.#natsSpec) {
+      this.#report({ ...p, severity: 'error' }, pointer);
+    } else {
+      this.#skipped.add(channelId);
+      this.#report({ ...p, severity: 'warning', message: `${p.message}; channel '${channelId}' is skipped` }, pointer);
+    }
+  }
+
+  build(): { model: ApiModel; problems: Problem[] } {
+    const doc = this.#spec.document;
+    const info = doc.info();
+    const base = safeIdentifier(pascalCase(info.title()));
+    // Class names first: they are the names users see most.
+    const clientClass = this.#names.claim(`${base}Client`);
+    const serverClass = this.#names.claim(`${base}Server`);
+
+    // Component messages first, so a shared message is known by its component, not its first use.
+    for (const message of doc.components().messages().all()) this.#message(message);
+    for (const channel of doc.channels().all()) this.#channel(channel);
+    const operations: OperationModel[] = [];
+    const memberNames = { send: new NameRegistry(), receive: new NameRegistry() };
+    for (const operation of doc.operations().all()) {
+      const op = this.#operation(operation, memberNames);
+      if (op) operations.push(op);
+    }
+    for (const message of doc.allMessages().all()) this.#message(message);
+
+    const schemas = this.#schemas.finish((component) =>
+      this.#locate(component ? `/components/schemas/${component}` : '/components/schemas'),
+    );
+    const description = text(info.description());
+    const model: ApiModel = {
+      source: this.#spec.file,
+      asyncapiVersion: this.#spec.declaredVersion,
+      title: info.title(),
+      version: info.version(),
+      ...(description ? { description } : {}),
+      clientClass,
+      serverClass,
+      protocols: [...new Set(doc.servers().all().map((s) => s.protocol()))],
+      channels: [...this.#channels.values()].filter((c) => !this.#skipped.has(c.id)),
+      operations,
+      messages: [...this.#messages.values()],
+      schemas,
+    };
+    return { model, problems: this.#problems };
+  }
+
+  #channel(channel: ChannelInterface): void {
+    const id = channel.id();
+    const pointer = pointerOf(channel);
+    const address = channel.address() ?? null;
+    const declared = channel.parameters().all().map((p) => p.id());
+    const parsed = address === null ? undefined : parseSubjectTemplate(address);
+    for (const issue of parsed?.issues ?? []) {
+      this.#addressProblem({ code: issue.code, message: issue.message, help: issue.help }, `${pointer}/address`, id);
+    }
+    if (parsed && !this.#skipped.has(id)) {
+      for (const name of parsed.parameters.filter((n) => !declared.includes(n))) {
+        this.#report(
+          {
+            code: 'nats-undeclared-parameter',
+            severity: 'warning',
+            message: `address '${address}' uses {${name}}, which channel '${id}' does not declare in parameters`,
+            help: `add \`parameters: { ${name}: { description: ... } }\` to the channel`,
+          },
+          `${pointer}/address`,
+        );
+      }
+    }
+    const parameters: ParameterModel[] = (parsed?.parameters ?? []).map((name) => {
+      const p = channel.parameters().get(name);
+      const raw = (p?.json() ?? {}) as { enum?: unknown; examples?: unknown };
+      const description = text(p?.description());
+      const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined);
+      const en = strings(raw.enum);
+      const examples = strings(raw.examples);
+      return {
+        name,
+        ...(description ? { description } : {}),
+        ...(en ? { enum: en } : {}),
+        ...(examples ? { examples } : {}),
+        location: this.#locate(p ? `${pointer}/parameters/${name}` : `${pointer}/address`),
+      };
+    });
+    const name = pascalCase(id);
+    const title = field(channel, 'title');
+    const summary = field(channel, 'summary');
+    const description = text(channel.description());
+    this.#channels.set(id, {
+      id,
+      name,
+      paramsType: this.#names.claim(safeIdentifier(`${name}Params`)),
+      subjectConst: this.#names.claim(safeIdentifier(`${camelCase(id)}Subject`)),
+      address,
+      tokens: parsed?.tokens ?? [],
+      parameters,
+      ...(title ? { title } : {}),
+      ...(summary ? { summary } : {}),
+      ...(description ? { description } : {}),
+      location: this.#locate(pointer),
+    });
+  }
+
+  #message(message: MessageInterface): MessageModel {
+    const json = message.json() as object;
+    const existing = this.#messages.get(json);
+    if (existing) return existing;
+    const pointer = pointerOf(message);
+    const raw = json as Record<string, unknown>;
+    const label =
+      text(message.name()) ??
+      (typeof raw['x-parser-message-name'] === 'string' && !/^<anonymous/.test(raw['x-parser-message-name'])
+        ? raw['x-parser-message-name']
+        : undefined) ??
+      message.id() ??
+      'Message';
+    const name = pascalCase(label);
+    const location = this.#locate(pointer);
+
+    let payload: string | undefined;
+    const format = message.schemaFormat();
+    if (message.hasPayload()) {
+      if (format && !/json|asyncapi|openapi/i.test(format)) {
+        this.#report(
+          {
+            code: 'unsupported-schema-format',
+            severity: 'warning',
+            message: `message '${label}' uses schema format '${format}'; its payload is typed as unknown and not validated`,
+            help: 'use a JSON Schema (or AsyncAPI schema) payload to get types and validation',
+          },
+          `${pointer}/payload`,
+        );
+      } else {
+        const schema = this.#schemas.clean(message.payload()?.json());
+        if (typeof schema === 'object') {
+          payload = this.#schemas.declare(schema, `${name}Payload`, 'payload', this.#locate(`${pointer}/payload`));
+        } else if (schema === false) {
+          payload = this.#schemas.declare({ not: {} }, `${name}Payload`, 'payload', this.#locate(`${pointer}/payload`));
+        }
+      }
+    }
+
+    let headers: string | undefined;
+    let requiredHeaders: string[] = [];
+    if (message.hasHeaders()) {
+      const schema = this.#schemas.clean(message.headers()?.json());
+      const props = typeof schema === 'object' ? schema.properties : undefined;
+      if (typeof schema !== 'object' || (schema.type !== undefined && schema.type !== 'object') || typeof props !== 'object' || props === null) {
+        this.#report(
+          {
+            code: 'nats-headers-not-object',
+            severity: 'warning',
+            message: `headers of message '${label}' are not an object schema with properties; they are not typed`,
+            help: 'describe headers as `type: object` with one property per header',
+          },
+          `${pointer}/headers`,
+        );
+      } else {
+        for (const header of Object.keys(props)) {
+          if (!HEADER_NAME.test(header)) {
+            this.#report(
+              {
+                code: 'nats-illegal-header-name',
+                severity: 'error',
+                message: `header name '${header}' is not allowed by NATS`,
+                help: 'header names are printable ASCII characters without spaces or ":"',
+              },
+              `${pointer}/headers/properties/${header}`,
+            );
+          }
+        }
+        headers = this.#schemas.declare(schema, `${name}Headers`, 'headers', this.#locate(`${pointer}/headers`));
+        requiredHeaders = Array.isArray(schema.required) ? schema.required.filter((h): h is string => typeof h === 'string') : [];
+      }
+    }
+
+    const model: MessageModel = {
+      key: pointer,
+      name,
+      ...optionalText('title', message.title()),
+      ...optionalText('summary', message.summary()),
+      ...optionalText('description', message.description()),
+      contentType: message.contentType() ?? this.#spec.document.defaultContentType() ?? 'application/json',
+      ...(payload ? { payload } : {}),
+      ...(headers ? { headers } : {}),
+      requiredHeaders,
+      examples: message
+        .examples()
+        .all()
+        .map((e) => ({
+          ...(e.name() ? { name: e.name() as string } : {}),
+          ...(e.hasPayload() ? { payload: e.payload() } : {}),
+          ...(e.hasHeaders() ? { headers: e.headers() } : {}),
+        })),
+      location,
+    };
+    this.#messages.set(json, model);
+    return model;
+  }
+
+  #operation(
+    operation: OperationInterface,
+    members: { send: NameRegistry; receive: NameRegistry },
+  ): OperationModel | undefined {
+    const pointer = pointerOf(operation);
+    const id = operation.id() ?? pointer.split('/').pop() ?? 'operation';
+    const action = operation.isSend() ? 'send' : 'receive';
+    const channel = operation.channels().all()[0];
+    if (!channel) {
+      this.#report(
+        { code: 'operation-without-channel', severity: 'error', message: `operation '${id}' has no channel`, help: 'set `channel: { $ref: ... }`' },
+        pointer,
+      );
+      return undefined;
+    }
+    const channelModel = this.#channels.get(channel.id());
+    if (!channelModel || this.#skipped.has(channel.id())) {
+      if (channelModel) {
+        this.#report(
+          { code: 'operation-skipped', severity: 'warning', message: `operation '${id}' is skipped: its channel '${channel.id()}' is not a NATS subject`, help: 'give the channel an address that is a legal NATS subject' },
+          pointer,
+        );
+      }
+      return undefined;
+    }
+    if (channelModel.address === null) {
+      this.#addressProblem(
+        {
+          code: 'nats-missing-address',
+          message: `operation '${id}' uses channel '${channel.id()}', which has no address`,
+          help: 'only a reply channel may omit its address (NATS then uses the requester inbox)',
+        },
+        `${pointer}/channel`,
+        channel.id(),
+      );
+      if (this.#natsSpec) return undefined;
+      this.#report({ code: 'operation-skipped', severity: 'warning', message: `operation '${id}' is skipped`, help: 'give its channel an address' }, pointer);
+      return undefined;
+    }
+    const parsed = parseSubjectTemplate(channelModel.address);
+    if (action === 'send' && parsed.hasWildcard) {
+      this.#addressProblem(
+        {
+          code: 'nats-wildcard-in-publish',
+          message: `operation '${id}' sends to '${channelModel.address}', which contains a wildcard`,
+          help: 'publish to a concrete subject: replace * or > with a {parameter}',
+        },
+        `${pointer}/channel`,
+        channel.id(),
+      );
+      if (!this.#natsSpec) return undefined;
+    }
+
+    const reply = operation.reply();
+    const kind: OperationKind = action === 'send' ? (reply ? 'request' : 'publish') : reply ? 'reply' : 'subscribe';
+    const messages = operation.messages().all().map((m) => this.#message(m).key);
+    if (messages.length === 0) {
+      this.#report(
+        { code: 'operation-without-message', severity: 'warning', message: `operation '${id}' declares no message; its payload is typed as unknown`, help: 'add `messages` to the operation or its channel' },
+        pointer,
+      );
+    }
+
+    let replyModel: OperationModel['reply'];
+    if (reply) {
+      let replyMessages = reply.messages().all();
+      if (replyMessages.length === 0) replyMessages = reply.channel()?.messages().all() ?? [];
+      if (replyMessages.length === 0) {
+        this.#report(
+          {
+            code: 'nats-request-without-reply',
+            severity: 'error',
+            message: `operation '${id}' expects a reply, but its reply declares no message`,
+            help: 'add `messages` to the reply or to its reply channel',
+          },
+          `${pointer}/reply`,
+        );
+      }
+      const replyChannel = reply.channel();
+      if (replyChannel?.address()) {
+        this.#report(
+          {
+            code: 'nats-reply-address',
+            severity: 'info',
+            message: `reply channel '${replyChannel.id()}' has an address; NATS replies go to the requester's inbox, so it is not used`,
+            help: 'set `address: null` on reply channels',
+          },
+          `${pointer}/reply`,
+        );
+      }
+      replyModel = {
+        ...(replyChannel ? { channel: replyChannel.id() } : {}),
+        messages: replyMessages.map((m) => this.#message(m).key),
+      };
+    }
+
+    const ext = (name: string) => operation.extensions().get(name)?.value() as unknown;
+    const timeoutMs = readTimeout(ext(EXTENSIONS.timeout), pointer, this.#ext);
+    if (timeoutMs !== undefined && !reply) {
+      this.#report(
+        { code: 'nats-extension-ignored', severity: 'warning', message: `${EXTENSIONS.timeout} on '${id}' has no effect: the operation has no reply`, help: 'remove it, or add a reply' },
+        `${pointer}/${EXTENSIONS.timeout}`,
+      );
+    }
+    let queue: OperationModel['queue'];
+    let matchHeaders: OperationModel['matchHeaders'];
+    const queueExt = ext(EXTENSIONS.queue);
+    const binding = operation.bindings().get('nats')?.value() as unknown;
+    const matchExt = ext(EXTENSIONS.matchHeaders);
+    if (action === 'receive') {
+      queue = readQueue(binding, queueExt, pointer, this.#ext);
+      const known = [...channelModel.parameters.map((p) => p.name), ...(queue?.parameters ?? [])];
+      matchHeaders = readMatchHeaders(matchExt, known, pointer, this.#ext);
+    } else {
+      for (const [name, value] of [[EXTENSIONS.queue, queueExt], [EXTENSIONS.matchHeaders, matchExt]] as const) {
+        if (value !== undefined) {
+          this.#report(
+            { code: 'nats-extension-ignored', severity: 'warning', message: `${name} on send operation '${id}' has no effect`, help: 'queue groups and header filters belong to receive operations' },
+            `${pointer}/${name}`,
+          );
+        }
+      }
+    }
+
+    const member = members[action].claim(safeMember(camelCase(id)));
+    const typeBase = pascalCase(id);
+    const title = field(operation, 'title');
+    const summary = field(operation, 'summary');
+    const description = field(operation, 'description');
+    return {
+      id,
+      name: member,
+      argsType: this.#names.claim(safeIdentifier(`${typeBase}Args`)),
+      messageType: this.#names.claim(safeIdentifier(action === 'send' ? `${typeBase}Message` : `${typeBase}Received`)),
+      descriptorConst: this.#names.claim(safeIdentifier(`${camelCase(id)}Operation`)),
+      action,
+      kind,
+      channel: channel.id(),
+      messages,
+      ...(replyModel ? { reply: replyModel } : {}),
+      ...(queue ? { queue } : {}),
+      ...(timeoutMs !== undefined && reply ? { timeoutMs } : {}),
+      ...(matchHeaders && matchHeaders.length > 0 ? { matchHeaders } : {}),
+      ...(title ? { title } : {}),
+      ...(summary ? { summary } : {}),
+      ...(description ? { description } : {}),
+      location: this.#locate(pointer),
+    };
+  }
+}
+
+function optionalText<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  const t = text(value);
+  return (t ? { [key]: t } : {}) as { [P in K]?: string };
+}
+
+/** The schema object of a declaration, for emitters that need it by name. */
+export function schemaByName(model: ApiModel, name: string): JsonSchemaObject | boolean | undefined {
+  return model.schemas.find((s) => s.name === name)?.schema;
+}

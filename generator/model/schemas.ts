@@ -1,0 +1,157 @@
+/**
+ * Turns the parser's dereferenced schemas into the model's clean schema graph and decides which
+ * schemas get declarations of their own: payload and header roots, named components, and every
+ * schema a cycle passes through (a recursive type needs a name to refer to).
+ */
+import type { NameRegistry } from '../naming.js';
+import { pascalCase, safeIdentifier } from '../naming.js';
+import type { JsonSchema, JsonSchemaObject, NamedSchema, SpecLocation } from './types.js';
+
+const ANONYMOUS = /^<anonymous-/;
+
+type Raw = Record<string, unknown>;
+
+function isObject(v: unknown): v is Raw {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Collects schemas for one model. Identity in → identity out: the same raw object cleans to one object. */
+export class SchemaCollector {
+  readonly #names: NameRegistry;
+  readonly #clean = new Map<object, JsonSchemaObject>();
+  /** Component name the parser recorded for each clean object (`x-parser-schema-id`). */
+  readonly #componentId = new Map<JsonSchemaObject, string>();
+  readonly #declared = new Map<JsonSchemaObject, NamedSchema>();
+  readonly #order: NamedSchema[] = [];
+
+  readonly #locateComponent: ((component: string) => SpecLocation | undefined) | undefined;
+
+  /** `locateComponent` finds `components/schemas/<name>` in the spec, when it is there. */
+  constructor(names: NameRegistry, locateComponent?: (component: string) => SpecLocation | undefined) {
+    this.#names = names;
+    this.#locateComponent = locateComponent;
+  }
+
+  /** A copy of `raw` without `x-parser-*` keys; cycles and shared objects are kept as such. */
+  clean(raw: unknown): JsonSchema {
+    if (typeof raw === 'boolean') return raw;
+    if (!isObject(raw)) return true;
+    return this.#cleanObject(raw);
+  }
+
+  #cleanObject(raw: Raw): JsonSchemaObject {
+    const existing = this.#clean.get(raw);
+    if (existing) return existing;
+    const out: Record<string, unknown> = {};
+    this.#clean.set(raw, out);
+    const id = raw['x-parser-schema-id'];
+    if (typeof id === 'string' && !ANONYMOUS.test(id)) this.#componentId.set(out, id);
+    for (const [key, value] of Object.entries(raw)) {
+      if (key.startsWith('x-parser-')) continue;
+      out[key] = this.#cleanValue(value);
+    }
+    return out;
+  }
+
+  #cleanValue(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.#cleanValue(v));
+    if (isObject(value)) return this.#cleanObject(value);
+    return value;
+  }
+
+  /** The name of a clean schema's declaration, if it has one. */
+  nameOf(schema: JsonSchemaObject): string | undefined {
+    return this.#declared.get(schema)?.name;
+  }
+
+  /**
+   * Gives `schema` a declaration (or returns the one it has). Named components keep their component
+   * name; otherwise `fallbackName` is used.
+   */
+  declare(schema: JsonSchemaObject, fallbackName: string, role: NamedSchema['role'], where: SpecLocation): string {
+    const existing = this.#declared.get(schema);
+    if (existing) return existing.name;
+    const component = this.#componentId.get(schema);
+    const location = component && this.#locateComponent ? this.#locateComponent(component) ?? where : where;
+    const base = safeIdentifier(pascalCase(component ?? fallbackName));
+    // The zod constant is always `${name}Schema`: claim a name whose companion is free too.
+    let name = this.#names.claim(base);
+    while (!this.#names.isFree(`${name}Schema`)) name = this.#names.claim(base);
+    const zodName = this.#names.claim(`${name}Schema`);
+    const description = typeof schema.description === 'string' ? schema.description : undefined;
+    const decl: NamedSchema = {
+      name,
+      zodName,
+      schema,
+      role: component && role === 'recursive' ? 'component' : role,
+      ...(description ? { description } : {}),
+      location,
+    };
+    this.#declared.set(schema, decl);
+    this.#order.push(decl);
+    return name;
+  }
+
+  /**
+   * Declares what the roots reach that needs a name: named components (shared, so they are printed
+   * once) and every object a cycle returns to. Call after all roots are declared.
+   */
+  finish(location: (component: string | undefined) => SpecLocation): readonly NamedSchema[] {
+    const visited = new Set<JsonSchemaObject>();
+    const onPath = new Set<JsonSchemaObject>();
+    const walk = (node: unknown, hint: string): void => {
+      if (Array.isArray(node)) {
+        for (const item of node) walk(item, hint);
+        return;
+      }
+      if (!isObject(node)) return;
+      const schema = node as JsonSchemaObject;
+      if (onPath.has(schema)) {
+        // A cycle returns here: this object must be referable by name.
+        this.declare(schema, hint, 'recursive', location(this.#componentId.get(schema)));
+        return;
+      }
+      if (visited.has(schema)) return;
+      visited.add(schema);
+      const component = this.#componentId.get(schema);
+      if (component && !this.#declared.has(schema) && isDeclarable(schema)) {
+        this.declare(schema, component, 'component', location(component));
+      }
+      onPath.add(schema);
+      for (const [key, value] of Object.entries(schema)) {
+        if (key === 'examples' || key === 'example' || key === 'default' || key === 'const' || key === 'enum') continue;
+        if (key === 'properties' && isObject(value)) {
+          for (const [prop, sub] of Object.entries(value)) walk(sub, `${hint} ${prop}`);
+        } else {
+          walk(value, `${hint} ${key === 'items' ? 'item' : key}`);
+        }
+      }
+      onPath.delete(schema);
+    };
+    // Walk in declaration order; declarations added during the walk are walked too.
+    for (let i = 0; i < this.#order.length; i++) {
+      const decl = this.#order[i] as NamedSchema;
+      if (typeof decl.schema === 'boolean') continue;
+      onPath.clear();
+      visited.delete(decl.schema);
+      walk(decl.schema, decl.name);
+    }
+    return this.#order;
+  }
+}
+
+/**
+ * Worth a declaration of its own: object, array, enum or composite schemas. A named component that
+ * is just `type: string` reads better inline (and keeps the zod output flat).
+ */
+function isDeclarable(schema: JsonSchemaObject): boolean {
+  return (
+    'properties' in schema ||
+    'enum' in schema ||
+    'oneOf' in schema ||
+    'anyOf' in schema ||
+    'allOf' in schema ||
+    schema.type === 'object' ||
+    schema.type === 'array'
+  );
+}

@@ -1,0 +1,170 @@
+/**
+ * The one model between parsing and printing.
+ *
+ * Plain data: no parser objects, no functions. The model builder (`build.ts`) fills it from a parsed
+ * AsyncAPI document; every emitter reads only this. Every node keeps the place in the spec it came
+ * from, so diagnostics and `@generated from` comments can point back to the YAML.
+ */
+
+/** Where a node was written in the spec. `line` and `column` are 1-based. */
+export interface SpecLocation {
+  /** Path of the spec file, as given to the generator. */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** JSON pointer of the node inside the document, e.g. `/operations/sendAgentMessage`. */
+  readonly pointer: string;
+}
+
+/**
+ * A JSON Schema as the generator sees it: the parser's dereferenced schema with every `x-parser-*`
+ * key removed. Objects keep their identity, so a schema that refers to itself is a cyclic object
+ * graph, and the same component used twice is the same object.
+ */
+export type JsonSchema = boolean | JsonSchemaObject;
+
+/** A JSON Schema object (draft 7 vocabulary as used by AsyncAPI's default schema format). */
+export interface JsonSchemaObject {
+  readonly [keyword: string]: unknown;
+}
+
+/** A schema that gets a declaration of its own (a TypeScript type and a zod schema). */
+export interface NamedSchema {
+  /** PascalCase type name, unique within the generated module. */
+  readonly name: string;
+  /** Name of the zod schema constant (`${name}Schema`, made unique). */
+  readonly zodName: string;
+  readonly schema: JsonSchema;
+  /** How the schema is used; header sets are validated from string header values. */
+  readonly role: 'payload' | 'headers' | 'component' | 'recursive';
+  readonly description?: string;
+  readonly location: SpecLocation;
+}
+
+/** One token of a NATS subject template. */
+export type SubjectToken =
+  | { readonly kind: 'literal'; readonly value: string }
+  | { readonly kind: 'parameter'; readonly name: string };
+
+/** A `{name}` placeholder of a channel address. */
+export interface ParameterModel {
+  /** Name as written in the address, e.g. `tenant_id`. */
+  readonly name: string;
+  readonly description?: string;
+  /** Allowed values, when the spec lists them. */
+  readonly enum?: readonly string[];
+  readonly examples?: readonly string[];
+  readonly location: SpecLocation;
+}
+
+/** A channel: one NATS subject template (or none, for a reply channel without address). */
+export interface ChannelModel {
+  /** The channel's key in the spec. */
+  readonly id: string;
+  /** PascalCase base for the generated names of this channel (e.g. `AgentMessage`). */
+  readonly name: string;
+  /** Type of the subject parameters (`AgentMessageParams`). */
+  readonly paramsType: string;
+  /** The typed subject builder constant (`agentMessageSubject`). */
+  readonly subjectConst: string;
+  /** Address as written (`ai.agent.message.{tenant_id}`); null for a reply channel without one. */
+  readonly address: string | null;
+  /** Address split on `.`; empty when there is no address. */
+  readonly tokens: readonly SubjectToken[];
+  readonly parameters: readonly ParameterModel[];
+  readonly title?: string;
+  readonly summary?: string;
+  readonly description?: string;
+  readonly location: SpecLocation;
+}
+
+/** A message: payload and header schemas plus documentation. */
+export interface MessageModel {
+  /** Unique key: the JSON pointer of the message definition it was resolved to. */
+  readonly key: string;
+  /** PascalCase name, unique within the generated module. */
+  readonly name: string;
+  readonly title?: string;
+  readonly summary?: string;
+  readonly description?: string;
+  readonly contentType: string;
+  /** Name of the payload's NamedSchema; undefined when the message has no payload. */
+  readonly payload?: string;
+  /** Name of the header set's NamedSchema; undefined when the message declares no headers. */
+  readonly headers?: string;
+  /** Header names the spec marks required. */
+  readonly requiredHeaders: readonly string[];
+  readonly examples: readonly { readonly name?: string; readonly payload?: unknown; readonly headers?: unknown }[];
+  readonly location: SpecLocation;
+}
+
+/** A NATS queue group, possibly with its own `{placeholders}` (e.g. `agent.{agent_id}`). */
+export interface QueueModel {
+  readonly template: string;
+  readonly tokens: readonly SubjectToken[];
+  /** Placeholder names, in order of appearance. */
+  readonly parameters: readonly string[];
+  readonly location: SpecLocation;
+}
+
+/**
+ * The four NATS interactions an operation can be:
+ * `publish` (send, no reply), `request` (send, awaits a reply),
+ * `subscribe` (receive, no reply), `reply` (receive, answers each request).
+ */
+export type OperationKind = 'publish' | 'request' | 'subscribe' | 'reply';
+
+/** One operation of the spec, resolved to NATS terms. */
+export interface OperationModel {
+  /** The operation's key in the spec. */
+  readonly id: string;
+  /** camelCase method name on the generated client or server. */
+  readonly name: string;
+  /** Generated type names: arguments of the client method or server registration, and (receive) the message a handler gets. */
+  readonly argsType: string;
+  readonly messageType: string;
+  /** Module-private descriptor constant (`sendAgentMessageOperation`). */
+  readonly descriptorConst: string;
+  readonly action: 'send' | 'receive';
+  readonly kind: OperationKind;
+  /** Id of the channel the operation sends to or receives from. */
+  readonly channel: string;
+  /** Keys of the messages the operation carries (at least one). */
+  readonly messages: readonly string[];
+  /** For `request` and `reply`: the reply's channel id (undefined: the NATS inbox) and message keys. */
+  readonly reply?: { readonly channel?: string; readonly messages: readonly string[] };
+  /** Queue group for receive operations (from the NATS binding or `x-nats-queue`). */
+  readonly queue?: QueueModel;
+  /** Request timeout in milliseconds (`x-nats-timeout-ms`), for `request` and `reply`. */
+  readonly timeoutMs?: number;
+  /**
+   * Header filter for receive operations (`x-nats-match-headers`): a message reaches the handler only
+   * when each named header equals the value, where `{name}` refers to a queue or channel parameter.
+   */
+  readonly matchHeaders?: readonly { readonly header: string; readonly tokens: readonly SubjectToken[] }[];
+  readonly title?: string;
+  readonly summary?: string;
+  readonly description?: string;
+  readonly location: SpecLocation;
+}
+
+/** Everything the emitters need, for one spec. */
+export interface ApiModel {
+  /** Path of the spec file as given (used in headers and diagnostics). */
+  readonly source: string;
+  /** The `asyncapi` version the document declared (`3.0.0`, `2.6.0`, ...). */
+  readonly asyncapiVersion: string;
+  readonly title: string;
+  readonly version: string;
+  readonly description?: string;
+  /** Names of the generated client and server classes (from `info.title`: `AiSdkClient`, `AiSdkServer`). */
+  readonly clientClass: string;
+  readonly serverClass: string;
+  /** Protocols the spec's servers declare (empty when it declares none). */
+  readonly protocols: readonly string[];
+  readonly channels: readonly ChannelModel[];
+  readonly operations: readonly OperationModel[];
+  readonly messages: readonly MessageModel[];
+  /** Declarations for types.ts and schemas.ts, in an order where each refers only to earlier ones or lazily. */
+  readonly schemas: readonly NamedSchema[];
+}

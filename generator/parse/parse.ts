@@ -1,0 +1,133 @@
+/**
+ * Reads a spec with @asyncapi/parser and turns its diagnostics into our problems. AsyncAPI 2.x
+ * documents are converted to 3.0 with @asyncapi/converter first, so the rest of the generator
+ * sees one document shape.
+ */
+import { readFile } from 'node:fs/promises';
+import { convert } from '@asyncapi/converter';
+import { type AsyncAPIDocumentInterface, type Diagnostic, DiagnosticSeverity, Parser } from '@asyncapi/parser';
+import type { Problem, Severity } from '../problems.js';
+import { SourceMap } from './locate.js';
+
+/** A document that parsed without errors, with what is needed to locate its nodes. */
+export interface ParsedSpec {
+  readonly file: string;
+  readonly document: AsyncAPIDocumentInterface;
+  /** The `asyncapi` version the file declares (before any conversion). */
+  readonly declaredVersion: string;
+  /** Positions in the text the document was parsed from (the original file for 3.x). */
+  readonly sourceMap: SourceMap;
+}
+
+let sharedParser: Parser | undefined;
+
+/** One parser per process: creating one costs more than a parse (see FIELD-NOTES). */
+function parser(): Parser {
+  sharedParser ??= new Parser();
+  return sharedParser;
+}
+
+/** What a parser rule means for a user, by its code. */
+const PARSER_CODES: Record<string, { code: string; help: string }> = {
+  parser: { code: 'yaml-syntax', help: 'fix the YAML syntax at this position (indentation, a missing colon or bracket)' },
+  'invalid-ref': { code: 'invalid-ref', help: 'point the $ref at an existing component, or define the component' },
+};
+
+function mapDiagnostic(file: string, d: Diagnostic): Problem {
+  const severity: Severity = d.severity === DiagnosticSeverity.Error ? 'error' : 'info';
+  let { code, help } = PARSER_CODES[String(d.code)] ?? { code: String(d.code), help: undefined };
+  if (d.code === 'asyncapi-is-asyncapi') {
+    const notAsyncApi = /not an AsyncAPI document/i.test(d.message);
+    code = notAsyncApi ? 'not-asyncapi' : 'unsupported-version';
+    help = notAsyncApi
+      ? 'the file needs a top-level `asyncapi: 3.0.0` field; is this an OpenAPI or other document?'
+      : 'use AsyncAPI 3.0.0 or 3.1.0 (2.x documents are converted automatically)';
+  }
+  help ??= severity === 'error' ? 'see https://www.asyncapi.com/docs/reference/specification/latest' : undefined;
+  return {
+    code,
+    severity,
+    message: d.message,
+    file,
+    line: (d.range?.start.line ?? -1) + 1,
+    column: (d.range?.start.character ?? -1) + 1,
+    ...(help ? { help } : {}),
+  };
+}
+
+/** Runs the converter, collecting its console warnings as info problems instead of printing them. */
+function convertToV3(file: string, text: string, problems: Problem[]): string {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    problems.push({ code: 'converted', severity: 'info', message: args.map(String).join(' '), file, line: 0, column: 0 });
+  };
+  try {
+    return convert(text, '3.0.0') as string;
+  } finally {
+    console.warn = warn;
+  }
+}
+
+/**
+ * Parses the spec at `specPath` (`file` is how problems name it). Returns the document when it has no errors; problems always.
+ * Never throws for a user's mistake (unreadable file, bad YAML, bad refs): those are problems.
+ */
+export async function parseSpec(
+  specPath: string,
+  file: string = specPath,
+): Promise<{ spec?: ParsedSpec; problems: Problem[] }> {
+  let text: string;
+  try {
+    text = await readFile(specPath, 'utf8');
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause);
+    return {
+      problems: [
+        { code: 'file-unreadable', severity: 'error', message: `cannot read spec: ${reason}`, file, line: 0, column: 0, help: 'check the path' },
+      ],
+    };
+  }
+
+  const first = await parser().parse(text, { source: specPath });
+  const problems = first.diagnostics.map((d) => mapDiagnostic(file, d)).filter((p) => p.code !== 'asyncapi-latest-version');
+  if (!first.document) {
+    if (!problems.some((p) => p.severity === 'error')) {
+      problems.push({ code: 'parse-failed', severity: 'error', message: 'the parser returned no document', file, line: 0, column: 0 });
+    }
+    return { problems };
+  }
+
+  const declaredVersion = first.document.version();
+  const sourceMap = new SourceMap(text);
+  if (!declaredVersion.startsWith('2.')) {
+    return { spec: { file, document: first.document, declaredVersion, sourceMap }, problems };
+  }
+
+  let converted: string;
+  try {
+    converted = convertToV3(file, text, problems);
+  } catch (cause) {
+    problems.push({
+      code: 'convert-failed',
+      severity: 'error',
+      message: `could not convert AsyncAPI ${declaredVersion} to 3.0.0: ${cause instanceof Error ? cause.message : String(cause)}`,
+      file,
+      line: 1,
+      column: 1,
+      help: 'convert the document to 3.0 by hand (see the AsyncAPI migration guide)',
+    });
+    return { problems };
+  }
+  const second = await parser().parse(converted, { source: specPath });
+  if (!second.document) {
+    for (const d of second.diagnostics) {
+      if (d.severity === DiagnosticSeverity.Error) {
+        problems.push({ ...mapDiagnostic(file, d), line: 0, column: 0, message: `after conversion to 3.0.0: ${d.message}` });
+      }
+    }
+    return { problems };
+  }
+  // Pointers of the converted document mostly exist in the original too (channels keep their keys);
+  // where one does not, the locator falls back to the nearest enclosing node.
+  return { spec: { file, document: second.document, declaredVersion, sourceMap }, problems };
+}

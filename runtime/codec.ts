@@ -1,0 +1,194 @@
+/**
+ * Wire conventions shared by every operation: JSON bodies (empty body = no payload), declared headers
+ * as strings, zod validation against a list of message specs, and service error headers.
+ */
+import { headers as createHeaders, type Msg, type MsgHdrs } from '@nats-io/transport-node';
+import type { z } from 'zod';
+import { type Direction, type Issue, ValidationError } from './errors.js';
+import type { MessageSpec } from './types.js';
+
+/** Header carrying the error text of a failed request (the `@nats-io/services` convention). */
+export const SERVICE_ERROR = 'Nats-Service-Error';
+/** Header carrying the numeric code of a failed request, as text. */
+export const SERVICE_ERROR_CODE = 'Nats-Service-Error-Code';
+
+/** Shared empty parameter object, so calls without params allocate nothing. */
+export const NO_VALUES: Readonly<Record<string, never>> = Object.freeze({});
+
+/** A received message after validation: parsed payload and headers. */
+export interface Checked {
+  readonly payload: unknown;
+  readonly headers: Record<string, unknown>;
+}
+
+/** The body of a message: `undefined` for an empty body, else parsed JSON. Throws on malformed JSON. */
+export function decodeBody(msg: Msg): unknown {
+  return msg.data.length === 0 ? undefined : msg.json<unknown>();
+}
+
+/** The body to send: JSON text, or nothing for `undefined` (an empty body). */
+export function encodeBody(payload: unknown): string | undefined {
+  return payload === undefined ? undefined : JSON.stringify(payload);
+}
+
+/**
+ * Checks an outgoing payload and headers against the specs (first that fits wins; no check when
+ * `validate` is false or there are no specs) and builds the NATS header block. Returns the first
+ * spec's error when none fits.
+ */
+export function prepareSend(
+  specs: readonly MessageSpec[],
+  operation: string,
+  direction: Direction,
+  payload: unknown,
+  given: Readonly<Record<string, unknown>> | undefined,
+  validate: boolean,
+): MsgHdrs | undefined | ValidationError {
+  const single = specs.length === 1 ? specs[0] : undefined;
+  if (single !== undefined) {
+    return validate
+      ? sendOne(single, operation, direction, payload, given)
+      : writeHeaders(toStrings(single.headerNames, given));
+  }
+  if (!validate || specs.length === 0) return writeHeaders(toStrings(allHeaderNames(specs), given));
+  let first: ValidationError | undefined;
+  for (const spec of specs) {
+    const result = sendOne(spec, operation, direction, payload, given);
+    if (!(result instanceof ValidationError)) return result;
+    first ??= result;
+  }
+  return first;
+}
+
+function sendOne(
+  spec: MessageSpec,
+  operation: string,
+  direction: Direction,
+  payload: unknown,
+  given: Readonly<Record<string, unknown>> | undefined,
+): MsgHdrs | undefined | ValidationError {
+  if (spec.payload !== undefined) {
+    const result = spec.payload.safeParse(payload);
+    if (!result.success) return new ValidationError(operation, direction, 'payload', issuesOf(result.error));
+  }
+  const strings = toStrings(spec.headerNames, given);
+  if (spec.headers !== undefined) {
+    // Validate what goes on the wire (strings), so sender and receiver run the schema on the same input.
+    const result = spec.headers.safeParse(strings ?? {});
+    if (!result.success) return new ValidationError(operation, direction, 'headers', issuesOf(result.error));
+  }
+  return writeHeaders(strings);
+}
+
+/**
+ * Checks a received payload and the declared headers against the specs (first that fits wins).
+ * Returns parsed values, so handlers get what the schemas output (coerced header numbers, defaults).
+ */
+export function checkReceived(
+  specs: readonly MessageSpec[],
+  operation: string,
+  direction: Direction,
+  payload: unknown,
+  hdrs: MsgHdrs | undefined,
+  validate: boolean,
+): Checked | ValidationError {
+  const single = specs.length === 1 ? specs[0] : undefined;
+  if (single !== undefined) {
+    return validate
+      ? receiveOne(single, operation, direction, payload, hdrs)
+      : { payload, headers: readHeaders(single.headerNames, hdrs) };
+  }
+  if (!validate || specs.length === 0) return { payload, headers: readHeaders(allHeaderNames(specs), hdrs) };
+  let first: ValidationError | undefined;
+  for (const spec of specs) {
+    const result = receiveOne(spec, operation, direction, payload, hdrs);
+    if (!(result instanceof ValidationError)) return result;
+    first ??= result;
+  }
+  return first as ValidationError;
+}
+
+function receiveOne(
+  spec: MessageSpec,
+  operation: string,
+  direction: Direction,
+  payload: unknown,
+  hdrs: MsgHdrs | undefined,
+): Checked | ValidationError {
+  let value = payload;
+  if (spec.payload !== undefined) {
+    const result = spec.payload.safeParse(payload);
+    if (!result.success) return new ValidationError(operation, direction, 'payload', issuesOf(result.error));
+    value = result.data;
+  }
+  let headers: Record<string, unknown> = readHeaders(spec.headerNames, hdrs);
+  if (spec.headers !== undefined) {
+    const result = spec.headers.safeParse(headers);
+    if (!result.success) return new ValidationError(operation, direction, 'headers', issuesOf(result.error));
+    headers = result.data as Record<string, unknown>;
+  }
+  return { payload: value, headers };
+}
+
+/** The declared headers present on a message, by exact name; absent headers are left out. */
+export function readHeaders(names: readonly string[] | undefined, hdrs: MsgHdrs | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (hdrs === undefined || names === undefined) return out;
+  for (const name of names) {
+    const value = hdrs.get(name);
+    // get() answers '' for a missing header too; has() only runs in that rare case.
+    if (value !== '' || hdrs.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * The header values to send, as strings; `undefined` values are skipped. Without declared names every
+ * given header is sent. Returns `undefined` when there is nothing to send.
+ */
+function toStrings(
+  names: readonly string[] | undefined,
+  given: Readonly<Record<string, unknown>> | undefined,
+): Record<string, string> | undefined {
+  if (given === undefined) return undefined;
+  let out: Record<string, string> | undefined;
+  for (const name of names ?? Object.keys(given)) {
+    const value = given[name];
+    if (value === undefined) continue;
+    out ??= {};
+    out[name] = String(value);
+  }
+  return out;
+}
+
+function writeHeaders(strings: Record<string, string> | undefined): MsgHdrs | undefined {
+  if (strings === undefined) return undefined;
+  const hdrs = createHeaders();
+  for (const name in strings) hdrs.set(name, strings[name] as string);
+  return hdrs;
+}
+
+/** Union of the specs' declared header names; `undefined` when none declares any (then all are passed). */
+function allHeaderNames(specs: readonly MessageSpec[]): readonly string[] | undefined {
+  let names: Set<string> | undefined;
+  for (const spec of specs) {
+    if (spec.headerNames === undefined) continue;
+    names ??= new Set();
+    for (const name of spec.headerNames) names.add(name);
+  }
+  return names === undefined ? undefined : [...names];
+}
+
+/** A header block that answers a request with an error: empty body, service error headers. */
+export function errorHeaders(status: number, description: string): MsgHdrs {
+  const hdrs = createHeaders();
+  // Header values may not contain CR/LF (the client throws); a multi-line message must still answer.
+  hdrs.set(SERVICE_ERROR, description.replace(/[\r\n]+/g, ' '));
+  hdrs.set(SERVICE_ERROR_CODE, String(status));
+  return hdrs;
+}
+
+/** zod issues as plain `{ path, message }` records with dotted paths. */
+export function issuesOf(error: z.ZodError): Issue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+}

@@ -1,0 +1,42 @@
+/**
+ * `asyncapi-nats/runtime`: the one module generated code imports. Everything here is contract
+ * version {@link RUNTIME_CONTRACT}; docs/runtime.md lists it with the wire conventions.
+ *
+ * @module
+ */
+
+/**
+ * Version of this contract. Generated code checks it at type level, so a runtime with an incompatible
+ * contract fails to compile instead of misbehaving.
+ */
+export const RUNTIME_CONTRACT = 1 as const;
+
+/** The NATS connection and message types, re-exported so generated code needs no second import. */
+export type { NatsConnection } from '@nats-io/transport-node';
+/** zod's `z`, re-exported so generated schemas and the runtime share one zod instance. */
+export { z } from 'zod';
+export { publish, request } from './client.js';
+export { connect } from './connect.js';
+export {
+  AsyncApiNatsError,
+  ConnectError,
+  DecodeError,
+  InvalidSubjectParameterError,
+  NoRespondersError,
+  RemoteError,
+  ServiceError,
+  TimeoutError,
+  ValidationError,
+} from './errors.js';
+export { reply, subscribe } from './server.js';
+export { type SubjectTemplate, subjectTemplate, type Wildcard, wildcard } from './subject.js';
+export type {
+  ClientOptions,
+  ConnectOptions,
+  ErrorEvent,
+  Handle,
+  OperationSpec,
+  ReceivedMessage,
+  RequestOptions,
+  ServerOptions,
+} from './types.js';

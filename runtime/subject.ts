@@ -1,0 +1,156 @@
+/**
+ * Subject templates: AsyncAPI channel addresses like `ai.agent.message.{tenant_id}` turned into concrete
+ * NATS subjects, subscription patterns and parameters parsed back from a subject.
+ */
+import { InvalidSubjectParameterError } from './errors.js';
+
+/** Sentinel for "any value of this parameter" in a subscription: the token becomes `*`. */
+export const wildcard: unique symbol = Symbol('asyncapi-nats.wildcard');
+
+/** Type of {@link wildcard}. */
+export type Wildcard = typeof wildcard;
+
+/**
+ * The parameter names of an address, worked out by the type checker:
+ * `ParamsOf<'ai.{tenant_id}.x.{id}'>` is `'tenant_id' | 'id'`.
+ */
+export type ParamsOf<A extends string> = A extends `${string}{${infer P}}${infer Rest}` ? P | ParamsOf<Rest> : never;
+
+/**
+ * A parsed channel address; build it once (generated code does so at module load) and reuse it.
+ * `P` names its parameters, so `build` and `subscription` need exactly those values.
+ */
+export interface SubjectTemplate<P extends string = string> {
+  /** The address as written in the spec. */
+  readonly address: string;
+  /** Parameter names in order of first appearance, without braces. */
+  readonly parameters: readonly string[];
+  /** The address with every parameter replaced by `*`: a subscription to all values. */
+  readonly pattern: string;
+  /** The concrete subject for these values; throws {@link InvalidSubjectParameterError} for a bad or missing value. */
+  build(params: Readonly<Record<P, string>>): string;
+  /** Like {@link SubjectTemplate.build}, but a value may be {@link wildcard} to match any token. */
+  subscription(params: Readonly<Record<P, string | Wildcard>>): string;
+  /** The parameter values of a concrete subject, or `undefined` when the subject does not fit the address. */
+  parse(subject: string): Record<P, string> | undefined;
+}
+
+/**
+ * Anything a value may not contain or be: empty, `$` first (system subjects), the separator `.`, the
+ * wildcards `*` and `>`, whitespace, control characters. One test per value on the hot path; the
+ * specific reason is only worked out once a value has failed.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it rejects
+const UNSAFE = /^$|^\$|[.*>\s\u0000-\u001f\u007f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it rejects
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const WHITESPACE = /\s/;
+const PLACEHOLDER = /^\{([^{}]+)\}$/;
+
+/**
+ * Throws unless `value` is safe as one subject token. Returns it typed as a string so callers can
+ * concatenate without a second check.
+ */
+export function checkParameter(name: string, value: unknown): string {
+  if (typeof value === 'string' && !UNSAFE.test(value)) return value;
+  throw new InvalidSubjectParameterError(name, value, reason(value));
+}
+
+function reason(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === wildcard) return 'a wildcard is only allowed in a subscription';
+  if (typeof value !== 'string') return `expected a string, got ${value === null ? 'null' : typeof value}`;
+  if (value === '') return 'empty';
+  if (value.includes('*') || value.includes('>')) return 'wildcards are not allowed';
+  if (value.includes('.')) return "contains '.', the token separator";
+  if (WHITESPACE.test(value)) return 'contains whitespace';
+  if (CONTROL.test(value)) return 'contains a control character';
+  return "starts with '$', reserved for system subjects";
+}
+
+/**
+ * Parses an address. Tokens are split on `.`; each is a literal or exactly `{name}`. Throws a plain Error
+ * for anything else (the generator never emits such an address, so this is a programming error).
+ */
+export function subjectTemplate<const A extends string>(address: A): SubjectTemplate<ParamsOf<A>>;
+export function subjectTemplate(address: string): SubjectTemplate;
+export function subjectTemplate(address: string): SubjectTemplate {
+  const tokens = address.split('.');
+  // Literal text between parameters, so build() is one concatenation per token: chunks[0] + v0 + chunks[1] ...
+  const chunks: string[] = [];
+  const names: string[] = [];
+  const parameters: string[] = [];
+  let chunk = '';
+  for (const [i, token] of tokens.entries()) {
+    const sep = i < tokens.length - 1 ? '.' : '';
+    if (token === '') throw new Error(`invalid address '${address}': empty token`);
+    const name = PLACEHOLDER.exec(token)?.[1];
+    if (name === undefined) {
+      if (token.includes('{') || token.includes('}')) {
+        throw new Error(`invalid address '${address}': a placeholder must be a whole token, got '${token}'`);
+      }
+      chunk += token + sep;
+      continue;
+    }
+    chunks.push(chunk);
+    names.push(name);
+    if (!parameters.includes(name)) parameters.push(name);
+    chunk = sep;
+  }
+  chunks.push(chunk);
+  const pattern = tokens.map((t) => (PLACEHOLDER.test(t) ? '*' : t)).join('.');
+  // Per token: the parameter name it fills, or undefined for a literal; used by parse().
+  const slots = tokens.map((t) => PLACEHOLDER.exec(t)?.[1]);
+  const tail = tokens[tokens.length - 1] === '>';
+  const exact = names.length === 0 && !tokens.includes('*') && !tail;
+
+  function build(params: Readonly<Record<string, string>>): string {
+    let subject = chunks[0] as string;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      subject += checkParameter(name, params[name]) + (chunks[i + 1] as string);
+    }
+    return subject;
+  }
+
+  function subscription(params: Readonly<Record<string, string | Wildcard>>): string {
+    let subject = chunks[0] as string;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      const value = params[name];
+      subject += (value === wildcard ? '*' : checkParameter(name, value)) + (chunks[i + 1] as string);
+    }
+    return subject;
+  }
+
+  function parse(subject: string): Record<string, string> | undefined {
+    if (exact) return subject === address ? {} : undefined;
+    const parts = subject.split('.');
+    if (tail ? parts.length < tokens.length : parts.length !== tokens.length) return undefined;
+    const out: Record<string, string> = {};
+    for (let i = 0; i < tokens.length; i++) {
+      const part = parts[i] as string;
+      const name = slots[i];
+      if (name === undefined) {
+        // Literal `*` / `>` tokens come from addresses written as patterns: they match any token(s).
+        const literal = tokens[i] as string;
+        if (literal !== part && literal !== '*' && literal !== '>') return undefined;
+        continue;
+      }
+      if (part === '') return undefined;
+      const seen = out[name];
+      if (seen !== undefined && seen !== part) return undefined;
+      out[name] = part;
+    }
+    return out;
+  }
+
+  return Object.freeze({
+    address,
+    parameters,
+    pattern,
+    build: names.length === 0 ? () => address : build,
+    subscription: names.length === 0 ? () => address : subscription,
+    parse,
+  });
+}

@@ -4,9 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { generateFiles, resolveOptions } from './generate.js';
 import { formatProblem, type Problem, sortProblems } from './problems.js';
-import { writeOutput } from './write.js';
 
 export const EXIT = { ok: 0, found: 1, usage: 2 } as const;
 
@@ -75,6 +73,9 @@ async function generateCommand(args: string[], io: Io): Promise<number> {
     io.err(`error: generate takes exactly one spec file, got ${positionals.length}\n\n${GENERATE_HELP}`);
     return EXIT.usage;
   }
+  // Loaded on demand: the AsyncAPI parser takes about a second to import, which `--help` need not pay.
+  const { generateFiles, resolveOptions } = await import('./generate.js');
+  const { writeOutput } = await import('./write.js');
   const options = resolveOptions({
     spec: positionals[0] as string,
     ...(values.out !== undefined ? { out: values.out } : {}),

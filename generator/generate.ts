@@ -14,10 +14,9 @@ import { emitServer } from './emit/server.js';
 import { emitSubjects } from './emit/subjects.js';
 import { emitTypes } from './emit/types.js';
 import { DEFAULT_RUNTIME_IMPORT } from './emit/runtime-symbols.js';
-import { orderDeclarations, type SchemaRefs } from './emit/schema/index.js';
+import { orderDeclarations, schemaRefs } from './emit/schema/index.js';
 import { parseSpec } from './parse/parse.js';
 import { hasErrors, type Problem } from './problems.js';
-import type { JsonSchemaObject } from './model/types.js';
 
 /** Options of one generation, every default filled in by `resolveOptions`. */
 export interface GenerateOptions {
@@ -97,9 +96,7 @@ export async function generateFiles(options: ResolvedOptions): Promise<Generatio
 /** Prints every file of a model. Deterministic: the same model gives the same text. */
 export function emitModel(model: ApiModel, ctx: FileContext): Map<string, string> {
   const project = createProject();
-  const byIdentity = new Map<JsonSchemaObject, string>();
-  for (const s of model.schemas) if (typeof s.schema === 'object') byIdentity.set(s.schema, s.name);
-  const refs: SchemaRefs = { nameOf: (schema) => byIdentity.get(schema) };
+  const refs = schemaRefs(model.schemas);
   // Declarations that others refer to come first, so zod needs z.lazy only inside cycles.
   model = { ...model, schemas: orderDeclarations(model.schemas, refs) };
   const index = new ModelIndex(model);

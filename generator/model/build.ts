@@ -283,6 +283,14 @@ class ModelBuilder {
     return model;
   }
 
+  /** Header names a message declares (keys of its header schema). */
+  #headerNames(messageKey: string): string[] {
+    const message = [...this.#messages.values()].find((m) => m.key === messageKey);
+    const schema = message?.headers ? this.#schemas.schemaOf(message.headers) : undefined;
+    const props = typeof schema === 'object' ? schema.properties : undefined;
+    return typeof props === 'object' && props !== null ? Object.keys(props) : [];
+  }
+
   #operation(
     operation: OperationInterface,
     members: { send: NameRegistry; receive: NameRegistry },
@@ -383,7 +391,7 @@ class ModelBuilder {
     const timeoutMs = readTimeout(ext(EXTENSIONS.timeout), pointer, this.#ext);
     if (timeoutMs !== undefined && !reply) {
       this.#report(
-        { code: 'nats-extension-ignored', severity: 'warning', message: `${EXTENSIONS.timeout} on '${id}' has no effect: the operation has no reply`, help: 'remove it, or add a reply' },
+        { code: 'nats-extension-misplaced', severity: 'error', message: `${EXTENSIONS.timeout} on '${id}' has no meaning: the operation has no reply`, help: 'remove it, or add a reply' },
         `${pointer}/${EXTENSIONS.timeout}`,
       );
     }
@@ -394,13 +402,38 @@ class ModelBuilder {
     const matchExt = ext(EXTENSIONS.matchHeaders);
     if (action === 'receive') {
       queue = readQueue(binding, queueExt, pointer, this.#ext);
+      for (const clash of queue?.parameters.filter((p) => channelModel.parameters.some((c) => c.name === p)) ?? []) {
+        this.#report(
+          {
+            code: 'nats-bad-extension',
+            severity: 'error',
+            message: `queue placeholder {${clash}} is also a parameter of channel '${channel.id()}'`,
+            help: 'give the queue placeholder its own name; the queue group is already scoped to the subject',
+          },
+          `${pointer}/${EXTENSIONS.queue}`,
+        );
+      }
       const known = [...channelModel.parameters.map((p) => p.name), ...(queue?.parameters ?? [])];
       matchHeaders = readMatchHeaders(matchExt, known, pointer, this.#ext);
+      const declared = new Set(messages.flatMap((k) => this.#headerNames(k)));
+      for (const h of matchHeaders ?? []) {
+        if (!declared.has(h.header)) {
+          this.#report(
+            {
+              code: 'nats-undeclared-header',
+              severity: 'warning',
+              message: `${EXTENSIONS.matchHeaders} filters on header '${h.header}', which no message of '${id}' declares`,
+              help: `declare '${h.header}' in the message's headers schema (and make it required)`,
+            },
+            `${pointer}/${EXTENSIONS.matchHeaders}/${h.header}`,
+          );
+        }
+      }
     } else {
       for (const [name, value] of [[EXTENSIONS.queue, queueExt], [EXTENSIONS.matchHeaders, matchExt]] as const) {
         if (value !== undefined) {
           this.#report(
-            { code: 'nats-extension-ignored', severity: 'warning', message: `${name} on send operation '${id}' has no effect`, help: 'queue groups and header filters belong to receive operations' },
+            { code: 'nats-extension-misplaced', severity: 'error', message: `${name} on send operation '${id}' has no meaning`, help: 'queue groups and header filters belong to receive operations' },
             `${pointer}/${name}`,
           );
         }

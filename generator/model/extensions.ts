@@ -67,6 +67,26 @@ export function readQueue(
     return undefined;
   }
   const parsed = parseSubjectTemplate(raw, 'queue');
+  if (extension !== undefined && parsed.parameters.length === 0) {
+    ctx.report(
+      {
+        code: 'nats-bad-extension',
+        severity: 'error',
+        message: `${EXTENSIONS.queue} '${raw}' has no {placeholder}`,
+        help: 'use `bindings: { nats: { queue: ... } }` for a fixed queue group name',
+      },
+      at,
+    );
+    return undefined;
+  }
+  const repeated = parsed.tokens.filter((t, i) => t.kind === 'parameter' && parsed.tokens.findIndex((u) => u.kind === 'parameter' && u.name === t.name) !== i);
+  if (repeated.length > 0) {
+    ctx.report(
+      { code: 'nats-bad-extension', severity: 'error', message: `queue '${raw}' repeats a placeholder`, help: 'use each placeholder once' },
+      at,
+    );
+    return undefined;
+  }
   if (extension === undefined && parsed.parameters.length > 0) {
     ctx.report(
       {
@@ -105,6 +125,10 @@ export function readMatchHeaders(
   }
   const out: { header: string; tokens: SubjectToken[] }[] = [];
   for (const [header, template] of Object.entries(value)) {
+    if (header.trim() === '') {
+      ctx.report({ code: 'nats-bad-extension', severity: 'error', message: `${EXTENSIONS.matchHeaders} has an empty header name`, help: 'name the header to match' }, at);
+      continue;
+    }
     if (typeof template !== 'string') {
       ctx.report(
         { code: 'nats-bad-extension', severity: 'error', message: `${EXTENSIONS.matchHeaders}.${header} must be a string`, help: "e.g. '{agent_id}'" },

@@ -59,6 +59,11 @@ export class SchemaCollector {
     return value;
   }
 
+  /** The schema declared under `name`. */
+  schemaOf(name: string): JsonSchemaObject | boolean | undefined {
+    return this.#order.find((d) => d.name === name)?.schema;
+  }
+
   /** The name of a clean schema's declaration, if it has one. */
   nameOf(schema: JsonSchemaObject): string | undefined {
     return this.#declared.get(schema)?.name;

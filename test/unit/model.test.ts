@@ -68,9 +68,9 @@ describe('model of the AI SDK spec', () => {
 
   it('model - headers of the guide are declared with their required names', () => {
     const agentMessage = ai.messages.find((m) => m.name === 'AgentMessage');
-    expect(agentMessage?.requiredHeaders.sort()).toEqual(['source_agent_id', 'target_agent_id']);
+    expect([...(agentMessage?.requiredHeaders ?? [])].sort()).toEqual(['source_agent_id', 'target_agent_id']);
     const gateway = ai.messages.find((m) => m.name === 'ChatCompletionRequest');
-    expect(gateway?.requiredHeaders.sort()).toEqual(['model', 'request_id']);
+    expect([...(gateway?.requiredHeaders ?? [])].sort()).toEqual(['model', 'request_id']);
   });
 
   it('model - nodes keep their spec location', () => {

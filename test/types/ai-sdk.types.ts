@@ -1,0 +1,86 @@
+/**
+ * Type test of the generated ai-sdk module: compiled by test/golden (tsc -p test/fixtures/tsconfig.json).
+ * Every `@ts-expect-error` line must fail to compile; tsc reports an unused directive if it does not.
+ */
+import { type NatsConnection, wildcard } from 'asyncapi-nats/runtime';
+import { AiSdkClient, AiSdkServer, type AgentMessage, agentMessageSubject } from '../../generated/ai-sdk/index.js';
+
+declare const nc: NatsConnection;
+const client = new AiSdkClient(nc);
+const server = new AiSdkServer(nc);
+
+const message: AgentMessage = {
+  message_id: '6f1c2a7e-0d9b-4c1e-9a7b-3f1d2c4b5a69',
+  conversation_id: 'conv-1',
+  type: 'request',
+  content: 'hello',
+  sent_at: '2025-01-15T09:30:00Z',
+};
+const headers = { target_agent_id: 'planner', source_agent_id: 'router' };
+
+// The right call compiles.
+client.sendAgentMessage({ params: { tenant_id: 'acme' }, payload: message, headers });
+
+// @ts-expect-error a payload field that does not exist
+client.sendAgentMessage({ params: { tenant_id: 'acme' }, payload: { ...message, colour: 'red' }, headers });
+
+// @ts-expect-error a payload field of the wrong type
+client.sendAgentMessage({ params: { tenant_id: 'acme' }, payload: { ...message, content: 42 }, headers });
+
+// @ts-expect-error a required header is missing
+client.sendAgentMessage({ params: { tenant_id: 'acme' }, payload: message, headers: { target_agent_id: 'planner' } });
+
+// @ts-expect-error the headers are missing altogether
+client.sendAgentMessage({ params: { tenant_id: 'acme' }, payload: message });
+
+// @ts-expect-error the subject parameter is missing
+client.sendAgentMessage({ params: {}, payload: message, headers });
+
+// @ts-expect-error the params are missing altogether
+client.sendAgentMessage({ payload: message, headers });
+
+// @ts-expect-error a subject builder needs its parameter
+agentMessageSubject.build({});
+
+// @ts-expect-error an optional property cannot be set to undefined (exactOptionalPropertyTypes)
+const withUndefined: AgentMessage = { ...message, data: undefined };
+void withUndefined;
+
+// Request/reply: the reply type is the reply message's payload, not the request's.
+async function requests(): Promise<void> {
+  const completion = await client.requestChatCompletion(
+    { params: { tenant_id: 'acme' }, payload: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } },
+    { timeoutMs: 5_000 },
+  );
+  const id: string = completion.id;
+  // @ts-expect-error a chat completion response has no `messages` (that is the request)
+  void completion.messages;
+  void id;
+}
+void requests;
+
+// Servers: handlers get typed messages and must return the reply type.
+server.receiveAgentMessage({
+  params: { tenant_id: wildcard },
+  queue: { agent_id: 'planner' },
+  handler: (m) => {
+    const target: string = m.headers.target_agent_id;
+    const tenant: string = m.params.tenant_id;
+    void target;
+    void tenant;
+  },
+});
+
+server.replyRagResults({
+  params: { tenant_id: 'acme' },
+  handler: (m) => ({ query_id: m.payload.query_id, results: [], took_ms: 1, total: 0 }),
+});
+
+server.replyRagResults({
+  params: { tenant_id: 'acme' },
+  // @ts-expect-error a reply handler must return the reply type, not the request
+  handler: (m) => m.payload,
+});
+
+// @ts-expect-error the agent queue needs its agent_id
+server.receiveAgentMessage({ params: { tenant_id: 'acme' }, handler: () => {} });

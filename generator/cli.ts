@@ -2,8 +2,9 @@
  * The `asyncapi-nats` command. Exit codes: 0 success, 1 a check found something (later commands),
  * 2 a usage error or a spec with errors. User errors print diagnostics, never a stack trace.
  */
-import { parseArgs } from 'node:util';
+
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { formatProblem, type Problem, sortProblems } from './problems.js';
 
 export const EXIT = { ok: 0, found: 1, usage: 2 } as const;

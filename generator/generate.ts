@@ -3,18 +3,18 @@
  * writes nothing and tests can compare output without touching the disk.
  */
 import path from 'node:path';
-import { buildModel } from './model/build.js';
-import type { ApiModel } from './model/types.js';
 import { emitClient } from './emit/client.js';
 import { createProject, type FileContext, GeneratedFile } from './emit/file.js';
 import { emitIndex } from './emit/index-file.js';
 import { ModelIndex } from './emit/operation.js';
+import { DEFAULT_RUNTIME_IMPORT } from './emit/runtime-symbols.js';
+import { orderDeclarations, schemaRefs } from './emit/schema/index.js';
 import { emitSchemas } from './emit/schemas.js';
 import { emitServer } from './emit/server.js';
 import { emitSubjects } from './emit/subjects.js';
 import { emitTypes } from './emit/types.js';
-import { DEFAULT_RUNTIME_IMPORT } from './emit/runtime-symbols.js';
-import { orderDeclarations, schemaRefs } from './emit/schema/index.js';
+import { buildModel } from './model/build.js';
+import type { ApiModel } from './model/types.js';
 import { parseSpec } from './parse/parse.js';
 import { hasErrors, type Problem } from './problems.js';
 
@@ -41,7 +41,10 @@ export interface ResolvedOptions {
 
 /** `spec/ai-sdk.asyncapi.yaml` → `ai-sdk`. */
 export function specName(spec: string): string {
-  return path.basename(spec).replace(/\.(ya?ml|json)$/i, '').replace(/\.asyncapi$/i, '');
+  return path
+    .basename(spec)
+    .replace(/\.(ya?ml|json)$/i, '')
+    .replace(/\.asyncapi$/i, '');
 }
 
 export function resolveOptions(options: GenerateOptions): ResolvedOptions {
@@ -50,7 +53,9 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   const relative = path.relative(cwd, specPath);
   return {
     specPath,
-    specDisplay: (relative.startsWith('..') || path.isAbsolute(relative) ? specPath : relative).split(path.sep).join('/'),
+    specDisplay: (relative.startsWith('..') || path.isAbsolute(relative) ? specPath : relative)
+      .split(path.sep)
+      .join('/'),
     outDir: path.resolve(cwd, options.out ?? path.join('generated', specName(options.spec))),
     runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
   };
@@ -88,13 +93,17 @@ export async function generateFiles(options: ResolvedOptions): Promise<Generatio
   if (hasErrors(all)) return { problems: all, timings };
 
   t = performance.now();
-  const files = emitModel(model, { source: options.specDisplay, runtimeImport: options.runtimeImport });
+  const { files, problems: emitted } = emitModel(model, {
+    source: options.specDisplay,
+    runtimeImport: options.runtimeImport,
+  });
   timings.emit = performance.now() - t;
-  return { files, model, problems: all, timings };
+  return { files, model, problems: [...all, ...emitted], timings };
 }
 
 /** Prints every file of a model. Deterministic: the same model gives the same text. */
-export function emitModel(model: ApiModel, ctx: FileContext): Map<string, string> {
+export function emitModel(model: ApiModel, ctx: FileContext): { files: Map<string, string>; problems: Problem[] } {
+  const problems: Problem[] = [];
   const project = createProject();
   const refs = schemaRefs(model.schemas);
   // Declarations that others refer to come first, so zod needs z.lazy only inside cycles.
@@ -102,7 +111,7 @@ export function emitModel(model: ApiModel, ctx: FileContext): Map<string, string
   const index = new ModelIndex(model);
   const emitters: Record<(typeof GENERATED_FILES)[number], (file: GeneratedFile) => void> = {
     'types.ts': (f) => emitTypes(index, f, refs),
-    'schemas.ts': (f) => emitSchemas(index, f, refs),
+    'schemas.ts': (f) => emitSchemas(index, f, refs, (p) => problems.push(p)),
     'subjects.ts': (f) => emitSubjects(index, f),
     'client.ts': (f) => emitClient(index, f),
     'server.ts': (f) => emitServer(index, f),
@@ -114,5 +123,5 @@ export function emitModel(model: ApiModel, ctx: FileContext): Map<string, string
     emitters[name](file);
     files.set(name, file.finish());
   }
-  return files;
+  return { files, problems };
 }

@@ -5,15 +5,81 @@
 
 /** Words that cannot name a variable, function, class or type in strict-mode ES modules. */
 const RESERVED = new Set([
-  'arguments', 'await', 'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger',
-  'default', 'delete', 'do', 'else', 'enum', 'eval', 'export', 'extends', 'false', 'finally',
-  'for', 'function', 'if', 'implements', 'import', 'in', 'instanceof', 'interface', 'let', 'new',
-  'null', 'package', 'private', 'protected', 'public', 'return', 'static', 'super', 'switch',
-  'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield',
+  'arguments',
+  'await',
+  'break',
+  'case',
+  'catch',
+  'class',
+  'const',
+  'continue',
+  'debugger',
+  'default',
+  'delete',
+  'do',
+  'else',
+  'enum',
+  'eval',
+  'export',
+  'extends',
+  'false',
+  'finally',
+  'for',
+  'function',
+  'if',
+  'implements',
+  'import',
+  'in',
+  'instanceof',
+  'interface',
+  'let',
+  'new',
+  'null',
+  'package',
+  'private',
+  'protected',
+  'public',
+  'return',
+  'static',
+  'super',
+  'switch',
+  'this',
+  'throw',
+  'true',
+  'try',
+  'typeof',
+  'var',
+  'void',
+  'while',
+  'with',
+  'yield',
   // TypeScript type names and globals a generated module must not shadow.
-  'any', 'boolean', 'never', 'number', 'object', 'string', 'symbol', 'undefined', 'unknown',
-  'bigint', 'Array', 'Object', 'String', 'Number', 'Boolean', 'Date', 'Error', 'Map', 'Set',
-  'Promise', 'Record', 'Partial', 'Readonly', 'JSON', 'Symbol', 'Function',
+  'any',
+  'boolean',
+  'never',
+  'number',
+  'object',
+  'string',
+  'symbol',
+  'undefined',
+  'unknown',
+  'bigint',
+  'Array',
+  'Object',
+  'String',
+  'Number',
+  'Boolean',
+  'Date',
+  'Error',
+  'Map',
+  'Set',
+  'Promise',
+  'Record',
+  'Partial',
+  'Readonly',
+  'JSON',
+  'Symbol',
+  'Function',
 ]);
 
 /**
@@ -21,15 +87,42 @@ const RESERVED = new Set([
  * gets a suffix. (`z` is zod, `T` the types namespace, the rest are runtime symbols.)
  */
 const TAKEN_BY_GENERATOR = new Set([
-  'z', 'T', 'S', 'RUNTIME_CONTRACT', 'NatsConnection', 'ClientOptions', 'ServerOptions',
-  'RequestOptions', 'ReceivedMessage', 'Handle', 'Wildcard', 'wildcard', 'subjectTemplate', 'runtimeContract',
-  'publish', 'request', 'subscribe', 'reply', 'OperationSpec', 'MessageSpec', 'subjects',
+  'z',
+  'T',
+  'S',
+  'RUNTIME_CONTRACT',
+  'NatsConnection',
+  'ClientOptions',
+  'ServerOptions',
+  'RequestOptions',
+  'ReceivedMessage',
+  'Handle',
+  'Wildcard',
+  'wildcard',
+  'subjectTemplate',
+  'runtimeContract',
+  'publish',
+  'request',
+  'subscribe',
+  'reply',
+  'OperationSpec',
+  'MessageSpec',
+  'subjects',
 ]);
 
 /** Member names a generated class already has (methods from the spec must not replace them). */
 export const CLASS_MEMBERS: ReadonlySet<string> = new Set([
-  'constructor', 'connection', 'options', 'drain', 'close', 'handles', 'prototype', 'toString',
-  'valueOf', 'hasOwnProperty', '__proto__',
+  'constructor',
+  'connection',
+  'options',
+  'drain',
+  'close',
+  'handles',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__proto__',
 ]);
 
 /** Splits a spec name into words: on any non-alphanumeric run and on lower→upper case changes. */
@@ -60,7 +153,13 @@ export function camelCase(raw: string): string {
   const ws = words(raw);
   if (ws.length === 0) return 'unnamed';
   const joined = ws
-    .map((w, i) => (i === 0 ? (/^[A-Z]+$/.test(w) && w.length > 1 ? w.toLowerCase() : w.charAt(0).toLowerCase() + w.slice(1)) : capitalise(w)))
+    .map((w, i) =>
+      i === 0
+        ? /^[A-Z]+$/.test(w) && w.length > 1
+          ? w.toLowerCase()
+          : w.charAt(0).toLowerCase() + w.slice(1)
+        : capitalise(w),
+    )
     .join('');
   return safeStart(joined);
 }

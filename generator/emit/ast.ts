@@ -11,7 +11,10 @@ const scratch = ts.createSourceFile('union.ts', '', ts.ScriptTarget.Latest, fals
 /** An identifier, or `a.b.c` for a dotted name. */
 export function ref(name: string): ts.Expression {
   const [head, ...rest] = name.split('.');
-  return rest.reduce<ts.Expression>((e, part) => f.createPropertyAccessExpression(e, part), f.createIdentifier(head as string));
+  return rest.reduce<ts.Expression>(
+    (e, part) => f.createPropertyAccessExpression(e, part),
+    f.createIdentifier(head as string),
+  );
 }
 
 export function str(value: string): ts.StringLiteral {
@@ -19,7 +22,9 @@ export function str(value: string): ts.StringLiteral {
 }
 
 export function num(value: number): ts.Expression {
-  return value < 0 ? f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, f.createNumericLiteral(-value)) : f.createNumericLiteral(value);
+  return value < 0
+    ? f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, f.createNumericLiteral(-value))
+    : f.createNumericLiteral(value);
 }
 
 export function bool(value: boolean): ts.Expression {
@@ -31,9 +36,14 @@ function key(name: string): ts.PropertyName {
 }
 
 /** `{ a: x, 'b-c': y }`; entries whose value is undefined are left out. */
-export function obj(entries: readonly (readonly [string, ts.Expression | undefined])[], multiLine = true): ts.ObjectLiteralExpression {
+export function obj(
+  entries: readonly (readonly [string, ts.Expression | undefined])[],
+  multiLine = true,
+): ts.ObjectLiteralExpression {
   return f.createObjectLiteralExpression(
-    entries.filter((e): e is readonly [string, ts.Expression] => e[1] !== undefined).map(([k, v]) => f.createPropertyAssignment(key(k), v)),
+    entries
+      .filter((e): e is readonly [string, ts.Expression] => e[1] !== undefined)
+      .map(([k, v]) => f.createPropertyAssignment(key(k), v)),
     multiLine,
   );
 }
@@ -42,14 +52,21 @@ export function arr(items: readonly ts.Expression[], multiLine = false): ts.Arra
   return f.createArrayLiteralExpression([...items], multiLine);
 }
 
-export function call(callee: string, args: readonly ts.Expression[], typeArgs?: readonly ts.TypeNode[]): ts.CallExpression {
+export function call(
+  callee: string,
+  args: readonly ts.Expression[],
+  typeArgs?: readonly ts.TypeNode[],
+): ts.CallExpression {
   return f.createCallExpression(ref(callee), typeArgs ? [...typeArgs] : undefined, [...args]);
 }
 
 /** A type reference, `T.Name` allowed. */
 export function typeRef(name: string, args?: readonly ts.TypeNode[]): ts.TypeReferenceNode {
   const [head, ...rest] = name.split('.');
-  const entity = rest.reduce<ts.EntityName>((e, part) => f.createQualifiedName(e, part), f.createIdentifier(head as string));
+  const entity = rest.reduce<ts.EntityName>(
+    (e, part) => f.createQualifiedName(e, part),
+    f.createIdentifier(head as string),
+  );
   return f.createTypeReferenceNode(entity, args ? [...args] : undefined);
 }
 
@@ -99,7 +116,12 @@ export function typeLiteral(members: readonly Member[]): ts.TypeLiteralNode {
         m.type,
       );
       if (m.doc) {
-        ts.addSyntheticLeadingComment(sig, ts.SyntaxKind.MultiLineCommentTrivia, `* ${m.doc.replace(/\*\//g, '*\\/').replace(/\n/g, '\n * ')} `, true);
+        ts.addSyntheticLeadingComment(
+          sig,
+          ts.SyntaxKind.MultiLineCommentTrivia,
+          `* ${m.doc.replace(/\*\//g, '*\\/').replace(/\n/g, '\n * ')} `,
+          true,
+        );
       }
       return sig;
     }),

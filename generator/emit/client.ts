@@ -1,8 +1,8 @@
 /** client.ts: one typed method per send operation (publish and request). */
 import { VariableDeclarationKind } from 'ts-morph';
-import { jsDoc, print, where } from './file.js';
-import type { GeneratedFile } from './file.js';
 import { keyword } from './ast.js';
+import type { GeneratedFile } from './file.js';
+import { jsDoc, print, where } from './file.js';
 import { descriptor, type ModelIndex, operationDoc, replyType, sendArgsType, TYPES } from './operation.js';
 
 export function emitClient(index: ModelIndex, file: GeneratedFile): void {
@@ -23,7 +23,13 @@ export function emitClient(index: ModelIndex, file: GeneratedFile): void {
   for (const op of ops) {
     file.sf.addVariableStatement({
       declarationKind: VariableDeclarationKind.Const,
-      declarations: [{ name: op.descriptorConst, type: file.runtime('OperationSpec'), initializer: print(descriptor(index, op, file)) }],
+      declarations: [
+        {
+          name: op.descriptorConst,
+          type: file.runtime('OperationSpec'),
+          initializer: print(descriptor(index, op, file)),
+        },
+      ],
     });
   }
 
@@ -45,14 +51,19 @@ export function emitClient(index: ModelIndex, file: GeneratedFile): void {
           { name: 'options', type: clientOptions, initializer: '{}' },
         ],
         statements: ['this.#nc = nc;', 'this.#options = options;'],
-        docs: jsDoc(['@param nc a connection from `connect()` of `asyncapi-nats/runtime` (or `@nats-io/transport-node`)']),
+        docs: jsDoc([
+          '@param nc a connection from `connect()` of `asyncapi-nats/runtime` (or `@nats-io/transport-node`)',
+        ]),
       },
     ],
   });
 
   for (const op of ops) {
     const { paragraphs, facts } = operationDoc(index, op);
-    const docs = jsDoc([...paragraphs, facts], [{ tagName: 'generated', text: `from operations.${op.id} (${where(op.location)})` }]);
+    const docs = jsDoc(
+      [...paragraphs, facts],
+      [{ tagName: 'generated', text: `from operations.${op.id} (${where(op.location)})` }],
+    );
     if (op.kind === 'publish') {
       cls.addMethod({
         name: op.name,

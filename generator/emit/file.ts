@@ -4,8 +4,8 @@
  * printer so spec strings can never break out of their quotes.
  */
 import { type JSDocStructure, type OptionalKind, Project, QuoteKind, type SourceFile, ts } from 'ts-morph';
-import { docText } from '../naming.js';
 import type { SpecLocation } from '../model/types.js';
+import { docText } from '../naming.js';
 import { RUNTIME_SYMBOLS, type RuntimeSymbol } from './runtime-symbols.js';
 
 const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed, removeComments: false });
@@ -85,7 +85,8 @@ export class GeneratedFile {
 
   /** `import [type] * as alias from './file.js'`. */
   siblingNamespace(file: string, alias: string, typeOnly: boolean): string {
-    if (!this.#namespaces.some((n) => n.alias === alias)) this.#namespaces.push({ module: `./${file}.js`, alias, typeOnly });
+    if (!this.#namespaces.some((n) => n.alias === alias))
+      this.#namespaces.push({ module: `./${file}.js`, alias, typeOnly });
     return alias;
   }
 
@@ -113,7 +114,11 @@ export class GeneratedFile {
       });
     }
     for (const ns of [...this.#namespaces].sort((a, b) => a.module.localeCompare(b.module))) {
-      this.sf.insertImportDeclaration(index++, { moduleSpecifier: ns.module, namespaceImport: ns.alias, isTypeOnly: ns.typeOnly });
+      this.sf.insertImportDeclaration(index++, {
+        moduleSpecifier: ns.module,
+        namespaceImport: ns.alias,
+        isTypeOnly: ns.typeOnly,
+      });
     }
     const header = [
       '/**',

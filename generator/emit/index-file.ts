@@ -14,20 +14,31 @@ export function emitIndex(index: ModelIndex, file: GeneratedFile): void {
     { module: './server.js', names: [model.serverClass], typeOnly: false },
     { module: './server.js', names: receive.flatMap((o) => [o.argsType, o.messageType]), typeOnly: true },
     { module: './schemas.js', names: model.schemas.map((s) => s.zodName), typeOnly: false },
-    { module: './subjects.js', names: model.channels.filter((c) => c.address !== null).map((c) => c.subjectConst), typeOnly: false },
+    {
+      module: './subjects.js',
+      names: model.channels.filter((c) => c.address !== null).map((c) => c.subjectConst),
+      typeOnly: false,
+    },
     {
       module: './types.js',
-      names: [...model.schemas.map((s) => s.name), ...model.channels.filter((c) => c.parameters.length > 0).map((c) => c.paramsType)],
+      names: [
+        ...model.schemas.map((s) => s.name),
+        ...model.channels.filter((c) => c.parameters.length > 0).map((c) => c.paramsType),
+      ],
       typeOnly: true,
     },
   ];
   for (const e of exports) {
     if (e.names.length === 0) continue;
-    file.sf.addExportDeclaration({ moduleSpecifier: e.module, isTypeOnly: e.typeOnly, namedExports: [...e.names].sort() });
+    file.sf.addExportDeclaration({
+      moduleSpecifier: e.module,
+      isTypeOnly: e.typeOnly,
+      namedExports: [...e.names].sort(),
+    });
   }
   const contract = file.runtime('RUNTIME_CONTRACT');
   file.sf.addVariableStatement({
-      declarationKind: VariableDeclarationKind.Const,
+    declarationKind: VariableDeclarationKind.Const,
     isExported: true,
     declarations: [{ name: 'runtimeContract', type: String(RUNTIME_CONTRACT_VERSION), initializer: contract }],
     docs: [

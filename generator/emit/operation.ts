@@ -4,7 +4,21 @@
  */
 import type { ts } from 'ts-morph';
 import type { ApiModel, ChannelModel, MessageModel, OperationModel, SubjectToken } from '../model/types.js';
-import { arr, bool, call, keyword, literalType, type Member, num, obj, ref, str, typeLiteral, typeRef, union } from './ast.js';
+import {
+  arr,
+  bool,
+  call,
+  keyword,
+  literalType,
+  type Member,
+  num,
+  obj,
+  ref,
+  str,
+  typeLiteral,
+  typeRef,
+  union,
+} from './ast.js';
 import type { GeneratedFile } from './file.js';
 
 /** Aliases of the sibling modules inside client.ts and server.ts. */
@@ -79,7 +93,8 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
   const messages =
     keys.length > 0 ? keys.map((k) => messageSpec(index, k, file)) : [obj([['name', str(op.id)]], false)];
   const replyKeys = op.reply?.messages ?? [];
-  const template = (tokens: readonly SubjectToken[]) => call(file.runtime('subjectTemplate'), [str(templateOf(tokens))]);
+  const template = (tokens: readonly SubjectToken[]) =>
+    call(file.runtime('subjectTemplate'), [str(templateOf(tokens))]);
   file.siblingNamespace('subjects', SUBJECTS, false);
   return obj([
     ['id', str(op.id)],
@@ -90,7 +105,13 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
       op.reply
         ? obj(
             [
-              ['messages', arr(replyKeys.map((k) => messageSpec(index, k, file)), replyKeys.length > 1)],
+              [
+                'messages',
+                arr(
+                  replyKeys.map((k) => messageSpec(index, k, file)),
+                  replyKeys.length > 1,
+                ),
+              ],
               ['withHeaders', bool(replyWithHeaders(index, op))],
             ],
             false,
@@ -102,7 +123,17 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
     [
       'matchHeaders',
       op.matchHeaders
-        ? arr(op.matchHeaders.map((h) => obj([['header', str(h.header)], ['value', template(h.tokens)]], false)))
+        ? arr(
+            op.matchHeaders.map((h) =>
+              obj(
+                [
+                  ['header', str(h.header)],
+                  ['value', template(h.tokens)],
+                ],
+                false,
+              ),
+            ),
+          )
         : undefined,
     ],
   ]);
@@ -155,7 +186,12 @@ export function sendArgsType(index: ModelIndex, op: OperationModel): ts.TypeNode
       doc: m ? (m.title ?? m.summary ?? `The ${m.name} message.`) : 'Any JSON value.',
     });
     if (m?.headers) {
-      members.push({ name: 'headers', type: headersType(m), optional: m.requiredHeaders.length === 0, doc: 'NATS headers of the message.' });
+      members.push({
+        name: 'headers',
+        type: headersType(m),
+        optional: m.requiredHeaders.length === 0,
+        doc: 'NATS headers of the message.',
+      });
     }
     return typeLiteral(members);
   });
@@ -174,7 +210,12 @@ export function receivedType(index: ModelIndex, op: OperationModel, file: Genera
 }
 
 /** Arguments of a receive registration: parameters (each may be `wildcard`), queue placeholders, handler. */
-export function receiveArgsType(index: ModelIndex, op: OperationModel, file: GeneratedFile, handler: ts.TypeNode): ts.TypeNode {
+export function receiveArgsType(
+  index: ModelIndex,
+  op: OperationModel,
+  file: GeneratedFile,
+  handler: ts.TypeNode,
+): ts.TypeNode {
   const channel = index.channel(op.channel);
   const members: Member[] = [];
   if (channel.parameters.length > 0) {
@@ -203,10 +244,18 @@ export function receiveArgsType(index: ModelIndex, op: OperationModel, file: Gen
 }
 
 /** JSDoc paragraphs shared by client methods and server registrations. */
-export function operationDoc(index: ModelIndex, op: OperationModel): { paragraphs: (string | undefined)[]; facts: string } {
+export function operationDoc(
+  index: ModelIndex,
+  op: OperationModel,
+): { paragraphs: (string | undefined)[]; facts: string } {
   const channel = index.channel(op.channel);
   const facts: string[] = [];
-  const verb = { publish: 'Publishes to', request: 'Sends a request to', subscribe: 'Subscribes to', reply: 'Answers requests on' }[op.kind];
+  const verb = {
+    publish: 'Publishes to',
+    request: 'Sends a request to',
+    subscribe: 'Subscribes to',
+    reply: 'Answers requests on',
+  }[op.kind];
   facts.push(`${verb} \`${channel.address}\``);
   if (op.queue) facts.push(`in queue group \`${op.queue.template}\``);
   if (op.timeoutMs !== undefined) facts.push(`(timeout ${op.timeoutMs} ms)`);

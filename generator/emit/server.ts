@@ -1,10 +1,18 @@
 /** server.ts: one typed registration per receive operation (subscribe and reply handlers). */
 import { ts, VariableDeclarationKind } from 'ts-morph';
-import { keyword, promiseOf, typeRef, union } from './ast.js';
-import { jsDoc, print, where } from './file.js';
-import type { GeneratedFile } from './file.js';
 import type { OperationModel } from '../model/types.js';
-import { descriptor, type ModelIndex, operationDoc, receiveArgsType, receivedType, replyType, TYPES } from './operation.js';
+import { keyword, promiseOf, typeRef, union } from './ast.js';
+import type { GeneratedFile } from './file.js';
+import { jsDoc, print, where } from './file.js';
+import {
+  descriptor,
+  type ModelIndex,
+  operationDoc,
+  receiveArgsType,
+  receivedType,
+  replyType,
+  TYPES,
+} from './operation.js';
 
 export function emitServer(index: ModelIndex, file: GeneratedFile): void {
   const { model } = index;
@@ -19,7 +27,9 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
       name: op.messageType,
       isExported: true,
       type: print(receivedType(index, op, file)),
-      docs: jsDoc([`What a {@link ${model.serverClass}.${op.name}} handler receives: the validated payload, headers and subject parameters.`]),
+      docs: jsDoc([
+        `What a {@link ${model.serverClass}.${op.name}} handler receives: the validated payload, headers and subject parameters.`,
+      ]),
     });
     const returns = op.kind === 'reply' ? replyType(index, op) : keyword('void');
     file.sf.addTypeAlias({
@@ -32,7 +42,13 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
   for (const op of ops) {
     file.sf.addVariableStatement({
       declarationKind: VariableDeclarationKind.Const,
-      declarations: [{ name: op.descriptorConst, type: file.runtime('OperationSpec'), initializer: print(descriptor(index, op, file)) }],
+      declarations: [
+        {
+          name: op.descriptorConst,
+          type: file.runtime('OperationSpec'),
+          initializer: print(descriptor(index, op, file)),
+        },
+      ],
     });
   }
 
@@ -55,7 +71,9 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
           { name: 'options', type: serverOptions, initializer: '{}' },
         ],
         statements: ['this.#nc = nc;', 'this.#options = options;'],
-        docs: jsDoc(['@param nc a connection from `connect()` of `asyncapi-nats/runtime` (or `@nats-io/transport-node`)']),
+        docs: jsDoc([
+          '@param nc a connection from `connect()` of `asyncapi-nats/runtime` (or `@nats-io/transport-node`)',
+        ]),
       },
     ],
   });
@@ -66,7 +84,10 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
     const typeArgs = op.kind === 'reply' ? `${op.messageType}, ${print(replyType(index, op))}` : op.messageType;
     cls.addMethod({
       name: op.name,
-      docs: jsDoc([...paragraphs, facts], [{ tagName: 'generated', text: `from operations.${op.id} (${where(op.location)})` }]),
+      docs: jsDoc(
+        [...paragraphs, facts],
+        [{ tagName: 'generated', text: `from operations.${op.id} (${where(op.location)})` }],
+      ),
       parameters: [{ name: 'args', type: op.argsType }],
       returnType: handle,
       statements: [

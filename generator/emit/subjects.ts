@@ -11,14 +11,21 @@ export function emitSubjects(index: ModelIndex, file: GeneratedFile): void {
     file.sf.addVariableStatement({
       declarationKind: VariableDeclarationKind.Const,
       isExported: true,
-      declarations: [{ name: channel.subjectConst, initializer: print(call(file.runtime('subjectTemplate'), [str(channel.address)])) }],
+      declarations: [
+        {
+          name: channel.subjectConst,
+          initializer: print(call(file.runtime('subjectTemplate'), [str(channel.address)])),
+        },
+      ],
       docs: jsDoc(
         [
           `Subject of channel \`${channel.id}\`: \`${channel.address}\`.`,
           channel.summary ?? channel.title,
           channel.description,
           params.length > 0 ? `Parameters:\n${params.join('\n')}` : undefined,
-          params.length > 0 ? '`build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.' : undefined,
+          params.length > 0
+            ? '`build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.'
+            : undefined,
         ],
         [{ tagName: 'generated', text: `from channels.${channel.id} (${where(channel.location)})` }],
       ),

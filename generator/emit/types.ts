@@ -11,8 +11,18 @@ export function emitTypes(index: ModelIndex, file: GeneratedFile, refs: SchemaRe
       isExported: true,
       type: print(typeNode(decl.schema, { refs, ...(typeof decl.schema === 'object' ? { root: decl.schema } : {}) })),
       docs: jsDoc(
-        [decl.description, decl.role === 'headers' ? 'NATS header values travel as text; numbers and booleans are parsed from it.' : undefined],
-        [{ tagName: 'generated', text: `from ${decl.location.pointer.slice(1).replace(/\//g, '.')} (${where(decl.location)})` }],
+        [
+          decl.description,
+          decl.role === 'headers'
+            ? 'NATS header values travel as text; numbers and booleans are parsed from it.'
+            : undefined,
+        ],
+        [
+          {
+            tagName: 'generated',
+            text: `from ${decl.location.pointer.slice(1).replace(/\//g, '.')} (${where(decl.location)})`,
+          },
+        ],
       ),
     });
   }
@@ -30,9 +40,10 @@ export function emitTypes(index: ModelIndex, file: GeneratedFile, refs: SchemaRe
           })),
         ),
       ),
-      docs: jsDoc([`Parameters of the subject \`${channel.address}\` (channel \`${channel.id}\`).`], [
-        { tagName: 'generated', text: `from channels.${channel.id} (${where(channel.location)})` },
-      ]),
+      docs: jsDoc(
+        [`Parameters of the subject \`${channel.address}\` (channel \`${channel.id}\`).`],
+        [{ tagName: 'generated', text: `from channels.${channel.id} (${where(channel.location)})` }],
+      ),
     });
   }
 }

@@ -2,11 +2,7 @@
  * Parsed document → model, with the NATS checks the AsyncAPI parser cannot make. Problems are
  * collected, never thrown: the caller decides whether they stop generation.
  */
-import type {
-  ChannelInterface,
-  MessageInterface,
-  OperationInterface,
-} from '@asyncapi/parser';
+import type { ChannelInterface, MessageInterface, OperationInterface } from '@asyncapi/parser';
 import { camelCase, NameRegistry, pascalCase, safeIdentifier, safeMember } from '../naming.js';
 import type { ParsedSpec } from '../parse/parse.js';
 import type { Problem } from '../problems.js';
@@ -65,7 +61,10 @@ class ModelBuilder {
     this.#schemas = new SchemaCollector(this.#names, (component) =>
       components.has(component) ? this.#locate(`/components/schemas/${component}`) : undefined,
     );
-    const protocols = spec.document.servers().all().map((s) => s.protocol().toLowerCase());
+    const protocols = spec.document
+      .servers()
+      .all()
+      .map((s) => s.protocol().toLowerCase());
     this.#natsSpec = protocols.length === 0 || protocols.includes('nats');
     this.#ext = { report: (p, pointer) => this.#report(p, pointer), locate: (pointer) => this.#locate(pointer) };
   }
@@ -121,7 +120,14 @@ class ModelBuilder {
       ...(description ? { description } : {}),
       clientClass,
       serverClass,
-      protocols: [...new Set(doc.servers().all().map((s) => s.protocol()))],
+      protocols: [
+        ...new Set(
+          doc
+            .servers()
+            .all()
+            .map((s) => s.protocol()),
+        ),
+      ],
       channels: [...this.#channels.values()].filter((c) => !this.#skipped.has(c.id)),
       operations,
       messages: [...this.#messages.values()],
@@ -134,7 +140,10 @@ class ModelBuilder {
     const id = channel.id();
     const pointer = pointerOf(channel);
     const address = channel.address() ?? null;
-    const declared = channel.parameters().all().map((p) => p.id());
+    const declared = channel
+      .parameters()
+      .all()
+      .map((p) => p.id());
     const parsed = address === null ? undefined : parseSubjectTemplate(address);
     for (const issue of parsed?.issues ?? []) {
       this.#addressProblem({ code: issue.code, message: issue.message, help: issue.help }, `${pointer}/address`, id);
@@ -156,7 +165,8 @@ class ModelBuilder {
       const p = channel.parameters().get(name);
       const raw = (p?.json() ?? {}) as { enum?: unknown; examples?: unknown };
       const description = text(p?.description());
-      const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined);
+      const strings = (v: unknown) =>
+        Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
       const en = strings(raw.enum);
       const examples = strings(raw.examples);
       return {
@@ -230,7 +240,12 @@ class ModelBuilder {
     if (message.hasHeaders()) {
       const schema = this.#schemas.clean(message.headers()?.json());
       const props = typeof schema === 'object' ? schema.properties : undefined;
-      if (typeof schema !== 'object' || (schema.type !== undefined && schema.type !== 'object') || typeof props !== 'object' || props === null) {
+      if (
+        typeof schema !== 'object' ||
+        (schema.type !== undefined && schema.type !== 'object') ||
+        typeof props !== 'object' ||
+        props === null
+      ) {
         this.#report(
           {
             code: 'nats-headers-not-object',
@@ -255,7 +270,9 @@ class ModelBuilder {
           }
         }
         headers = this.#schemas.declare(schema, `${name}Headers`, 'headers', this.#locate(`${pointer}/headers`));
-        requiredHeaders = Array.isArray(schema.required) ? schema.required.filter((h): h is string => typeof h === 'string') : [];
+        requiredHeaders = Array.isArray(schema.required)
+          ? schema.required.filter((h): h is string => typeof h === 'string')
+          : [];
       }
     }
 
@@ -301,7 +318,12 @@ class ModelBuilder {
     const channel = operation.channels().all()[0];
     if (!channel) {
       this.#report(
-        { code: 'operation-without-channel', severity: 'error', message: `operation '${id}' has no channel`, help: 'set `channel: { $ref: ... }`' },
+        {
+          code: 'operation-without-channel',
+          severity: 'error',
+          message: `operation '${id}' has no channel`,
+          help: 'set `channel: { $ref: ... }`',
+        },
         pointer,
       );
       return undefined;
@@ -310,7 +332,12 @@ class ModelBuilder {
     if (!channelModel || this.#skipped.has(channel.id())) {
       if (channelModel) {
         this.#report(
-          { code: 'operation-skipped', severity: 'warning', message: `operation '${id}' is skipped: its channel '${channel.id()}' is not a NATS subject`, help: 'give the channel an address that is a legal NATS subject' },
+          {
+            code: 'operation-skipped',
+            severity: 'warning',
+            message: `operation '${id}' is skipped: its channel '${channel.id()}' is not a NATS subject`,
+            help: 'give the channel an address that is a legal NATS subject',
+          },
           pointer,
         );
       }
@@ -327,7 +354,15 @@ class ModelBuilder {
         channel.id(),
       );
       if (this.#natsSpec) return undefined;
-      this.#report({ code: 'operation-skipped', severity: 'warning', message: `operation '${id}' is skipped`, help: 'give its channel an address' }, pointer);
+      this.#report(
+        {
+          code: 'operation-skipped',
+          severity: 'warning',
+          message: `operation '${id}' is skipped`,
+          help: 'give its channel an address',
+        },
+        pointer,
+      );
       return undefined;
     }
     const parsed = parseSubjectTemplate(channelModel.address);
@@ -346,10 +381,18 @@ class ModelBuilder {
 
     const reply = operation.reply();
     const kind: OperationKind = action === 'send' ? (reply ? 'request' : 'publish') : reply ? 'reply' : 'subscribe';
-    const messages = operation.messages().all().map((m) => this.#message(m).key);
+    const messages = operation
+      .messages()
+      .all()
+      .map((m) => this.#message(m).key);
     if (messages.length === 0) {
       this.#report(
-        { code: 'operation-without-message', severity: 'warning', message: `operation '${id}' declares no message; its payload is typed as unknown`, help: 'add `messages` to the operation or its channel' },
+        {
+          code: 'operation-without-message',
+          severity: 'warning',
+          message: `operation '${id}' declares no message; its payload is typed as unknown`,
+          help: 'add `messages` to the operation or its channel',
+        },
         pointer,
       );
     }
@@ -391,7 +434,12 @@ class ModelBuilder {
     const timeoutMs = readTimeout(ext(EXTENSIONS.timeout), pointer, this.#ext);
     if (timeoutMs !== undefined && !reply) {
       this.#report(
-        { code: 'nats-extension-misplaced', severity: 'error', message: `${EXTENSIONS.timeout} on '${id}' has no meaning: the operation has no reply`, help: 'remove it, or add a reply' },
+        {
+          code: 'nats-extension-misplaced',
+          severity: 'error',
+          message: `${EXTENSIONS.timeout} on '${id}' has no meaning: the operation has no reply`,
+          help: 'remove it, or add a reply',
+        },
         `${pointer}/${EXTENSIONS.timeout}`,
       );
     }
@@ -430,10 +478,18 @@ class ModelBuilder {
         }
       }
     } else {
-      for (const [name, value] of [[EXTENSIONS.queue, queueExt], [EXTENSIONS.matchHeaders, matchExt]] as const) {
+      for (const [name, value] of [
+        [EXTENSIONS.queue, queueExt],
+        [EXTENSIONS.matchHeaders, matchExt],
+      ] as const) {
         if (value !== undefined) {
           this.#report(
-            { code: 'nats-extension-misplaced', severity: 'error', message: `${name} on send operation '${id}' has no meaning`, help: 'queue groups and header filters belong to receive operations' },
+            {
+              code: 'nats-extension-misplaced',
+              severity: 'error',
+              message: `${name} on send operation '${id}' has no meaning`,
+              help: 'queue groups and header filters belong to receive operations',
+            },
             `${pointer}/${name}`,
           );
         }

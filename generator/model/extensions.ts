@@ -61,7 +61,12 @@ export function readQueue(
   const at = extension !== undefined ? `${pointer}/${EXTENSIONS.queue}` : `${pointer}/bindings/nats/queue`;
   if (typeof raw !== 'string' || raw === '') {
     ctx.report(
-      { code: 'nats-bad-extension', severity: 'error', message: `a queue group must be a non-empty string, got ${JSON.stringify(raw)}`, help: 'e.g. `agent.workers`' },
+      {
+        code: 'nats-bad-extension',
+        severity: 'error',
+        message: `a queue group must be a non-empty string, got ${JSON.stringify(raw)}`,
+        help: 'e.g. `agent.workers`',
+      },
       at,
     );
     return undefined;
@@ -79,10 +84,18 @@ export function readQueue(
     );
     return undefined;
   }
-  const repeated = parsed.tokens.filter((t, i) => t.kind === 'parameter' && parsed.tokens.findIndex((u) => u.kind === 'parameter' && u.name === t.name) !== i);
+  const repeated = parsed.tokens.filter(
+    (t, i) =>
+      t.kind === 'parameter' && parsed.tokens.findIndex((u) => u.kind === 'parameter' && u.name === t.name) !== i,
+  );
   if (repeated.length > 0) {
     ctx.report(
-      { code: 'nats-bad-extension', severity: 'error', message: `queue '${raw}' repeats a placeholder`, help: 'use each placeholder once' },
+      {
+        code: 'nats-bad-extension',
+        severity: 'error',
+        message: `queue '${raw}' repeats a placeholder`,
+        help: 'use each placeholder once',
+      },
       at,
     );
     return undefined;
@@ -99,7 +112,15 @@ export function readQueue(
     );
     return undefined;
   }
-  const bad = parsed.issues[0] ?? (parsed.hasWildcard ? { code: 'nats-illegal-token', message: `queue '${raw}' contains a wildcard`, help: 'queue names cannot contain * or >' } : undefined);
+  const bad =
+    parsed.issues[0] ??
+    (parsed.hasWildcard
+      ? {
+          code: 'nats-illegal-token',
+          message: `queue '${raw}' contains a wildcard`,
+          help: 'queue names cannot contain * or >',
+        }
+      : undefined);
   if (bad) {
     ctx.report({ code: bad.code, severity: 'error', message: bad.message, help: bad.help }, at);
     return undefined;
@@ -118,7 +139,12 @@ export function readMatchHeaders(
   const at = `${pointer}/${EXTENSIONS.matchHeaders}`;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     ctx.report(
-      { code: 'nats-bad-extension', severity: 'error', message: `${EXTENSIONS.matchHeaders} must map header names to values`, help: "e.g. `{ target_agent_id: '{agent_id}' }`" },
+      {
+        code: 'nats-bad-extension',
+        severity: 'error',
+        message: `${EXTENSIONS.matchHeaders} must map header names to values`,
+        help: "e.g. `{ target_agent_id: '{agent_id}' }`",
+      },
       at,
     );
     return undefined;
@@ -126,12 +152,25 @@ export function readMatchHeaders(
   const out: { header: string; tokens: SubjectToken[] }[] = [];
   for (const [header, template] of Object.entries(value)) {
     if (header.trim() === '') {
-      ctx.report({ code: 'nats-bad-extension', severity: 'error', message: `${EXTENSIONS.matchHeaders} has an empty header name`, help: 'name the header to match' }, at);
+      ctx.report(
+        {
+          code: 'nats-bad-extension',
+          severity: 'error',
+          message: `${EXTENSIONS.matchHeaders} has an empty header name`,
+          help: 'name the header to match',
+        },
+        at,
+      );
       continue;
     }
     if (typeof template !== 'string') {
       ctx.report(
-        { code: 'nats-bad-extension', severity: 'error', message: `${EXTENSIONS.matchHeaders}.${header} must be a string`, help: "e.g. '{agent_id}'" },
+        {
+          code: 'nats-bad-extension',
+          severity: 'error',
+          message: `${EXTENSIONS.matchHeaders}.${header} must be a string`,
+          help: "e.g. '{agent_id}'",
+        },
         `${at}/${header}`,
       );
       continue;
@@ -144,7 +183,10 @@ export function readMatchHeaders(
           code: 'nats-unknown-placeholder',
           severity: 'error',
           message: `${EXTENSIONS.matchHeaders}.${header} refers to {${unknown.join('}, {')}}, which is neither a channel parameter nor a queue placeholder`,
-          help: known.length > 0 ? `use one of {${known.join('}, {')}}` : `declare the placeholder in ${EXTENSIONS.queue} first`,
+          help:
+            known.length > 0
+              ? `use one of {${known.join('}, {')}}`
+              : `declare the placeholder in ${EXTENSIONS.queue} first`,
         },
         `${at}/${header}`,
       );

@@ -77,7 +77,7 @@ export class SchemaCollector {
     const existing = this.#declared.get(schema);
     if (existing) return existing.name;
     const component = this.#componentId.get(schema);
-    const location = component && this.#locateComponent ? this.#locateComponent(component) ?? where : where;
+    const location = component && this.#locateComponent ? (this.#locateComponent(component) ?? where) : where;
     const base = safeIdentifier(pascalCase(component ?? fallbackName));
     // The zod constant is always `${name}Schema`: claim a name whose companion is free too.
     let name = this.#names.claim(base);

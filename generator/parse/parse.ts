@@ -29,7 +29,10 @@ function parser(): Parser {
 
 /** What a parser rule means for a user, by its code. */
 const PARSER_CODES: Record<string, { code: string; help: string }> = {
-  parser: { code: 'yaml-syntax', help: 'fix the YAML syntax at this position (indentation, a missing colon or bracket)' },
+  parser: {
+    code: 'yaml-syntax',
+    help: 'fix the YAML syntax at this position (indentation, a missing colon or bracket)',
+  },
   'invalid-ref': { code: 'invalid-ref', help: 'point the $ref at an existing component, or define the component' },
 };
 
@@ -59,7 +62,14 @@ function mapDiagnostic(file: string, d: Diagnostic): Problem {
 function convertToV3(file: string, text: string, problems: Problem[]): string {
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
-    problems.push({ code: 'converted', severity: 'info', message: args.map(String).join(' '), file, line: 0, column: 0 });
+    problems.push({
+      code: 'converted',
+      severity: 'info',
+      message: args.map(String).join(' '),
+      file,
+      line: 0,
+      column: 0,
+    });
   };
   try {
     return convert(text, '3.0.0') as string;
@@ -83,16 +93,33 @@ export async function parseSpec(
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause);
     return {
       problems: [
-        { code: 'file-unreadable', severity: 'error', message: `cannot read spec: ${reason}`, file, line: 0, column: 0, help: 'check the path' },
+        {
+          code: 'file-unreadable',
+          severity: 'error',
+          message: `cannot read spec: ${reason}`,
+          file,
+          line: 0,
+          column: 0,
+          help: 'check the path',
+        },
       ],
     };
   }
 
   const first = await parser().parse(text, { source: specPath });
-  const problems = first.diagnostics.map((d) => mapDiagnostic(file, d)).filter((p) => p.code !== 'asyncapi-latest-version');
+  const problems = first.diagnostics
+    .map((d) => mapDiagnostic(file, d))
+    .filter((p) => p.code !== 'asyncapi-latest-version');
   if (!first.document) {
     if (!problems.some((p) => p.severity === 'error')) {
-      problems.push({ code: 'parse-failed', severity: 'error', message: 'the parser returned no document', file, line: 0, column: 0 });
+      problems.push({
+        code: 'parse-failed',
+        severity: 'error',
+        message: 'the parser returned no document',
+        file,
+        line: 0,
+        column: 0,
+      });
     }
     return { problems };
   }
@@ -122,7 +149,12 @@ export async function parseSpec(
   if (!second.document) {
     for (const d of second.diagnostics) {
       if (d.severity === DiagnosticSeverity.Error) {
-        problems.push({ ...mapDiagnostic(file, d), line: 0, column: 0, message: `after conversion to 3.0.0: ${d.message}` });
+        problems.push({
+          ...mapDiagnostic(file, d),
+          line: 0,
+          column: 0,
+          message: `after conversion to 3.0.0: ${d.message}`,
+        });
       }
     }
     return { problems };

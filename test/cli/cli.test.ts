@@ -51,7 +51,14 @@ describe('cli', () => {
     const first = await cli(['generate', 'spec/ai-sdk.asyncapi.yaml', '--out', out]);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^generated 6 files in .* \(6 written, 0 unchanged\) in \d+ ms\n$/);
-    expect((await readdir(out)).sort()).toEqual(['client.ts', 'index.ts', 'schemas.ts', 'server.ts', 'subjects.ts', 'types.ts']);
+    expect((await readdir(out)).sort()).toEqual([
+      'client.ts',
+      'index.ts',
+      'schemas.ts',
+      'server.ts',
+      'subjects.ts',
+      'types.ts',
+    ]);
     const again = await cli(['generate', 'spec/ai-sdk.asyncapi.yaml', '--out', out]);
     expect(again.stdout).toContain('(0 written, 6 unchanged)');
   });
@@ -74,11 +81,26 @@ describe('cli', () => {
     ['bad-ref.yaml', /bad-ref\.yaml:19:15 error invalid-ref '#\/components\/messages\/Missing' does not exist/],
     ['bad-version.yaml', /bad-version\.yaml:5:1 error unsupported-version Version "9\.9\.9" is not supported/],
     ['not-asyncapi.yaml', /not-asyncapi\.yaml:5:1 error not-asyncapi This is not an AsyncAPI document/],
-    ['illegal-subject.yaml', /illegal-subject\.yaml:22:5 error nats-illegal-token address 'ai\.\.x' has an empty token/],
-    ['wildcard-publish.yaml', /wildcard-publish\.yaml:24:5 error nats-wildcard-in-publish operation 'publishEvent' sends to 'ai\.\*\.events'/],
-    ['partial-parameter.yaml', /partial-parameter\.yaml:16:5 error nats-partial-parameter address 'ai\.tenant-\{id\}\.x'/],
-    ['request-without-reply-message.yaml', /request-without-reply-message\.yaml:34:5 error nats-request-without-reply operation 'askQuestion' expects a reply/],
-    ['bad-extensions.yaml', /bad-extensions\.yaml:43:5 error nats-bad-extension x-nats-timeout-ms must be a positive whole number of milliseconds, got -5/],
+    [
+      'illegal-subject.yaml',
+      /illegal-subject\.yaml:22:5 error nats-illegal-token address 'ai\.\.x' has an empty token/,
+    ],
+    [
+      'wildcard-publish.yaml',
+      /wildcard-publish\.yaml:24:5 error nats-wildcard-in-publish operation 'publishEvent' sends to 'ai\.\*\.events'/,
+    ],
+    [
+      'partial-parameter.yaml',
+      /partial-parameter\.yaml:16:5 error nats-partial-parameter address 'ai\.tenant-\{id\}\.x'/,
+    ],
+    [
+      'request-without-reply-message.yaml',
+      /request-without-reply-message\.yaml:34:5 error nats-request-without-reply operation 'askQuestion' expects a reply/,
+    ],
+    [
+      'bad-extensions.yaml',
+      /bad-extensions\.yaml:43:5 error nats-bad-extension x-nats-timeout-ms must be a positive whole number of milliseconds, got -5/,
+    ],
   ])('cli - malformed spec %s gives a located diagnostic, exit 2 and writes nothing', async (fixture, diagnostic) => {
     const out = path.join(work, `untouched-${fixture}`);
     await cp('generated/ai-sdk', out, { recursive: true });

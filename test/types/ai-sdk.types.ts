@@ -3,7 +3,7 @@
  * Every `@ts-expect-error` line must fail to compile; tsc reports an unused directive if it does not.
  */
 import { type NatsConnection, wildcard } from 'asyncapi-nats/runtime';
-import { AiSdkClient, AiSdkServer, type AgentMessage, agentMessageSubject } from '../../generated/ai-sdk/index.js';
+import { type AgentMessage, AiSdkClient, AiSdkServer, agentMessageSubject } from '../../generated/ai-sdk/index.js';
 
 declare const nc: NatsConnection;
 const client = new AiSdkClient(nc);

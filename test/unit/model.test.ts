@@ -63,7 +63,9 @@ describe('model of the AI SDK spec', () => {
     const agent = op(ai, 'receiveAgentMessage');
     expect(agent.queue?.template).toBe('agent.{agent_id}');
     expect(agent.queue?.parameters).toEqual(['agent_id']);
-    expect(agent.matchHeaders).toEqual([{ header: 'target_agent_id', tokens: [{ kind: 'parameter', name: 'agent_id' }] }]);
+    expect(agent.matchHeaders).toEqual([
+      { header: 'target_agent_id', tokens: [{ kind: 'parameter', name: 'agent_id' }] },
+    ]);
   });
 
   it('model - headers of the guide are declared with their required names', () => {
@@ -96,7 +98,12 @@ describe('model of edge cases', () => {
 
   it('model - operation ids that are keywords or start with digits get valid member names', () => {
     const names = Object.fromEntries(edge.operations.map((o) => [o.id, o.name]));
-    expect(names).toMatchObject({ delete: 'delete', class: 'class', '2fa.verify': '_2faVerify', 'publish-x.v2': 'publishXV2' });
+    expect(names).toMatchObject({
+      delete: 'delete',
+      class: 'class',
+      '2fa.verify': '_2faVerify',
+      'publish-x.v2': 'publishXV2',
+    });
   });
 
   it('model - channels whose names collide after sanitising get distinct names', () => {
@@ -107,7 +114,10 @@ describe('model of edge cases', () => {
   });
 
   it('model - every declared name is unique', () => {
-    const all = [...edge.schemas.flatMap((s) => [s.name, s.zodName]), ...edge.operations.flatMap((o) => [o.argsType, o.descriptorConst])];
+    const all = [
+      ...edge.schemas.flatMap((s) => [s.name, s.zodName]),
+      ...edge.operations.flatMap((o) => [o.argsType, o.descriptorConst]),
+    ];
     expect(new Set(all).size).toBe(all.length);
   });
 

@@ -109,7 +109,11 @@ function emitModule(): { types: string; schemas: string; order: string[] } {
   const schemas: ts.Statement[] = [
     f.createImportDeclaration(
       undefined,
-      f.createImportClause(undefined, undefined, f.createNamedImports([f.createImportSpecifier(false, undefined, f.createIdentifier('z'))])),
+      f.createImportClause(
+        undefined,
+        undefined,
+        f.createNamedImports([f.createImportSpecifier(false, undefined, f.createIdentifier('z'))]),
+      ),
       f.createStringLiteral('zod', true),
     ),
     f.createImportDeclaration(
@@ -122,7 +126,12 @@ function emitModule(): { types: string; schemas: string; order: string[] } {
     const root = typeof d.schema === 'object' ? d.schema : undefined;
     types.push(
       addDoc(
-        f.createTypeAliasDeclaration(exportModifier(), d.name, undefined, typeNode(d.schema, { refs, root, role: d.role })),
+        f.createTypeAliasDeclaration(
+          exportModifier(),
+          d.name,
+          undefined,
+          typeNode(d.schema, { refs, root, role: d.role }),
+        ),
         docOf(d.schema),
       ),
     );
@@ -186,7 +195,10 @@ describe('schema emit compiles', () => {
   });
 
   it('schema emit - generated schemas validate at runtime', async () => {
-    const schemas = (await import(join(out, 'schemas.ts'))) as Record<string, { safeParse(v: unknown): { success: boolean; data?: unknown } }>;
+    const schemas = (await import(join(out, 'schemas.ts'))) as Record<
+      string,
+      { safeParse(v: unknown): { success: boolean; data?: unknown } }
+    >;
     const Payload = schemas.PayloadSchema;
     const Headers = schemas.HeadersSchema;
     const Person = schemas.PersonSchema;
@@ -213,7 +225,9 @@ describe('schema emit compiles', () => {
       data: { count: 3, level: 2, flag: false },
     });
     expect(Headers.safeParse({ count: '3', level: '4' }).success).toBe(false);
-    expect(Person.safeParse({ team: { members: [{ name: 'a' }], lead: { team: { members: [] } } } }).success).toBe(true);
+    expect(Person.safeParse({ team: { members: [{ name: 'a' }], lead: { team: { members: [] } } } }).success).toBe(
+      true,
+    );
     expect(Person.safeParse({ team: { members: [{ name: 1 }] } }).success).toBe(false);
   });
 

@@ -22,22 +22,44 @@ const order = (entries: [string, JsonSchemaObject][]) => {
 
 describe('schema order', () => {
   it('schema order - independent declarations keep input order', () => {
-    expect(order([['B', { type: 'string' }], ['A', { type: 'integer' }], ['C', {}]])).toEqual(['B', 'A', 'C']);
+    expect(
+      order([
+        ['B', { type: 'string' }],
+        ['A', { type: 'integer' }],
+        ['C', {}],
+      ]),
+    ).toEqual(['B', 'A', 'C']);
   });
 
   it('schema order - dependencies come first, in order of appearance', () => {
     const x = { type: 'string' };
     const y = { type: 'number' };
     const top = { type: 'object', properties: { b: { type: 'array', items: y }, a: x } };
-    expect(order([['Top', top], ['X', x], ['Y', y]])).toEqual(['Y', 'X', 'Top']);
+    expect(
+      order([
+        ['Top', top],
+        ['X', x],
+        ['Y', y],
+      ]),
+    ).toEqual(['Y', 'X', 'Top']);
   });
 
   it('schema order - a cycle is broken where the walk in input order closes it', () => {
     const a: Record<string, unknown> = { type: 'object', properties: {} };
     const b: Record<string, unknown> = { type: 'object', properties: { a } };
     (a.properties as Record<string, unknown>).b = b;
-    expect(order([['A', a], ['B', b]])).toEqual(['B', 'A']);
-    expect(order([['B', b], ['A', a]])).toEqual(['A', 'B']);
+    expect(
+      order([
+        ['A', a],
+        ['B', b],
+      ]),
+    ).toEqual(['B', 'A']);
+    expect(
+      order([
+        ['B', b],
+        ['A', a],
+      ]),
+    ).toEqual(['A', 'B']);
   });
 
   it('schema order - every combinator keyword is followed', () => {
@@ -50,7 +72,9 @@ describe('schema order', () => {
       items: [t],
       additionalItems: u,
     };
-    const { refs } = declare([p, q, r, s, t, u].map((schema): [string, JsonSchemaObject] => [schema?.title ?? '', schema ?? {}]));
+    const { refs } = declare(
+      [p, q, r, s, t, u].map((schema): [string, JsonSchemaObject] => [schema?.title ?? '', schema ?? {}]),
+    );
     expect(referencedNames(top, refs)).toEqual(['S', 'T', 'U', 'P', 'Q', 'R']);
   });
 

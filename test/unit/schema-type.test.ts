@@ -61,7 +61,12 @@ const table: [string, { schema: JsonSchema; want: string }][] = [
   [
     'allOf of non-mergeable members',
     {
-      schema: { allOf: [{ type: 'object', properties: { a: { type: 'string' } }, additionalProperties: true }, { oneOf: [{ type: 'string' }, { type: 'number' }] }] },
+      schema: {
+        allOf: [
+          { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: true },
+          { oneOf: [{ type: 'string' }, { type: 'number' }] },
+        ],
+      },
       want: '{\n    a?: string;\n    [key: string]: unknown;\n} & (string | number)',
     },
   ],

@@ -63,7 +63,7 @@ const table: [string, Row][] = [
   ['string with minLength', { schema: { type: 'string', minLength: 2 }, accept: ['ab'], reject: ['a'] }],
   [
     'pattern with quotes, backslashes and ${ is one string literal',
-    { schema: { type: 'string', pattern: "^'\"\\\\`\\$\\{x\\}$" }, accept: ["'\"\\`${x}"], reject: ['x'] },
+    { schema: { type: 'string', pattern: '^\'"\\\\`\\$\\{x\\}$' }, accept: ['\'"\\`${x}'], reject: ['x'] },
   ],
   [
     'pattern with Unicode property escape uses the u flag',
@@ -120,7 +120,13 @@ const table: [string, Row][] = [
   ],
   [
     'format hostname is a plain string',
-    { schema: { type: 'string', format: 'hostname' }, accept: ['x', '-'], reject: [1], oracle: false, code: 'z.string()' },
+    {
+      schema: { type: 'string', format: 'hostname' },
+      accept: ['x', '-'],
+      reject: [1],
+      oracle: false,
+      code: 'z.string()',
+    },
   ],
   [
     'unknown format is a plain string',
@@ -155,7 +161,12 @@ const table: [string, Row][] = [
   ],
   [
     'integer with multipleOf',
-    { schema: { type: 'integer', multipleOf: 5 }, accept: [0, 10, -5], reject: [3, 2.5], code: 'z.int().multipleOf(5)' },
+    {
+      schema: { type: 'integer', multipleOf: 5 },
+      accept: [0, 10, -5],
+      reject: [3, 2.5],
+      code: 'z.int().multipleOf(5)',
+    },
   ],
   ['integer', { schema: { type: 'integer' }, accept: [1, -3], reject: [1.5, '1'] }],
   ['boolean', { schema: { type: 'boolean' }, accept: [true, false], reject: [0, 'true'] }],
@@ -171,7 +182,12 @@ const table: [string, Row][] = [
   ],
   [
     'type array without null is a union',
-    { schema: { type: ['string', 'integer'] }, accept: ['a', 1], reject: [1.5, null], code: 'z.union([z.string(), z.int()])' },
+    {
+      schema: { type: ['string', 'integer'] },
+      accept: ['a', 1],
+      reject: [1.5, null],
+      code: 'z.union([z.string(), z.int()])',
+    },
   ],
   [
     'nullable: true (OpenAPI style)',
@@ -339,7 +355,12 @@ const table: [string, Row][] = [
   ],
   [
     'anyOf with null is nullable',
-    { schema: { anyOf: [{ type: 'string' }, { type: 'null' }] }, accept: ['a', null], reject: [1], code: 'z.string().nullable()' },
+    {
+      schema: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+      accept: ['a', null],
+      reject: [1],
+      code: 'z.string().nullable()',
+    },
   ],
   [
     'allOf of plain objects is merged',
@@ -373,7 +394,12 @@ const table: [string, Row][] = [
   [
     'allOf of non-objects is an intersection',
     {
-      schema: { allOf: [{ type: 'string', minLength: 2 }, { type: 'string', maxLength: 3 }] },
+      schema: {
+        allOf: [
+          { type: 'string', minLength: 2 },
+          { type: 'string', maxLength: 3 },
+        ],
+      },
       accept: ['ab', 'abc'],
       reject: ['a', 'abcd'],
       code: 'z.intersection(z.string().min(2), z.string().max(3))',
@@ -418,8 +444,18 @@ const table: [string, Row][] = [
         },
       },
       role: 'headers',
-      accept: [{ count: '1' }, { count: '2', ratio: '0.5', flag: 'true', level: '2', id: 'x' }, { count: '1', 'Nats-Msg-Id': 'x' }],
-      reject: [{ count: '0' }, { count: 'x' }, { count: '1.5' }, { count: '1', flag: 'maybe' }, { count: '1', level: '3' }],
+      accept: [
+        { count: '1' },
+        { count: '2', ratio: '0.5', flag: 'true', level: '2', id: 'x' },
+        { count: '1', 'Nats-Msg-Id': 'x' },
+      ],
+      reject: [
+        { count: '0' },
+        { count: 'x' },
+        { count: '1.5' },
+        { count: '1', flag: 'maybe' },
+        { count: '1', level: '3' },
+      ],
       oracle: false,
       code:
         'z.object({\n    count: z.coerce.number().int().gte(1),\n    ratio: z.coerce.number().exactOptional(),\n' +
@@ -435,8 +471,10 @@ describe('schema→zod', () => {
     if (row.code !== undefined) expect(code).toBe(row.code);
     expect(warnings).toEqual(row.warnings ?? []);
     const schema = evaluate(code);
-    for (const value of row.accept) expect(schema.safeParse(value).success, `accepts ${JSON.stringify(value)}`).toBe(true);
-    for (const value of row.reject) expect(schema.safeParse(value).success, `rejects ${JSON.stringify(value)}`).toBe(false);
+    for (const value of row.accept)
+      expect(schema.safeParse(value).success, `accepts ${JSON.stringify(value)}`).toBe(true);
+    for (const value of row.reject)
+      expect(schema.safeParse(value).success, `rejects ${JSON.stringify(value)}`).toBe(false);
     if (row.oracle === false) return;
     const oracle = z.fromJSONSchema(row.schema as Parameters<typeof z.fromJSONSchema>[0], { defaultTarget: 'draft-7' });
     for (const value of [...row.accept, ...row.reject]) {
@@ -448,7 +486,12 @@ describe('schema→zod', () => {
 
   it('schema→zod - headers role outputs numbers and booleans', () => {
     const [, row] = table.find(([name]) => name.startsWith('headers role')) as [string, Row];
-    const parsed = evaluate(emit(row.schema, 'headers').code).parse({ count: '2', flag: 'false', level: '1', other: 'x' });
+    const parsed = evaluate(emit(row.schema, 'headers').code).parse({
+      count: '2',
+      flag: 'false',
+      level: '1',
+      other: 'x',
+    });
     expect(parsed).toEqual({ count: 2, flag: false, level: 1 });
   });
 
@@ -458,7 +501,11 @@ describe('schema→zod', () => {
 });
 
 describe('schema→zod references', () => {
-  const tree: Record<string, unknown> = { type: 'object', required: ['value'], properties: { value: { type: 'integer' } } };
+  const tree: Record<string, unknown> = {
+    type: 'object',
+    required: ['value'],
+    properties: { value: { type: 'integer' } },
+  };
   (tree.properties as Record<string, unknown>).children = { type: 'array', items: tree };
   const leaf = { type: 'string', minLength: 1 };
   const wrapper = {
@@ -521,7 +568,7 @@ describe('schema→zod references', () => {
 });
 
 it('schema→zod - printed code is built from nodes', () => {
-  expect(ts.isCallExpression(zodExpression({ type: 'string' }, { refs: noRefs, declared: new Set(), role: 'payload' }))).toBe(
-    true,
-  );
+  expect(
+    ts.isCallExpression(zodExpression({ type: 'string' }, { refs: noRefs, declared: new Set(), role: 'payload' })),
+  ).toBe(true);
 });

@@ -18,8 +18,16 @@ describe('subject rules', () => {
     ['ai..x', 'nats-illegal-token', "address 'ai..x' has an empty token (token 2)"],
     ['.ai', 'nats-illegal-token', "address '.ai' has an empty token (token 1)"],
     ['ai.x.', 'nats-illegal-token', "address 'ai.x.' has an empty token (token 3)"],
-    ['ai.bad name', 'nats-illegal-token', "address 'ai.bad name' has whitespace or a control character in token 'bad name'"],
-    ['ai.tenant-{id}.x', 'nats-partial-parameter', "address 'ai.tenant-{id}.x' has a parameter that is not a whole token: 'tenant-{id}'"],
+    [
+      'ai.bad name',
+      'nats-illegal-token',
+      "address 'ai.bad name' has whitespace or a control character in token 'bad name'",
+    ],
+    [
+      'ai.tenant-{id}.x',
+      'nats-partial-parameter',
+      "address 'ai.tenant-{id}.x' has a parameter that is not a whole token: 'tenant-{id}'",
+    ],
     ['ai.>.x', 'nats-wildcard-position', "address 'ai.>.x' has '>' before its last token"],
     ['ai.a*b', 'nats-illegal-token', "address 'ai.a*b' has a wildcard character inside token 'a*b'"],
   ])('subject rules - %j is rejected as %s', (address, code, message) => {

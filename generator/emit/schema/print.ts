@@ -48,9 +48,7 @@ function jsDoc(text: string): string {
 
 /** A property name: an identifier when it is one, else a quoted string. */
 export function propertyName(name: string): ts.PropertyName {
-  return isIdentifierName(name)
-    ? ts.factory.createIdentifier(name)
-    : ts.factory.createStringLiteral(name, true);
+  return isIdentifierName(name) ? ts.factory.createIdentifier(name) : ts.factory.createStringLiteral(name, true);
 }
 
 /**

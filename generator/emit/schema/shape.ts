@@ -129,7 +129,8 @@ const IGNORED = [
 ] as const;
 
 /** RFC 3339 `full-time` (JSON Schema `time`); `z.iso.time()` rejects the offset this requires. */
-export const FULL_TIME = '^(?:[01]\\d|2[0-3]):[0-5]\\d:(?:[0-5]\\d|60)(?:\\.\\d+)?(?:[Zz]|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)$';
+export const FULL_TIME =
+  '^(?:[01]\\d|2[0-3]):[0-5]\\d:(?:[0-5]\\d|60)(?:\\.\\d+)?(?:[Zz]|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)$';
 
 const FORMATS: ReadonlySet<string> = new Set<StringFormat>([
   'date-time',
@@ -291,7 +292,8 @@ class ShapeBuilder {
     });
     const additional = schema.additionalProperties;
     let extra: 'strip' | 'strict' | 'loose' | Shape;
-    if (headers) extra = 'strip'; // NATS adds headers of its own
+    if (headers)
+      extra = 'strip'; // NATS adds headers of its own
     else if (additional === undefined) extra = 'strip';
     else {
       const shape = this.shape(additional as JsonSchema, `${path}/additionalProperties`);

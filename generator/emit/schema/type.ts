@@ -56,8 +56,7 @@ function typeOf(shape: Shape, qualifier: string | undefined): ts.TypeNode {
       if (shape.extra === 'loose') members.push(indexSignature(keyword(ts.SyntaxKind.UnknownKeyword)));
       else if (typeof shape.extra === 'object') {
         const extra = shape.extra;
-        const types =
-          extra.kind === 'unknown' ? [extra] : [extra, ...shape.properties.map((p) => p.shape)];
+        const types = extra.kind === 'unknown' ? [extra] : [extra, ...shape.properties.map((p) => p.shape)];
         members.push(indexSignature(unionOf(types.map((t) => typeOf(t, qualifier)))));
       }
       if (shape.properties.length === 0 && shape.extra === 'strict') {
@@ -107,7 +106,13 @@ function record(value: ts.TypeNode): ts.TypeNode {
 }
 
 function indexSignature(type: ts.TypeNode): ts.IndexSignatureDeclaration {
-  const key = f.createParameterDeclaration(undefined, undefined, 'key', undefined, keyword(ts.SyntaxKind.StringKeyword));
+  const key = f.createParameterDeclaration(
+    undefined,
+    undefined,
+    'key',
+    undefined,
+    keyword(ts.SyntaxKind.StringKeyword),
+  );
   return f.createIndexSignature(undefined, [key], type);
 }
 

@@ -6,7 +6,7 @@
 import { ts } from 'ts-morph';
 import type { JsonSchema } from '../../model/types.js';
 import { addInlineNote, literalExpression, numberExpression, objectLiteralKey } from './print.js';
-import { type Literal, type Shape, type ShapeContext, type SchemaRole, FULL_TIME, toShape } from './shape.js';
+import { FULL_TIME, type Literal, type SchemaRole, type Shape, type ShapeContext, toShape } from './shape.js';
 
 export interface ZodContext extends ShapeContext {
   /** Type names (`X`, not `XSchema`) whose zod constant is already declared above the one being emitted. */
@@ -97,7 +97,10 @@ function zodOf(shape: Shape, declared: IsDeclared): ts.Expression {
       const fields = f.createObjectLiteralExpression(
         shape.properties.map((p) => {
           const value = zodOf(p.shape, declared);
-          return f.createPropertyAssignment(objectLiteralKey(p.name), p.required ? value : call(value, 'exactOptional'));
+          return f.createPropertyAssignment(
+            objectLiteralKey(p.name),
+            p.required ? value : call(value, 'exactOptional'),
+          );
         }),
         shape.properties.length > 0,
       );
@@ -132,9 +135,7 @@ function zodOf(shape: Shape, declared: IsDeclared): ts.Expression {
     case 'union':
       return z('union', f.createArrayLiteralExpression(shape.members.map((m) => zodOf(m, declared))));
     case 'intersection':
-      return shape.members
-        .map((m) => zodOf(m, declared))
-        .reduce((left, right) => z('intersection', left, right));
+      return shape.members.map((m) => zodOf(m, declared)).reduce((left, right) => z('intersection', left, right));
     case 'nullable':
       return call(zodOf(shape.inner, declared), 'nullable');
     case 'coerce': {

@@ -13,11 +13,12 @@ export type ReceiveAgentMessageReceived = ReceivedMessage<T.AgentMessage, T.Agen
 export type ReceiveAgentMessageArgs = {
   /** Values for the subject `ai.agent.message.{tenant_id}`; `wildcard` receives every value of that parameter. */
   readonly params: {
-    /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+    /**
+     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
      * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
-     *  */
+     */
     readonly tenant_id: string | Wildcard;
   };
   /** Values for the queue group `agent.{agent_id}`. */
@@ -33,11 +34,12 @@ export type ReceiveAgentTaskReceived = ReceivedMessage<T.AgentTask, Record<strin
 export type ReceiveAgentTaskArgs = {
   /** Values for the subject `ai.agent.tasks.{tenant_id}`; `wildcard` receives every value of that parameter. */
   readonly params: {
-    /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+    /**
+     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
      * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
-     *  */
+     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid message. */
@@ -49,11 +51,12 @@ export type ReceiveGatewayRequestReceived = ReceivedMessage<T.ChatCompletionRequ
 export type ReceiveGatewayRequestArgs = {
   /** Values for the subject `ai.gateway.requests.{tenant_id}`; `wildcard` receives every value of that parameter. */
   readonly params: {
-    /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+    /**
+     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
      * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
-     *  */
+     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid message. */
@@ -65,11 +68,12 @@ export type ReplyChatCompletionReceived = ReceivedMessage<T.ChatCompletionReques
 export type ReplyChatCompletionArgs = {
   /** Values for the subject `ai.gateway.responses.{tenant_id}`; `wildcard` receives every value of that parameter. */
   readonly params: {
-    /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+    /**
+     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
      * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
-     *  */
+     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid message. */
@@ -81,11 +85,12 @@ export type ReceiveDocumentReceived = ReceivedMessage<T.RagDocument, Record<stri
 export type ReceiveDocumentArgs = {
   /** Values for the subject `ai.rag.ingest.{tenant_id}`; `wildcard` receives every value of that parameter. */
   readonly params: {
-    /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+    /**
+     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
      * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
-     *  */
+     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid message. */
@@ -97,11 +102,12 @@ export type ReceiveRagQueryReceived = ReceivedMessage<T.RagQuery, Record<string,
 export type ReceiveRagQueryArgs = {
   /** Values for the subject `ai.rag.queries.{tenant_id}`; `wildcard` receives every value of that parameter. */
   readonly params: {
-    /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+    /**
+     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
      * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
-     *  */
+     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid message. */
@@ -113,11 +119,12 @@ export type ReplyRagResultsReceived = ReceivedMessage<T.RagQuery, Record<string,
 export type ReplyRagResultsArgs = {
   /** Values for the subject `ai.rag.results.{tenant_id}`; `wildcard` receives every value of that parameter. */
   readonly params: {
-    /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+    /**
+     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
      * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
-     *  */
+     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid message. */

@@ -269,11 +269,12 @@ export type RagResults = {
  * @generated from channels.agentMessage (spec/ai-sdk.asyncapi.yaml:63:3)
  */
 export type AgentMessageParams = {
-  /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+  /**
+   * The tenant the message belongs to; it is the last token of every subject, so subscribers only
    * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
-   *  */
+   */
   readonly tenant_id: string;
 };
 /**
@@ -282,11 +283,12 @@ export type AgentMessageParams = {
  * @generated from channels.agentTasks (spec/ai-sdk.asyncapi.yaml:81:3)
  */
 export type AgentTasksParams = {
-  /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+  /**
+   * The tenant the message belongs to; it is the last token of every subject, so subscribers only
    * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
-   *  */
+   */
   readonly tenant_id: string;
 };
 /**
@@ -295,11 +297,12 @@ export type AgentTasksParams = {
  * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:97:3)
  */
 export type GatewayRequestsParams = {
-  /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+  /**
+   * The tenant the message belongs to; it is the last token of every subject, so subscribers only
    * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
-   *  */
+   */
   readonly tenant_id: string;
 };
 /**
@@ -308,11 +311,12 @@ export type GatewayRequestsParams = {
  * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:114:3)
  */
 export type GatewayResponsesParams = {
-  /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+  /**
+   * The tenant the message belongs to; it is the last token of every subject, so subscribers only
    * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
-   *  */
+   */
   readonly tenant_id: string;
 };
 /**
@@ -321,11 +325,12 @@ export type GatewayResponsesParams = {
  * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:145:3)
  */
 export type RagIngestParams = {
-  /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+  /**
+   * The tenant the message belongs to; it is the last token of every subject, so subscribers only
    * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
-   *  */
+   */
   readonly tenant_id: string;
 };
 /**
@@ -334,11 +339,12 @@ export type RagIngestParams = {
  * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:161:3)
  */
 export type RagQueriesParams = {
-  /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+  /**
+   * The tenant the message belongs to; it is the last token of every subject, so subscribers only
    * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
-   *  */
+   */
   readonly tenant_id: string;
 };
 /**
@@ -347,10 +353,11 @@ export type RagQueriesParams = {
  * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:177:3)
  */
 export type RagResultsParams = {
-  /** The tenant the message belongs to; it is the last token of every subject, so subscribers only
+  /**
+   * The tenant the message belongs to; it is the last token of every subject, so subscribers only
    * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
-   *  */
+   */
   readonly tenant_id: string;
 };

@@ -3,10 +3,16 @@
  * string reaches the output as a printed literal.
  */
 import { ts } from 'ts-morph';
+import {
+  addDoc,
+  literalType as literalTypeNode,
+  numberExpression,
+  objectLiteralKey,
+  printNode,
+  propertyName,
+} from './schema/print.js';
 
 const f = ts.factory;
-const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
-const scratch = ts.createSourceFile('union.ts', '', ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
 
 /** An identifier, or `a.b.c` for a dotted name. */
 export function ref(name: string): ts.Expression {
@@ -31,10 +37,6 @@ export function bool(value: boolean): ts.Expression {
   return value ? f.createTrue() : f.createFalse();
 }
 
-function key(name: string): ts.PropertyName {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? f.createIdentifier(name) : f.createStringLiteral(name, true);
-}
-
 /** `{ a: x, 'b-c': y }`; entries whose value is undefined are left out. */
 export function obj(
   entries: readonly (readonly [string, ts.Expression | undefined])[],
@@ -43,7 +45,7 @@ export function obj(
   return f.createObjectLiteralExpression(
     entries
       .filter((e): e is readonly [string, ts.Expression] => e[1] !== undefined)
-      .map(([k, v]) => f.createPropertyAssignment(key(k), v)),
+      .map(([k, v]) => f.createPropertyAssignment(objectLiteralKey(k), v)),
     multiLine,
   );
 }
@@ -71,7 +73,7 @@ export function typeRef(name: string, args?: readonly ts.TypeNode[]): ts.TypeRef
 }
 
 export function literalType(value: string): ts.TypeNode {
-  return f.createLiteralTypeNode(f.createStringLiteral(value, true));
+  return literalTypeNode(value);
 }
 
 /** `A | B`, without repeats; `unknown` absorbs everything. */
@@ -79,7 +81,7 @@ export function union(types: readonly ts.TypeNode[]): ts.TypeNode {
   const seen = new Map<string, ts.TypeNode>();
   for (const t of types) {
     if (t.kind === ts.SyntaxKind.UnknownKeyword) return t;
-    const text = printer.printNode(ts.EmitHint.Unspecified, t, scratch);
+    const text = printNode(t);
     if (!seen.has(text)) seen.set(text, t);
   }
   const unique = [...seen.values()];
@@ -111,19 +113,11 @@ export function typeLiteral(members: readonly Member[]): ts.TypeLiteralNode {
     members.map((m) => {
       const sig = f.createPropertySignature(
         [f.createModifier(ts.SyntaxKind.ReadonlyKeyword)],
-        key(m.name),
+        propertyName(m.name),
         m.optional ? f.createToken(ts.SyntaxKind.QuestionToken) : undefined,
         m.type,
       );
-      if (m.doc) {
-        ts.addSyntheticLeadingComment(
-          sig,
-          ts.SyntaxKind.MultiLineCommentTrivia,
-          `* ${m.doc.replace(/\*\//g, '*\\/').replace(/\n/g, '\n * ')} `,
-          true,
-        );
-      }
-      return sig;
+      return addDoc(sig, m.doc);
     }),
   );
 }

@@ -7,24 +7,10 @@ import { type JSDocStructure, type OptionalKind, Project, QuoteKind, type Source
 import type { SpecLocation } from '../model/types.js';
 import { docText } from '../naming.js';
 import { RUNTIME_SYMBOLS, type RuntimeSymbol } from './runtime-symbols.js';
+import { printNode } from './schema/print.js';
 
-const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed, removeComments: false });
-const scratch = ts.createSourceFile('print.ts', '', ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
-
-/** Prints a node built with `ts.factory`. */
-export function print(node: ts.Node): string {
-  return printer.printNode(ts.EmitHint.Unspecified, node, scratch);
-}
-
-/** A string literal, quoted and escaped by the TypeScript printer. */
-export function literal(value: string): string {
-  return print(ts.factory.createStringLiteral(value, true));
-}
-
-/** A property key: bare when it is an identifier, quoted otherwise. */
-export function propertyKey(name: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : literal(name);
-}
+/** Prints a node built with `ts.factory` (the one shared printer). */
+export const print = printNode;
 
 /** `(file:line:col)` for a spec location, with the file path as given. */
 export function where(location: SpecLocation): string {

@@ -27,3 +27,20 @@ test('harness - NATS_URL wins and stop() leaves that server alone', async () => 
   const nc = await connect({ servers: inject('natsUrl') });
   await nc.close();
 });
+
+test('harness - with no NATS_URL, no Docker and no nats-server binary it fails and says how to get a server', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const script =
+    "import('./test/harness/nats.ts').then((m) => m.startNats()).then(" +
+    '() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })';
+  const env: Record<string, string> = { PATH: '/nonexistent', HOME: process.env.HOME ?? '/tmp' };
+  const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', script], { env }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+  );
+  expect(result.code).toBe(3);
+  expect(result.stderr).toContain('no NATS server for the tests');
+  expect(result.stderr).toContain('apt-get install -y nats-server');
+  expect(result.stderr).toContain('NATS_URL');
+}, 30_000);

@@ -1,0 +1,53 @@
+/**
+ * The README's "Using the generated code" example, type-checked with the project and runnable:
+ *   NATS_URL=nats://127.0.0.1:4222 npx tsx --conditions=source examples/quickstart.ts
+ */
+import { connect, RemoteError, TimeoutError, wildcard } from 'asyncapi-nats/runtime';
+import { AiSdkClient, AiSdkServer } from '../generated/ai-sdk/index.js';
+
+const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' }); // first connect retried with backoff
+
+// A worker: answers chat completions for every tenant, in queue group `gateway.workers`.
+const server = new AiSdkServer(nc);
+server.replyChatCompletion({
+  params: { tenant_id: wildcard },
+  handler: async ({ payload, params }) => ({
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: payload.model,
+    choices: [
+      { index: 0, message: { role: 'assistant', content: `hello ${params.tenant_id}` }, finish_reason: 'stop' },
+    ],
+  }),
+});
+
+// A caller: typed request, the spec's 60 s timeout unless overridden.
+const client = new AiSdkClient(nc);
+try {
+  const completion = await client.requestChatCompletion({
+    params: { tenant_id: 'acme' },
+    payload: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+  });
+  console.log(completion.choices[0]?.message.content);
+} catch (e) {
+  if (e instanceof RemoteError) console.error(`worker said ${e.status}: ${e.description}`);
+  else if (e instanceof TimeoutError) console.error(e.message);
+  else throw e;
+}
+
+// Publish with the guide's routing headers; a missing header or wrong field does not compile.
+client.sendAgentMessage({
+  params: { tenant_id: 'acme' },
+  headers: { target_agent_id: 'planner', source_agent_id: 'router' },
+  payload: {
+    message_id: '6f1c2a7e-0d9b-4c1e-9a7b-3f1d2c4b5a69',
+    conversation_id: 'conv-1',
+    type: 'request',
+    content: 'Plan the rollout.',
+    sent_at: new Date().toISOString(),
+  },
+});
+
+await server.drain(); // stops receiving, waits for running handlers
+await nc.close();

@@ -25,6 +25,12 @@ export function buildModel(spec: ParsedSpec): { model: ApiModel; problems: Probl
   return new ModelBuilder(spec).build();
 }
 
+/**
+ * Schema formats whose payloads are JSON Schema (or a superset the parser already hands us as one):
+ * JSON Schema and AsyncAPI schemas in JSON or YAML form, and OpenAPI 3.0 schema objects.
+ */
+const JSON_SCHEMA_FORMAT = /^application\/(schema|vnd\.aai\.asyncapi|vnd\.oai\.openapi)(\+(json|yaml))?(;|$)/i;
+
 /** Header names NATS accepts: printable ASCII without ':' (FIELD-NOTES: the client throws otherwise). */
 const HEADER_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
 
@@ -215,7 +221,7 @@ class ModelBuilder {
     let payload: string | undefined;
     const format = message.schemaFormat();
     if (message.hasPayload()) {
-      if (format && !/json|asyncapi|openapi/i.test(format)) {
+      if (format && !JSON_SCHEMA_FORMAT.test(format)) {
         this.#report(
           {
             code: 'unsupported-schema-format',

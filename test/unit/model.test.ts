@@ -131,6 +131,14 @@ describe('model of edge cases', () => {
   });
 });
 
+describe('model of schema formats', () => {
+  it('model - JSON Schema in YAML or JSON form and AsyncAPI schemas are typed, not unknown', async () => {
+    const { model: formats, problems } = await model('test/fixtures/specs/schema-formats.asyncapi.yaml');
+    expect(problems.filter((p) => p.code === 'unsupported-schema-format')).toEqual([]);
+    expect(formats.messages.map((m) => m.payload !== undefined)).toEqual([true, true, true]);
+  });
+});
+
 describe('model of other protocols', () => {
   it('model - an MQTT address that is not a NATS subject skips its channel with a warning', async () => {
     const { model: mqtt, problems } = await model('test/fixtures/specs/mqtt.asyncapi.yaml');

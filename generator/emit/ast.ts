@@ -28,9 +28,7 @@ export function str(value: string): ts.StringLiteral {
 }
 
 export function num(value: number): ts.Expression {
-  return value < 0
-    ? f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, f.createNumericLiteral(-value))
-    : f.createNumericLiteral(value);
+  return numberExpression(value);
 }
 
 export function bool(value: boolean): ts.Expression {

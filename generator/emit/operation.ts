@@ -2,7 +2,7 @@
  * What client and server emitters share about an operation: its runtime descriptor and the
  * TypeScript types of its messages, parameters and reply.
  */
-import type { ts } from 'ts-morph';
+import { type ClassDeclaration, type ts, VariableDeclarationKind } from 'ts-morph';
 import type { ApiModel, ChannelModel, MessageModel, OperationModel, SubjectToken } from '../model/types.js';
 import {
   arr,
@@ -19,7 +19,7 @@ import {
   typeRef,
   union,
 } from './ast.js';
-import type { GeneratedFile } from './file.js';
+import { type GeneratedFile, jsDoc, print } from './file.js';
 
 /** Aliases of the sibling modules inside client.ts and server.ts. */
 export const TYPES = 'T';
@@ -260,4 +260,52 @@ export function operationDoc(
   if (op.queue) facts.push(`in queue group \`${op.queue.template}\``);
   if (op.timeoutMs !== undefined) facts.push(`(timeout ${op.timeoutMs} ms)`);
   return { paragraphs: [op.summary ?? op.title, op.description], facts: `${facts.join(' ')}.` };
+}
+
+/** The module-private `OperationSpec` constants of `ops`, one per operation. */
+export function addDescriptors(index: ModelIndex, ops: readonly OperationModel[], file: GeneratedFile): void {
+  for (const op of ops) {
+    file.sf.addVariableStatement({
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [
+        {
+          name: op.descriptorConst,
+          type: file.runtime('OperationSpec'),
+          initializer: print(descriptor(index, op, file)),
+        },
+      ],
+    });
+  }
+}
+
+/** `class Name { #nc; #options; constructor(nc, options = {}) }`: the shape client and server share. */
+export function addConnectionClass(
+  file: GeneratedFile,
+  name: string,
+  optionsType: 'ClientOptions' | 'ServerOptions',
+  docs: readonly string[],
+): ClassDeclaration {
+  const nc = file.runtime('NatsConnection');
+  const options = file.runtime(optionsType);
+  return file.sf.addClass({
+    name,
+    isExported: true,
+    docs: jsDoc(docs),
+    properties: [
+      { name: '#nc', type: nc, isReadonly: true },
+      { name: '#options', type: options, isReadonly: true },
+    ],
+    ctors: [
+      {
+        parameters: [
+          { name: 'nc', type: nc },
+          { name: 'options', type: options, initializer: '{}' },
+        ],
+        statements: ['this.#nc = nc;', 'this.#options = options;'],
+        docs: jsDoc([
+          '@param nc a connection from `connect()` of `asyncapi-nats/runtime` (or `@nats-io/transport-node`)',
+        ]),
+      },
+    ],
+  });
 }

@@ -1,11 +1,11 @@
 /** server.ts: one typed registration per receive operation (subscribe and reply handlers). */
-import { ts, VariableDeclarationKind } from 'ts-morph';
+import { ts } from 'ts-morph';
 import type { OperationModel } from '../model/types.js';
 import { keyword, promiseOf, typeRef, union } from './ast.js';
-import type { GeneratedFile } from './file.js';
-import { jsDoc, print, where } from './file.js';
+import { type GeneratedFile, jsDoc, print, where } from './file.js';
 import {
-  descriptor,
+  addConnectionClass,
+  addDescriptors,
   type ModelIndex,
   operationDoc,
   receiveArgsType,
@@ -18,8 +18,6 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
   const { model } = index;
   const ops = model.operations.filter((op) => op.action === 'receive');
   file.siblingNamespace('types', TYPES, true);
-  const nc = file.runtime('NatsConnection');
-  const serverOptions = file.runtime('ServerOptions');
   const handle = file.runtime('Handle');
 
   for (const op of ops) {
@@ -39,44 +37,13 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
       docs: jsDoc([`Arguments of {@link ${model.serverClass}.${op.name}}.`]),
     });
   }
-  for (const op of ops) {
-    file.sf.addVariableStatement({
-      declarationKind: VariableDeclarationKind.Const,
-      declarations: [
-        {
-          name: op.descriptorConst,
-          type: file.runtime('OperationSpec'),
-          initializer: print(descriptor(index, op, file)),
-        },
-      ],
-    });
-  }
+  addDescriptors(index, ops, file);
 
-  const cls = file.sf.addClass({
-    name: model.serverClass,
-    isExported: true,
-    docs: jsDoc([
-      `Typed NATS server for ${model.title} ${model.version}: one registration per operation the spec receives.`,
-      'Invalid messages never reach a handler; a request that fails validation, or whose handler throws, gets an error reply instead of a timeout.',
-    ]),
-    properties: [
-      { name: '#nc', type: nc, isReadonly: true },
-      { name: '#options', type: serverOptions, isReadonly: true },
-      { name: '#handles', isReadonly: true, initializer: `new Set<${handle}>()` },
-    ],
-    ctors: [
-      {
-        parameters: [
-          { name: 'nc', type: nc },
-          { name: 'options', type: serverOptions, initializer: '{}' },
-        ],
-        statements: ['this.#nc = nc;', 'this.#options = options;'],
-        docs: jsDoc([
-          '@param nc a connection from `connect()` of `asyncapi-nats/runtime` (or `@nats-io/transport-node`)',
-        ]),
-      },
-    ],
-  });
+  const cls = addConnectionClass(file, model.serverClass, 'ServerOptions', [
+    `Typed NATS server for ${model.title} ${model.version}: one registration per operation the spec receives.`,
+    'Invalid messages never reach a handler; a request that fails validation, or whose handler throws, gets an error reply instead of a timeout.',
+  ]);
+  cls.insertProperty(2, { name: '#handles', isReadonly: true, initializer: `new Set<${handle}>()` });
 
   for (const op of ops) {
     const { paragraphs, facts } = operationDoc(index, op);

@@ -48,9 +48,11 @@ export function prepareSend(
   if (single !== undefined) {
     return validate
       ? sendOne(single, operation, direction, payload, given)
-      : writeHeaders(toStrings(single.headerNames, given));
+      : writeHeaders(toStrings(single.headerNames, given, operation, direction));
   }
-  if (!validate || specs.length === 0) return writeHeaders(toStrings(allHeaderNames(specs), given));
+  if (!validate || specs.length === 0) {
+    return writeHeaders(toStrings(allHeaderNames(specs), given, operation, direction));
+  }
   let first: ValidationError | undefined;
   for (const spec of specs) {
     const result = sendOne(spec, operation, direction, payload, given);
@@ -71,7 +73,8 @@ function sendOne(
     const result = spec.payload.safeParse(payload);
     if (!result.success) return new ValidationError(operation, direction, 'payload', issuesOf(result.error));
   }
-  const strings = toStrings(spec.headerNames, given);
+  const strings = toStrings(spec.headerNames, given, operation, direction);
+  if (strings instanceof ValidationError) return strings;
   if (spec.headers !== undefined) {
     // Validate what goes on the wire (strings), so sender and receiver run the schema on the same input.
     const result = spec.headers.safeParse(strings ?? {});
@@ -142,27 +145,41 @@ export function readHeaders(names: readonly string[] | undefined, hdrs: MsgHdrs 
   return out;
 }
 
+/** NATS header values end at a line break, so CR and LF can never be part of one. */
+const LINE_BREAK = /[\r\n]/;
+
 /**
  * The header values to send, as strings; `undefined` values are skipped. Without declared names every
- * given header is sent. Returns `undefined` when there is nothing to send.
+ * given header is sent. Returns `undefined` when there is nothing to send, and a ValidationError when
+ * a value contains CR or LF (validated or not: the NATS client would otherwise throw an untyped error).
  */
 function toStrings(
   names: readonly string[] | undefined,
   given: Readonly<Record<string, unknown>> | undefined,
-): Record<string, string> | undefined {
+  operation: string,
+  direction: Direction,
+): Record<string, string> | undefined | ValidationError {
   if (given === undefined) return undefined;
   let out: Record<string, string> | undefined;
   for (const name of names ?? Object.keys(given)) {
     const value = given[name];
     if (value === undefined) continue;
+    const text = String(value);
+    if (LINE_BREAK.test(text)) {
+      return new ValidationError(operation, direction, 'headers', [
+        { path: name, message: 'header values cannot contain CR or LF' },
+      ]);
+    }
     out ??= {};
-    out[name] = String(value);
+    out[name] = text;
   }
   return out;
 }
 
-function writeHeaders(strings: Record<string, string> | undefined): MsgHdrs | undefined {
-  if (strings === undefined) return undefined;
+function writeHeaders(
+  strings: Record<string, string> | undefined | ValidationError,
+): MsgHdrs | undefined | ValidationError {
+  if (strings === undefined || strings instanceof ValidationError) return strings;
   const hdrs = createHeaders();
   for (const name in strings) hdrs.set(name, strings[name] as string);
   return hdrs;

@@ -11,7 +11,12 @@ import type * as T from './types.js';
 export type SendAgentMessageArgs = {
   /** Values for the subject `ai.agent.message.{tenant_id}`. */
   readonly params: T.AgentMessageParams;
-  /** Agent message */
+  /**
+   * Agent message
+   *
+   * Sent by one agent to another agent of the same tenant. The routing information travels in
+   * headers so that receivers can drop messages meant for other agents without decoding the payload.
+   */
   readonly payload: T.AgentMessage;
   /** NATS headers of the message. */
   readonly headers: T.AgentMessageHeaders;
@@ -20,14 +25,23 @@ export type SendAgentMessageArgs = {
 export type SendAgentTaskArgs = {
   /** Values for the subject `ai.agent.tasks.{tenant_id}`. */
   readonly params: T.AgentTasksParams;
-  /** Agent task */
+  /**
+   * Agent task
+   *
+   * A task taken by exactly one member of the `agent.workers` queue group.
+   */
   readonly payload: T.AgentTask;
 };
 /** Arguments of {@link AiSdkClient.queueGatewayRequest}. */
 export type QueueGatewayRequestArgs = {
   /** Values for the subject `ai.gateway.requests.{tenant_id}`. */
   readonly params: T.GatewayRequestsParams;
-  /** Chat completion request */
+  /**
+   * Chat completion request
+   *
+   * The body LiteLLM accepts on `/chat/completions`, carried over NATS. Headers repeat the request id,
+   * the model and the priority so that workers can route without decoding the payload.
+   */
   readonly payload: T.ChatCompletionRequest;
   /** NATS headers of the message. */
   readonly headers: T.ChatCompletionRequestHeaders;
@@ -36,7 +50,13 @@ export type QueueGatewayRequestArgs = {
 export type RequestChatCompletionArgs = {
   /** Values for the subject `ai.gateway.responses.{tenant_id}`. */
   readonly params: T.GatewayResponsesParams;
-  /** Chat completion request (request/reply) */
+  /**
+   * Chat completion request (request/reply)
+   *
+   * The same body as `ChatCompletionRequest`, sent with NATS request/reply. The guide's
+   * `request()` call sends no headers: the reply goes to the caller's inbox, so no routing
+   * headers are needed.
+   */
   readonly payload: T.ChatCompletionRequest;
 };
 /** Arguments of {@link AiSdkClient.ingestDocument}. */

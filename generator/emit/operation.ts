@@ -183,7 +183,7 @@ export function sendArgsType(index: ModelIndex, op: OperationModel): ts.TypeNode
       name: 'payload',
       type: m ? payloadType(m) : keyword('unknown'),
       optional: !m?.payload,
-      doc: m ? (m.title ?? m.summary ?? `The ${m.name} message.`) : 'Any JSON value.',
+      doc: m ? messageDoc(m) : 'Any JSON value.',
     });
     if (m?.headers) {
       members.push({
@@ -196,6 +196,11 @@ export function sendArgsType(index: ModelIndex, op: OperationModel): ts.TypeNode
     return typeLiteral(members);
   });
   return union(variants);
+}
+
+/** A message's title or summary and its description, for JSDoc. */
+function messageDoc(m: MessageModel): string {
+  return [m.title ?? m.summary ?? `The ${m.name} message.`, m.description].filter((p) => p !== undefined).join('\n\n');
 }
 
 /** Payload, headers and params a receive handler gets. */

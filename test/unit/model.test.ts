@@ -125,6 +125,19 @@ describe('model of edge cases', () => {
     expect(edge.schemas.some((s) => s.name === 'TreeNode')).toBe(true);
   });
 
+  it('model - an operation carries several messages; one without payload or headers is allowed', () => {
+    const del = edge.operations.find((o) => o.id === 'delete');
+    expect(del?.messages).toHaveLength(2);
+    const all = edge.operations.find((o) => o.id === 'class');
+    expect(all?.messages).toHaveLength(3);
+    const deleted = edge.messages.find((m) => m.name === 'Deleted');
+    expect(deleted?.payload).toBeUndefined();
+    expect(deleted?.headers).toBeDefined();
+    const ping = edge.messages.find((m) => m.name === 'Ping');
+    expect(ping?.payload).toBeUndefined();
+    expect(ping?.headers).toBeUndefined();
+  });
+
   it('model - a reply channel without address is allowed', () => {
     const request = edge.operations.find((o) => o.kind === 'request');
     expect(request?.reply?.messages.length).toBeGreaterThan(0);

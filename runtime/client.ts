@@ -23,7 +23,7 @@ export function publish(nc: NatsConnection, op: OperationSpec, args: SendArgs, o
   const subject = op.subject.build(args.params ?? NO_VALUES);
   const hdrs = prepareSend(op.messages, op.id, 'send', args.payload, args.headers, options?.validate?.send !== false);
   if (hdrs instanceof ValidationError) throw hdrs;
-  nc.publish(subject, encodeBody(args.payload), hdrs === undefined ? undefined : { headers: hdrs });
+  nc.publish(subject, encodeSend(op.id, args.payload), hdrs === undefined ? undefined : { headers: hdrs });
 }
 
 /**
@@ -42,13 +42,10 @@ export async function request<TReply>(
   const hdrs = prepareSend(op.messages, op.id, 'send', args.payload, args.headers, options?.validate?.send !== false);
   if (hdrs instanceof ValidationError) throw hdrs;
   const timeout = options?.timeoutMs ?? op.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const body = encodeSend(op.id, args.payload);
   let reply: Msg;
   try {
-    reply = await nc.request(
-      subject,
-      encodeBody(args.payload),
-      hdrs === undefined ? { timeout } : { timeout, headers: hdrs },
-    );
+    reply = await nc.request(subject, body, hdrs === undefined ? { timeout } : { timeout, headers: hdrs });
   } catch (error) {
     throw requestFailure(error, op.id, subject, timeout);
   }
@@ -74,6 +71,27 @@ export async function request<TReply>(
   if (checked instanceof ValidationError) throw checked;
   // The caller states the reply type; the descriptor's schemas are what make it true.
   return (spec?.withHeaders === true ? checked : checked.payload) as TReply;
+}
+
+/**
+ * The JSON body of an outgoing payload. A value JSON cannot represent (a BigInt, a cycle) is a
+ * ValidationError like any other bad payload, not the TypeError `JSON.stringify` throws.
+ */
+function encodeSend(operation: string, payload: unknown): string | undefined {
+  try {
+    return encodeBody(payload);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ValidationError(
+      operation,
+      'send',
+      'payload',
+      [{ path: '', message: `not representable as JSON: ${reason}` }],
+      {
+        cause,
+      },
+    );
+  }
 }
 
 /** Our error for a failed `nc.request`, keeping the client's error as `cause`; unknown failures pass through. */

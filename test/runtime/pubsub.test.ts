@@ -470,6 +470,48 @@ describe('pubsub - lifecycle', () => {
 });
 
 describe('pubsub - regressions', () => {
+  // Regression: JSON.stringify's own TypeError escaped publish() for a payload JSON cannot represent.
+  test.each([
+    ['a BigInt', { n: 10n }, 'Do not know how to serialize a BigInt'],
+    [
+      'a cycle',
+      (() => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      })(),
+      'Converting circular structure to JSON',
+    ],
+  ])('pubsub - a payload with %s is a typed ValidationError, nothing sent', async (_what, payload, reason) => {
+    const op: OperationSpec = {
+      id: 'untyped',
+      subject: subjectTemplate(`${uniquePrefix()}.untyped`),
+      messages: [{ name: 'Any' }],
+    };
+    const seen: Msg[] = [];
+    const spy = plain.subscribe(op.subject.address, {
+      callback: (_e, m) => {
+        seen.push(m);
+      },
+    });
+    await plain.flush();
+    let error: unknown;
+    try {
+      publish(nc, op, { payload });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).direction).toBe('send');
+    expect((error as ValidationError).message).toContain(
+      `invalid payload for operation 'untyped': not representable as JSON: ${reason}`,
+    );
+    await nc.flush();
+    await plain.flush();
+    expect(seen).toEqual([]);
+    spy.unsubscribe();
+  });
+
   test('pubsub - a schema that throws is reported and does not break the connection', async () => {
     const op: OperationSpec = {
       id: 'fragile',

@@ -247,9 +247,7 @@ describe('drain - server.drain()', () => {
 
   test('drain - server.drain() lets an in-flight reply handler answer its caller', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
-    const server = new AiSdkServer(worker, { onError: errors.onError });
+    const { nc: worker, server, errors } = await conns.worker();
     const release = gate();
     let started = 0;
     server.replyChatCompletion({

@@ -30,7 +30,6 @@ import {
   Connections,
   chatRequest,
   chatResponse,
-  errorLog,
   flushAll,
   messageOf,
   ragQuery,
@@ -200,10 +199,8 @@ describe('errors - invalid input on send', () => {
 describe('errors - bad messages received by a generated subscriber', () => {
   test('errors - with send validation off, an invalid task is stopped by the receiving server', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     const got: ReceiveAgentTaskReceived[] = [];
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     server.receiveAgentTask({ params: { tenant_id: t }, handler: (m) => void got.push(m) });
     await worker.flush();
     const careless = new AiSdkClient(await conns.runtime(), { validate: { send: false } });
@@ -216,10 +213,8 @@ describe('errors - bad messages received by a generated subscriber', () => {
   });
 
   async function taskWorker(t: string, handler?: (m: ReceiveAgentTaskReceived) => void | Promise<void>) {
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     const got: ReceiveAgentTaskReceived[] = [];
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     server.receiveAgentTask({
       params: { tenant_id: t },
       handler: (m) => {
@@ -283,10 +278,8 @@ describe('errors - bad messages received by a generated subscriber', () => {
 
   test('errors - a received agent message without a required header goes to onError as validation', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     const got: ReceiveAgentMessageReceived[] = [];
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     server.receiveAgentMessage({
       params: { tenant_id: t },
       queue: { agent_id: 'planner' },
@@ -329,9 +322,7 @@ describe('errors - bad messages received by a generated subscriber', () => {
 
   test('errors - a synchronously throwing handler goes to onError; the subscription stays alive', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
-    const server = new AiSdkServer(worker, { onError: errors.onError });
+    const { nc: worker, server, errors } = await conns.worker();
     const handled: string[] = [];
     server.receiveAgentTask({
       params: { tenant_id: t },
@@ -353,10 +344,8 @@ describe('errors - bad messages received by a generated subscriber', () => {
 
 describe('errors - request/reply failures', () => {
   async function gateway(t: string, handler: () => ChatCompletionResponse | Promise<ChatCompletionResponse>) {
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     let calls = 0;
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     server.replyChatCompletion({
       params: { tenant_id: t },
       handler: () => {

@@ -15,7 +15,7 @@ import {
 } from '../../generated/ai-sdk/index.js';
 import { TimeoutError } from '../../runtime/index.js';
 import { gate, waitFor } from '../harness/util.js';
-import { Connections, chatRequest, chatResponse, errorLog, flushAll, recording, rejection, tenant } from './helpers.js';
+import { Connections, chatRequest, chatResponse, flushAll, recording, rejection, tenant } from './helpers.js';
 
 const conns = new Connections();
 afterEach(() => conns.close());
@@ -23,10 +23,8 @@ afterEach(() => conns.close());
 describe('gateway - request queuing', () => {
   test('gateway - a queued request reaches a gateway worker with its payload and typed headers', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     const got: ReceiveGatewayRequestReceived[] = [];
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     const handle = server.receiveGatewayRequest({ params: { tenant_id: t }, handler: (m) => void got.push(m) });
     expect(handle.subject).toBe(`ai.gateway.requests.${t}`);
     expect(handle.queue).toBe('gateway.workers');
@@ -86,10 +84,8 @@ describe('gateway - request queuing', () => {
 describe('gateway - request/reply', () => {
   test('gateway - requestChatCompletion resolves the worker reply as a typed ChatCompletionResponse', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     const requests: ReplyChatCompletionReceived[] = [];
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     const handle = server.replyChatCompletion({
       params: { tenant_id: t },
       handler: async (m) => {

@@ -12,16 +12,7 @@ import {
   type ReceiveGatewayRequestReceived,
 } from '../../generated/ai-sdk/index.js';
 import { waitFor } from '../harness/util.js';
-import {
-  agentMessage,
-  agentTask,
-  Connections,
-  chatRequest,
-  chatResponse,
-  errorLog,
-  ragDocument,
-  tenant,
-} from './helpers.js';
+import { agentMessage, agentTask, Connections, chatRequest, chatResponse, ragDocument, tenant } from './helpers.js';
 
 const conns = new Connections();
 afterEach(() => conns.close());
@@ -29,10 +20,8 @@ afterEach(() => conns.close());
 describe('interop - plain client to generated server', () => {
   test('interop - a task published as JSON by a plain client is accepted by receiveAgentTask', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     const got: ReceiveAgentTaskReceived[] = [];
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     server.receiveAgentTask({ params: { tenant_id: t }, handler: (m) => void got.push(m) });
     await worker.flush();
 
@@ -53,10 +42,8 @@ describe('interop - plain client to generated server', () => {
 
   test('interop - an agent message with plain headers reaches the addressed agent with typed headers', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     const got: ReceiveAgentMessageReceived[] = [];
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     server.receiveAgentMessage({
       params: { tenant_id: t },
       queue: { agent_id: 'planner' },
@@ -103,9 +90,7 @@ describe('interop - plain client to generated server', () => {
 
   test('interop - a plain nc.request to replyChatCompletion gets a JSON reply object', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
-    const server = new AiSdkServer(worker, { onError: errors.onError });
+    const { nc: worker, server, errors } = await conns.worker();
     server.replyChatCompletion({ params: { tenant_id: t }, handler: (m) => chatResponse('hi', m.payload.model) });
     await worker.flush();
 

@@ -17,17 +17,7 @@ import {
 } from '../../generated/ai-sdk/index.js';
 import { wildcard } from '../../runtime/index.js';
 import { waitFor } from '../harness/util.js';
-import {
-  Connections,
-  errorLog,
-  flushAll,
-  ragDocument,
-  ragQuery,
-  ragResults,
-  recording,
-  settle,
-  tenant,
-} from './helpers.js';
+import { Connections, flushAll, ragDocument, ragQuery, ragResults, recording, settle, tenant } from './helpers.js';
 
 const conns = new Connections();
 afterEach(() => conns.close());
@@ -35,10 +25,8 @@ afterEach(() => conns.close());
 describe('rag - document ingestion and queries', () => {
   test('rag - an ingested document reaches an ingestion worker unchanged', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     const got: ReceiveDocumentReceived[] = [];
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     const handle = server.receiveDocument({ params: { tenant_id: t }, handler: (m) => void got.push(m) });
     expect(handle.subject).toBe(`ai.rag.ingest.${t}`);
     expect(handle.queue).toBe('rag.ingest.workers');
@@ -60,10 +48,8 @@ describe('rag - document ingestion and queries', () => {
 
   test('rag - a published query reaches a query worker', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     const got: ReceiveRagQueryReceived[] = [];
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     const handle = server.receiveRagQuery({ params: { tenant_id: t }, handler: (m) => void got.push(m) });
     expect(handle.subject).toBe(`ai.rag.queries.${t}`);
     expect(handle.queue).toBe('rag.query.workers');
@@ -79,10 +65,8 @@ describe('rag - document ingestion and queries', () => {
 
   test('rag - requestRagResults resolves the typed results the worker replies with', async () => {
     const t = tenant();
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     const asked: ReplyRagResultsReceived[] = [];
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     const handle = server.replyRagResults({
       params: { tenant_id: t },
       handler: (m) => {
@@ -115,10 +99,8 @@ describe('rag - document ingestion and queries', () => {
 describe('rag - tenants', () => {
   test('rag - a wildcard worker receives two tenants and m.params.tenant_id tells them apart', async () => {
     const [a, b] = [tenant(), tenant()];
-    const worker = await conns.runtime();
-    const errors = errorLog();
+    const { nc: worker, server, errors } = await conns.worker();
     const got: ReceiveDocumentReceived[] = [];
-    const server = new AiSdkServer(worker, { onError: errors.onError });
     const handle = server.receiveDocument({
       params: { tenant_id: wildcard },
       // Other test files ingest for their own tenants on the same server: keep only ours.

@@ -8,14 +8,15 @@
 import { randomUUID } from 'node:crypto';
 import { type Msg, connect as natsConnect } from '@nats-io/transport-node';
 import { inject } from 'vitest';
-import type {
-  AgentMessage,
-  AgentTask,
-  ChatCompletionRequest,
-  ChatCompletionResponse,
-  RagDocument,
-  RagQuery,
-  RagResults,
+import {
+  type AgentMessage,
+  type AgentTask,
+  AiSdkServer,
+  type ChatCompletionRequest,
+  type ChatCompletionResponse,
+  type RagDocument,
+  type RagQuery,
+  type RagResults,
 } from '../../generated/ai-sdk/index.js';
 import { connect, type ErrorEvent, type NatsConnection } from '../../runtime/index.js';
 
@@ -40,6 +41,13 @@ export class Connections {
     const nc = await natsConnect({ servers: inject('natsUrl') });
     this.#open.push(nc);
     return nc;
+  }
+
+  /** A generated server on a fresh runtime connection, with its `onError` events collected. */
+  async worker(): Promise<{ readonly nc: NatsConnection; readonly server: AiSdkServer; readonly errors: ErrorLog }> {
+    const nc = await this.runtime();
+    const errors = errorLog();
+    return { nc, server: new AiSdkServer(nc, { onError: errors.onError }), errors };
   }
 
   async close(): Promise<void> {
@@ -70,8 +78,14 @@ export async function spyOnAi(nc: NatsConnection): Promise<{ readonly seen: Msg[
   return { seen, stop: () => sub.unsubscribe() };
 }
 
+/** `onError` events of a server, as collected by {@link errorLog}. */
+export interface ErrorLog {
+  readonly events: ErrorEvent[];
+  readonly onError: (e: ErrorEvent) => void;
+}
+
 /** Collects `onError` events of a server. */
-export function errorLog(): { readonly events: ErrorEvent[]; readonly onError: (e: ErrorEvent) => void } {
+export function errorLog(): ErrorLog {
   const events: ErrorEvent[] = [];
   return { events, onError: (e) => events.push(e) };
 }

@@ -12,7 +12,6 @@ import { parseSubjectTemplate } from './subject.js';
 import type {
   ApiModel,
   ChannelModel,
-  JsonSchemaObject,
   MessageModel,
   OperationKind,
   OperationModel,
@@ -532,9 +531,4 @@ class ModelBuilder {
 function optionalText<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
   const t = text(value);
   return (t ? { [key]: t } : {}) as { [P in K]?: string };
-}
-
-/** The schema object of a declaration, for emitters that need it by name. */
-export function schemaByName(model: ApiModel, name: string): JsonSchemaObject | boolean | undefined {
-  return model.schemas.find((s) => s.name === name)?.schema;
 }

@@ -20,11 +20,6 @@ export function splitPointer(pointer: string): string[] {
   return pointer.replace(/^#?\//, '').split('/').map(decodeSegment);
 }
 
-/** Joins segments into a JSON pointer, escaping `~` and `/`. */
-export function joinPointer(segments: readonly (string | number)[]): string {
-  return `/${segments.map((s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
-}
-
 /** Positions of nodes in one YAML document, found by JSON pointer. Follows local `$ref`s. */
 export class SourceMap {
   readonly #root: Node | null;

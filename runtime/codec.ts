@@ -33,8 +33,8 @@ export function encodeBody(payload: unknown): string | undefined {
 
 /**
  * Checks an outgoing payload and headers against the specs (first that fits wins; no check when
- * `validate` is false or there are no specs) and builds the NATS header block. Returns the first
- * spec's error when none fits.
+ * `validate` is false or there are no specs) and builds the NATS header block. When none fits,
+ * returns the closest candidate's error (see `closer`).
  */
 export function prepareSend(
   specs: readonly MessageSpec[],
@@ -53,13 +53,13 @@ export function prepareSend(
   if (!validate || specs.length === 0) {
     return writeHeaders(toStrings(allHeaderNames(specs), given, operation, direction));
   }
-  let first: ValidationError | undefined;
+  let closest: ValidationError | undefined;
   for (const spec of specs) {
     const result = sendOne(spec, operation, direction, payload, given);
     if (!(result instanceof ValidationError)) return result;
-    first ??= result;
+    closest = closer(closest, result);
   }
-  return first;
+  return closest;
 }
 
 function sendOne(
@@ -102,13 +102,13 @@ export function checkReceived(
       : { payload, headers: readHeaders(single.headerNames, hdrs) };
   }
   if (!validate || specs.length === 0) return { payload, headers: readHeaders(allHeaderNames(specs), hdrs) };
-  let first: ValidationError | undefined;
+  let closest: ValidationError | undefined;
   for (const spec of specs) {
     const result = receiveOne(spec, operation, direction, payload, hdrs);
     if (!(result instanceof ValidationError)) return result;
-    first ??= result;
+    closest = closer(closest, result);
   }
-  return first as ValidationError;
+  return closest as ValidationError;
 }
 
 function receiveOne(
@@ -143,6 +143,15 @@ export function readHeaders(names: readonly string[] | undefined, hdrs: MsgHdrs 
     if (value !== '' || hdrs.has(name)) out[name] = value;
   }
   return out;
+}
+
+/**
+ * Of two failed candidates, the one the message most likely meant: one whose payload fitted (only its
+ * headers failed) beats one whose payload failed; otherwise the earlier one, in spec order.
+ */
+function closer(best: ValidationError | undefined, next: ValidationError): ValidationError {
+  if (best === undefined) return next;
+  return best.part === 'payload' && next.part === 'headers' ? next : best;
 }
 
 /** NATS header values end at a line break, so CR and LF can never be part of one. */

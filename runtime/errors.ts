@@ -52,6 +52,8 @@ export class ValidationError extends AsyncApiNatsError {
   override readonly operation: string;
   /** `send`: outgoing message; `receive`: incoming message or request; `reply`: a request's reply. */
   readonly direction: Direction;
+  /** Which part failed: the payload, or the headers (then the payload itself was valid). */
+  readonly part: 'payload' | 'headers';
   /** Every issue the schema found, in its order. */
   readonly issues: readonly Issue[];
 
@@ -71,6 +73,7 @@ export class ValidationError extends AsyncApiNatsError {
     this.name = 'ValidationError';
     this.operation = operation;
     this.direction = direction;
+    this.part = part;
     this.issues = issues;
   }
 }

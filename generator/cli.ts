@@ -76,7 +76,7 @@ async function generateCommand(args: string[], io: Io): Promise<number> {
   }
   // Loaded on demand: the AsyncAPI parser takes about a second to import, which `--help` need not pay.
   const { generateFiles, resolveOptions } = await import('./generate.js');
-  const { writeOutput } = await import('./write.js');
+  const { OutputError, writeOutput } = await import('./write.js');
   const options = resolveOptions({
     spec: positionals[0] as string,
     ...(values.out !== undefined ? { out: values.out } : {}),
@@ -90,7 +90,24 @@ async function generateCommand(args: string[], io: Io): Promise<number> {
     io.err(`${errors} error${errors === 1 ? '' : 's'}; nothing was written`);
     return EXIT.usage;
   }
-  const report = await writeOutput(options.outDir, result.files);
+  let report: Awaited<ReturnType<typeof writeOutput>>;
+  try {
+    report = await writeOutput(options.outDir, result.files);
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    io.err(
+      formatProblem({
+        code: 'output-unwritable',
+        severity: 'error',
+        message: e.message,
+        file: path.relative(process.cwd(), options.outDir) || '.',
+        line: 0,
+        column: 0,
+        help: 'choose another --out folder',
+      }),
+    );
+    return EXIT.usage;
+  }
   const ms = Math.round(performance.now() - started);
   const where = path.relative(process.cwd(), options.outDir) || '.';
   const parts = [`${report.written.length} written`, `${report.unchanged.length} unchanged`];

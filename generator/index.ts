@@ -8,7 +8,7 @@ import { type WriteReport, writeOutput } from './write.js';
 export type { GenerateOptions, Timings } from './generate.js';
 export type { Problem, Severity } from './problems.js';
 export { formatProblem, SpecError } from './problems.js';
-export type { WriteReport } from './write.js';
+export { OutputError, type WriteReport } from './write.js';
 
 /** What `generate` did. */
 export interface GenerateResult extends WriteReport {

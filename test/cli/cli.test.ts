@@ -115,6 +115,25 @@ describe('cli', () => {
     expect(await snapshot(out)).toEqual(before);
   });
 
+  // Regression: an --out path that is a file crashed with exit 70 and a stack trace.
+  it('cli - an output path that is a file is a usage error with exit 2, not a crash', async () => {
+    const file = path.join(work, 'a-file');
+    await writeFile(file, 'keep me');
+    const res = await cli(['generate', 'spec/ai-sdk.asyncapi.yaml', '--out', file]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(
+      /error output-unwritable cannot write .*a-file: a file is in the way \(the output must be a folder\)\n {2}help: choose another --out folder\n$/,
+    );
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    expect(await readFile(file, 'utf8')).toBe('keep me');
+  });
+
+  it('cli - a folder given as the spec is a located error', async () => {
+    const res = await cli(['generate', 'spec']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('spec error file-unreadable cannot read spec: it is a folder, not a file');
+  });
+
   it('cli - a missing spec file is a located error, not a crash', async () => {
     const res = await cli(['generate', 'spec/nope.yaml', '--out', path.join(work, 'nope')]);
     expect(res.code).toBe(2);

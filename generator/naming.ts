@@ -125,18 +125,21 @@ export const CLASS_MEMBERS: ReadonlySet<string> = new Set([
   '__proto__',
 ]);
 
-/** Splits a spec name into words: on any non-alphanumeric run and on lower→upper case changes. */
+/**
+ * Splits a spec name into words: on any run of characters that are neither letters nor digits (in any
+ * script: `créer-commande` keeps its `é`) and on lower→upper case changes.
+ */
 export function words(raw: string): string[] {
   return raw
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .split(/[^A-Za-z0-9]+/)
+    .replace(/([\p{Ll}\p{Nd}])(\p{Lu})/gu, '$1 $2')
+    .replace(/(\p{Lu}+)(\p{Lu}\p{Ll})/gu, '$1 $2')
+    .split(/[^\p{L}\p{Nd}]+/u)
     .filter((w) => w.length > 0);
 }
 
 /** `sdk` → `Sdk`; an all-caps word (`AI`, `SDK`) reads as a word too: `Sdk`, so `AI SDK` → `AiSdk`. */
 function capitalise(w: string): string {
-  const word = /^[A-Z]{2,}$/.test(w) ? w.toLowerCase() : w;
+  const word = /^\p{Lu}{2,}$/u.test(w) ? w.toLowerCase() : w;
   return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
@@ -144,7 +147,7 @@ function capitalise(w: string): string {
 export function pascalCase(raw: string): string {
   const ws = words(raw);
   if (ws.length === 0) return 'Unnamed';
-  const joined = ws.map((w, i) => (i === 0 && /^[0-9]/.test(w) ? w : capitalise(w))).join('');
+  const joined = ws.map((w, i) => (i === 0 && /^\p{Nd}/u.test(w) ? w : capitalise(w))).join('');
   return safeStart(joined);
 }
 
@@ -154,18 +157,14 @@ export function camelCase(raw: string): string {
   if (ws.length === 0) return 'unnamed';
   const joined = ws
     .map((w, i) =>
-      i === 0
-        ? /^[A-Z]+$/.test(w) && w.length > 1
-          ? w.toLowerCase()
-          : w.charAt(0).toLowerCase() + w.slice(1)
-        : capitalise(w),
+      i === 0 ? (/^\p{Lu}{2,}$/u.test(w) ? w.toLowerCase() : w.charAt(0).toLowerCase() + w.slice(1)) : capitalise(w),
     )
     .join('');
   return safeStart(joined);
 }
 
 function safeStart(name: string): string {
-  return /^[0-9]/.test(name) ? `_${name}` : name;
+  return /^\p{Nd}/u.test(name) ? `_${name}` : name;
 }
 
 /** A name usable as a top-level `const`, `function`, `class` or `type` in a generated module. */

@@ -12,6 +12,9 @@ describe('naming', () => {
     ['AI SDK', 'aiSdk', 'AiSdk'],
     ['HTTPServer', 'httpServer', 'HttpServer'],
     ['ai.agent.message', 'aiAgentMessage', 'AiAgentMessage'],
+    ['créer-commande', 'créerCommande', 'CréerCommande'],
+    ['注文.作成', '注文作成', '注文作成'],
+    ['Ünïcode_ÉVENT', 'ünïcodeÉvent', 'ÜnïcodeÉvent'],
     ['***', 'unnamed', 'Unnamed'],
     ['', 'unnamed', 'Unnamed'],
   ])('naming - %j becomes camel %j and pascal %j', (raw, camel, pascal) => {

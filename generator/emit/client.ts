@@ -17,7 +17,7 @@ export function emitClient(index: ModelIndex, file: GeneratedFile): void {
   file.siblingNamespace('types', TYPES, true);
 
   for (const op of ops) {
-    file.sf.addTypeAlias({
+    file.typeAlias({
       name: op.argsType,
       isExported: true,
       type: print(sendArgsType(index, op)),
@@ -38,7 +38,7 @@ export function emitClient(index: ModelIndex, file: GeneratedFile): void {
       [{ tagName: 'generated', text: `from operations.${op.id} (${where(op.location)})` }],
     );
     if (op.kind === 'publish') {
-      cls.addMethod({
+      cls.methods.push({
         name: op.name,
         docs,
         parameters: [{ name: 'args', type: op.argsType }],
@@ -48,7 +48,7 @@ export function emitClient(index: ModelIndex, file: GeneratedFile): void {
     } else {
       const reply = print(replyType(index, op));
       const requestOptions = file.runtime('RequestOptions');
-      cls.addMethod({
+      cls.methods.push({
         name: op.name,
         docs,
         parameters: [

@@ -1,5 +1,3 @@
-/** index.ts: the one module users import; every export named, plus the runtime contract check. */
-import { VariableDeclarationKind } from 'ts-morph';
 import type { GeneratedFile } from './file.js';
 import type { ModelIndex } from './operation.js';
 import { RUNTIME_CONTRACT_VERSION } from './runtime-symbols.js';
@@ -30,17 +28,14 @@ export function emitIndex(index: ModelIndex, file: GeneratedFile): void {
   ];
   for (const e of exports) {
     if (e.names.length === 0) continue;
-    file.sf.addExportDeclaration({
-      moduleSpecifier: e.module,
-      isTypeOnly: e.typeOnly,
-      namedExports: [...e.names].sort(),
-    });
+    file.exportFrom(e.module, [...e.names].sort(), e.typeOnly);
   }
   const contract = file.runtime('RUNTIME_CONTRACT');
-  file.sf.addVariableStatement({
-    declarationKind: VariableDeclarationKind.Const,
+  file.constant({
+    name: 'runtimeContract',
+    type: String(RUNTIME_CONTRACT_VERSION),
+    initializer: contract,
     isExported: true,
-    declarations: [{ name: 'runtimeContract', type: String(RUNTIME_CONTRACT_VERSION), initializer: contract }],
     docs: [
       {
         description: `The runtime contract this code was generated for. It fails to compile against a runtime with another\ncontract: regenerate with the asyncapi-nats version that ships that runtime.`,

@@ -2,7 +2,7 @@
  * What client and server emitters share about an operation: its runtime descriptor and the
  * TypeScript types of its messages, parameters and reply.
  */
-import { type ClassDeclaration, type ts, VariableDeclarationKind } from 'ts-morph';
+import type { ts } from 'ts-morph';
 import type { ApiModel, ChannelModel, MessageModel, OperationModel, SubjectToken } from '../model/types.js';
 import {
   arr,
@@ -19,7 +19,7 @@ import {
   typeRef,
   union,
 } from './ast.js';
-import { type GeneratedFile, jsDoc, print } from './file.js';
+import { type ClassShape, type GeneratedFile, jsDoc, print } from './file.js';
 
 /** Aliases of the sibling modules inside client.ts and server.ts. */
 export const TYPES = 'T';
@@ -270,15 +270,10 @@ export function operationDoc(
 /** The module-private `OperationSpec` constants of `ops`, one per operation. */
 export function addDescriptors(index: ModelIndex, ops: readonly OperationModel[], file: GeneratedFile): void {
   for (const op of ops) {
-    file.sf.addVariableStatement({
-      declarationKind: VariableDeclarationKind.Const,
-      declarations: [
-        {
-          name: op.descriptorConst,
-          type: file.runtime('OperationSpec'),
-          initializer: print(descriptor(index, op, file)),
-        },
-      ],
+    file.constant({
+      name: op.descriptorConst,
+      type: file.runtime('OperationSpec'),
+      initializer: print(descriptor(index, op, file)),
     });
   }
 }
@@ -289,10 +284,10 @@ export function addConnectionClass(
   name: string,
   optionsType: 'ClientOptions' | 'ServerOptions',
   docs: readonly string[],
-): ClassDeclaration {
+): ClassShape {
   const nc = file.runtime('NatsConnection');
   const options = file.runtime(optionsType);
-  return file.sf.addClass({
+  return file.classDeclaration({
     name,
     isExported: true,
     docs: jsDoc(docs),

@@ -1,5 +1,3 @@
-/** schemas.ts: a zod schema per named schema, typed against types.ts so the two cannot drift. */
-import { VariableDeclarationKind } from 'ts-morph';
 import type { Problem } from '../problems.js';
 import { type GeneratedFile, jsDoc, print } from './file.js';
 import type { ModelIndex } from './operation.js';
@@ -34,12 +32,11 @@ export function emitSchemas(
           help: 'the generated validator does not check this keyword; validate it in your handler if it matters',
         }),
     });
-    file.sf.addVariableStatement({
+    file.constant({
+      name: decl.zodName,
+      type: `${z}.ZodType<${types}.${decl.name}>`,
+      initializer: print(expression),
       isExported: true,
-      declarationKind: VariableDeclarationKind.Const,
-      declarations: [
-        { name: decl.zodName, type: `${z}.ZodType<${types}.${decl.name}>`, initializer: print(expression) },
-      ],
       docs: jsDoc([`Validates {@link ${types}.${decl.name}}.`]),
     });
     declared.add(decl.name);

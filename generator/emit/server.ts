@@ -21,7 +21,7 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
   const handle = file.runtime('Handle');
 
   for (const op of ops) {
-    file.sf.addTypeAlias({
+    file.typeAlias({
       name: op.messageType,
       isExported: true,
       type: print(receivedType(index, op, file)),
@@ -30,7 +30,7 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
       ]),
     });
     const returns = op.kind === 'reply' ? replyType(index, op) : keyword('void');
-    file.sf.addTypeAlias({
+    file.typeAlias({
       name: op.argsType,
       isExported: true,
       type: print(receiveArgsType(index, op, file, handlerType(op.messageType, returns))),
@@ -43,13 +43,13 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
     `Typed NATS server for ${model.title} ${model.version}: one registration per operation the spec receives.`,
     'Invalid messages never reach a handler; a request that fails validation, or whose handler throws, gets an error reply instead of a timeout.',
   ]);
-  cls.insertProperty(2, { name: '#handles', isReadonly: true, initializer: `new Set<${handle}>()` });
+  cls.properties.splice(2, 0, { name: '#handles', isReadonly: true, initializer: `new Set<${handle}>()` });
 
   for (const op of ops) {
     const { paragraphs, facts } = operationDoc(index, op);
     const fn = op.kind === 'reply' ? file.runtime('reply') : file.runtime('subscribe');
     const typeArgs = op.kind === 'reply' ? `${op.messageType}, ${print(replyType(index, op))}` : op.messageType;
-    cls.addMethod({
+    cls.methods.push({
       name: op.name,
       docs: jsDoc(
         [...paragraphs, facts],
@@ -62,14 +62,14 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
       ],
     });
   }
-  cls.addMethod({
+  cls.methods.push({
     name: 'drain',
     isAsync: true,
     docs: jsDoc(['Stops every registration of this server, then waits for the handlers still running.']),
     returnType: 'Promise<void>',
     statements: ['await Promise.all([...this.#handles].map((h) => h.drain()));'],
   });
-  cls.addMethod({
+  cls.methods.push({
     name: '#track',
     parameters: [{ name: 'h', type: handle }],
     returnType: handle,

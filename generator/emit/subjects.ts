@@ -1,5 +1,3 @@
-/** subjects.ts: a typed builder per channel address (`agentMessageSubject.build({ tenant_id })`). */
-import { VariableDeclarationKind } from 'ts-morph';
 import { call, str } from './ast.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
 import type { ModelIndex } from './operation.js';
@@ -8,15 +6,10 @@ export function emitSubjects(index: ModelIndex, file: GeneratedFile): void {
   for (const channel of index.model.channels) {
     if (channel.address === null) continue;
     const params = channel.parameters.map((p) => `- \`${p.name}\`${p.description ? `: ${p.description.trim()}` : ''}`);
-    file.sf.addVariableStatement({
-      declarationKind: VariableDeclarationKind.Const,
+    file.constant({
+      name: channel.subjectConst,
+      initializer: print(call(file.runtime('subjectTemplate'), [str(channel.address)])),
       isExported: true,
-      declarations: [
-        {
-          name: channel.subjectConst,
-          initializer: print(call(file.runtime('subjectTemplate'), [str(channel.address)])),
-        },
-      ],
       docs: jsDoc(
         [
           `Subject of channel \`${channel.id}\`: \`${channel.address}\`.`,

@@ -6,7 +6,7 @@ import { type SchemaRefs, typeNode } from './schema/index.js';
 
 export function emitTypes(index: ModelIndex, file: GeneratedFile, refs: SchemaRefs): void {
   for (const decl of index.model.schemas) {
-    file.sf.addTypeAlias({
+    file.typeAlias({
       name: decl.name,
       isExported: true,
       type: print(typeNode(decl.schema, { refs, ...(typeof decl.schema === 'object' ? { root: decl.schema } : {}) })),
@@ -28,7 +28,7 @@ export function emitTypes(index: ModelIndex, file: GeneratedFile, refs: SchemaRe
   }
   for (const channel of index.model.channels) {
     if (channel.parameters.length === 0) continue;
-    file.sf.addTypeAlias({
+    file.typeAlias({
       name: channel.paramsType,
       isExported: true,
       type: print(

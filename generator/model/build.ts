@@ -281,13 +281,25 @@ class ModelBuilder {
       }
     }
 
+    const contentType = message.contentType() ?? this.#spec.document.defaultContentType() ?? 'application/json';
+    if (!/json/i.test(contentType)) {
+      this.#report(
+        {
+          code: 'non-json-content-type',
+          severity: 'warning',
+          message: `message '${label}' declares content type '${contentType}', but generated code sends and reads payloads as JSON`,
+          help: 'use application/json, or expect a plain client to see JSON text (a string payload arrives quoted)',
+        },
+        message.contentType() ? `${pointer}/contentType` : '/defaultContentType',
+      );
+    }
     const model: MessageModel = {
       key: pointer,
       name,
       ...optionalText('title', message.title()),
       ...optionalText('summary', message.summary()),
       ...optionalText('description', message.description()),
-      contentType: message.contentType() ?? this.#spec.document.defaultContentType() ?? 'application/json',
+      contentType,
       ...(payload ? { payload } : {}),
       ...(headers ? { headers } : {}),
       requiredHeaders,

@@ -135,6 +135,18 @@ describe('NATS checks', () => {
     expect(found.map((p) => p.code)).toEqual(['asyncapi3-channel-parameters']);
   });
 
+  it('checks - a message whose content type is not JSON gets a warning that payloads travel as JSON', async () => {
+    const text = spec(`  o:\n    action: send\n    channel: { $ref: '#/channels/c' }`).replace(
+      '        payload: { type: object }',
+      '        contentType: text/plain\n        payload: { type: string }',
+    );
+    const found = await problems('content-type', text);
+    expect(found.find((p) => p.code === 'non-json-content-type')).toMatchObject({
+      severity: 'warning',
+      message: "message 'm' declares content type 'text/plain', but generated code sends and reads payloads as JSON",
+    });
+  });
+
   it('checks - a header name NATS forbids is an error', async () => {
     const text = spec(`  o:\n    action: send\n    channel: { $ref: '#/channels/c' }`).replace(
       'properties: { h: { type: string } }',

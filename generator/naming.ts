@@ -210,9 +210,10 @@ export class NameRegistry {
 }
 
 /**
- * Makes text safe inside a `/** … *\/` comment: `*\/` would end the comment early. Everything else
- * (backticks, `${`) is harmless in a comment and kept as written.
+ * Makes text safe inside a `/** … *\/` comment: `*\/` would end the comment early, and `/*` makes
+ * ts-morph's JSDoc writer close the comment before the tags (measured with ts-morph 28), so both are
+ * escaped with a backslash. Everything else (backticks, `${`) is harmless in a comment and kept.
  */
 export function docText(text: string): string {
-  return text.replace(/\*\//g, '*\\/').replace(/\r\n?/g, '\n').trim();
+  return text.replace(/\*\//g, '*\\/').replace(/\/\*/g, '/\\*').replace(/\r\n?/g, '\n').trim();
 }

@@ -36,7 +36,11 @@ const PARSER_CODES: Record<string, { code: string; help: string }> = {
   'invalid-ref': { code: 'invalid-ref', help: 'point the $ref at an existing component, or define the component' },
 };
 
-function mapDiagnostic(file: string, d: Diagnostic): Problem {
+/**
+ * A diagnostic as our problem. Some parser rules report an empty range (0:0) but a JSON path; those
+ * are located by walking the path in the YAML ourselves (to the deepest node that exists).
+ */
+function mapDiagnostic(file: string, d: Diagnostic, sourceMap?: SourceMap): Problem {
   const severity: Severity = d.severity === DiagnosticSeverity.Error ? 'error' : 'info';
   let { code, help } = PARSER_CODES[String(d.code)] ?? { code: String(d.code), help: undefined };
   if (d.code === 'asyncapi-is-asyncapi') {
@@ -47,13 +51,19 @@ function mapDiagnostic(file: string, d: Diagnostic): Problem {
       : 'use AsyncAPI 3.0.0 or 3.1.0 (2.x documents are converted automatically)';
   }
   help ??= severity === 'error' ? 'see https://www.asyncapi.com/docs/reference/specification/latest' : undefined;
+  let line = (d.range?.start.line ?? -1) + 1;
+  let column = (d.range?.start.character ?? -1) + 1;
+  if (sourceMap && line <= 1 && column <= 1 && d.path.length > 0) {
+    const pointer = `/${d.path.map((s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
+    ({ line, column } = sourceMap.locate(pointer));
+  }
   return {
     code,
     severity,
     message: d.message,
     file,
-    line: (d.range?.start.line ?? -1) + 1,
-    column: (d.range?.start.character ?? -1) + 1,
+    line,
+    column,
     ...(help ? { help } : {}),
   };
 }
@@ -115,8 +125,9 @@ export async function parseSpec(
   }
 
   const first = await parser().parse(text, { source: specPath });
+  const sourceMap = new SourceMap(text);
   const problems = first.diagnostics
-    .map((d) => mapDiagnostic(file, d))
+    .map((d) => mapDiagnostic(file, d, sourceMap))
     .filter((p) => p.code !== 'asyncapi-latest-version');
   if (!first.document) {
     if (!problems.some((p) => p.severity === 'error')) {
@@ -133,7 +144,6 @@ export async function parseSpec(
   }
 
   const declaredVersion = first.document.version();
-  const sourceMap = new SourceMap(text);
   if (!declaredVersion.startsWith('2.')) {
     return { spec: { file, document: first.document, declaredVersion, sourceMap }, problems };
   }

@@ -147,6 +147,18 @@ describe('NATS checks', () => {
     });
   });
 
+  // Regression: parser rules that report an empty range were printed at 1:1.
+  it('checks - a parser error without a range is located by its JSON path', async () => {
+    const text = spec(`  o:\n    action: send\n    channel: { $ref: '#/channels/c' }`).replace(
+      '        payload: { type: object }',
+      '        payload:\n          type: object\n          properties:\n            __proto__: { type: boolean }',
+    );
+    const found = await problems('proto-key', text);
+    const unlocated = found.filter((p) => p.severity === 'error' && p.line <= 1);
+    expect(found.some((p) => p.severity === 'error')).toBe(true);
+    expect(unlocated).toEqual([]);
+  });
+
   it('checks - a header name NATS forbids is an error', async () => {
     const text = spec(`  o:\n    action: send\n    channel: { $ref: '#/channels/c' }`).replace(
       'properties: { h: { type: string } }',

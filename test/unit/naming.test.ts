@@ -52,6 +52,7 @@ describe('naming', () => {
 
   it.each([
     ['ends */ early', 'ends *\\/ early'],
+    ['/* opens a comment', '/\\* opens a comment'],
     ['has `backticks` and ${x}', 'has `backticks` and ${x}'],
     ['  windows\r\nlines  ', 'windows\nlines'],
   ])('naming - doc text %j is safe in a comment', (raw, safe) => {

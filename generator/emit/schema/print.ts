@@ -11,7 +11,33 @@ const scratch = ts.createSourceFile('print.ts', '', ts.ScriptTarget.Latest, fals
 
 /** Print any node (expression, type, statement) with the one shared printer. */
 export function printNode(node: ts.Node): string {
-  return printer.printNode(ts.EmitHint.Unspecified, node, scratch);
+  return guardTrailingBackslash(printer.printNode(ts.EmitHint.Unspecified, node, scratch));
+}
+
+const scanner = ts.createScanner(ts.ScriptTarget.Latest, false, ts.LanguageVariant.Standard);
+
+/**
+ * ts-morph's code writer, which our printed text passes through, reads the closing quote of a
+ * literal ending in an escaped backslash (`'a \\'`) as escaped, stays "inside the string", and then
+ * mistakes a later `/*` in another string for a comment, corrupting the file (measured with ts-morph
+ * 28). Writing that last backslash as the equivalent `\x5c` avoids the pattern; nothing else changes.
+ */
+export function guardTrailingBackslash(text: string): string {
+  if (!text.includes('\\\\')) return text;
+  scanner.setText(text);
+  let out = '';
+  let last = 0;
+  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+    if (kind !== ts.SyntaxKind.StringLiteral) continue;
+    const start = scanner.getTokenStart();
+    const end = scanner.getTokenEnd();
+    const literal = text.slice(start, end);
+    if (/(^|[^\\])(\\\\)+.$/.test(literal)) {
+      out += `${text.slice(last, start) + literal.slice(0, -3)}\\x5c${literal.slice(-1)}`;
+      last = end;
+    }
+  }
+  return out + text.slice(last);
 }
 
 /** The description of a schema, for JSDoc; undefined when it has none. */

@@ -94,6 +94,20 @@ class ModelBuilder {
     }
   }
 
+  /** An operation NATS cannot serve: an error for a NATS spec; for another protocol, the operation is skipped. */
+  #operationProblem(
+    p: Omit<Problem, 'file' | 'line' | 'column' | 'severity'>,
+    pointer: string,
+    operationId: string,
+  ): void {
+    if (this.#natsSpec) this.#report({ ...p, severity: 'error' }, pointer);
+    else
+      this.#report(
+        { ...p, severity: 'warning', message: `${p.message}; operation '${operationId}' is skipped` },
+        pointer,
+      );
+  }
+
   build(): { model: ApiModel; problems: Problem[] } {
     const doc = this.#spec.document;
     const info = doc.info();
@@ -361,39 +375,29 @@ class ModelBuilder {
       return undefined;
     }
     if (channelModel.address === null) {
-      this.#addressProblem(
+      this.#operationProblem(
         {
           code: 'nats-missing-address',
           message: `operation '${id}' uses channel '${channel.id()}', which has no address`,
           help: 'only a reply channel may omit its address (NATS then uses the requester inbox)',
         },
         `${pointer}/channel`,
-        channel.id(),
-      );
-      if (this.#natsSpec) return undefined;
-      this.#report(
-        {
-          code: 'operation-skipped',
-          severity: 'warning',
-          message: `operation '${id}' is skipped`,
-          help: 'give its channel an address',
-        },
-        pointer,
+        id,
       );
       return undefined;
     }
-    const parsed = parseSubjectTemplate(channelModel.address);
-    if (action === 'send' && parsed.hasWildcard) {
-      this.#addressProblem(
+    if (action === 'send' && parseSubjectTemplate(channelModel.address).hasWildcard) {
+      // The channel stays: receiving from a wildcard address is a subscription pattern.
+      this.#operationProblem(
         {
           code: 'nats-wildcard-in-publish',
           message: `operation '${id}' sends to '${channelModel.address}', which contains a wildcard`,
           help: 'publish to a concrete subject: replace * or > with a {parameter}',
         },
         `${pointer}/channel`,
-        channel.id(),
+        id,
       );
-      if (!this.#natsSpec) return undefined;
+      return undefined;
     }
 
     const reply = operation.reply();

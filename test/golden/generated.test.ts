@@ -58,7 +58,18 @@ describe('golden output', () => {
 
 describe('compilation', () => {
   it('compile - every valid fixture and the ai-sdk output compile under strict, exactOptionalPropertyTypes and noUncheckedIndexedAccess', async () => {
-    for (const fixture of ['edge-cases', 'kafka', 'mqtt', 'ws', 'v2', 'v31', 'schema-formats', 'unicode', 'escapes']) {
+    for (const fixture of [
+      'edge-cases',
+      'kafka',
+      'mqtt',
+      'ws',
+      'v2',
+      'v31',
+      'schema-formats',
+      'unicode',
+      'escapes',
+      'wildcard-kafka',
+    ]) {
       const out = `test/fixtures/out/${fixture}`;
       await writeOutput(out, await generate(`test/fixtures/specs/${fixture}.asyncapi.yaml`, out));
     }

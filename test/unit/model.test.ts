@@ -160,6 +160,16 @@ describe('model of other protocols', () => {
     expect(mqtt.channels.every((c) => c.address === null || !c.address.includes('/{'))).toBe(true);
   });
 
+  it('model - a send on a wildcard address in a Kafka spec skips that operation only, not the channel', async () => {
+    const { model: kafka, problems } = await model('test/fixtures/specs/wildcard-kafka.asyncapi.yaml');
+    expect(kafka.operations.map((o) => o.id)).toEqual(['listen']);
+    expect(kafka.channels.map((c) => c.id)).toEqual(['events']);
+    expect(problems.find((p) => p.code === 'nats-wildcard-in-publish')).toMatchObject({
+      severity: 'warning',
+      message: "operation 'emit' sends to 'events.*.created', which contains a wildcard; operation 'emit' is skipped",
+    });
+  });
+
   it('model - an AsyncAPI 2.6 document is converted and modelled', async () => {
     const { model: v2, problems } = await model('test/fixtures/specs/v2.asyncapi.yaml');
     expect(problems.some((p) => p.severity === 'error')).toBe(false);

@@ -25,7 +25,7 @@ export type ReceiveAgentMessageArgs = {
   readonly queue: {
     readonly agent_id: string;
   };
-  /** Called once for each valid message. */
+  /** Called once for each valid message; a throw is reported to `onError` and the subscription goes on. */
   readonly handler: (message: ReceiveAgentMessageReceived) => void | Promise<void>;
 };
 /** What a {@link AiSdkServer.receiveAgentTask} handler receives: the validated payload, headers and subject parameters. */
@@ -42,7 +42,7 @@ export type ReceiveAgentTaskArgs = {
      */
     readonly tenant_id: string | Wildcard;
   };
-  /** Called once for each valid message. */
+  /** Called once for each valid message; a throw is reported to `onError` and the subscription goes on. */
   readonly handler: (message: ReceiveAgentTaskReceived) => void | Promise<void>;
 };
 /** What a {@link AiSdkServer.receiveGatewayRequest} handler receives: the validated payload, headers and subject parameters. */
@@ -59,7 +59,7 @@ export type ReceiveGatewayRequestArgs = {
      */
     readonly tenant_id: string | Wildcard;
   };
-  /** Called once for each valid message. */
+  /** Called once for each valid message; a throw is reported to `onError` and the subscription goes on. */
   readonly handler: (message: ReceiveGatewayRequestReceived) => void | Promise<void>;
 };
 /** What a {@link AiSdkServer.replyChatCompletion} handler receives: the validated payload, headers and subject parameters. */
@@ -76,7 +76,7 @@ export type ReplyChatCompletionArgs = {
      */
     readonly tenant_id: string | Wildcard;
   };
-  /** Called once for each valid message. */
+  /** Called once for each valid request; its return value is the reply (a throw becomes an error reply). */
   readonly handler: (message: ReplyChatCompletionReceived) => T.ChatCompletionResponse | Promise<T.ChatCompletionResponse>;
 };
 /** What a {@link AiSdkServer.receiveDocument} handler receives: the validated payload, headers and subject parameters. */
@@ -93,7 +93,7 @@ export type ReceiveDocumentArgs = {
      */
     readonly tenant_id: string | Wildcard;
   };
-  /** Called once for each valid message. */
+  /** Called once for each valid message; a throw is reported to `onError` and the subscription goes on. */
   readonly handler: (message: ReceiveDocumentReceived) => void | Promise<void>;
 };
 /** What a {@link AiSdkServer.receiveRagQuery} handler receives: the validated payload, headers and subject parameters. */
@@ -110,7 +110,7 @@ export type ReceiveRagQueryArgs = {
      */
     readonly tenant_id: string | Wildcard;
   };
-  /** Called once for each valid message. */
+  /** Called once for each valid message; a throw is reported to `onError` and the subscription goes on. */
   readonly handler: (message: ReceiveRagQueryReceived) => void | Promise<void>;
 };
 /** What a {@link AiSdkServer.replyRagResults} handler receives: the validated payload, headers and subject parameters. */
@@ -127,7 +127,7 @@ export type ReplyRagResultsArgs = {
      */
     readonly tenant_id: string | Wildcard;
   };
-  /** Called once for each valid message. */
+  /** Called once for each valid request; its return value is the reply (a throw becomes an error reply). */
   readonly handler: (message: ReplyRagResultsReceived) => T.RagResults | Promise<T.RagResults>;
 };
 

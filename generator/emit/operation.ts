@@ -244,7 +244,14 @@ export function receiveArgsType(
       type: typeLiteral(op.queue.parameters.map((name) => ({ name, type: keyword('string') }))),
     });
   }
-  members.push({ name: 'handler', type: handler, doc: 'Called once for each valid message.' });
+  members.push({
+    name: 'handler',
+    type: handler,
+    doc:
+      op.kind === 'reply'
+        ? 'Called once for each valid request; its return value is the reply (a throw becomes an error reply).'
+        : 'Called once for each valid message; a throw is reported to `onError` and the subscription goes on.',
+  });
   return typeLiteral(members);
 }
 

@@ -1,5 +1,5 @@
 import type { GeneratedFile } from './file.js';
-import type { ModelIndex } from './operation.js';
+import { type ModelIndex, receivedName } from './operation.js';
 import { RUNTIME_CONTRACT_VERSION } from './runtime-symbols.js';
 
 export function emitIndex(index: ModelIndex, file: GeneratedFile): void {
@@ -10,7 +10,7 @@ export function emitIndex(index: ModelIndex, file: GeneratedFile): void {
     { module: './client.js', names: [model.clientClass], typeOnly: false },
     { module: './client.js', names: send.map((o) => o.argsType), typeOnly: true },
     { module: './server.js', names: [model.serverClass], typeOnly: false },
-    { module: './server.js', names: receive.flatMap((o) => [o.argsType, o.messageType]), typeOnly: true },
+    { module: './server.js', names: receive.flatMap((o) => [o.argsType, receivedName(o)]), typeOnly: true },
     { module: './schemas.js', names: model.schemas.map((s) => s.zodName), typeOnly: false },
     {
       module: './subjects.js',

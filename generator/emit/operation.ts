@@ -203,6 +203,12 @@ function messageDoc(m: MessageModel): string {
   return [m.title ?? m.summary ?? `The ${m.name} message.`, m.description].filter((p) => p !== undefined).join('\n\n');
 }
 
+/** The generated name of what a receive operation's handler gets. */
+export function receivedName(op: OperationModel): string {
+  if (op.messageType === undefined) throw new Error(`internal: operation '${op.id}' is not a receive operation`);
+  return op.messageType;
+}
+
 /** Payload, headers and params a receive handler gets. */
 export function receivedType(index: ModelIndex, op: OperationModel, file: GeneratedFile): ts.TypeNode {
   const channel = index.channel(op.channel);

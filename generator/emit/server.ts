@@ -9,6 +9,7 @@ import {
   type ModelIndex,
   operationDoc,
   receiveArgsType,
+  receivedName,
   receivedType,
   replyType,
   TYPES,
@@ -22,7 +23,7 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
 
   for (const op of ops) {
     file.typeAlias({
-      name: op.messageType,
+      name: receivedName(op),
       isExported: true,
       type: print(receivedType(index, op, file)),
       docs: jsDoc([
@@ -33,7 +34,7 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
     file.typeAlias({
       name: op.argsType,
       isExported: true,
-      type: print(receiveArgsType(index, op, file, handlerType(op.messageType, returns))),
+      type: print(receiveArgsType(index, op, file, handlerType(receivedName(op), returns))),
       docs: jsDoc([`Arguments of {@link ${model.serverClass}.${op.name}}.`]),
     });
   }
@@ -48,7 +49,7 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
   for (const op of ops) {
     const { paragraphs, facts } = operationDoc(index, op);
     const fn = op.kind === 'reply' ? file.runtime('reply') : file.runtime('subscribe');
-    const typeArgs = op.kind === 'reply' ? `${op.messageType}, ${print(replyType(index, op))}` : op.messageType;
+    const typeArgs = op.kind === 'reply' ? `${receivedName(op)}, ${print(replyType(index, op))}` : receivedName(op);
     cls.methods.push({
       name: op.name,
       docs: jsDoc(

@@ -526,7 +526,7 @@ class ModelBuilder {
       id,
       name: member,
       argsType: this.#names.claim(safeIdentifier(`${typeBase}Args`)),
-      messageType: this.#names.claim(safeIdentifier(action === 'send' ? `${typeBase}Message` : `${typeBase}Received`)),
+      ...(action === 'receive' ? { messageType: this.#names.claim(safeIdentifier(`${typeBase}Received`)) } : {}),
       descriptorConst: this.#names.claim(safeIdentifier(`${camelCase(id)}Operation`)),
       action,
       kind,

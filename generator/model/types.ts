@@ -120,9 +120,10 @@ export interface OperationModel {
   readonly id: string;
   /** camelCase method name on the generated client or server. */
   readonly name: string;
-  /** Generated type names: arguments of the client method or server registration, and (receive) the message a handler gets. */
+  /** Generated type name of the arguments of the client method or server registration. */
   readonly argsType: string;
-  readonly messageType: string;
+  /** Receive operations only: the generated type of what a handler gets (`ReceiveAgentMessageReceived`). */
+  readonly messageType?: string;
   /** Module-private descriptor constant (`sendAgentMessageOperation`). */
   readonly descriptorConst: string;
   readonly action: 'send' | 'receive';

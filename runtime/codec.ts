@@ -2,9 +2,9 @@
  * Wire conventions shared by every operation: JSON bodies (empty body = no payload), declared headers
  * as strings, zod validation against a list of message specs, and service error headers.
  */
-import { headers as createHeaders, type Msg, type MsgHdrs } from '@nats-io/transport-node';
+import { headers as createHeaders, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { z } from 'zod';
-import { type Direction, type Issue, ValidationError } from './errors.js';
+import { type Direction, type Issue, PayloadTooLargeError, ValidationError } from './errors.js';
 import type { MessageSpec } from './types.js';
 
 /** Header carrying the error text of a failed request (the `@nats-io/services` convention). */
@@ -217,4 +217,24 @@ export function errorHeaders(status: number, description: string): MsgHdrs {
 /** zod issues as plain `{ path, message }` records with dotted paths. */
 export function issuesOf(error: z.ZodError): Issue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+}
+
+/**
+ * Throws {@link PayloadTooLargeError} when body plus headers exceed the connected server's
+ * `max_payload`. The exact UTF-8 length is computed only when the text could be over the limit
+ * (a UTF-16 unit is at most 3 UTF-8 bytes), so small messages cost one comparison.
+ */
+export function checkSize(
+  nc: NatsConnection,
+  operation: string,
+  subject: string,
+  body: string | undefined,
+  hdrs: MsgHdrs | undefined,
+): void {
+  const max = nc.info?.max_payload;
+  if (max === undefined) return;
+  const headerBytes = hdrs === undefined ? 0 : Buffer.byteLength(hdrs.toString()) + 4;
+  if ((body?.length ?? 0) * 3 + headerBytes <= max) return;
+  const size = (body === undefined ? 0 : Buffer.byteLength(body)) + headerBytes;
+  if (size > max) throw new PayloadTooLargeError(operation, subject, size, max);
 }

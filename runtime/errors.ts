@@ -131,8 +131,8 @@ export class RemoteError extends AsyncApiNatsError {
   /** The responder's description, as sent. */
   readonly description: string;
 
-  constructor(operation: string, status: number, description: string, options?: ErrorOptions) {
-    super('REMOTE', `request '${operation}' failed: ${status} ${description}`, operation, options);
+  constructor(operation: string, status: number, description: string, options?: ErrorOptions, code = 'REMOTE') {
+    super(code, `request '${operation}' failed: ${status} ${description}`, operation, options);
     this.name = 'RemoteError';
     this.operation = operation;
     this.status = status;
@@ -173,6 +173,139 @@ export class ConnectError extends AsyncApiNatsError {
     this.name = 'ConnectError';
     this.servers = servers;
     this.attempts = attempts;
+  }
+}
+
+/**
+ * A request the responder refused because it already runs its maximum number of handlers
+ * (`Nats-Service-Error-Code: 503`). Nothing was processed: retrying later is safe.
+ */
+export class BusyError extends RemoteError {
+  constructor(operation: string, description: string, options?: ErrorOptions) {
+    super(operation, 503, description, options, 'BUSY');
+    this.name = 'BusyError';
+  }
+}
+
+/**
+ * A message that was not sent because the connection is down (`closed: false`: the client is
+ * reconnecting; `closed: true`: it gave up or was closed). The NATS client would drop such a message
+ * silently on reconnect; this error makes the loss visible to the caller instead.
+ */
+export class NotConnectedError extends AsyncApiNatsError {
+  override readonly operation: string;
+  /** Subject the message was for. */
+  readonly subject: string;
+  /** `true` when the connection is closed for good, `false` while it is reconnecting. */
+  readonly closed: boolean;
+
+  constructor(operation: string, subject: string, closed: boolean, options?: ErrorOptions) {
+    super(
+      'NOT_CONNECTED',
+      `'${operation}' on '${subject}' not sent: the connection is ${closed ? 'closed' : 'reconnecting'}`,
+      operation,
+      options,
+    );
+    this.name = 'NotConnectedError';
+    this.operation = operation;
+    this.subject = subject;
+    this.closed = closed;
+  }
+}
+
+/**
+ * A request whose connection dropped while it waited for the reply. The request may or may not have
+ * been processed; the reply, if any, is lost. Fails at once instead of waiting out the timeout.
+ */
+export class ConnectionLostError extends AsyncApiNatsError {
+  override readonly operation: string;
+  /** Subject the request was sent to. */
+  readonly subject: string;
+
+  constructor(operation: string, subject: string, options?: ErrorOptions) {
+    super(
+      'CONNECTION_LOST',
+      `request '${operation}' on '${subject}' lost its connection before the reply arrived`,
+      operation,
+      options,
+    );
+    this.name = 'ConnectionLostError';
+    this.operation = operation;
+    this.subject = subject;
+  }
+}
+
+/** A message larger than the server's `max_payload`, refused before sending. */
+export class PayloadTooLargeError extends AsyncApiNatsError {
+  override readonly operation: string;
+  /** Subject the message was for. */
+  readonly subject: string;
+  /** Bytes of body and headers. */
+  readonly size: number;
+  /** The server's limit (`max_payload` of the connected server). */
+  readonly maxPayload: number;
+
+  constructor(operation: string, subject: string, size: number, maxPayload: number, options?: ErrorOptions) {
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `'${operation}' on '${subject}' is ${size} bytes, over the server's max_payload of ${maxPayload}`,
+      operation,
+      options,
+    );
+    this.name = 'PayloadTooLargeError';
+    this.operation = operation;
+    this.subject = subject;
+    this.size = size;
+    this.maxPayload = maxPayload;
+  }
+}
+
+/**
+ * A durable (JetStream) publish that the stream did not acknowledge within its retry budget. Every
+ * attempt used the same message id, so a later retry by the caller is still stored at most once.
+ */
+export class PublishError extends AsyncApiNatsError {
+  override readonly operation: string;
+  /** Subject the message was for. */
+  readonly subject: string;
+  /** The `Nats-Msg-Id` every attempt carried. */
+  readonly messageId: string;
+  /** How many attempts were made. */
+  readonly attempts: number;
+
+  constructor(operation: string, subject: string, messageId: string, attempts: number, options?: ErrorOptions) {
+    const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(
+      'PUBLISH_FAILED',
+      `durable publish '${operation}' on '${subject}' (message id '${messageId}') not acknowledged after ${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}${detail}`,
+      operation,
+      options,
+    );
+    this.name = 'PublishError';
+    this.operation = operation;
+    this.subject = subject;
+    this.messageId = messageId;
+    this.attempts = attempts;
+  }
+}
+
+/** A JetStream stream or consumer that could not be created or does not match the spec. */
+export class StreamSetupError extends AsyncApiNatsError {
+  /** The stream involved. */
+  readonly stream: string;
+  /** The consumer involved, when the failure is about one. */
+  readonly consumer: string | undefined;
+
+  constructor(stream: string, consumer: string | undefined, reason: string, options?: ErrorOptions) {
+    super(
+      'STREAM_SETUP',
+      `${consumer === undefined ? `stream '${stream}'` : `consumer '${consumer}' of stream '${stream}'`}: ${reason}`,
+      undefined,
+      options,
+    );
+    this.name = 'StreamSetupError';
+    this.stream = stream;
+    this.consumer = consumer;
   }
 }
 

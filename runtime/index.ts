@@ -9,7 +9,7 @@
  * Version of this contract. Generated code checks it at type level, so a runtime with an incompatible
  * contract fails to compile instead of misbehaving.
  */
-export const RUNTIME_CONTRACT = 1 as const;
+export const RUNTIME_CONTRACT = 2 as const;
 
 /** The NATS connection and message types, re-exported so generated code needs no second import. */
 export type { NatsConnection } from '@nats-io/transport-node';
@@ -17,25 +17,40 @@ export type { NatsConnection } from '@nats-io/transport-node';
 export { z } from 'zod';
 export { publish, request } from './client.js';
 export { connect } from './connect.js';
+export { connectOptionsFromEnv } from './env.js';
 export {
   AsyncApiNatsError,
+  BusyError,
   ConnectError,
+  ConnectionLostError,
   DecodeError,
   InvalidSubjectParameterError,
   NoRespondersError,
+  NotConnectedError,
+  PayloadTooLargeError,
+  PublishError,
   RemoteError,
   ServiceError,
+  StreamSetupError,
   TimeoutError,
   ValidationError,
 } from './errors.js';
+export { consume, durablePublish } from './jetstream.js';
 export { reply, subscribe } from './server.js';
+export { type Drainable, drainOnSignal } from './shutdown.js';
+export { watchConnection } from './status.js';
 export { type SubjectTemplate, subjectTemplate, type Wildcard, wildcard } from './subject.js';
 export type {
   ClientOptions,
+  ConnectionEvent,
   ConnectOptions,
+  Credentials,
+  DurableReceivedMessage,
+  DurableSpec,
   ErrorEvent,
   Handle,
   OperationSpec,
+  PublishAck,
   ReceivedMessage,
   RequestOptions,
   ServerOptions,

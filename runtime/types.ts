@@ -2,6 +2,7 @@
  * The descriptor and option types of the runtime contract. Generated code writes `OperationSpec` and
  * `MessageSpec` values as `const` objects; everything else describes calls into the runtime.
  */
+import type { JsMsg } from '@nats-io/jetstream';
 import type { Msg, NodeConnectionOptions } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import type { SubjectTemplate, Wildcard } from './subject.js';
@@ -34,6 +35,55 @@ export interface OperationSpec {
   readonly queue?: SubjectTemplate;
   /** Headers a message must carry to be for this subscriber; others are skipped silently. */
   readonly matchHeaders?: readonly { readonly header: string; readonly value: SubjectTemplate }[];
+  /** Present when the channel is JetStream-backed (`x-nats-jetstream`): publish with acks, consume with acks. */
+  readonly durable?: DurableSpec;
+}
+
+/** The JetStream stream a durable channel is stored in. Created on first use when missing. */
+export interface StreamSpec {
+  /** Stream name. */
+  readonly name: string;
+  /** Subjects the stream captures (NATS wildcards allowed). */
+  readonly subjects: readonly string[];
+  /** Default `file`. */
+  readonly storage?: 'file' | 'memory';
+  /** Default 1. */
+  readonly replicas?: number;
+  /** Default `limits`; `workqueue` removes each message once acked. */
+  readonly retention?: 'limits' | 'workqueue' | 'interest';
+  /** Window in which a repeated `Nats-Msg-Id` is stored once (default 2 minutes, the server's). */
+  readonly duplicateWindowMs?: number;
+  /** Messages older than this are removed (default: kept). */
+  readonly maxAgeMs?: number;
+}
+
+/** The durable consumer the receiving side shares (one per queue group). */
+export interface ConsumerSpec {
+  /** Durable consumer name; subscribers that pass concrete subject parameters get a suffixed name. */
+  readonly durable: string;
+  /** How long the server waits for an ack before redelivering (default 30 000 ms). */
+  readonly ackWaitMs?: number;
+  /** Deliveries before a failing message is dead-lettered (default 5). */
+  readonly maxDeliver?: number;
+  /** Delay before redelivery after a handler throws, by attempt; the last value repeats (default [1000, 5000, 15000]). */
+  readonly backoffMs?: readonly number[];
+}
+
+/** Where a durable operation's message id comes from; absent: a generated unique id. */
+export type MessageIdSource = { readonly header: string } | { readonly payload: readonly string[] };
+
+/** JetStream settings of a durable operation, from the spec's `x-nats-jetstream`. */
+export interface DurableSpec {
+  readonly stream: StreamSpec;
+  /** Receiving side only. */
+  readonly consumer?: ConsumerSpec;
+  /** Source of `Nats-Msg-Id`; the same id on every retry makes retries store once. */
+  readonly messageId?: MessageIdSource;
+  /**
+   * Subject that receives messages that can never succeed (undecodable, invalid, out of deliveries),
+   * with the reason in `Nats-Dead-Letter-*` headers; stored in stream `stream`.
+   */
+  readonly deadLetter: { readonly subject: string; readonly stream: string };
 }
 
 /** Arguments of `publish` and `request`. */
@@ -68,6 +118,31 @@ export interface ReceivedMessage<TPayload, THeaders, TParams> {
   readonly msg: Msg;
 }
 
+/** What a durable (JetStream) handler receives: a {@link ReceivedMessage} plus delivery facts. */
+export interface DurableReceivedMessage<TPayload, THeaders, TParams>
+  extends Omit<ReceivedMessage<TPayload, THeaders, TParams>, 'msg'> {
+  /** The message id (`Nats-Msg-Id`) it was published with: the key for idempotent handling. */
+  readonly messageId: string;
+  /** 1 on first delivery, higher on redelivery. */
+  readonly deliveryCount: number;
+  /** The raw JetStream message (do not ack it: the runtime acks when the handler resolves). */
+  readonly msg: JsMsg;
+}
+
+/** The stream's acknowledgement of a durable publish. */
+export interface PublishAck {
+  /** Stream that stored the message. */
+  readonly stream: string;
+  /** Its sequence number in the stream. */
+  readonly seq: number;
+  /** `true` when the stream already had this message id (a retry of a stored message). */
+  readonly duplicate: boolean;
+  /** The `Nats-Msg-Id` sent. */
+  readonly messageId: string;
+  /** Attempts it took (1 when the first one was acknowledged). */
+  readonly attempts: number;
+}
+
 /** A running subscription. */
 export interface Handle {
   /** The subscribed subject (may contain `*`). */
@@ -94,12 +169,22 @@ export interface ValidateOptions {
 export interface ClientOptions {
   /** Turn validation off per direction. */
   readonly validate?: ValidateOptions;
+  /** Durable publishes awaiting their ack, per connection; more callers wait for a slot (default 256). */
+  readonly maxPendingAcks?: number;
+  /** How long a durable publish keeps retrying (same message id) before {@link PublishError} (default 30 000 ms). */
+  readonly publishTimeoutMs?: number;
 }
 
 /** Options of `request`. */
 export interface RequestOptions {
   /** Overrides the operation's `timeoutMs` (default 10 000). */
   readonly timeoutMs?: number;
+  /**
+   * When the connection drops while the request waits for its reply: `fail` (default) rejects at once
+   * with ConnectionLostError; `wait` keeps waiting until the timeout (a reply sent after the reconnect
+   * still arrives).
+   */
+  readonly onDisconnect?: 'fail' | 'wait';
 }
 
 /** A failure inside a subscription; the subscription keeps running. */
@@ -107,9 +192,23 @@ export interface ErrorEvent {
   /**
    * `decode`: body is not JSON; `validation`: message matches no schema; `handler`: the handler threw;
    * `reply`: no reply could be sent (no reply subject, invalid reply); `subscription`: the server closed
-   * the subscription (e.g. permissions).
+   * the subscription (e.g. permissions); `overflow`: a core message dropped because `maxPending` messages
+   * already waited; `slow-consumer`: the client or server reports this subscription falling behind;
+   * `dead-letter`: a durable message moved to the dead-letter subject (the error says why); `ack`: an
+   * ack, nak or term failed (the message will be redelivered); `consumer`: fetching from the durable
+   * consumer failed (it retries with backoff).
    */
-  readonly kind: 'decode' | 'validation' | 'handler' | 'reply' | 'subscription';
+  readonly kind:
+    | 'decode'
+    | 'validation'
+    | 'handler'
+    | 'reply'
+    | 'subscription'
+    | 'overflow'
+    | 'slow-consumer'
+    | 'dead-letter'
+    | 'ack'
+    | 'consumer';
   /** Operation id. */
   readonly operation: string;
   /** Subject of the message (or of the subscription). */
@@ -118,16 +217,70 @@ export interface ErrorEvent {
   readonly error: unknown;
 }
 
-/** Options of `subscribe` and `reply`. */
+/** Options of `subscribe`, `reply` and `consume`. */
 export interface ServerOptions {
   /** Turn validation off per direction. */
   readonly validate?: ValidateOptions;
   /** Called for each failure; default: one line on `console.error`. Must not throw. */
   readonly onError?: (event: ErrorEvent) => void;
+  /**
+   * Handlers running at once per registration (default 64). Beyond it: core messages wait in a bounded
+   * buffer (`maxPending`), requests are answered 503 busy, durable consumers stop fetching.
+   */
+  readonly maxInFlight?: number;
+  /** Core messages waiting for a free handler slot; beyond it they are dropped and reported as `overflow` (default 10 000). */
+  readonly maxPending?: number;
 }
 
-/** Options of `connect`: the NATS options plus a retry policy for the first connection. */
-export type ConnectOptions = NodeConnectionOptions & {
-  /** Exponential backoff with full jitter; defaults: 10 attempts, 250 ms initial, 10 s max delay. */
+/** A change of connection state, as `connect`'s `onStatus` and `watchConnection` report it. */
+export type ConnectionEvent =
+  /** A first-connection attempt failed; the next one starts after `delayMs`. */
+  | { readonly type: 'connect-failed'; readonly attempt: number; readonly delayMs: number; readonly error: unknown }
+  | { readonly type: 'connected'; readonly server: string }
+  | { readonly type: 'disconnected'; readonly server: string }
+  | { readonly type: 'reconnecting' }
+  | { readonly type: 'reconnected'; readonly server: string }
+  /** The server is shutting down (lame-duck mode); the client will move to another server. */
+  | { readonly type: 'lame-duck'; readonly server: string }
+  /** The server stopped answering pings. */
+  | { readonly type: 'stale' }
+  /** A subscription fell behind (`pending` messages not yet processed). */
+  | { readonly type: 'slow-consumer'; readonly subject: string; readonly pending: number }
+  /** An error the server sent (permissions violation, ...); the connection stays up. */
+  | { readonly type: 'server-error'; readonly error: Error }
+  /** The connection is closed for good (`error`: why, when it was not a normal close). */
+  | { readonly type: 'closed'; readonly error?: Error };
+
+/** Credentials, one kind at a time. */
+export type Credentials =
+  | { readonly token: string }
+  | { readonly user: string; readonly password: string }
+  /** An nkey seed (`SU...`), given as text. */
+  | { readonly nkeySeed: string }
+  /** A `.creds` file (user JWT and nkey seed) as written by `nsc`. */
+  | { readonly credsFile: string };
+
+/** TLS settings: files in PEM format. `{}` means "TLS with the system's CAs". */
+export interface TlsFiles {
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+}
+
+/**
+ * Options of `connect`: the NATS client's options with robust defaults (reconnect forever, short ping
+ * interval, quick reconnect), plus a retry policy for the first connection, credentials, TLS files, a
+ * per-tenant inbox and a status listener.
+ */
+export type ConnectOptions = Omit<NodeConnectionOptions, 'tls'> & {
+  /** Exponential backoff with full jitter; defaults: unlimited attempts, 250 ms initial, 10 s max delay. */
   readonly retry?: { readonly attempts?: number; readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /** Credentials (token, user/password, nkey seed or creds file). */
+  readonly credentials?: Credentials;
+  /** TLS: CA, client certificate and key files; `null` turns TLS off. */
+  readonly tls?: TlsFiles | null;
+  /** Tenant id: request replies go to `_INBOX.<tenant>.>` so permissions can confine them to that tenant. */
+  readonly tenant?: string;
+  /** Connection state changes; must not throw. */
+  readonly onStatus?: (event: ConnectionEvent) => void;
 };

@@ -11,6 +11,8 @@ export const RUNTIME_SYMBOLS = {
   request: { type: false },
   subscribe: { type: false },
   reply: { type: false },
+  durablePublish: { type: false },
+  consume: { type: false },
   NatsConnection: { type: true },
   SubjectTemplate: { type: true },
   OperationSpec: { type: true },
@@ -18,6 +20,8 @@ export const RUNTIME_SYMBOLS = {
   ServerOptions: { type: true },
   RequestOptions: { type: true },
   ReceivedMessage: { type: true },
+  DurableReceivedMessage: { type: true },
+  PublishAck: { type: true },
   Handle: { type: true },
   Wildcard: { type: true },
 } as const;
@@ -26,7 +30,7 @@ export const RUNTIME_SYMBOLS = {
 export type RuntimeSymbol = keyof typeof RUNTIME_SYMBOLS;
 
 /** The contract version this generator emits code for. */
-export const RUNTIME_CONTRACT_VERSION = 1;
+export const RUNTIME_CONTRACT_VERSION = 2;
 
 /** Where generated code imports the runtime from, unless the user says otherwise. */
 export const DEFAULT_RUNTIME_IMPORT = 'asyncapi-nats/runtime';

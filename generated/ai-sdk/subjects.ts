@@ -61,7 +61,7 @@ export const agentTasksSubject = subjectTemplate('ai.agent.tasks.{tenant_id}');
  *
  * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
  *
- * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:97:3)
+ * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:105:3)
  */
 export const gatewayRequestsSubject = subjectTemplate('ai.gateway.requests.{tenant_id}');
 /**
@@ -80,7 +80,7 @@ export const gatewayRequestsSubject = subjectTemplate('ai.gateway.requests.{tena
  *
  * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
  *
- * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:114:3)
+ * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:130:3)
  */
 export const gatewayResponsesSubject = subjectTemplate('ai.gateway.responses.{tenant_id}');
 /**
@@ -99,7 +99,7 @@ export const gatewayResponsesSubject = subjectTemplate('ai.gateway.responses.{te
  *
  * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
  *
- * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:145:3)
+ * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:161:3)
  */
 export const ragIngestSubject = subjectTemplate('ai.rag.ingest.{tenant_id}');
 /**
@@ -118,7 +118,7 @@ export const ragIngestSubject = subjectTemplate('ai.rag.ingest.{tenant_id}');
  *
  * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
  *
- * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:161:3)
+ * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:185:3)
  */
 export const ragQueriesSubject = subjectTemplate('ai.rag.queries.{tenant_id}');
 /**
@@ -137,6 +137,6 @@ export const ragQueriesSubject = subjectTemplate('ai.rag.queries.{tenant_id}');
  *
  * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
  *
- * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:177:3)
+ * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:201:3)
  */
 export const ragResultsSubject = subjectTemplate('ai.rag.results.{tenant_id}');

@@ -5,7 +5,7 @@
 /**
  * Body of a message between two agents.
  *
- * @generated from components.schemas.AgentMessage (spec/ai-sdk.asyncapi.yaml:747:5)
+ * @generated from components.schemas.AgentMessage (spec/ai-sdk.asyncapi.yaml:795:5)
  */
 export type AgentMessage = {
   /** Unique id of this message. */
@@ -31,7 +31,7 @@ export type AgentMessage = {
  *
  * NATS header values travel as text; numbers and booleans are parsed from it.
  *
- * @generated from components.schemas.AgentMessageHeaders (spec/ai-sdk.asyncapi.yaml:724:5)
+ * @generated from components.schemas.AgentMessageHeaders (spec/ai-sdk.asyncapi.yaml:772:5)
  */
 export type AgentMessageHeaders = {
   /**
@@ -48,13 +48,13 @@ export type AgentMessageHeaders = {
 /**
  * Scheduling priority; `normal` unless the caller has a reason to jump or yield.
  *
- * @generated from components.schemas.Priority (spec/ai-sdk.asyncapi.yaml:680:5)
+ * @generated from components.schemas.Priority (spec/ai-sdk.asyncapi.yaml:728:5)
  */
 export type Priority = 'low' | 'normal' | 'high';
 /**
  * A unit of work for one agent worker.
  *
- * @generated from components.schemas.AgentTask (spec/ai-sdk.asyncapi.yaml:795:5)
+ * @generated from components.schemas.AgentTask (spec/ai-sdk.asyncapi.yaml:843:5)
  */
 export type AgentTask = {
   /** Unique id of the task; stays the same across retries. */
@@ -74,7 +74,7 @@ export type AgentTask = {
 /**
  * One message of a chat conversation (OpenAI chat format).
  *
- * @generated from components.schemas.ChatMessage (spec/ai-sdk.asyncapi.yaml:696:5)
+ * @generated from components.schemas.ChatMessage (spec/ai-sdk.asyncapi.yaml:744:5)
  */
 export type ChatMessage = {
   /** Who wrote the message. */
@@ -89,13 +89,13 @@ export type ChatMessage = {
 /**
  * Free key/value annotations; every value is a string.
  *
- * @generated from components.schemas.Metadata (spec/ai-sdk.asyncapi.yaml:689:5)
+ * @generated from components.schemas.Metadata (spec/ai-sdk.asyncapi.yaml:737:5)
  */
 export type Metadata = Record<string, string>;
 /**
  * A chat-completion request in the OpenAI format that LiteLLM accepts.
  *
- * @generated from components.schemas.ChatCompletionRequest (spec/ai-sdk.asyncapi.yaml:855:5)
+ * @generated from components.schemas.ChatCompletionRequest (spec/ai-sdk.asyncapi.yaml:903:5)
  */
 export type ChatCompletionRequest = {
   /** Model name as LiteLLM knows it (for example `gpt-4o-mini`, `claude-3-5-sonnet`). */
@@ -124,7 +124,7 @@ export type ChatCompletionRequest = {
  *
  * NATS header values travel as text; numbers and booleans are parsed from it.
  *
- * @generated from components.schemas.ChatCompletionRequestHeaders (spec/ai-sdk.asyncapi.yaml:837:5)
+ * @generated from components.schemas.ChatCompletionRequestHeaders (spec/ai-sdk.asyncapi.yaml:885:5)
  */
 export type ChatCompletionRequestHeaders = {
   /** Caller-chosen id of the request, used to correlate logs and the response. */
@@ -136,7 +136,7 @@ export type ChatCompletionRequestHeaders = {
 /**
  * One generated alternative.
  *
- * @generated from components.schemas.ChatCompletionChoice (spec/ai-sdk.asyncapi.yaml:912:5)
+ * @generated from components.schemas.ChatCompletionChoice (spec/ai-sdk.asyncapi.yaml:960:5)
  */
 export type ChatCompletionChoice = {
   /** Position of this choice in `choices`. */
@@ -148,7 +148,7 @@ export type ChatCompletionChoice = {
 /**
  * Token accounting for one completion.
  *
- * @generated from components.schemas.Usage (spec/ai-sdk.asyncapi.yaml:936:5)
+ * @generated from components.schemas.Usage (spec/ai-sdk.asyncapi.yaml:984:5)
  */
 export type Usage = {
   /** Tokens in the prompt. */
@@ -161,7 +161,7 @@ export type Usage = {
 /**
  * A chat completion in the OpenAI format that LiteLLM returns.
  *
- * @generated from components.schemas.ChatCompletionResponse (spec/ai-sdk.asyncapi.yaml:958:5)
+ * @generated from components.schemas.ChatCompletionResponse (spec/ai-sdk.asyncapi.yaml:1006:5)
  */
 export type ChatCompletionResponse = {
   /** Id of the completion assigned by the provider. */
@@ -179,7 +179,7 @@ export type ChatCompletionResponse = {
 /**
  * How to split the document into chunks before embedding.
  *
- * @generated from components.schemas.ChunkingConfig (spec/ai-sdk.asyncapi.yaml:995:5)
+ * @generated from components.schemas.ChunkingConfig (spec/ai-sdk.asyncapi.yaml:1043:5)
  */
 export type ChunkingConfig = {
   /**
@@ -195,7 +195,7 @@ export type ChunkingConfig = {
 /**
  * A document to ingest into the tenant's RAG index.
  *
- * @generated from components.schemas.RagDocument (spec/ai-sdk.asyncapi.yaml:1023:5)
+ * @generated from components.schemas.RagDocument (spec/ai-sdk.asyncapi.yaml:1071:5)
  */
 export type RagDocument = {
   /** Stable id of the document; ingesting the same id again replaces it. */
@@ -216,7 +216,7 @@ export type RagDocument = {
 /**
  * A retrieval query.
  *
- * @generated from components.schemas.RagQuery (spec/ai-sdk.asyncapi.yaml:1061:5)
+ * @generated from components.schemas.RagQuery (spec/ai-sdk.asyncapi.yaml:1109:5)
  */
 export type RagQuery = {
   /** Unique id of the query; echoed in the results. */
@@ -235,7 +235,7 @@ export type RagQuery = {
 /**
  * One matching chunk.
  *
- * @generated from components.schemas.RagResult (spec/ai-sdk.asyncapi.yaml:1096:5)
+ * @generated from components.schemas.RagResult (spec/ai-sdk.asyncapi.yaml:1144:5)
  */
 export type RagResult = {
   /** Document the chunk comes from. */
@@ -251,7 +251,7 @@ export type RagResult = {
 /**
  * The answer to a `RagQuery`.
  *
- * @generated from components.schemas.RagResults (spec/ai-sdk.asyncapi.yaml:1123:5)
+ * @generated from components.schemas.RagResults (spec/ai-sdk.asyncapi.yaml:1171:5)
  */
 export type RagResults = {
   /** The `query_id` of the query answered. */
@@ -294,7 +294,7 @@ export type AgentTasksParams = {
 /**
  * Parameters of the subject `ai.gateway.requests.{tenant_id}` (channel `gatewayRequests`).
  *
- * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:97:3)
+ * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:105:3)
  */
 export type GatewayRequestsParams = {
   /**
@@ -308,7 +308,7 @@ export type GatewayRequestsParams = {
 /**
  * Parameters of the subject `ai.gateway.responses.{tenant_id}` (channel `gatewayResponses`).
  *
- * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:114:3)
+ * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:130:3)
  */
 export type GatewayResponsesParams = {
   /**
@@ -322,7 +322,7 @@ export type GatewayResponsesParams = {
 /**
  * Parameters of the subject `ai.rag.ingest.{tenant_id}` (channel `ragIngest`).
  *
- * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:145:3)
+ * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:161:3)
  */
 export type RagIngestParams = {
   /**
@@ -336,7 +336,7 @@ export type RagIngestParams = {
 /**
  * Parameters of the subject `ai.rag.queries.{tenant_id}` (channel `ragQueries`).
  *
- * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:161:3)
+ * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:185:3)
  */
 export type RagQueriesParams = {
   /**
@@ -350,7 +350,7 @@ export type RagQueriesParams = {
 /**
  * Parameters of the subject `ai.rag.results.{tenant_id}` (channel `ragResults`).
  *
- * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:177:3)
+ * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:201:3)
  */
 export type RagResultsParams = {
   /**

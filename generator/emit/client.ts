@@ -37,7 +37,15 @@ export function emitClient(index: ModelIndex, file: GeneratedFile): void {
       [...paragraphs, facts],
       [{ tagName: 'generated', text: `from operations.${op.id} (${where(op.location)})` }],
     );
-    if (op.kind === 'publish') {
+    if (op.kind === 'publish' && op.durable) {
+      cls.methods.push({
+        name: op.name,
+        docs,
+        parameters: [{ name: 'args', type: op.argsType }],
+        returnType: `Promise<${file.runtime('PublishAck')}>`,
+        statements: [`return ${file.runtime('durablePublish')}(this.#nc, ${op.descriptorConst}, args, this.#options);`],
+      });
+    } else if (op.kind === 'publish') {
       cls.methods.push({
         name: op.name,
         docs,

@@ -3,7 +3,14 @@
  * TypeScript types of its messages, parameters and reply.
  */
 import type { ts } from 'ts-morph';
-import type { ApiModel, ChannelModel, MessageModel, OperationModel, SubjectToken } from '../model/types.js';
+import type {
+  ApiModel,
+  ChannelModel,
+  DurableModel,
+  MessageModel,
+  OperationModel,
+  SubjectToken,
+} from '../model/types.js';
 import {
   arr,
   bool,
@@ -119,6 +126,7 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
         : undefined,
     ],
     ['timeoutMs', op.timeoutMs !== undefined ? num(op.timeoutMs) : undefined],
+    ['durable', op.durable ? durableSpec(op.durable) : undefined],
     ['queue', op.queue ? template(op.queue.tokens) : undefined],
     [
       'matchHeaders',
@@ -135,6 +143,60 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
             ),
           )
         : undefined,
+    ],
+  ]);
+}
+
+/** The runtime's `DurableSpec` literal: stream, consumer, message id source, dead letter. */
+function durableSpec(d: DurableModel): ts.Expression {
+  const { stream, consumer, messageId } = d;
+  return obj([
+    [
+      'stream',
+      obj(
+        [
+          ['name', str(stream.name)],
+          ['subjects', arr(stream.subjects.map(str))],
+          ['storage', str(stream.storage)],
+          ['replicas', num(stream.replicas)],
+          ['retention', str(stream.retention)],
+          ['duplicateWindowMs', stream.duplicateWindowMs !== undefined ? num(stream.duplicateWindowMs) : undefined],
+          ['maxAgeMs', stream.maxAgeMs !== undefined ? num(stream.maxAgeMs) : undefined],
+        ],
+        false,
+      ),
+    ],
+    [
+      'consumer',
+      consumer
+        ? obj(
+            [
+              ['durable', str(consumer.durable)],
+              ['ackWaitMs', consumer.ackWaitMs !== undefined ? num(consumer.ackWaitMs) : undefined],
+              ['maxDeliver', consumer.maxDeliver !== undefined ? num(consumer.maxDeliver) : undefined],
+              ['backoffMs', consumer.backoffMs ? arr(consumer.backoffMs.map(num)) : undefined],
+            ],
+            false,
+          )
+        : undefined,
+    ],
+    [
+      'messageId',
+      messageId === undefined
+        ? undefined
+        : 'header' in messageId
+          ? obj([['header', str(messageId.header)]], false)
+          : obj([['payload', arr(messageId.payload.map(str))]], false),
+    ],
+    [
+      'deadLetter',
+      obj(
+        [
+          ['subject', str(d.deadLetter.subject)],
+          ['stream', str(d.deadLetter.stream)],
+        ],
+        false,
+      ),
     ],
   ]);
 }
@@ -217,7 +279,7 @@ export function receivedType(index: ModelIndex, op: OperationModel, file: Genera
   const none = typeRef('Record', [keyword('string'), keyword('never')]);
   const headers = messages.length > 0 ? union(messages.map(headersType)) : none;
   const params = paramsType(channel) ?? none;
-  return typeRef(file.runtime('ReceivedMessage'), [payload, headers, params]);
+  return typeRef(file.runtime(op.durable ? 'DurableReceivedMessage' : 'ReceivedMessage'), [payload, headers, params]);
 }
 
 /** Arguments of a receive registration: parameters (each may be `wildcard`), queue placeholders, handler. */
@@ -256,7 +318,9 @@ export function receiveArgsType(
     doc:
       op.kind === 'reply'
         ? 'Called once for each valid request; its return value is the reply (a throw becomes an error reply).'
-        : 'Called once for each valid message; a throw is reported to `onError` and the subscription goes on.',
+        : op.durable
+          ? 'Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery (dead-lettered after the last delivery), so make it idempotent by `messageId`.'
+          : 'Called once for each valid message; a throw is reported to `onError` and the subscription goes on.',
   });
   return typeLiteral(members);
 }
@@ -274,9 +338,27 @@ export function operationDoc(
     subscribe: 'Subscribes to',
     reply: 'Answers requests on',
   }[op.kind];
-  facts.push(`${verb} \`${channel.address}\``);
-  if (op.queue) facts.push(`in queue group \`${op.queue.template}\``);
+  facts.push(`${op.durable && op.kind === 'subscribe' ? 'Consumes' : verb} \`${channel.address}\``);
+  if (op.queue && !op.durable) facts.push(`in queue group \`${op.queue.template}\``);
   if (op.timeoutMs !== undefined) facts.push(`(timeout ${op.timeoutMs} ms)`);
+  if (op.durable) {
+    const { stream, consumer, deadLetter, messageId } = op.durable;
+    if (op.kind === 'publish') {
+      const id =
+        messageId === undefined
+          ? 'a generated message id'
+          : 'header' in messageId
+            ? `the message id from header \`${messageId.header}\``
+            : `the message id from payload field \`${messageId.payload.join('.')}\``;
+      facts.push(
+        `durably: resolves once JetStream stream \`${stream.name}\` has stored the message; retries carry ${id}, so the stream stores it once`,
+      );
+    } else if (consumer) {
+      facts.push(
+        `from JetStream stream \`${stream.name}\` through durable consumer \`${consumer.durable}\`, which every instance shares (each message goes to one of them); after ${consumer.maxDeliver ?? 5} failed deliveries a message goes to the dead-letter subject \`${deadLetter.subject}\``,
+      );
+    }
+  }
   return { paragraphs: [op.summary ?? op.title, op.description], facts: `${facts.join(' ')}.` };
 }
 

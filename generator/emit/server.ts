@@ -48,7 +48,7 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
 
   for (const op of ops) {
     const { paragraphs, facts } = operationDoc(index, op);
-    const fn = op.kind === 'reply' ? file.runtime('reply') : file.runtime('subscribe');
+    const fn = file.runtime(op.kind === 'reply' ? 'reply' : op.durable ? 'consume' : 'subscribe');
     const typeArgs = op.kind === 'reply' ? `${receivedName(op)}, ${print(replyType(index, op))}` : receivedName(op);
     cls.methods.push({
       name: op.name,

@@ -7,6 +7,7 @@ import { camelCase, NameRegistry, pascalCase, safeIdentifier, safeMember } from 
 import type { ParsedSpec } from '../parse/parse.js';
 import type { Problem } from '../problems.js';
 import { EXTENSIONS, type ExtensionContext, readMatchHeaders, readQueue, readTimeout } from './extensions.js';
+import { JETSTREAM_EXTENSION, readJetStream } from './jetstream.js';
 import { SchemaCollector } from './schemas.js';
 import { parseSubjectTemplate } from './subject.js';
 import type {
@@ -517,6 +518,23 @@ class ModelBuilder {
       }
     }
 
+    const durable = readJetStream(
+      channel.extensions().get(JETSTREAM_EXTENSION)?.value() as unknown,
+      ext(JETSTREAM_EXTENSION),
+      pointerOf(channel),
+      pointer,
+      {
+        id,
+        kind,
+        tokens: channelModel.tokens,
+        address: channelModel.address,
+        ...(queue ? { queue } : {}),
+        hasMatchHeaders: matchHeaders !== undefined && matchHeaders.length > 0,
+        headerNames: commonHeaderNames(messages.map((k) => this.#headerNames(k))),
+      },
+      this.#ext,
+    );
+
     const member = members[action].claim(safeMember(camelCase(id)));
     const typeBase = pascalCase(id);
     const title = field(operation, 'title');
@@ -536,12 +554,19 @@ class ModelBuilder {
       ...(queue ? { queue } : {}),
       ...(timeoutMs !== undefined && reply ? { timeoutMs } : {}),
       ...(matchHeaders && matchHeaders.length > 0 ? { matchHeaders } : {}),
+      ...(durable ? { durable } : {}),
       ...(title ? { title } : {}),
       ...(summary ? { summary } : {}),
       ...(description ? { description } : {}),
       location: this.#locate(pointer),
     };
   }
+}
+
+/** Header names every one of the messages declares (a message id header must always be there). */
+function commonHeaderNames(lists: readonly (readonly string[])[]): string[] {
+  const [first, ...rest] = lists;
+  return (first ?? []).filter((name) => rest.every((list) => list.includes(name)));
 }
 
 function optionalText<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {

@@ -114,6 +114,36 @@ export interface QueueModel {
  */
 export type OperationKind = 'publish' | 'request' | 'subscribe' | 'reply';
 
+/**
+ * A JetStream-backed operation (`x-nats-jetstream`): the stream it is stored in, the durable consumer
+ * receivers share, where the message id comes from, and where dead letters go.
+ */
+export interface DurableModel {
+  readonly stream: {
+    readonly name: string;
+    /** Subjects the stream captures; default: the channel address with `*` for each parameter. */
+    readonly subjects: readonly string[];
+    readonly storage: 'file' | 'memory';
+    readonly replicas: number;
+    readonly retention: 'limits' | 'workqueue' | 'interest';
+    readonly duplicateWindowMs?: number;
+    readonly maxAgeMs?: number;
+  };
+  /** Receive operations: the shared durable consumer (name defaults to the queue group, dots as `_`). */
+  readonly consumer?: {
+    readonly durable: string;
+    readonly ackWaitMs?: number;
+    readonly maxDeliver?: number;
+    readonly backoffMs?: readonly number[];
+  };
+  /** Send operations: where `Nats-Msg-Id` comes from (absent: a generated id). */
+  readonly messageId?: { readonly header: string } | { readonly payload: readonly string[] };
+  /** Dead-letter subject and the stream that keeps it (default `dead-letter.<stream>`, `<stream>_DEAD_LETTER`). */
+  readonly deadLetter: { readonly subject: string; readonly stream: string };
+  /** Where the stream settings were written. */
+  readonly location: SpecLocation;
+}
+
 /** One operation of the spec, resolved to NATS terms. */
 export interface OperationModel {
   /** The operation's key in the spec. */
@@ -143,6 +173,8 @@ export interface OperationModel {
    * when each named header equals the value, where `{name}` refers to a queue or channel parameter.
    */
   readonly matchHeaders?: readonly { readonly header: string; readonly tokens: readonly SubjectToken[] }[];
+  /** Present when the operation is JetStream-backed (`x-nats-jetstream`); only `publish` and `subscribe`. */
+  readonly durable?: DurableModel;
   readonly title?: string;
   readonly summary?: string;
   readonly description?: string;

@@ -25,6 +25,7 @@ const SEND_KEYS = ['message-id'] as const;
 const RECEIVE_KEYS = ['consumer', 'ack-wait-ms', 'max-deliver', 'backoff-ms'] as const;
 
 /** Stream and consumer names: no whitespace, `.`, `*`, `>`, path separators (the server's rule). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is rejected
 const NAME = /^[^\s.*>/\\\u0000-\u001f\u007f]{1,200}$/;
 const MAX_TIMER_MS = 2_147_483_647;
 

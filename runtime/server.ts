@@ -1,14 +1,28 @@
 /** The receiving side: `subscribe` and `reply`. */
 import type { Msg, MsgHdrs, NatsConnection, SubscriptionOptions } from '@nats-io/transport-node';
 import { checkReceived, decodeBody, encodeBody, errorHeaders, NO_VALUES, prepareSend } from './codec.js';
-import { DecodeError, formatIssue, ServiceError, ValidationError } from './errors.js';
+import { AsyncApiNatsError, DecodeError, formatIssue, ServiceError, ValidationError } from './errors.js';
 import type { ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions } from './types.js';
+
+const DEFAULT_MAX_IN_FLIGHT = 64;
+const DEFAULT_MAX_PENDING = 10_000;
+/** After the first, `overflow` and `slow-consumer` reports come at most this often (overflow with a count). */
+const REPORT_INTERVAL_MS = 1_000;
 
 /**
  * Subscribes `handler` to the operation's subject (with its queue group, if any). Each message is
  * decoded, its declared headers read, both validated; failures go to `options.onError` and the handler
  * is not called. A handler that throws or rejects is reported too; the subscription keeps running.
- * Throws {@link InvalidSubjectParameterError} at once for a bad parameter.
+ *
+ * At most `options.maxInFlight` (default 64) async handlers run at once; a synchronous handler only
+ * occupies a slot during its call. A message arriving while every slot is taken waits, in arrival order,
+ * in a buffer of at most `options.maxPending` (default 10 000) messages; beyond it the message is
+ * dropped and reported as `overflow` (the first drop at once, then at most once a second with the count).
+ * Half a buffer of waiting messages is reported as `slow-consumer`. `drain()` stops delivery, then
+ * processes the buffered messages (they were already received) and waits for every handler;
+ * `unsubscribe()` discards them.
+ *
+ * Throws {@link InvalidSubjectParameterError} at once for a bad parameter, a RangeError for a bad limit.
  */
 export function subscribe<TMsg>(
   nc: NatsConnection,
@@ -18,7 +32,7 @@ export function subscribe<TMsg>(
   options?: ServerOptions,
 ): Handle {
   const validate = options?.validate?.receive !== false;
-  return listen(nc, op, args, options, (ctx, msg) => {
+  return listen(nc, op, args, options, undefined, (ctx, msg) => {
     const subject = msg.subject;
     const m = receive(ctx, msg, validate);
     if (m === undefined) return;
@@ -43,6 +57,11 @@ export function subscribe<TMsg>(
  * malformed JSON → 400, invalid request → 400, {@link ServiceError} → its status and message,
  * any other throw → 500 `internal error`, invalid reply → 500 `invalid reply`. Server-side faults
  * (500s, a message without a reply subject) also go to `options.onError`.
+ *
+ * At most `options.maxInFlight` (default 64) async handlers run at once. A request arriving while every
+ * slot is taken is not queued: it is answered at once `503 busy: ...` (a `BusyError` for the caller,
+ * who can retry elsewhere instead of timing out), and reported as `overflow` (the first at once, then
+ * at most once a second with the count).
  */
 export function reply<TMsg, TReply>(
   nc: NatsConnection,
@@ -103,13 +122,26 @@ export function reply<TMsg, TReply>(
     }
   }
 
-  return listen(nc, op, args, options, (ctx, msg) => {
+  function noReplySubject(ctx: Context, msg: Msg): void {
+    ctx.report(
+      'reply',
+      msg.subject,
+      new Error(`message for operation '${op.id}' on '${msg.subject}' has no reply subject`),
+    );
+  }
+
+  function busy(ctx: Context, msg: Msg): void {
     if (!msg.reply) {
-      ctx.report(
-        'reply',
-        msg.subject,
-        new Error(`message for operation '${op.id}' on '${msg.subject}' has no reply subject`),
-      );
+      noReplySubject(ctx, msg);
+      return;
+    }
+    respondError(ctx, msg, 503, `busy: '${op.id}' is at its limit of ${ctx.maxInFlight} requests in flight`);
+    ctx.refused();
+  }
+
+  return listen(nc, op, args, options, busy, (ctx, msg) => {
+    if (!msg.reply) {
+      noReplySubject(ctx, msg);
       return;
     }
     let payload: unknown;
@@ -144,30 +176,62 @@ export function reply<TMsg, TReply>(
 /** Per-subscription state shared by the message callbacks; created once per subscription. */
 interface Context {
   readonly op: OperationSpec;
+  /** The registration's handler limit (`options.maxInFlight`, resolved). */
+  readonly maxInFlight: number;
   report(kind: ErrorEvent['kind'], subject: string, error: unknown): void;
-  /** Counts a handler still running, so drain() can wait for it. */
+  /** Counts a handler still running, so the limit holds and drain() can wait for it. */
   begin(): void;
+  /** A handler settled: its slot goes to the oldest buffered message, if any. */
   end(): void;
+  /** Counts a request refused as busy, for the rate-limited `overflow` report. */
+  refused(): void;
 }
 
-/** Subscribes with the callback form and builds the {@link Handle}; a throw from `deliver` is reported, never rethrown. */
+/**
+ * Subscribes with the callback form and builds the {@link Handle}; a throw from `deliver` is reported,
+ * never rethrown. With every handler slot taken, a message goes to `refuse` when given (requests),
+ * else waits in the bounded backlog (core messages).
+ */
 function listen(
   nc: NatsConnection,
   op: OperationSpec,
   args: ReceiveArgs,
   options: ServerOptions | undefined,
+  refuse: ((ctx: Context, msg: Msg) => void) | undefined,
   deliver: (ctx: Context, msg: Msg) => void,
 ): Handle {
+  const maxInFlight = limit(options?.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight', 1);
+  const maxPending = limit(options?.maxPending, DEFAULT_MAX_PENDING, 'maxPending', 0);
   const params = args.params ?? NO_VALUES;
   const subject = op.subject.subscription(params);
   const queue = op.queue?.build(args.queue ?? NO_VALUES);
   const match = expectedHeaders(op, args);
   const onError = options?.onError ?? logError;
 
+  // Core NATS has no flow control: the server pushes every message as it comes, and the client hands
+  // each one to this callback at once. So the limit is enforced here, and what cannot start waits in
+  // `backlog`, bounded by maxPending, so memory stays bounded. The server's own slow-consumer protection
+  // still applies: a process that stops reading its socket (an event loop blocked past the server's
+  // write_deadline, 10 s by default) is disconnected without an error message; the client only sees a
+  // disconnect and reconnects, so that case cannot be told apart and reported here.
+  // The client's `slow` subscription option would not help: nats.js ignores it for callback
+  // subscriptions, which never hold pending messages; the backlog is the pending queue, watched below.
+  const backlog = new Backlog(maxPending);
+  // Half the buffer raises `slow-consumer` while nothing is lost yet; re-armed once back at a quarter.
+  // An unbounded buffer still warns, at half the default bound.
+  const slowAt = Math.max(
+    1,
+    Math.ceil((maxPending === Number.POSITIVE_INFINITY ? DEFAULT_MAX_PENDING : maxPending) / 2),
+  );
+  const rearmAt = Math.floor(slowAt / 2);
+  let slowArmed = true;
+  let lastSlowReport = Number.NEGATIVE_INFINITY;
+
   let running = 0;
   let idleWaiters: (() => void)[] = [];
   const ctx: Context = {
     op,
+    maxInFlight,
     report(kind, errorSubject, error) {
       try {
         onError({ kind, operation: op.id, subject: errorSubject, error });
@@ -181,18 +245,76 @@ function listen(
     },
     end() {
       running--;
-      if (running === 0 && idleWaiters.length > 0) {
-        const waiters = idleWaiters;
-        idleWaiters = [];
-        for (const resolve of waiters) resolve();
-      }
+      if (backlog.length > 0) pump();
+      settleIdle();
+    },
+    refused() {
+      overflow.add();
     },
   };
+  const overflow = rateLimited((count) => {
+    const text =
+      refuse === undefined
+        ? `'${op.id}' dropped ${plural(count, 'message')}: ${maxInFlight} handlers in flight (maxInFlight) and ${maxPending} waiting (maxPending)`
+        : `'${op.id}' refused ${plural(count, 'request')} as busy: ${maxInFlight} handlers in flight (maxInFlight)`;
+    ctx.report('overflow', subject, new AsyncApiNatsError('OVERFLOW', text, op.id));
+  });
+
+  function settleIdle(): void {
+    if (running === 0 && backlog.length === 0 && idleWaiters.length > 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
   function idle(): Promise<void> {
-    if (running === 0) return Promise.resolve();
+    if (running === 0 && backlog.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       idleWaiters.push(resolve);
     });
+  }
+
+  function dispatch(msg: Msg): void {
+    try {
+      deliver(ctx, msg);
+    } catch (error) {
+      // Only a schema that throws (a refine or transform) gets here; this runs in the client's read
+      // loop, where an exception would break the connection for every subscription.
+      ctx.report('validation', msg.subject, error);
+    }
+  }
+
+  /** Starts buffered messages, oldest first, while slots are free (a sync handler frees its slot at once). */
+  function pump(): void {
+    while (running < maxInFlight) {
+      const next = backlog.shift();
+      if (next === undefined) return;
+      if (backlog.length <= rearmAt) slowArmed = true;
+      dispatch(next);
+    }
+  }
+
+  function hold(msg: Msg): void {
+    if (!backlog.push(msg)) {
+      overflow.add();
+      return;
+    }
+    if (slowArmed && backlog.length >= slowAt) {
+      const now = Date.now();
+      if (now - lastSlowReport < REPORT_INTERVAL_MS) return;
+      slowArmed = false;
+      lastSlowReport = now;
+      const pending = backlog.length;
+      ctx.report(
+        'slow-consumer',
+        subject,
+        new AsyncApiNatsError(
+          'SLOW_CONSUMER',
+          `'${op.id}' is falling behind: ${pending} messages waiting for a handler (maxInFlight ${maxInFlight}, maxPending ${maxPending})`,
+          op.id,
+        ),
+      );
+    }
   }
 
   const subOptions: SubscriptionOptions = {
@@ -202,21 +324,24 @@ function listen(
         return;
       }
       if (match !== undefined && !matches(msg.headers, match)) return;
-      try {
-        deliver(ctx, msg);
-      } catch (error) {
-        // Only a schema that throws (a refine or transform) gets here; this runs in the client's read
-        // loop, where an exception would break the connection for every subscription.
-        ctx.report('validation', msg.subject, error);
-      }
+      // The uncontended path is this one comparison. The backlog is only ever non-empty while every
+      // slot is taken (a freed slot takes the oldest buffered message at once), so order is kept.
+      if (running < maxInFlight) dispatch(msg);
+      else if (refuse !== undefined) refuse(ctx, msg);
+      else hold(msg);
     },
   };
   if (queue !== undefined) subOptions.queue = queue;
   const sub = nc.subscribe(subject, subOptions);
 
+  async function finish(): Promise<void> {
+    await idle();
+    overflow.flush();
+  }
+
   const closed = sub.closed.then(async (err) => {
     if (err instanceof Error) ctx.report('subscription', subject, err);
-    await idle();
+    await finish();
   });
   let draining: Promise<void> | undefined;
 
@@ -233,14 +358,116 @@ function listen(
             // Closed meanwhile (connection closed or unsubscribed): delivery has stopped either way.
           }
         }
-        await idle();
+        // Buffered messages were received before delivery stopped: they are processed, not dropped.
+        await finish();
       })();
       return draining;
     },
     unsubscribe() {
       if (!sub.isClosed() && !nc.isClosed()) sub.unsubscribe();
+      // A hard stop: messages that have not started are discarded; running handlers finish.
+      backlog.clear();
+      settleIdle();
     },
   };
+}
+
+/** A limit option: `fallback` when absent; an integer of at least `min`, or Infinity, when given. */
+function limit(value: number | undefined, fallback: number, name: string, min: number): number {
+  if (value === undefined) return fallback;
+  if (value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= min)) return value;
+  throw new RangeError(`invalid ${name}: ${value} (expected an integer of at least ${min}, or Infinity)`);
+}
+
+/**
+ * Messages waiting for a handler slot, oldest first, at most `limit` of them: a ring buffer that grows
+ * by doubling (so an idle registration holds a few slots, not `limit`) and lets go of its array once
+ * emptied after a burst.
+ */
+class Backlog {
+  private items: (Msg | undefined)[] = [];
+  private head = 0;
+  /** Messages waiting. */
+  length = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /** Appends `msg`; `false` when the backlog is full. */
+  push(msg: Msg): boolean {
+    if (this.length >= this.limit) return false;
+    if (this.length === this.items.length) this.grow();
+    this.items[(this.head + this.length) % this.items.length] = msg;
+    this.length++;
+    return true;
+  }
+
+  /** Removes and returns the oldest message. */
+  shift(): Msg | undefined {
+    if (this.length === 0) return undefined;
+    const msg = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.items.length;
+    this.length--;
+    if (this.length === 0) {
+      this.head = 0;
+      if (this.items.length > 1024) this.items = [];
+    }
+    return msg;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+    this.length = 0;
+  }
+
+  private grow(): void {
+    const old = this.items;
+    const size = Math.min(Math.max(16, old.length * 2), this.limit);
+    const items: (Msg | undefined)[] = new Array(size);
+    for (let i = 0; i < this.length; i++) items[i] = old[(this.head + i) % old.length];
+    this.items = items;
+    this.head = 0;
+  }
+}
+
+/**
+ * Counts events and calls `report` with the count: for the first at once, then at most once per
+ * {@link REPORT_INTERVAL_MS} with the count since the last call, so a flood costs one report a second.
+ * `flush` reports what is left and stops the timer.
+ */
+function rateLimited(report: (count: number) => void): { add(): void; flush(): void } {
+  let unreported = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  function tick(): void {
+    if (unreported === 0) {
+      timer = undefined;
+      return;
+    }
+    const count = unreported;
+    unreported = 0;
+    // Unref'd: a pending report must not keep the process alive; flush() on close delivers it.
+    timer = setTimeout(tick, REPORT_INTERVAL_MS).unref();
+    report(count);
+  }
+  return {
+    add() {
+      unreported++;
+      if (timer === undefined) tick();
+    },
+    flush() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      if (unreported === 0) return;
+      const count = unreported;
+      unreported = 0;
+      report(count);
+    },
+  };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** Decodes and validates a message for `subscribe`; reports and answers `undefined` on failure. */

@@ -45,6 +45,11 @@ const UNSAFE = /^$|^\$|[.*>\s\u0000-\u001f\u007f]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it rejects
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const WHITESPACE = /\s/;
+/**
+ * Longest parameter value accepted, in UTF-16 units. Ids (UUIDs, hashes, slugs) fit; a value longer
+ * than this is far more likely an attack (subject bloat in every server's interest graph) than an id.
+ */
+export const MAX_PARAMETER_LENGTH = 64;
 const PLACEHOLDER = /^\{([^{}]+)\}$/;
 
 /**
@@ -52,7 +57,7 @@ const PLACEHOLDER = /^\{([^{}]+)\}$/;
  * concatenate without a second check.
  */
 export function checkParameter(name: string, value: unknown): string {
-  if (typeof value === 'string' && !UNSAFE.test(value)) return value;
+  if (typeof value === 'string' && value.length <= MAX_PARAMETER_LENGTH && !UNSAFE.test(value)) return value;
   throw new InvalidSubjectParameterError(name, value, reason(value));
 }
 
@@ -61,6 +66,7 @@ function reason(value: unknown): string {
   if (value === wildcard) return 'a wildcard is only allowed in a subscription';
   if (typeof value !== 'string') return `expected a string, got ${value === null ? 'null' : typeof value}`;
   if (value === '') return 'empty';
+  if (value.length > MAX_PARAMETER_LENGTH) return `longer than ${MAX_PARAMETER_LENGTH} characters`;
   if (value.includes('*') || value.includes('>')) return 'wildcards are not allowed';
   if (value.includes('.')) return "contains '.', the token separator";
   if (WHITESPACE.test(value)) return 'contains whitespace';

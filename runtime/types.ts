@@ -151,7 +151,10 @@ export interface Handle {
   readonly queue: string | undefined;
   /** Resolves once the subscription has ended and its in-flight handlers have settled. */
   readonly closed: Promise<void>;
-  /** Stops delivery, then waits for in-flight handlers. */
+  /**
+   * Stops delivery, then waits for in-flight handlers (and processes messages already received and
+   * waiting for a slot; a durable consumer also waits for their acks).
+   */
   drain(): Promise<void>;
   /** Stops delivery now, without waiting for in-flight handlers. */
   unsubscribe(): void;
@@ -193,7 +196,7 @@ export interface ErrorEvent {
    * `decode`: body is not JSON; `validation`: message matches no schema; `handler`: the handler threw;
    * `reply`: no reply could be sent (no reply subject, invalid reply); `subscription`: the server closed
    * the subscription (e.g. permissions); `overflow`: a core message dropped because `maxPending` messages
-   * already waited; `slow-consumer`: the client or server reports this subscription falling behind;
+   * already waited, or requests answered 503 busy at `maxInFlight` (reported at most once a second, with counts); `slow-consumer`: the client or server reports this subscription falling behind;
    * `dead-letter`: a durable message moved to the dead-letter subject (the error says why); `ack`: an
    * ack, nak or term failed (the message will be redelivered); `consumer`: fetching from the durable
    * consumer failed (it retries with backoff).

@@ -1,7 +1,8 @@
 /** The sending side: `publish` and `request`. */
-import { errors, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { errors, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import {
   checkReceived,
+  checkSize,
   decodeBody,
   encodeBody,
   NO_VALUES,
@@ -9,28 +10,60 @@ import {
   SERVICE_ERROR,
   SERVICE_ERROR_CODE,
 } from './codec.js';
-import { DecodeError, NoRespondersError, RemoteError, TimeoutError, ValidationError } from './errors.js';
+import {
+  BusyError,
+  ConnectionLostError,
+  DecodeError,
+  NoRespondersError,
+  NotConnectedError,
+  RemoteError,
+  TimeoutError,
+  ValidationError,
+} from './errors.js';
+import { type ConnectionState, connectionState } from './status.js';
 import type { ClientOptions, OperationSpec, RequestOptions, SendArgs } from './types.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * For this long after a reconnect, "no responders" is taken to mean the responders are reconnecting
+ * too (they saw the same outage), and the request is sent again until its deadline.
+ */
+const RECONNECT_GRACE_MS = 3_000;
+/** Pause before re-sending a request that found no responders during the grace period; doubles up to the cap. */
+const NO_RESPONDERS_RETRY_MS = 25;
+const NO_RESPONDERS_RETRY_MAX_MS = 250;
 
 /**
  * Publishes one message: builds the subject, validates payload and headers (unless
  * `options.validate.send` is false), sends the payload as JSON. Synchronous; throws
- * {@link InvalidSubjectParameterError} or {@link ValidationError} before anything is sent.
+ * {@link InvalidSubjectParameterError}, {@link ValidationError} or {@link PayloadTooLargeError} before
+ * anything is sent, and {@link NotConnectedError} while the connection is down (the NATS client would
+ * accept the message and drop it silently on reconnect).
  */
 export function publish(nc: NatsConnection, op: OperationSpec, args: SendArgs, options?: ClientOptions): void {
   const subject = op.subject.build(args.params ?? NO_VALUES);
   const hdrs = prepareSend(op.messages, op.id, 'send', args.payload, args.headers, options?.validate?.send !== false);
   if (hdrs instanceof ValidationError) throw hdrs;
-  nc.publish(subject, encodeSend(op.id, args.payload), hdrs === undefined ? undefined : { headers: hdrs });
+  const body = encodeSend(op.id, args.payload);
+  checkSize(nc, op.id, subject, body, hdrs);
+  const state = connectionState(nc);
+  if (!state.connected) throw new NotConnectedError(op.id, subject, state.closed);
+  nc.publish(subject, body, hdrs === undefined ? undefined : { headers: hdrs });
 }
 
 /**
  * Sends a request and resolves the validated reply payload (or `{ payload, headers }` when the
- * operation's reply has `withHeaders`). Rejects with {@link TimeoutError}, {@link NoRespondersError},
- * {@link RemoteError} (the responder answered with a service error), {@link DecodeError} or
- * {@link ValidationError} (direction `reply`).
+ * operation's reply has `withHeaders`).
+ *
+ * Issued while the connection is down, the request waits for the reconnect and is then sent with the
+ * time left. When the connection drops while the reply is awaited, it rejects at once with
+ * {@link ConnectionLostError} (unless `options.onDisconnect` is `'wait'`). Shortly after a reconnect,
+ * "no responders" is retried until the deadline, since the responders may be reconnecting too.
+ *
+ * Rejects with {@link TimeoutError}, {@link NoRespondersError}, {@link BusyError} (the responder is at
+ * its concurrency limit), {@link RemoteError} (the responder answered with a service error),
+ * {@link NotConnectedError} (the connection is closed), {@link ConnectionLostError},
+ * {@link PayloadTooLargeError}, {@link DecodeError} or {@link ValidationError} (direction `reply`).
  */
 export async function request<TReply>(
   nc: NatsConnection,
@@ -43,16 +76,34 @@ export async function request<TReply>(
   if (hdrs instanceof ValidationError) throw hdrs;
   const timeout = options?.timeoutMs ?? op.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const body = encodeSend(op.id, args.payload);
+  const state = connectionState(nc);
+  const failOnDisconnect = options?.onDisconnect !== 'wait';
+  const deadline = Date.now() + timeout;
+  let retryMs = NO_RESPONDERS_RETRY_MS;
   let reply: Msg;
-  try {
-    reply = await nc.request(subject, body, hdrs === undefined ? { timeout } : { timeout, headers: hdrs });
-  } catch (error) {
-    throw requestFailure(error, op.id, subject, timeout);
+  for (;;) {
+    if (!state.connected) await reconnected(state, op.id, subject, deadline, timeout);
+    checkSize(nc, op.id, subject, body, hdrs);
+    const remaining = Math.max(1, deadline - Date.now());
+    try {
+      const pending = nc.request(
+        subject,
+        body,
+        hdrs === undefined ? { timeout: remaining } : { timeout: remaining, headers: hdrs },
+      );
+      reply = await (failOnDisconnect ? untilDisconnect(pending, state, op.id, subject) : pending);
+      break;
+    } catch (error) {
+      const failure = requestFailure(error, op.id, subject, timeout);
+      const now = Date.now();
+      if (!(failure instanceof NoRespondersError) || now > state.reconnectedAt + RECONNECT_GRACE_MS) throw failure;
+      if (now + retryMs >= deadline) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+      retryMs = Math.min(retryMs * 2, NO_RESPONDERS_RETRY_MAX_MS);
+    }
   }
   const replyHdrs = reply.headers;
-  if (replyHdrs?.has(SERVICE_ERROR_CODE)) {
-    throw new RemoteError(op.id, Number(replyHdrs.get(SERVICE_ERROR_CODE)), replyHdrs.get(SERVICE_ERROR));
-  }
+  if (replyHdrs?.has(SERVICE_ERROR_CODE)) throw remoteError(op.id, replyHdrs);
   let payload: unknown;
   try {
     payload = decodeBody(reply);
@@ -71,6 +122,54 @@ export async function request<TReply>(
   if (checked instanceof ValidationError) throw checked;
   // The caller states the reply type; the descriptor's schemas are what make it true.
   return (spec?.withHeaders === true ? checked : checked.payload) as TReply;
+}
+
+/** Waits for the connection to come back before `deadline`; throws when it closes or the deadline passes. */
+async function reconnected(
+  state: ConnectionState,
+  operation: string,
+  subject: string,
+  deadline: number,
+  timeoutMs: number,
+): Promise<void> {
+  if (state.closed) throw new NotConnectedError(operation, subject, true);
+  if (await state.waitConnected(deadline)) return;
+  if (state.closed) throw new NotConnectedError(operation, subject, true);
+  throw new TimeoutError(operation, subject, timeoutMs);
+}
+
+/**
+ * `pending`, or a {@link ConnectionLostError} as soon as the connection drops: the client would
+ * otherwise wait out the whole timeout for a reply that can no longer arrive. A later rejection of
+ * `pending` lands in the handler below, so it is never unhandled.
+ */
+function untilDisconnect(
+  pending: Promise<Msg>,
+  state: ConnectionState,
+  operation: string,
+  subject: string,
+): Promise<Msg> {
+  return new Promise<Msg>((resolve, reject) => {
+    const remove = state.onDisconnect(() => reject(new ConnectionLostError(operation, subject)));
+    pending.then(
+      (msg) => {
+        remove();
+        resolve(msg);
+      },
+      (error: unknown) => {
+        remove();
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A service error reply as an error: {@link BusyError} for the responder's `503 busy: ...`, else {@link RemoteError}. */
+function remoteError(operation: string, hdrs: MsgHdrs): RemoteError {
+  const status = Number(hdrs.get(SERVICE_ERROR_CODE));
+  const description = hdrs.get(SERVICE_ERROR);
+  if (status === 503 && description.startsWith('busy')) return new BusyError(operation, description);
+  return new RemoteError(operation, status, description);
 }
 
 /**
@@ -100,6 +199,10 @@ function requestFailure(error: unknown, operation: string, subject: string, time
   if (inner instanceof errors.TimeoutError) return new TimeoutError(operation, subject, timeoutMs, { cause: error });
   if (inner instanceof errors.NoRespondersError || (error instanceof errors.RequestError && error.isNoResponders())) {
     return new NoRespondersError(operation, subject, { cause: error });
+  }
+  // nc.close() while the reply was awaited: the client rejects pending requests with this error.
+  if (inner instanceof errors.RequestError && inner.message === 'connection closed') {
+    return new ConnectionLostError(operation, subject, { cause: error });
   }
   return error;
 }

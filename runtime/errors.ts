@@ -316,7 +316,8 @@ export function formatIssue(issue: Issue): string {
 
 /** Quotes a value for a message, with control characters escaped so the message stays one readable line. */
 function quote(value: unknown): string {
-  if (typeof value === 'string') return `'${JSON.stringify(value).slice(1, -1)}'`;
+  // JSON.stringify leaves U+2028/U+2029 as they are; they break lines in logs like \n does.
+  if (typeof value === 'string') return `'${JSON.stringify(value).slice(1, -1).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}'`;
   if (typeof value === 'symbol') return value.toString();
   return String(value);
 }

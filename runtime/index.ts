@@ -19,10 +19,13 @@ export { publish, request } from './client.js';
 export { connect } from './connect.js';
 export { connectOptionsFromEnv } from './env.js';
 export {
+  AckError,
   AsyncApiNatsError,
   BusyError,
   ConnectError,
   ConnectionLostError,
+  DeadLetterError,
+  DeadLetterHeaders,
   DecodeError,
   InvalidSubjectParameterError,
   NoRespondersError,

@@ -1,5 +1,10 @@
 /** Durable channels: JetStream publish with acks and retries, and bounded durable consumers. */
-import type { NatsConnection } from '@nats-io/transport-node';
+import { headers as createHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { checkSize, encodeBody, NO_VALUES, prepareSend } from './codec.js';
+import { ValidationError } from './errors.js';
+import { startConsumer } from './jetstream-consume.js';
+import { messageIdOf, sendWithRetry } from './jetstream-publish.js';
+import { ensureStreams, forgetStreams, jsContext } from './jetstream-setup.js';
 import type {
   ClientOptions,
   Handle,
@@ -10,25 +15,108 @@ import type {
   ServerOptions,
 } from './types.js';
 
+const DEFAULT_MAX_PENDING_ACKS = 256;
+const DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
+
 /**
- * Publishes to a durable operation's stream and resolves its ack. STUB: implemented by the JetStream work.
+ * Publishes to a durable operation's stream and resolves the stream's ack. Builds the subject,
+ * validates payload and headers (unless `options.validate.send` is false) and takes the message id
+ * (`Nats-Msg-Id`) from the spec's source, all before anything is sent: throws
+ * {@link InvalidSubjectParameterError}, {@link ValidationError} or {@link PayloadTooLargeError}.
+ * Creates or reconciles the stream and its dead-letter stream on first use per connection
+ * ({@link StreamSetupError} when the server refuses). Then sends, retrying timeouts, no-responders and
+ * disconnects with the same message id (so the stream stores the message once) until
+ * `options.publishTimeoutMs` (default 30 s, counted from the call, so the wait for a window slot is
+ * included) has passed: {@link PublishError}; a closed connection is {@link NotConnectedError}. At most
+ * `options.maxPendingAcks` (default 256) publishes per connection await their ack; more callers wait
+ * their turn in order.
  */
 export async function durablePublish(
-  _nc: NatsConnection,
-  _op: OperationSpec,
-  _args: SendArgs,
-  _options?: ClientOptions,
+  nc: NatsConnection,
+  op: OperationSpec,
+  args: SendArgs,
+  options?: ClientOptions,
 ): Promise<PublishAck> {
-  throw new Error('not implemented');
+  const durable = op.durable;
+  if (durable === undefined) {
+    throw new Error(`operation '${op.id}' is not durable (no x-nats-jetstream): use publish instead`);
+  }
+  const subject = op.subject.build(args.params ?? NO_VALUES);
+  const prepared = prepareSend(
+    op.messages,
+    op.id,
+    'send',
+    args.payload,
+    args.headers,
+    options?.validate?.send !== false,
+  );
+  if (prepared instanceof ValidationError) throw prepared;
+  const messageId = messageIdOf(op.id, durable.messageId, args);
+  const body = encodeSend(op.id, args.payload);
+  const hdrs = prepared ?? createHeaders();
+  // Set here (js.publish sets them again) so the size check counts every header that goes out.
+  hdrs.set('Nats-Msg-Id', messageId);
+  hdrs.set('Nats-Expected-Stream', durable.stream.name);
+  checkSize(nc, op.id, subject, body, hdrs);
+
+  const ctx = jsContext(nc);
+  // The budget covers the wait for a window slot too, so a queue behind a dead server cannot stretch it.
+  const deadline = Date.now() + (options?.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS);
+  const limit = Math.max(1, Math.floor(options?.maxPendingAcks ?? DEFAULT_MAX_PENDING_ACKS));
+  const waiting = ctx.window.acquire(limit);
+  if (waiting !== undefined) await waiting;
+  try {
+    const { ack, attempts } = await sendWithRetry(nc, ctx, {
+      operation: op.id,
+      subject,
+      body,
+      headers: hdrs,
+      messageId,
+      stream: durable.stream.name,
+      deadline,
+      ensure: () => ensureStreams(ctx, durable),
+      forget: () => forgetStreams(ctx, durable),
+    });
+    return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, messageId, attempts };
+  } finally {
+    ctx.window.release();
+  }
 }
 
-/** Consumes a durable operation's messages through its shared durable consumer. STUB. */
+/**
+ * Consumes a durable operation's messages through its shared durable pull consumer (created or
+ * updated on start; workers passing the same parameters share it, each message going to one of them).
+ * At most `options.maxInFlight` (default 64) messages are held at once: fetched, in the handler, or
+ * awaiting their ack. Each message is decoded and validated; a handler that resolves acks it (double
+ * ack), one that throws naks it with the spec's backoff, and after `maxDeliver` deliveries, or at once
+ * for malformed JSON or an invalid message, it moves to the dead-letter subject (reason in
+ * `Nats-Dead-Letter-*` headers) and the original is terminated. Failures go to `options.onError`
+ * (kinds `handler`, `dead-letter`, `ack`, `consumer`); fetch and setup failures are retried with
+ * backoff until `drain()` or `unsubscribe()`. Handlers must be idempotent by `messageId`: a message
+ * whose ack is lost is delivered again. Throws {@link InvalidSubjectParameterError} at once.
+ */
 export function consume<TMsg>(
-  _nc: NatsConnection,
-  _op: OperationSpec,
-  _args: ReceiveArgs,
-  _handler: (m: TMsg) => void | Promise<void>,
-  _options?: ServerOptions,
+  nc: NatsConnection,
+  op: OperationSpec,
+  args: ReceiveArgs,
+  handler: (m: TMsg) => void | Promise<void>,
+  options?: ServerOptions,
 ): Handle {
-  throw new Error('not implemented');
+  return startConsumer(nc, op, args, handler as (m: unknown) => void | Promise<void>, options);
+}
+
+/** The JSON body; a value JSON cannot represent is a ValidationError, as in `publish`. */
+function encodeSend(operation: string, payload: unknown): string | undefined {
+  try {
+    return encodeBody(payload);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new ValidationError(
+      operation,
+      'send',
+      'payload',
+      [{ path: '', message: `not representable as JSON: ${reason}` }],
+      { cause },
+    );
+  }
 }

@@ -1,0 +1,512 @@
+/**
+ * The receiving side of durable channels: a bounded pull loop over a shared durable consumer, explicit
+ * acks, redelivery with backoff, and dead-lettering of messages that can never succeed.
+ */
+import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { headers as createHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { checkReceived, NO_VALUES } from './codec.js';
+import {
+  AckError,
+  AsyncApiNatsError,
+  DeadLetterError,
+  DeadLetterHeaders,
+  type DeadLetterReason,
+  DecodeError,
+  ValidationError,
+} from './errors.js';
+import { backoff, sendWithRetry } from './jetstream-publish.js';
+import {
+  type ConsumerSettings,
+  consumerName,
+  ensureConsumer,
+  ensureStreams,
+  forgetStreams,
+  type JsContext,
+  jsContext,
+} from './jetstream-setup.js';
+import { connectionState } from './status.js';
+import type { DurableSpec, ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions } from './types.js';
+
+const DEFAULT_MAX_IN_FLIGHT = 64;
+const DEFAULT_ACK_WAIT_MS = 30_000;
+const DEFAULT_MAX_DELIVER = 5;
+const DEFAULT_BACKOFF_MS: readonly number[] = [1_000, 5_000, 15_000];
+/** How long one pull request waits on the server for messages (the client's minimum is 1 s). */
+const FETCH_EXPIRES_MS = 5_000;
+const RECOVER_MIN_MS = 100;
+const RECOVER_MAX_MS = 2_000;
+/** How long a dead-lettering keeps retrying its publish before the message is nakked instead. */
+const DEAD_LETTER_BUDGET_MS = 10_000;
+const ERROR_HEADER_MAX = 512;
+
+type Mode = 'running' | 'draining' | 'stopped';
+
+/** Everything a worker needs, resolved once by `consume`. */
+export interface WorkerConfig {
+  readonly op: OperationSpec;
+  readonly durable: DurableSpec;
+  readonly settings: ConsumerSettings;
+  readonly handler: (m: unknown) => void | Promise<void>;
+  readonly options: ServerOptions | undefined;
+  readonly maxDeliver: number;
+  readonly backoffMs: readonly number[];
+}
+
+/**
+ * One `consume` registration. The loop keeps `inFlight + requested <= maxInFlight`, where `requested`
+ * counts messages asked of the server by open pull requests but not yet received: a pull only asks for
+ * free slots, so the process never holds more than `maxInFlight` unsettled messages. A message leaves
+ * its slot once its ack, nak or term is done. Several pull requests may be open at once (a new one
+ * once half the slots are free), so slots freed while a request waits for messages are not idle;
+ * asking for at least half the slots keeps requests few (each costs a subscription and a round trip).
+ */
+export class Worker {
+  readonly handle: Handle;
+  private readonly ctx: JsContext;
+  private readonly maxInFlight: number;
+  private readonly threshold: number;
+  private readonly validate: boolean;
+  private readonly onError: (event: ErrorEvent) => void;
+  private mode: Mode = 'running';
+  private inFlight = 0;
+  private requested = 0;
+  private readonly iterators = new Set<ConsumerMessages>();
+  private readonly pumps = new Set<Promise<void>>();
+  private consumer: Consumer | undefined;
+  private forceSetup = false;
+  private hasFailure = false;
+  private failure: unknown;
+  private failures = 0;
+  /** Resolves the loop's wait for a change (a slot freed, a pull ended, a failure, a stop). */
+  private wakeUp: (() => void) | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private stopNow: () => void = () => {};
+  private readonly stopped: Promise<void>;
+  /** Messages whose handler or dead-lettering runs, with the ticker rounds they have seen. */
+  private readonly active = new Map<JsMsg, number>();
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly config: WorkerConfig,
+  ) {
+    this.ctx = jsContext(nc);
+    this.maxInFlight = config.settings.maxInFlight;
+    this.threshold = Math.max(1, Math.ceil(this.maxInFlight / 2));
+    this.validate = config.options?.validate?.receive !== false;
+    this.onError = config.options?.onError ?? logError;
+    this.stopped = new Promise((resolve) => {
+      this.stopNow = resolve;
+    });
+    const closed = this.run();
+    this.handle = {
+      subject: config.settings.filter,
+      queue: config.settings.name,
+      closed,
+      drain: () => {
+        this.stop('draining');
+        return closed;
+      },
+      unsubscribe: () => {
+        this.stop('stopped');
+      },
+    };
+  }
+
+  private stop(mode: 'draining' | 'stopped'): void {
+    if (this.mode === 'stopped' || this.mode === mode) return;
+    this.mode = mode;
+    this.stopNow();
+    // Closing a pull request's iterator unsubscribes its inbox, so the server sends it nothing more;
+    // what already arrived is still yielded (and, when stopped, nakked for prompt redelivery).
+    for (const iterator of this.iterators) void iterator.close();
+    this.wake();
+  }
+
+  private async run(): Promise<void> {
+    const { settings } = this.config;
+    const state = connectionState(this.nc);
+    // Extends a long handler's ack deadline: a message seen by two ticks (a quarter of ack_wait apart) gets
+    // `working()` on each later tick, so it is never more than half the ack wait from its last signal.
+    const ticker = setInterval(() => this.tick(), Math.max(25, settings.ackWaitMs / 4));
+    ticker.unref();
+    try {
+      while (this.mode === 'running' && !state.closed && !this.nc.isClosed()) {
+        if (this.hasFailure) {
+          const failure = this.failure;
+          this.hasFailure = false;
+          this.failure = undefined;
+          this.consumer = undefined;
+          this.forceSetup = true;
+          this.report('consumer', settings.filter, failure);
+          await this.pause(backoff(this.failures++, RECOVER_MIN_MS, RECOVER_MAX_MS));
+          continue;
+        }
+        if (!state.connected) {
+          await Promise.race([state.waitConnected(Date.now() + 2_000), this.stopped]);
+          continue;
+        }
+        if (this.consumer === undefined) {
+          try {
+            this.consumer = await this.setup();
+          } catch (error) {
+            this.fail(error);
+          }
+          continue;
+        }
+        const free = this.maxInFlight - this.inFlight - this.requested;
+        if (free < (this.iterators.size === 0 ? 1 : this.threshold)) {
+          await this.changed();
+          continue;
+        }
+        let iterator: ConsumerMessages;
+        try {
+          iterator = await this.consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
+        } catch (error) {
+          this.fail(error);
+          continue;
+        }
+        this.requested += free;
+        this.pump(iterator, free);
+      }
+    } catch (error) {
+      // Nothing above throws by design; should something, the registration still ends cleanly.
+      this.report('consumer', settings.filter, error);
+    } finally {
+      for (const iterator of this.iterators) void iterator.close();
+    }
+    await Promise.all(this.pumps);
+    await this.idle();
+    clearInterval(ticker);
+    // Naks and terms are fire-and-forget; a flush makes sure the server has them before `closed` resolves.
+    if (!this.nc.isClosed()) await this.nc.flush().catch(() => {});
+  }
+
+  private async setup(): Promise<Consumer> {
+    const { durable, settings } = this.config;
+    await ensureStreams(this.ctx, durable, this.forceSetup);
+    await ensureConsumer(this.ctx, settings);
+    const consumer = await this.ctx.js.consumers.get(settings.stream, settings.name);
+    this.forceSetup = false;
+    return consumer;
+  }
+
+  /** Reads one pull request's messages, starting a handler for each as it arrives. */
+  private pump(iterator: ConsumerMessages, batch: number): void {
+    this.iterators.add(iterator);
+    const pumping = this.read(iterator, batch);
+    this.pumps.add(pumping);
+    void pumping.then(() => this.pumps.delete(pumping));
+  }
+
+  private async read(iterator: ConsumerMessages, batch: number): Promise<void> {
+    let received = 0;
+    try {
+      for await (const m of iterator) {
+        received++;
+        this.requested--;
+        if (this.mode === 'stopped') {
+          this.inFlight++;
+          this.settleWith(m, 'nak', () => m.nak());
+          continue;
+        }
+        this.inFlight++;
+        this.process(m);
+      }
+      this.failures = 0;
+    } catch (error) {
+      if (this.mode === 'running' && !this.nc.isClosed()) this.fail(error);
+    } finally {
+      this.requested -= batch - received;
+      this.iterators.delete(iterator);
+      this.wake();
+    }
+  }
+
+  /** Decodes, validates and hands one message to the handler; every path ends in exactly one `settle`. */
+  private process(m: JsMsg): void {
+    const { op } = this.config;
+    const subject = m.subject;
+    let payload: unknown;
+    try {
+      payload = m.data.length === 0 ? undefined : m.json<unknown>();
+    } catch (cause) {
+      void this.deadLetter(m, 'decode', new DecodeError(op.id, subject, { cause }));
+      return;
+    }
+    let checked: ReturnType<typeof checkReceived>;
+    try {
+      checked = checkReceived(op.messages, op.id, 'receive', payload, m.headers, this.validate);
+    } catch (error) {
+      // A schema that throws (a refine or transform) fails the same way on every delivery.
+      void this.deadLetter(m, 'validation', error);
+      return;
+    }
+    if (checked instanceof ValidationError) {
+      void this.deadLetter(m, 'validation', checked);
+      return;
+    }
+    const info = m.info;
+    if (info.deliveryCount > this.config.maxDeliver) {
+      // Delivered past the limit without a verdict (a crashed worker, ack timeouts, a failed dead-lettering).
+      const error = new Error(`delivered ${info.deliveryCount} times, over the limit of ${this.config.maxDeliver}`);
+      void this.deadLetter(m, 'max-deliveries', error);
+      return;
+    }
+    this.active.set(m, 0);
+    const hdrs = m.headers;
+    const msgId = hdrs === undefined ? '' : hdrs.get('Nats-Msg-Id');
+    let result: void | Promise<void>;
+    try {
+      result = this.config.handler({
+        payload: checked.payload,
+        headers: checked.headers,
+        params: op.subject.parse(subject) ?? {},
+        subject,
+        messageId: msgId === '' ? `${info.stream}:${info.streamSequence}` : msgId,
+        deliveryCount: info.deliveryCount,
+        msg: m,
+      });
+    } catch (error) {
+      void this.handlerFailed(m, error);
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        () => void this.succeeded(m),
+        (error: unknown) => void this.handlerFailed(m, error),
+      );
+    } else {
+      void this.succeeded(m);
+    }
+  }
+
+  private async succeeded(m: JsMsg): Promise<void> {
+    this.active.delete(m);
+    try {
+      await m.ackAck();
+    } catch (cause) {
+      this.report('ack', m.subject, new AckError(this.config.op.id, m, 'ack', { cause }));
+    } finally {
+      this.settle();
+    }
+  }
+
+  private async handlerFailed(m: JsMsg, error: unknown): Promise<void> {
+    this.active.delete(m);
+    const count = m.info.deliveryCount;
+    if (count >= this.config.maxDeliver) {
+      await this.deadLetter(m, 'max-deliveries', error);
+      return;
+    }
+    this.report('handler', m.subject, error);
+    this.settleWith(m, 'nak', () => m.nak(this.delayAfter(count)));
+  }
+
+  /**
+   * Publishes the message to the dead-letter subject (original body and headers, `Nats-*` control headers
+   * left out, reason headers added, message id `<stream>:<sequence>` so a repeat stores once), then
+   * terminates the original. If the publish fails the original is nakked instead: nothing is lost.
+   */
+  private async deadLetter(m: JsMsg, reason: DeadLetterReason, error: unknown): Promise<void> {
+    const { op, durable } = this.config;
+    const dlq = durable.deadLetter;
+    const info = m.info;
+    this.active.set(m, 0);
+    let stored = false;
+    let failure: unknown;
+    try {
+      const id = `${info.stream}:${info.streamSequence}`;
+      const hdrs = deadLetterHeaders(m, reason, error);
+      hdrs.set('Nats-Msg-Id', id);
+      await sendWithRetry(this.nc, this.ctx, {
+        operation: op.id,
+        subject: dlq.subject,
+        body: m.data,
+        headers: hdrs,
+        messageId: id,
+        stream: dlq.stream,
+        deadline: Date.now() + DEAD_LETTER_BUDGET_MS,
+        ensure: () => ensureStreams(this.ctx, durable),
+        forget: () => forgetStreams(this.ctx, durable),
+      });
+      stored = true;
+    } catch (publishError) {
+      failure = publishError;
+    }
+    this.active.delete(m);
+    this.report(
+      'dead-letter',
+      m.subject,
+      new DeadLetterError(op.id, m, reason, dlq.subject, stored, { cause: stored ? error : failure }),
+    );
+    if (stored) this.settleWith(m, 'term', () => m.term());
+    else this.settleWith(m, 'nak', () => m.nak(this.delayAfter(info.deliveryCount)));
+  }
+
+  /** Sends a nak or term (fire-and-forget), reports a failure to send it, and frees the slot. */
+  private settleWith(m: JsMsg, what: 'nak' | 'term', send: () => void): void {
+    try {
+      send();
+    } catch (cause) {
+      this.report('ack', m.subject, new AckError(this.config.op.id, m, what, { cause }));
+    }
+    this.settle();
+  }
+
+  /** Redelivery delay after failed delivery number `deliveryCount` (1-based); the last value repeats. */
+  private delayAfter(deliveryCount: number): number {
+    const delays = this.config.backoffMs;
+    return delays[Math.min(deliveryCount - 1, delays.length - 1)] ?? DEFAULT_BACKOFF_MS[0] ?? 1_000;
+  }
+
+  private settle(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+    this.wake();
+  }
+
+  private idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+    });
+  }
+
+  private tick(): void {
+    for (const [m, rounds] of this.active) {
+      if (rounds > 0) {
+        try {
+          m.working();
+        } catch {
+          // Connection down: the message may be redelivered; its ack will report that if so.
+        }
+      }
+      this.active.set(m, rounds + 1);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (!this.hasFailure) {
+      this.hasFailure = true;
+      this.failure = error;
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    const wakeUp = this.wakeUp;
+    if (wakeUp === undefined) return;
+    this.wakeUp = undefined;
+    wakeUp();
+  }
+
+  private changed(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeUp = resolve;
+    });
+  }
+
+  /** Sleeps `ms`, or less when the registration stops meanwhile. */
+  private async pause(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+      this.stopped,
+    ]);
+    clearTimeout(timer);
+  }
+
+  private report(kind: ErrorEvent['kind'], subject: string, error: unknown): void {
+    try {
+      this.onError({ kind, operation: this.config.op.id, subject, error });
+    } catch (thrown) {
+      console.error(`asyncapi-nats: onError threw for operation '${this.config.op.id}':`, thrown);
+    }
+  }
+}
+
+/**
+ * Starts a worker for `consume`: resolves the consumer name, filter and defaults, and returns its
+ * handle. Throws {@link InvalidSubjectParameterError} for a bad parameter and a plain Error for an
+ * operation without a durable consumer spec (a generator bug), both before anything is sent.
+ */
+export function startConsumer(
+  nc: NatsConnection,
+  op: OperationSpec,
+  args: ReceiveArgs,
+  handler: (m: unknown) => void | Promise<void>,
+  options: ServerOptions | undefined,
+): Handle {
+  const durable = op.durable;
+  const spec = durable?.consumer;
+  if (durable === undefined || spec === undefined) {
+    throw new Error(`operation '${op.id}' has no durable consumer (x-nats-jetstream consumer) to consume from`);
+  }
+  const params = args.params ?? NO_VALUES;
+  const filter = op.subject.subscription(params);
+  const backoffMs = spec.backoffMs !== undefined && spec.backoffMs.length > 0 ? spec.backoffMs : DEFAULT_BACKOFF_MS;
+  const worker = new Worker(nc, {
+    op,
+    durable,
+    handler,
+    options,
+    settings: {
+      stream: durable.stream.name,
+      name: consumerName(spec, op.subject.parameters, params),
+      filter,
+      ackWaitMs: Math.max(1, spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
+      maxInFlight: Math.max(1, Math.floor(options?.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)),
+    },
+    maxDeliver: Math.max(1, spec.maxDeliver ?? DEFAULT_MAX_DELIVER),
+    backoffMs,
+  });
+  return worker.handle;
+}
+
+const CONTROL_HEADER = /^nats-/i;
+
+function deadLetterHeaders(m: JsMsg, reason: DeadLetterReason, error: unknown): MsgHdrs {
+  const hdrs = createHeaders();
+  const original = m.headers;
+  if (original !== undefined) {
+    // JetStream control headers (message id, expectations, rollup, TTL) would act again on the dead-letter stream.
+    for (const [name, values] of original) {
+      if (CONTROL_HEADER.test(name)) continue;
+      for (const value of values) hdrs.append(name, value);
+    }
+    const id = original.get('Nats-Msg-Id');
+    if (id !== '') hdrs.set(DeadLetterHeaders.MessageId, id);
+  }
+  const info = m.info;
+  hdrs.set(DeadLetterHeaders.Reason, reason);
+  hdrs.set(DeadLetterHeaders.Error, oneLine(error));
+  hdrs.set(DeadLetterHeaders.Subject, m.subject);
+  hdrs.set(DeadLetterHeaders.Stream, info.stream);
+  hdrs.set(DeadLetterHeaders.Sequence, String(info.streamSequence));
+  hdrs.set(DeadLetterHeaders.Deliveries, String(info.deliveryCount));
+  return hdrs;
+}
+
+/** An error as one header-safe line: CR/LF folded, at most {@link ERROR_HEADER_MAX} characters. */
+function oneLine(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).replace(/[\r\n]+/g, ' ').trim();
+  return text.length > ERROR_HEADER_MAX ? `${text.slice(0, ERROR_HEADER_MAX - 3)}...` : text || 'unknown error';
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function';
+}
+
+/** Default onError: one concise line per failure (as `subscribe` and `reply` do). */
+function logError(event: ErrorEvent): void {
+  const message = event.error instanceof Error ? event.error.message : String(event.error);
+  console.error(
+    `asyncapi-nats: ${event.kind} error in operation '${event.operation}' on '${event.subject}': ${message}`,
+  );
+}

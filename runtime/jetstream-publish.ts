@@ -1,0 +1,178 @@
+/**
+ * Sending to a stream until it acknowledges: per-attempt timeouts, waiting out disconnects, backoff with
+ * jitter, and the same message id on every attempt so the stream stores the message once.
+ */
+import type { PubAck } from '@nats-io/jetstream';
+import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import { NotConnectedError, PublishError, StreamSetupError, ValidationError } from './errors.js';
+import { probe } from './jetstream-probe.js';
+import { isTransient, type JsContext, TransientError } from './jetstream-setup.js';
+import { connectionState } from './status.js';
+import type { MessageIdSource, SendArgs } from './types.js';
+
+/** Longest wait for one attempt's ack; the remaining budget caps it further. */
+const ATTEMPT_TIMEOUT_MS = 5_000;
+/** Shortest wait for one attempt's ack, so a caller that spent its budget in the window queue still gets a fair try. */
+const ATTEMPT_MIN_MS = 500;
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 2_000;
+
+/** Exponential backoff with jitter: `minMs · 2^attempt` capped at `maxMs`, then a random 50–100 % of it. */
+export function backoff(attempt: number, minMs: number, maxMs: number): number {
+  const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+const LINE_BREAK = /[\r\n]/;
+
+/**
+ * The `Nats-Msg-Id` of a durable publish: the named header's value, the value at a payload path, or a
+ * fresh UUID when the spec names no source. A named source that is missing or empty is a
+ * {@link ValidationError}: a generated id there would silently defeat deduplication of retries.
+ */
+export function messageIdOf(operation: string, source: MessageIdSource | undefined, args: SendArgs): string {
+  if (source === undefined) return crypto.randomUUID();
+  if ('header' in source) {
+    const value = args.headers?.[source.header];
+    const id = value === undefined || value === null ? '' : String(value);
+    if (id === '' || LINE_BREAK.test(id)) {
+      throw new ValidationError(operation, 'send', 'headers', [
+        { path: source.header, message: 'required as the message id: a non-empty value without CR or LF' },
+      ]);
+    }
+    return id;
+  }
+  let value: unknown = args.payload;
+  for (const key of source.payload) {
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  }
+  const id = typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) ? String(value) : '';
+  if (id === '' || LINE_BREAK.test(id)) {
+    throw new ValidationError(operation, 'send', 'payload', [
+      {
+        path: source.payload.join('.'),
+        message: 'required as the message id: a non-empty string without CR or LF, or a number',
+      },
+    ]);
+  }
+  return id;
+}
+
+/** One message to send with retries. */
+export interface Outgoing {
+  readonly operation: string;
+  readonly subject: string;
+  readonly body: string | Uint8Array | undefined;
+  /** Headers, already carrying `Nats-Msg-Id`; the stream name is added as `Nats-Expected-Stream`. */
+  readonly headers: MsgHdrs;
+  readonly messageId: string;
+  /** The stream that must store it; a message captured by another stream is refused, not misfiled. */
+  readonly stream: string;
+  /** When to stop trying (epoch ms); one attempt is made even when it has passed (e.g. in the window queue). */
+  readonly deadline: number;
+  /** Runs before each attempt (stream setup; cached after the first success). */
+  readonly ensure: () => Promise<void>;
+  /** Called when the stream did not answer at all (it may be gone): the next `ensure` should re-check. */
+  readonly forget: () => void;
+}
+
+/** The ack and how many attempts it took. */
+export interface Sent {
+  readonly ack: PubAck;
+  readonly attempts: number;
+}
+
+/**
+ * Sends `out` until the stream acknowledges it or the budget runs out. Transient failures (timeout, no
+ * responders, disconnect) are retried with the same message id after a backoff (and after the
+ * connection is back); definitive ones end it at once: {@link StreamSetupError} as is, a closed
+ * connection before any attempt as {@link NotConnectedError}, anything else as {@link PublishError}.
+ */
+export async function sendWithRetry(nc: NatsConnection, ctx: JsContext, out: Outgoing): Promise<Sent> {
+  const state = connectionState(nc);
+  const deadline = out.deadline;
+  let attempts = 0;
+  let failures = 0;
+  let lastError: unknown;
+  for (;;) {
+    if (state.closed || nc.isClosed()) {
+      const closed = new NotConnectedError(out.operation, out.subject, true, { cause: lastError });
+      if (attempts === 0) throw closed;
+      throw new PublishError(out.operation, out.subject, out.messageId, attempts, { cause: closed });
+    }
+    if (!state.connected && !(await state.waitConnected(deadline))) {
+      if (state.closed || nc.isClosed()) continue;
+      lastError = new NotConnectedError(out.operation, out.subject, false, { cause: lastError });
+      break;
+    }
+    attempts++;
+    try {
+      await out.ensure();
+      const timeout = Math.max(ATTEMPT_MIN_MS, Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now()));
+      const ack = await attempt(nc, ctx, out, timeout);
+      return { ack, attempts };
+    } catch (error) {
+      if (error instanceof StreamSetupError) throw error;
+      if (!isTransient(error)) {
+        if (nc.isClosed()) continue;
+        throw new PublishError(out.operation, out.subject, out.messageId, attempts, { cause: error });
+      }
+      lastError = error;
+      if (!(error instanceof TransientError) && isNoAnswer(error)) out.forget();
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    await sleep(Math.min(left, backoff(failures++, RETRY_MIN_MS, RETRY_MAX_MS)));
+    if (Date.now() >= deadline) break;
+  }
+  throw new PublishError(out.operation, out.subject, out.messageId, attempts, { cause: lastError });
+}
+
+/** A no-responders answer: nothing listens on the subject, so the stream may be gone. */
+function isNoAnswer(error: unknown): boolean {
+  return error instanceof Error && error.name === 'JetStreamNotEnabled';
+}
+
+/**
+ * One `js.publish`, abandoned early when the connection drops meanwhile: its ack could no longer
+ * arrive, and the retry after the reconnect carries the same message id, so the stream stores it once.
+ */
+function attempt(nc: NatsConnection, ctx: JsContext, out: Outgoing, timeout: number): Promise<PubAck> {
+  const state = connectionState(nc);
+  return new Promise<PubAck>((resolve, reject) => {
+    probe.publishing++;
+    if (probe.publishing > probe.maxPublishing) probe.maxPublishing = probe.publishing;
+    let done = false;
+    const stop = state.onDisconnect(() => {
+      if (finish()) reject(new TransientError(`disconnected while '${out.subject}' awaited its ack`));
+    });
+    function finish(): boolean {
+      if (done) return false;
+      done = true;
+      probe.publishing--;
+      stop();
+      return true;
+    }
+    ctx.js
+      .publish(out.subject, out.body, {
+        msgID: out.messageId,
+        headers: out.headers,
+        timeout,
+        expect: { streamName: out.stream },
+      })
+      .then(
+        (ack) => {
+          if (finish()) resolve(ack);
+        },
+        (error: unknown) => {
+          if (finish()) reject(error);
+        },
+      );
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+}

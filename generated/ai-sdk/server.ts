@@ -15,7 +15,7 @@ export type ReceiveAgentMessageArgs = {
   readonly params: {
     /**
      * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
      */
@@ -36,7 +36,7 @@ export type ReceiveAgentTaskArgs = {
   readonly params: {
     /**
      * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
      */
@@ -53,7 +53,7 @@ export type ReceiveGatewayRequestArgs = {
   readonly params: {
     /**
      * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
      */
@@ -70,7 +70,7 @@ export type ReplyChatCompletionArgs = {
   readonly params: {
     /**
      * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
      */
@@ -87,7 +87,7 @@ export type ReceiveDocumentArgs = {
   readonly params: {
     /**
      * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
      */
@@ -104,7 +104,7 @@ export type ReceiveRagQueryArgs = {
   readonly params: {
     /**
      * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
      */
@@ -121,7 +121,7 @@ export type ReplyRagResultsArgs = {
   readonly params: {
     /**
      * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
      * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
      * subjects). Letters, digits, `-` and `_` are recommended.
      */

@@ -16,7 +16,7 @@ import { subjectTemplate } from 'asyncapi-nats/runtime';
  *
  * Parameters:
  * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
- * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+ * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
@@ -35,7 +35,7 @@ export const agentMessageSubject = subjectTemplate('ai.agent.message.{tenant_id}
  *
  * Parameters:
  * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
- * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+ * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
@@ -55,7 +55,7 @@ export const agentTasksSubject = subjectTemplate('ai.agent.tasks.{tenant_id}');
  *
  * Parameters:
  * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
- * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+ * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
@@ -74,7 +74,7 @@ export const gatewayRequestsSubject = subjectTemplate('ai.gateway.requests.{tena
  *
  * Parameters:
  * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
- * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+ * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
@@ -93,7 +93,7 @@ export const gatewayResponsesSubject = subjectTemplate('ai.gateway.responses.{te
  *
  * Parameters:
  * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
- * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+ * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
@@ -112,7 +112,7 @@ export const ragIngestSubject = subjectTemplate('ai.rag.ingest.{tenant_id}');
  *
  * Parameters:
  * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
- * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+ * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
@@ -131,7 +131,7 @@ export const ragQueriesSubject = subjectTemplate('ai.rag.queries.{tenant_id}');
  *
  * Parameters:
  * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
- * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+ * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *

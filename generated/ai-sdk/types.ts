@@ -271,7 +271,7 @@ export type RagResults = {
 export type AgentMessageParams = {
   /**
    * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-   * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+   * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
    */
@@ -285,7 +285,7 @@ export type AgentMessageParams = {
 export type AgentTasksParams = {
   /**
    * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-   * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+   * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
    */
@@ -299,7 +299,7 @@ export type AgentTasksParams = {
 export type GatewayRequestsParams = {
   /**
    * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-   * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+   * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
    */
@@ -313,7 +313,7 @@ export type GatewayRequestsParams = {
 export type GatewayResponsesParams = {
   /**
    * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-   * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+   * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
    */
@@ -327,7 +327,7 @@ export type GatewayResponsesParams = {
 export type RagIngestParams = {
   /**
    * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-   * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+   * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
    */
@@ -341,7 +341,7 @@ export type RagIngestParams = {
 export type RagQueriesParams = {
   /**
    * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-   * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+   * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
    */
@@ -355,7 +355,7 @@ export type RagQueriesParams = {
 export type RagResultsParams = {
   /**
    * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-   * see their own tenant's traffic. Must be a single, whole NATS subject token: one or more
+   * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
    * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
    * subjects). Letters, digits, `-` and `_` are recommended.
    */

@@ -321,6 +321,12 @@ export class AiSdkServer {
     await Promise.all([...this.#handles].map((h) => h.drain()));
   }
 
+  /** Graceful shutdown: {@link AiSdkServer.drain} (running handlers finish, durable messages are acked), then drains and closes the connection. The runtime's `drainOnSignal([server, nc])` does the same on SIGTERM. */
+  async close(): Promise<void> {
+    await this.drain();
+    if (!this.#nc.isClosed()) await this.#nc.drain();
+  }
+
   #track(h: Handle): Handle {
     this.#handles.add(h);
     const forget = () => this.#handles.delete(h);

@@ -71,6 +71,17 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
     statements: ['await Promise.all([...this.#handles].map((h) => h.drain()));'],
   });
   cls.methods.push({
+    name: 'close',
+    isAsync: true,
+    docs: jsDoc([
+      'Graceful shutdown: {@link ' +
+        model.serverClass +
+        ".drain} (running handlers finish, durable messages are acked), then drains and closes the connection. The runtime's `drainOnSignal([server, nc])` does the same on SIGTERM.",
+    ]),
+    returnType: 'Promise<void>',
+    statements: ['await this.drain();', 'if (!this.#nc.isClosed()) await this.#nc.drain();'],
+  });
+  cls.methods.push({
     name: '#track',
     parameters: [{ name: 'h', type: handle }],
     returnType: handle,

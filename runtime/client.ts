@@ -16,6 +16,7 @@ import {
   DecodeError,
   NoRespondersError,
   NotConnectedError,
+  PermissionError,
   RemoteError,
   TimeoutError,
   ValidationError,
@@ -199,6 +200,9 @@ function requestFailure(error: unknown, operation: string, subject: string, time
   if (inner instanceof errors.TimeoutError) return new TimeoutError(operation, subject, timeoutMs, { cause: error });
   if (inner instanceof errors.NoRespondersError || (error instanceof errors.RequestError && error.isNoResponders())) {
     return new NoRespondersError(operation, subject, { cause: error });
+  }
+  if (inner instanceof errors.PermissionViolationError) {
+    return new PermissionError(operation, inner.operation, inner.subject, { cause: error });
   }
   // nc.close() while the reply was awaited: the client rejects pending requests with this error.
   if (inner instanceof errors.RequestError && inner.message === 'connection closed') {

@@ -396,6 +396,30 @@ export class AckError extends AsyncApiNatsError {
   }
 }
 
+/**
+ * The server refused a publish or a subscription this call needed (its permissions). For a request
+ * this is often the reply inbox: connect with `tenant` so replies use `_INBOX.<tenant>.>`, the prefix
+ * tenant permissions allow (docs/security.md). The connection stays up.
+ */
+export class PermissionError extends AsyncApiNatsError {
+  /** What the server refused. */
+  readonly action: 'publish' | 'subscription';
+  /** The refused subject (for a request: the request subject, or the inbox subscription). */
+  readonly subject: string;
+
+  constructor(operation: string, action: 'publish' | 'subscription', subject: string, options?: ErrorOptions) {
+    super(
+      'PERMISSION_DENIED',
+      `'${operation}': the server refused ${action === 'publish' ? 'publishing to' : 'subscribing to'} '${subject}'`,
+      operation,
+      options,
+    );
+    this.name = 'PermissionError';
+    this.action = action;
+    this.subject = subject;
+  }
+}
+
 /** `path: message`, or just the message for an issue about the whole value. */
 export function formatIssue(issue: Issue): string {
   return issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`;

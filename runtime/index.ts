@@ -31,6 +31,7 @@ export {
   NoRespondersError,
   NotConnectedError,
   PayloadTooLargeError,
+  PermissionError,
   PublishError,
   RemoteError,
   ServiceError,

@@ -18,6 +18,7 @@ import {
   InvalidSubjectParameterError,
   type NatsConnection,
   type OperationSpec,
+  PermissionError,
   publish,
   request,
   subjectTemplate,
@@ -302,9 +303,12 @@ describe('security - tenant isolation', () => {
     const acme = await open({ servers: server.url, credentials: { user: 'acme', password: 'acme-pw' } });
     const error = await rejection(request(acme, ask('acme'), { payload: 1 }, { timeoutMs: 1_000 }));
     // The client fails the request at once with the server's refusal of its reply subscription.
-    expect(error).toBeInstanceOf(natsErrors.RequestError);
-    expect((error as Error).cause).toBeInstanceOf(natsErrors.PermissionViolationError);
-    expect((error as Error).message).toMatch(/^Permissions Violation for Subscription to "_INBOX\.[A-Za-z0-9]+\.\*"$/);
+    expect(error).toBeInstanceOf(PermissionError);
+    expect(error).toMatchObject({ code: 'PERMISSION_DENIED', action: 'subscription' });
+    expect((error as Error).message).toMatch(
+      /^'askModel': the server refused subscribing to '_INBOX\.[A-Za-z0-9]+\.\*'$/,
+    );
+    expect(((error as Error).cause as Error).cause).toBeInstanceOf(natsErrors.PermissionViolationError);
   });
 
   test("security - subscribing to another tenant's subject is refused and the connection survives", async () => {

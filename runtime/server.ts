@@ -1,7 +1,14 @@
 /** The receiving side: `subscribe` and `reply`. */
 import type { Msg, MsgHdrs, NatsConnection, SubscriptionOptions } from '@nats-io/transport-node';
-import { checkReceived, decodeBody, encodeBody, errorHeaders, NO_VALUES, prepareSend } from './codec.js';
-import { AsyncApiNatsError, DecodeError, formatIssue, ServiceError, ValidationError } from './errors.js';
+import { checkReceived, checkSize, decodeBody, encodeBody, errorHeaders, NO_VALUES, prepareSend } from './codec.js';
+import {
+  AsyncApiNatsError,
+  DecodeError,
+  formatIssue,
+  PayloadTooLargeError,
+  ServiceError,
+  ValidationError,
+} from './errors.js';
 import type { ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions } from './types.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
@@ -89,9 +96,11 @@ export function reply<TMsg, TReply>(
       hdrs = prepareSend(replySpecs, op.id, 'reply', payload, given, validateSend);
       if (hdrs instanceof ValidationError) throw hdrs;
       body = encodeBody(payload);
+      checkSize(nc, op.id, msg.subject, body, hdrs);
     } catch (error) {
       ctx.report('reply', msg.subject, error);
-      respondError(ctx, msg, 500, 'invalid reply');
+      // A reply over max_payload would be refused by the client: the caller hears why instead of timing out.
+      respondError(ctx, msg, 500, error instanceof PayloadTooLargeError ? 'reply too large' : 'invalid reply');
       return;
     }
     respond(ctx, msg, body, hdrs);

@@ -10,6 +10,7 @@ import {
   type ConnectionEvent,
   ConnectionLostError,
   connect,
+  type ErrorEvent,
   type NatsConnection,
   NoRespondersError,
   NotConnectedError,
@@ -17,6 +18,7 @@ import {
   PayloadTooLargeError,
   publish,
   RemoteError,
+  reply,
   request,
   subjectTemplate,
   TimeoutError,
@@ -431,5 +433,17 @@ describe('connection - a server with max_payload 1024', () => {
     expect(seen).toEqual([subject]);
     // The connection survived the refused messages.
     expect(nc.isClosed()).toBe(false);
+  });
+
+  test('connection - a reply over max_payload answers 500 reply too large instead of leaving the caller to time out', async () => {
+    const op = echoOp();
+    const events: ErrorEvent[] = [];
+    const handle = reply(nc, op, {}, () => 'y'.repeat(2_000), { onError: (e) => events.push(e) });
+    await nc.flush();
+    const error = await rejection(request(nc, op, { payload: 'small' }, { timeoutMs: 5_000 }));
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error).toMatchObject({ status: 500, description: 'reply too large' });
+    expect(events.map((e) => [e.kind, (e.error as Error).name])).toEqual([['reply', 'PayloadTooLargeError']]);
+    await handle.drain();
   });
 });

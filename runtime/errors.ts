@@ -327,6 +327,8 @@ export const DeadLetterHeaders = {
   Deliveries: 'Nats-Dead-Letter-Deliveries',
   /** Its original `Nats-Msg-Id`, when it had one (the dead letter's own id is `<stream>:<sequence>`). */
   MessageId: 'Nats-Dead-Letter-Message-Id',
+  /** Present only when the body was left out because it did not fit under `max_payload` with these headers. */
+  Body: 'Nats-Dead-Letter-Body',
 } as const;
 
 /** Why a message was dead-lettered. */

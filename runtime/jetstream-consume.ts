@@ -316,12 +316,12 @@ export class Worker {
     let failure: unknown;
     try {
       const id = `${info.stream}:${info.streamSequence}`;
-      const hdrs = deadLetterHeaders(m, reason, error);
+      const { hdrs, body } = fitDeadLetter(m, reason, error, this.nc.info?.max_payload);
       hdrs.set('Nats-Msg-Id', id);
       await sendWithRetry(this.nc, this.ctx, {
         operation: op.id,
         subject: dlq.subject,
-        body: m.data,
+        body,
         headers: hdrs,
         messageId: id,
         stream: dlq.stream,
@@ -471,21 +471,50 @@ export function startConsumer(
 
 const CONTROL_HEADER = /^nats-/i;
 
-function deadLetterHeaders(m: JsMsg, reason: DeadLetterReason, error: unknown): MsgHdrs {
+/**
+ * The dead letter's headers and body, within `maxPayload`. Our headers add a few hundred bytes to a
+ * message that fitted, so a message near the limit would never fit, fail every dead-lettering and come
+ * back forever. Then the original's own headers and most of the error text go first; only a message
+ * whose body alone leaves no room loses its body (`Nats-Dead-Letter-Body` says how big it was).
+ */
+function fitDeadLetter(
+  m: JsMsg,
+  reason: DeadLetterReason,
+  error: unknown,
+  maxPayload: number | undefined,
+): { hdrs: MsgHdrs; body: Uint8Array } {
+  const full = deadLetterHeaders(m, reason, error, true, ERROR_HEADER_MAX);
+  // Room for the Nats-Msg-Id header added later.
+  const fits = (hdrs: MsgHdrs, body: Uint8Array) =>
+    maxPayload === undefined || body.length + Buffer.byteLength(hdrs.toString()) + 128 <= maxPayload;
+  if (fits(full, m.data)) return { hdrs: full, body: m.data };
+  const lean = deadLetterHeaders(m, reason, error, false, 64);
+  if (fits(lean, m.data)) return { hdrs: lean, body: m.data };
+  lean.set(DeadLetterHeaders.Body, `omitted: ${m.data.length} bytes, too large to dead-letter with its headers`);
+  return { hdrs: lean, body: new Uint8Array(0) };
+}
+
+function deadLetterHeaders(
+  m: JsMsg,
+  reason: DeadLetterReason,
+  error: unknown,
+  keepOriginal: boolean,
+  errorMax: number,
+): MsgHdrs {
   const hdrs = createHeaders();
   const original = m.headers;
-  if (original !== undefined) {
+  if (original !== undefined && keepOriginal) {
     // JetStream control headers (message id, expectations, rollup, TTL) would act again on the dead-letter stream.
     for (const [name, values] of original) {
       if (CONTROL_HEADER.test(name)) continue;
       for (const value of values) hdrs.append(name, value);
     }
-    const id = original.get('Nats-Msg-Id');
-    if (id !== '') hdrs.set(DeadLetterHeaders.MessageId, id);
   }
+  const id = original?.get('Nats-Msg-Id') ?? '';
+  if (id !== '') hdrs.set(DeadLetterHeaders.MessageId, id);
   const info = m.info;
   hdrs.set(DeadLetterHeaders.Reason, reason);
-  hdrs.set(DeadLetterHeaders.Error, oneLine(error));
+  hdrs.set(DeadLetterHeaders.Error, oneLine(error, errorMax));
   hdrs.set(DeadLetterHeaders.Subject, m.subject);
   hdrs.set(DeadLetterHeaders.Stream, info.stream);
   hdrs.set(DeadLetterHeaders.Sequence, String(info.streamSequence));
@@ -494,9 +523,9 @@ function deadLetterHeaders(m: JsMsg, reason: DeadLetterReason, error: unknown): 
 }
 
 /** An error as one header-safe line: CR/LF folded, at most {@link ERROR_HEADER_MAX} characters. */
-function oneLine(error: unknown): string {
+function oneLine(error: unknown, max: number): string {
   const text = (error instanceof Error ? error.message : String(error)).replace(/[\r\n]+/g, ' ').trim();
-  return text.length > ERROR_HEADER_MAX ? `${text.slice(0, ERROR_HEADER_MAX - 3)}...` : text || 'unknown error';
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text || 'unknown error';
 }
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

@@ -2,6 +2,7 @@
  * The README's "Using the generated code" example, type-checked with the project and runnable:
  *   NATS_URL=nats://127.0.0.1:4222 npx tsx --conditions=source examples/quickstart.ts
  */
+import { randomUUID } from 'node:crypto';
 import { connect, RemoteError, TimeoutError, wildcard } from 'asyncapi-nats/runtime';
 import { AiSdkClient, AiSdkServer } from '../generated/ai-sdk/index.js';
 
@@ -49,5 +50,37 @@ client.sendAgentMessage({
   },
 });
 
-await server.drain(); // stops receiving, waits for running handlers
+// Durable task distribution (JetStream): every worker of a tenant shares one durable consumer, each task
+// goes to one of them, is acked when the handler resolves and redelivered when it throws.
+const taskId = randomUUID();
+let handled: () => void = () => {};
+const done = new Promise<void>((resolve) => {
+  handled = resolve;
+});
+server.receiveAgentTask({
+  params: { tenant_id: 'acme' },
+  handler: async ({ payload, messageId, deliveryCount }) => {
+    // A redelivery after a crash is possible: handle idempotently by messageId (here the task_id).
+    console.log(`task ${payload.type} ${messageId}, delivery ${deliveryCount}`);
+    if (messageId === taskId) handled();
+  },
+});
+
+// Resolves once the stream has stored the task, so it waits for a worker even if none runs yet; a
+// retry with the same task_id is stored once.
+const ack = await client.sendAgentTask({
+  params: { tenant_id: 'acme' },
+  payload: {
+    task_id: taskId,
+    type: 'summarize',
+    input: { text: 'A long text.' },
+    priority: 'normal',
+    attempt: 1,
+    created_at: new Date().toISOString(),
+  },
+});
+console.log(`task stored in ${ack.stream} as #${ack.seq}`);
+await done;
+
+await server.drain(); // stops receiving, waits for running handlers (and their acks)
 await nc.close();

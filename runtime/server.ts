@@ -144,7 +144,7 @@ export function reply<TMsg, TReply>(
       noReplySubject(ctx, msg);
       return;
     }
-    respondError(ctx, msg, 503, `busy: '${op.id}' is at its limit of ${ctx.maxInFlight} requests in flight`);
+    respondError(ctx, msg, 503, `busy: '${op.id}' is at its limit of ${plural(ctx.maxInFlight, 'request')} in flight`);
     ctx.refused();
   }
 
@@ -264,8 +264,8 @@ function listen(
   const overflow = rateLimited((count) => {
     const text =
       refuse === undefined
-        ? `'${op.id}' dropped ${plural(count, 'message')}: ${maxInFlight} handlers in flight (maxInFlight) and ${maxPending} waiting (maxPending)`
-        : `'${op.id}' refused ${plural(count, 'request')} as busy: ${maxInFlight} handlers in flight (maxInFlight)`;
+        ? `'${op.id}' dropped ${plural(count, 'message')}: ${plural(maxInFlight, 'handler')} in flight (maxInFlight) and ${maxPending} waiting (maxPending)`
+        : `'${op.id}' refused ${plural(count, 'request')} as busy: ${plural(maxInFlight, 'handler')} in flight (maxInFlight)`;
     ctx.report('overflow', subject, new AsyncApiNatsError('OVERFLOW', text, op.id));
   });
 

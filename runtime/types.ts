@@ -147,7 +147,7 @@ export interface PublishAck {
 export interface Handle {
   /** The subscribed subject (may contain `*`). */
   readonly subject: string;
-  /** The queue group, if any. */
+  /** The queue group, if any; for a durable registration, the durable consumer's name. */
   readonly queue: string | undefined;
   /** Resolves once the subscription has ended and its in-flight handlers have settled. */
   readonly closed: Promise<void>;

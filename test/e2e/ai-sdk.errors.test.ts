@@ -1,6 +1,9 @@
 /**
  * Bad input through the generated ai-sdk module: every failure surfaces as one of the runtime's typed
- * errors (exact class and message), and nothing of it reaches the wire or another tenant.
+ * errors (exact class and message), and nothing of it reaches the wire or another tenant. Core sends
+ * throw; durable sends (tasks, queued gateway requests, documents) reject. A bad message a durable
+ * worker receives is moved to the dead-letter subject with the reason in `Nats-Dead-Letter-*` headers; a
+ * throwing durable handler gets its message redelivered.
  */
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -15,9 +18,11 @@ import {
   type ReceiveAgentTaskReceived,
 } from '../../generated/ai-sdk/index.js';
 import {
+  DeadLetterError,
   DecodeError,
   InvalidSubjectParameterError,
   NoRespondersError,
+  NotConnectedError,
   RemoteError,
   ServiceError,
   ValidationError,
@@ -30,13 +35,21 @@ import {
   Connections,
   chatRequest,
   chatResponse,
+  consumerReady,
+  consumerSettled,
+  DURABLE,
+  deadLetters,
   flushAll,
+  headersOf,
+  lastSeq,
   messageOf,
   ragQuery,
   recording,
   rejection,
+  rejectionOf,
   settle,
   spyOnAi,
+  storedFor,
   tenant,
   thrown,
 } from './helpers.js';
@@ -45,9 +58,10 @@ const conns = new Connections();
 afterEach(() => conns.close());
 
 const UNDEFINED_STRING = 'Invalid input: expected string, received undefined';
+const tasks = DURABLE.agentTasks;
 
 describe('errors - invalid input on send', () => {
-  test('errors - an invalid payload on send throws ValidationError and nothing is published', async () => {
+  test('errors - an invalid payload on a durable send rejects with ValidationError and nothing is published', async () => {
     const t = tenant();
     const spyNc = await conns.plain();
     const spy = await spyOnAi(spyNc);
@@ -55,7 +69,9 @@ describe('errors - invalid input on send', () => {
     const client = new AiSdkClient(rec.nc);
     const { task_id: _, ...withoutId } = agentTask();
 
-    const error = thrown(() => client.sendAgentTask({ params: { tenant_id: t }, payload: withoutId as AgentTask }));
+    const error = await rejectionOf(() =>
+      client.sendAgentTask({ params: { tenant_id: t }, payload: withoutId as AgentTask }),
+    );
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({
       name: 'ValidationError',
@@ -68,7 +84,7 @@ describe('errors - invalid input on send', () => {
       `invalid payload for operation 'sendAgentTask': task_id: ${UNDEFINED_STRING}`,
     );
 
-    const bad = thrown(() =>
+    const bad = await rejectionOf(() =>
       client.sendAgentTask({
         params: { tenant_id: t },
         payload: agentTask({ attempt: 0, priority: 'urgent' as 'low' }),
@@ -102,7 +118,7 @@ describe('errors - invalid input on send', () => {
     expect(rec.calls).toEqual([]);
   });
 
-  test('errors - a missing required header on send throws ValidationError for the headers', async () => {
+  test('errors - a missing required header throws (core send) or rejects (durable send) with ValidationError', async () => {
     const t = tenant();
     const spyNc = await conns.plain();
     const spy = await spyOnAi(spyNc);
@@ -122,13 +138,14 @@ describe('errors - invalid input on send', () => {
       `invalid headers for operation 'sendAgentMessage': source_agent_id: ${UNDEFINED_STRING}`,
     );
 
-    const missing = thrown(() =>
+    const missing = await rejectionOf(() =>
       client.queueGatewayRequest({
         params: { tenant_id: t },
         payload: chatRequest(),
         headers: { model: 'gpt-4o-mini' } as ChatCompletionRequestHeaders,
       }),
     );
+    expect(missing).toBeInstanceOf(ValidationError);
     expect((missing as ValidationError).message).toBe(
       `invalid headers for operation 'queueGatewayRequest': request_id: ${UNDEFINED_STRING}`,
     );
@@ -165,7 +182,7 @@ describe('errors - invalid input on send', () => {
   // InvalidArgumentError naming neither the header nor the operation.
   test('errors - a header value with CR/LF that the schema allows is a typed ValidationError, nothing sent', async () => {
     const rec = recording(await conns.runtime());
-    const error = thrown(() =>
+    const error = await rejectionOf(() =>
       new AiSdkClient(rec.nc).queueGatewayRequest({
         params: { tenant_id: tenant() },
         payload: chatRequest(),
@@ -183,7 +200,7 @@ describe('errors - invalid input on send', () => {
 
   test('errors - CR/LF in a header is a typed ValidationError even with send validation off', async () => {
     const rec = recording(await conns.runtime());
-    const error = thrown(() =>
+    const error = await rejectionOf(() =>
       new AiSdkClient(rec.nc, { validate: { send: false } }).queueGatewayRequest({
         params: { tenant_id: tenant() },
         payload: chatRequest(),
@@ -194,88 +211,264 @@ describe('errors - invalid input on send', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['request_id']);
   });
-});
 
-describe('errors - bad messages received by a generated subscriber', () => {
-  test('errors - with send validation off, an invalid task is stopped by the receiving server', async () => {
+  test('errors - with send validation off, a durable send still needs its message id (task_id, request_id)', async () => {
     const t = tenant();
-    const { nc: worker, server, errors } = await conns.worker();
-    const got: ReceiveAgentTaskReceived[] = [];
-    server.receiveAgentTask({ params: { tenant_id: t }, handler: (m) => void got.push(m) });
-    await worker.flush();
-    const careless = new AiSdkClient(await conns.runtime(), { validate: { send: false } });
-    careless.sendAgentTask({ params: { tenant_id: t }, payload: agentTask({ type: 'Not A Type' }) });
-    await waitFor('the error', () => errors.events.length === 1);
-    expect(got).toEqual([]);
-    expect(errors.events[0]?.kind).toBe('validation');
-    expect(errors.events[0]?.error).toMatchObject({ direction: 'receive', issues: [{ path: 'type' }] });
-    await server.drain();
+    const rec = recording(await conns.runtime());
+    const careless = new AiSdkClient(rec.nc, { validate: { send: false } });
+    const { task_id: _, ...withoutId } = agentTask();
+    const task = await rejectionOf(() =>
+      careless.sendAgentTask({ params: { tenant_id: t }, payload: withoutId as AgentTask }),
+    );
+    expect(task).toBeInstanceOf(ValidationError);
+    expect(task).toMatchObject({ operation: 'sendAgentTask', direction: 'send', part: 'payload' });
+    expect(messageOf(task)).toBe(
+      "invalid payload for operation 'sendAgentTask': task_id: required as the message id: a non-empty string without CR or LF, or a number",
+    );
+    const request = await rejectionOf(() =>
+      careless.queueGatewayRequest({
+        params: { tenant_id: t },
+        payload: chatRequest(),
+        headers: { request_id: '', model: 'gpt-4o-mini' },
+      }),
+    );
+    expect(request).toBeInstanceOf(ValidationError);
+    expect(messageOf(request)).toBe(
+      "invalid headers for operation 'queueGatewayRequest': request_id: required as the message id: a non-empty value without CR or LF",
+    );
+    expect(rec.calls).toEqual([]);
   });
 
+  test('errors - on a closed connection a core send throws NotConnectedError and a durable send rejects with it', async () => {
+    const t = tenant();
+    const nc = await conns.runtime();
+    const client = new AiSdkClient(nc);
+    await nc.close();
+    const core = thrown(() =>
+      client.sendAgentMessage({
+        params: { tenant_id: t },
+        payload: agentMessage(),
+        headers: { target_agent_id: 'planner', source_agent_id: 'router' },
+      }),
+    );
+    expect(core).toBeInstanceOf(NotConnectedError);
+    expect(core).toMatchObject({ code: 'NOT_CONNECTED', operation: 'sendAgentMessage', closed: true });
+    expect(messageOf(core)).toBe(`'sendAgentMessage' on 'ai.agent.message.${t}' not sent: the connection is closed`);
+
+    const durable = await rejectionOf(() => client.sendAgentTask({ params: { tenant_id: t }, payload: agentTask() }));
+    expect(durable).toBeInstanceOf(NotConnectedError);
+    expect(durable).toMatchObject({ code: 'NOT_CONNECTED', operation: 'sendAgentTask', closed: true });
+    expect(messageOf(durable)).toBe(`'sendAgentTask' on 'ai.agent.tasks.${t}' not sent: the connection is closed`);
+  });
+});
+
+describe('errors - bad messages received by a generated durable worker', () => {
+  /** A task worker for tenant `t` whose consumer (hence the stream) exists, and the dead-letter baseline. */
   async function taskWorker(t: string, handler?: (m: ReceiveAgentTaskReceived) => void | Promise<void>) {
-    const { nc: worker, server, errors } = await conns.worker();
+    const jsm = await conns.jsm();
+    const { server, errors } = await conns.worker();
     const got: ReceiveAgentTaskReceived[] = [];
-    server.receiveAgentTask({
+    const handle = server.receiveAgentTask({
       params: { tenant_id: t },
       handler: (m) => {
         got.push(m);
         return handler?.(m);
       },
     });
-    await worker.flush();
-    return { worker, server, errors, got };
+    // Plain core publishes below are stored only if the stream exists: wait for the worker's setup.
+    await consumerReady(jsm, tasks, handle);
+    const after = await lastSeq(jsm, tasks.deadLetterStream);
+    return { jsm, server, errors, got, handle, after };
   }
 
-  test('errors - malformed JSON from a plain client goes to onError as decode; the next message is handled', async () => {
+  test('errors - with send validation off, an invalid task is dead-lettered (validation) and never reaches the handler', async () => {
     const t = tenant();
-    const { server, errors, got } = await taskWorker(t);
+    const subject = `ai.agent.tasks.${t}`;
+    const { jsm, server, errors, got, handle, after } = await taskWorker(t);
+    const careless = new AiSdkClient(await conns.runtime(), { validate: { send: false } });
+    const task = agentTask({ type: 'Not A Type' });
+    const ack = await careless.sendAgentTask({ params: { tenant_id: t }, payload: task });
+
+    const [dead] = await deadLetters(jsm, tasks, subject, after, 1);
+    await waitFor('the dead-letter report', () => errors.events.length === 1);
+    expect(got).toEqual([]);
+    const [event] = errors.events;
+    expect(event).toMatchObject({ kind: 'dead-letter', operation: 'receiveAgentTask', subject });
+    const error = event?.error as DeadLetterError;
+    expect(error).toBeInstanceOf(DeadLetterError);
+    expect(error).toMatchObject({
+      code: 'DEAD_LETTER',
+      reason: 'validation',
+      stored: true,
+      stream: 'AI_AGENT_TASKS',
+      sequence: ack.seq,
+      deadLetterSubject: 'ai.dead.agent.tasks',
+    });
+    expect(error.cause).toBeInstanceOf(ValidationError);
+    expect(error.cause).toMatchObject({ direction: 'receive', issues: [{ path: 'type' }] });
+    const reason =
+      "invalid payload for operation 'receiveAgentTask': type: Invalid string: must match pattern /^[a-z][a-z0-9_.-]*$/u";
+    expect(messageOf(error.cause)).toBe(reason);
+    expect(error.message).toBe(
+      `message AI_AGENT_TASKS:${ack.seq} on '${subject}' dead-lettered to 'ai.dead.agent.tasks' (validation): ${reason}`,
+    );
+
+    // The dead letter: the task as sent, on the dead-letter subject, with why and where from.
+    expect(dead?.subject).toBe('ai.dead.agent.tasks');
+    expect(dead?.json()).toEqual(task);
+    expect(headersOf(dead?.header)).toEqual({
+      'Nats-Msg-Id': `AI_AGENT_TASKS:${ack.seq}`,
+      'Nats-Expected-Stream': 'AI_AGENT_TASKS_DEAD_LETTER',
+      'Nats-Dead-Letter-Message-Id': task.task_id,
+      'Nats-Dead-Letter-Reason': 'validation',
+      'Nats-Dead-Letter-Error': reason,
+      'Nats-Dead-Letter-Subject': subject,
+      'Nats-Dead-Letter-Stream': 'AI_AGENT_TASKS',
+      'Nats-Dead-Letter-Sequence': String(ack.seq),
+      'Nats-Dead-Letter-Deliveries': '1',
+    });
+    // ...and it left the task stream: never redelivered.
+    const info = await consumerSettled(jsm, tasks, handle.queue ?? '');
+    expect(info).toMatchObject({ num_pending: 0, num_ack_pending: 0, num_redelivered: 0 });
+    expect(await storedFor(jsm, tasks, subject)).toBe(0);
+    await server.drain();
+  });
+
+  test('errors - malformed JSON from a plain client is dead-lettered (decode); the next task is handled', async () => {
+    const t = tenant();
+    const subject = `ai.agent.tasks.${t}`;
+    const { jsm, server, errors, got, after } = await taskWorker(t);
     const plain = await conns.plain();
     const next = agentTask();
-    plain.publish(`ai.agent.tasks.${t}`, '{"task_id": "abc",');
-    plain.publish(`ai.agent.tasks.${t}`, JSON.stringify(next));
+    plain.publish(subject, '{"task_id": "abc",');
+    plain.publish(subject, JSON.stringify(next));
     await waitFor('the valid task', () => got.length === 1);
+    const [dead] = await deadLetters(jsm, tasks, subject, after, 1);
+    await waitFor('the dead-letter report', () => errors.events.length === 1);
 
     expect(got.map((m) => m.payload)).toEqual([next]);
+    // Published without a Nats-Msg-Id: the message id is the stream position.
+    expect(got[0]?.messageId).toBe(`AI_AGENT_TASKS:${got[0]?.msg.info.streamSequence}`);
     expect(errors.events).toHaveLength(1);
     const [event] = errors.events;
-    expect(event).toMatchObject({ kind: 'decode', operation: 'receiveAgentTask', subject: `ai.agent.tasks.${t}` });
-    expect(event?.error).toBeInstanceOf(DecodeError);
-    expect(messageOf(event?.error)).toBe(`malformed JSON for operation 'receiveAgentTask' on 'ai.agent.tasks.${t}'`);
-    expect(event?.error).toHaveProperty('cause', expect.any(SyntaxError));
-    expect(event?.error).toMatchObject({ code: 'DECODE', subject: `ai.agent.tasks.${t}` });
+    expect(event).toMatchObject({ kind: 'dead-letter', operation: 'receiveAgentTask', subject });
+    const error = event?.error as DeadLetterError;
+    expect(error).toBeInstanceOf(DeadLetterError);
+    expect(error).toMatchObject({ reason: 'decode', stored: true, stream: 'AI_AGENT_TASKS' });
+    const decode = error.cause;
+    expect(decode).toBeInstanceOf(DecodeError);
+    expect(messageOf(decode)).toBe(`malformed JSON for operation 'receiveAgentTask' on '${subject}'`);
+    expect(decode).toHaveProperty('cause', expect.any(SyntaxError));
+    expect(decode).toMatchObject({ code: 'DECODE', subject });
+
+    expect(dead?.string()).toBe('{"task_id": "abc",');
+    expect(headersOf(dead?.header)).toEqual({
+      'Nats-Msg-Id': `AI_AGENT_TASKS:${error.sequence}`,
+      'Nats-Expected-Stream': 'AI_AGENT_TASKS_DEAD_LETTER',
+      'Nats-Dead-Letter-Reason': 'decode',
+      'Nats-Dead-Letter-Error': `malformed JSON for operation 'receiveAgentTask' on '${subject}'`,
+      'Nats-Dead-Letter-Subject': subject,
+      'Nats-Dead-Letter-Stream': 'AI_AGENT_TASKS',
+      'Nats-Dead-Letter-Sequence': String(error.sequence),
+      'Nats-Dead-Letter-Deliveries': '1',
+    });
     await server.drain();
   });
 
-  test('errors - an invalid payload received goes to onError as validation; the subscription stays alive', async () => {
+  test('errors - invalid tasks received are dead-lettered (validation) with their errors; the worker goes on', async () => {
     const t = tenant();
-    const { server, errors, got } = await taskWorker(t);
+    const subject = `ai.agent.tasks.${t}`;
+    const { jsm, server, errors, got, after } = await taskWorker(t);
     const plain = await conns.plain();
     const next = agentTask();
-    plain.publish(`ai.agent.tasks.${t}`, JSON.stringify({ ...agentTask(), attempt: 0 }));
-    plain.publish(`ai.agent.tasks.${t}`, JSON.stringify({ ...agentTask(), extra: 'field' }));
-    plain.publish(`ai.agent.tasks.${t}`); // empty body: no payload at all
-    plain.publish(`ai.agent.tasks.${t}`, JSON.stringify(next));
+    plain.publish(subject, JSON.stringify({ ...agentTask(), attempt: 0 }));
+    plain.publish(subject, JSON.stringify({ ...agentTask(), extra: 'field' }));
+    plain.publish(subject); // empty body: no payload at all
+    plain.publish(subject, JSON.stringify(next));
     await waitFor('the valid task', () => got.length === 1);
+    const dead = await deadLetters(jsm, tasks, subject, after, 3);
+    await waitFor('three dead-letter reports', () => errors.events.length === 3);
 
     expect(got.map((m) => m.payload)).toEqual([next]);
-    expect(errors.events.map((e) => e.kind)).toEqual(['validation', 'validation', 'validation']);
-    for (const e of errors.events) {
-      expect(e.error).toBeInstanceOf(ValidationError);
-      expect(e.error).toMatchObject({ operation: 'receiveAgentTask', direction: 'receive' });
-      expect(e.subject).toBe(`ai.agent.tasks.${t}`);
-    }
-    expect(messageOf(errors.events[0]?.error)).toBe(
+    const reasons = [
       "invalid payload for operation 'receiveAgentTask': attempt: Too small: expected number to be >=1",
-    );
-    expect(messageOf(errors.events[1]?.error)).toBe(
       `invalid payload for operation 'receiveAgentTask': Unrecognized key: "extra"`,
-    );
-    expect(messageOf(errors.events[2]?.error)).toBe(
       "invalid payload for operation 'receiveAgentTask': Invalid input: expected object, received undefined",
+    ];
+    // Dead-lettering runs concurrently: compare in stream order.
+    const events = [...errors.events].sort(
+      (a, b) => (a.error as DeadLetterError).sequence - (b.error as DeadLetterError).sequence,
     );
+    for (const [i, e] of events.entries()) {
+      expect(e).toMatchObject({ kind: 'dead-letter', operation: 'receiveAgentTask', subject });
+      expect(e.error).toBeInstanceOf(DeadLetterError);
+      expect(e.error).toMatchObject({ reason: 'validation', stored: true });
+      const cause = (e.error as DeadLetterError).cause;
+      expect(cause).toBeInstanceOf(ValidationError);
+      expect(cause).toMatchObject({ operation: 'receiveAgentTask', direction: 'receive' });
+      expect(messageOf(cause)).toBe(reasons[i]);
+    }
+    const bySeq = [...dead].sort(
+      (a, b) => Number(a.header.get('Nats-Dead-Letter-Sequence')) - Number(b.header.get('Nats-Dead-Letter-Sequence')),
+    );
+    expect(bySeq.map((m) => [m.header.get('Nats-Dead-Letter-Reason'), m.header.get('Nats-Dead-Letter-Error')])).toEqual(
+      reasons.map((r) => ['validation', r]),
+    );
+    expect(bySeq[2]?.data.length).toBe(0);
     await server.drain();
   });
 
+  test('errors - a durable handler that rejects naks its task: reported as handler, redelivered, then acked', async () => {
+    const t = tenant();
+    const subject = `ai.agent.tasks.${t}`;
+    const boom = new Error('boom');
+    const failing = agentTask({ type: 'flaky' });
+    const { jsm, server, errors, got, handle } = await taskWorker(t, async (m) => {
+      if (m.messageId === failing.task_id && m.deliveryCount === 1) throw boom;
+    });
+    const client = new AiSdkClient(await conns.runtime());
+    const other = agentTask();
+    await client.sendAgentTask({ params: { tenant_id: t }, payload: failing });
+    await client.sendAgentTask({ params: { tenant_id: t }, payload: other });
+    await waitFor('the redelivery', () => got.length === 3);
+
+    // The failing task does not hold up the next one: it comes back after the spec's backoff (1 s).
+    expect(got.map((m) => [m.payload.task_id, m.deliveryCount])).toEqual([
+      [failing.task_id, 1],
+      [other.task_id, 1],
+      [failing.task_id, 2],
+    ]);
+    expect(got[2]?.msg.info.redelivered).toBe(true);
+    expect(got[2]?.payload).toEqual(failing);
+    expect(errors.events).toEqual([{ kind: 'handler', operation: 'receiveAgentTask', subject, error: boom }]);
+    const info = await consumerSettled(jsm, tasks, handle.queue ?? '');
+    expect(info).toMatchObject({ num_pending: 0, num_ack_pending: 0 });
+    expect(await storedFor(jsm, tasks, subject)).toBe(0);
+    await server.drain();
+  });
+
+  test('errors - a durable handler that throws synchronously naks its task too; the worker goes on', async () => {
+    const t = tenant();
+    const subject = `ai.agent.tasks.${t}`;
+    const syncBoom = new TypeError('sync boom');
+    const { server, errors, got } = await taskWorker(t, (m) => {
+      if (m.payload.type === 'explode' && m.deliveryCount === 1) throw syncBoom;
+    });
+    const client = new AiSdkClient(await conns.runtime());
+    await client.sendAgentTask({ params: { tenant_id: t }, payload: agentTask({ type: 'explode' }) });
+    await client.sendAgentTask({ params: { tenant_id: t }, payload: agentTask({ type: 'classify' }) });
+    await waitFor('the redelivered task', () => got.length === 3);
+    expect(got.map((m) => [m.payload.type, m.deliveryCount])).toEqual([
+      ['explode', 1],
+      ['classify', 1],
+      ['explode', 2],
+    ]);
+    expect(errors.events).toEqual([{ kind: 'handler', operation: 'receiveAgentTask', subject, error: syncBoom }]);
+    await server.drain();
+  });
+});
+
+describe('errors - bad messages received by a generated core subscriber', () => {
   test('errors - a received agent message without a required header goes to onError as validation', async () => {
     const t = tenant();
     const { nc: worker, server, errors } = await conns.worker();
@@ -297,47 +490,6 @@ describe('errors - bad messages received by a generated subscriber', () => {
     expect(messageOf(errors.events[0]?.error)).toBe(
       `invalid headers for operation 'receiveAgentMessage': source_agent_id: ${UNDEFINED_STRING}`,
     );
-    await server.drain();
-  });
-
-  test('errors - a throwing handler goes to onError as handler; the next message is still handled', async () => {
-    const t = tenant();
-    const boom = new Error('boom');
-    const rejected = new Error('rejected');
-    let calls = 0;
-    const { server, errors, got } = await taskWorker(t, async () => {
-      calls++;
-      if (calls === 1) throw boom; // rejection of an async handler
-      if (calls === 2) throw rejected;
-    });
-    const client = new AiSdkClient(await conns.runtime());
-    for (let i = 0; i < 3; i++) client.sendAgentTask({ params: { tenant_id: t }, payload: agentTask() });
-    await waitFor('three tasks and two errors', () => got.length === 3 && errors.events.length === 2);
-    expect(errors.events).toEqual([
-      { kind: 'handler', operation: 'receiveAgentTask', subject: `ai.agent.tasks.${t}`, error: boom },
-      { kind: 'handler', operation: 'receiveAgentTask', subject: `ai.agent.tasks.${t}`, error: rejected },
-    ]);
-    await server.drain();
-  });
-
-  test('errors - a synchronously throwing handler goes to onError; the subscription stays alive', async () => {
-    const t = tenant();
-    const { nc: worker, server, errors } = await conns.worker();
-    const handled: string[] = [];
-    server.receiveAgentTask({
-      params: { tenant_id: t },
-      handler: (m) => {
-        if (m.payload.type === 'explode') throw new TypeError('sync boom');
-        handled.push(m.payload.type);
-      },
-    });
-    await worker.flush();
-    const client = new AiSdkClient(await conns.runtime());
-    client.sendAgentTask({ params: { tenant_id: t }, payload: agentTask({ type: 'explode' }) });
-    client.sendAgentTask({ params: { tenant_id: t }, payload: agentTask({ type: 'classify' }) });
-    await waitFor('the second task', () => handled.length === 1);
-    expect(handled).toEqual(['classify']);
-    expect(errors.events.map((e) => [e.kind, (e.error as Error).message])).toEqual([['handler', 'sync boom']]);
     await server.drain();
   });
 });
@@ -487,9 +639,8 @@ describe('errors - request/reply failures', () => {
       () => client.requestChatCompletion({ params: { tenant_id: t }, payload: chatRequest() }),
       () => client.requestRagResults({ params: { tenant_id: t }, payload: ragQuery() }),
     ]) {
-      const started = performance.now();
+      // NoRespondersError, not the TimeoutError of the 60 s / 30 s spec timeouts: the server answered at once.
       const error = await rejection(call());
-      expect(performance.now() - started).toBeLessThan(1_000);
       expect(error).toBeInstanceOf(NoRespondersError);
       expect((error as NoRespondersError).constructor).toBe(NoRespondersError);
       expect((error as NoRespondersError).code).toBe('NO_RESPONDERS');
@@ -590,17 +741,27 @@ describe('errors - hostile subject parameters', () => {
     const rec = recording(await conns.runtime());
     const client = new AiSdkClient(rec.nc);
     const send = (tenant_id: unknown) =>
-      thrown(() => client.sendAgentTask({ params: { tenant_id: tenant_id as string }, payload: agentTask() }));
-    expect((send(wildcard) as Error).message).toBe(
+      rejectionOf(() => client.sendAgentTask({ params: { tenant_id: tenant_id as string }, payload: agentTask() }));
+    expect(messageOf(await send(wildcard))).toBe(
       "invalid value for subject parameter 'tenant_id': Symbol(asyncapi-nats.wildcard) (a wildcard is only allowed in a subscription)",
     );
-    expect((send(42) as Error).message).toBe(
+    expect(messageOf(await send(42))).toBe(
       "invalid value for subject parameter 'tenant_id': 42 (expected a string, got number)",
     );
-    expect((send(undefined) as Error).message).toBe(
+    expect(messageOf(await send(undefined))).toBe(
       "invalid value for subject parameter 'tenant_id': undefined (missing)",
     );
-    expect(send(null)).toBeInstanceOf(InvalidSubjectParameterError);
+    expect(await send(null)).toBeInstanceOf(InvalidSubjectParameterError);
+    // A core send throws the same error synchronously.
+    expect(
+      thrown(() =>
+        client.sendAgentMessage({
+          params: { tenant_id: wildcard as unknown as string },
+          payload: agentMessage(),
+          headers: { target_agent_id: 'planner', source_agent_id: 'router' },
+        }),
+      ),
+    ).toBeInstanceOf(InvalidSubjectParameterError);
     expect(rec.calls).toEqual([]);
   });
 

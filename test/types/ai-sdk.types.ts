@@ -2,8 +2,15 @@
  * Type test of the generated ai-sdk module: compiled by test/golden (tsc -p test/fixtures/tsconfig.json).
  * Every `@ts-expect-error` line must fail to compile; tsc reports an unused directive if it does not.
  */
-import { type NatsConnection, wildcard } from 'asyncapi-nats/runtime';
-import { type AgentMessage, AiSdkClient, AiSdkServer, agentMessageSubject } from '../../generated/ai-sdk/index.js';
+import { type NatsConnection, type PublishAck, wildcard } from 'asyncapi-nats/runtime';
+import {
+  type AgentMessage,
+  type AgentTask,
+  AiSdkClient,
+  AiSdkServer,
+  agentMessageSubject,
+  type ChatCompletionRequest,
+} from '../../generated/ai-sdk/index.js';
 
 declare const nc: NatsConnection;
 const client = new AiSdkClient(nc);
@@ -84,3 +91,77 @@ server.replyRagResults({
 
 // @ts-expect-error the agent queue needs its agent_id
 server.receiveAgentMessage({ params: { tenant_id: 'acme' }, handler: () => {} });
+
+// Durable sends (x-nats-jetstream) resolve the stream's ack instead of returning void.
+const task: AgentTask = {
+  task_id: '6f1c2a7e-0d9b-4c1e-9a7b-3f1d2c4b5a69',
+  type: 'summarize',
+  input: {},
+  priority: 'normal',
+  attempt: 1,
+  created_at: '2025-01-15T09:30:00Z',
+};
+const chat: ChatCompletionRequest = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
+
+async function durableSends(): Promise<void> {
+  const ack: PublishAck = await client.sendAgentTask({ params: { tenant_id: 'acme' }, payload: task });
+  const stored: { stream: string; seq: number; duplicate: boolean; messageId: string; attempts: number } = ack;
+  void stored;
+  await client.queueGatewayRequest({
+    params: { tenant_id: 'acme' },
+    payload: chat,
+    headers: { request_id: 'r-1', model: 'gpt-4o-mini', priority: 'high' },
+  });
+  const doc: PublishAck = await client.ingestDocument({
+    params: { tenant_id: 'acme' },
+    payload: {
+      document_id: 'doc-1',
+      source: 'https://example.com/a.md',
+      content: 'text',
+      mime_type: 'text/markdown',
+      chunking: { strategy: 'fixed' },
+      ingested_at: '2025-01-15T09:30:00Z',
+    },
+  });
+  void doc;
+
+  // @ts-expect-error a durable send is a Promise: the ack must be awaited
+  const notAwaited: PublishAck = client.sendAgentTask({ params: { tenant_id: 'acme' }, payload: task });
+  void notAwaited;
+
+  // @ts-expect-error the queued request's headers are required (request_id is its message id)
+  await client.queueGatewayRequest({ params: { tenant_id: 'acme' }, payload: chat });
+
+  // @ts-expect-error request_id is a required header
+  await client.queueGatewayRequest({ params: { tenant_id: 'acme' }, payload: chat, headers: { model: 'm' } });
+}
+void durableSends;
+
+// Durable handlers get the delivery facts and the JetStream message.
+server.receiveAgentTask({
+  params: { tenant_id: 'acme' },
+  handler: async (m) => {
+    const id: string = m.messageId;
+    const deliveries: number = m.deliveryCount;
+    const seq: number = m.msg.info.streamSequence;
+    const taskId: string = m.payload.task_id;
+    void [id, deliveries, seq, taskId];
+  },
+});
+
+server.receiveGatewayRequest({
+  params: { tenant_id: wildcard },
+  handler: (m) => {
+    const requestId: string = m.headers.request_id;
+    void requestId;
+  },
+});
+
+// @ts-expect-error a durable receiver takes no queue values: its consumer is named by the spec
+server.receiveAgentTask({ params: { tenant_id: 'acme' }, queue: { agent_id: 'a1' }, handler: () => {} });
+
+server.receiveRagQuery({
+  params: { tenant_id: 'acme' },
+  // @ts-expect-error a core (non-durable) handler has no messageId
+  handler: (m) => void m.messageId,
+});

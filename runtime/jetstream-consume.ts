@@ -20,9 +20,9 @@ import {
   consumerName,
   ensureConsumer,
   ensureStreams,
-  forgetStreams,
   type JsContext,
   jsContext,
+  recheckStreams,
 } from './jetstream-setup.js';
 import { connectionState } from './status.js';
 import type { DurableSpec, ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions } from './types.js';
@@ -282,11 +282,23 @@ export class Worker {
 
   private async succeeded(m: JsMsg): Promise<void> {
     this.active.delete(m);
+    const state = connectionState(this.nc);
+    let stop = (): void => {};
     try {
-      await m.ackAck();
+      // The client drops what is sent while disconnected, so an ack sent then would hold its slot until
+      // the double-ack timeout: fail it at once instead (the server redelivers after ack_wait).
+      await new Promise<void>((resolve, reject) => {
+        if (!state.connected) {
+          reject(new Error('not connected: the ack cannot reach the server'));
+          return;
+        }
+        stop = state.onDisconnect(() => reject(new Error('disconnected before the ack was confirmed')));
+        m.ackAck().then(() => resolve(), reject);
+      });
     } catch (cause) {
       this.report('ack', m.subject, new AckError(this.config.op.id, m, 'ack', { cause }));
     } finally {
+      stop();
       this.settle();
     }
   }
@@ -327,7 +339,7 @@ export class Worker {
         stream: dlq.stream,
         deadline: Date.now() + DEAD_LETTER_BUDGET_MS,
         ensure: () => ensureStreams(this.ctx, durable),
-        forget: () => forgetStreams(this.ctx, durable),
+        recheck: () => recheckStreams(this.ctx, durable),
       });
       stored = true;
     } catch (publishError) {

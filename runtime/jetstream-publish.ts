@@ -16,6 +16,9 @@ const ATTEMPT_TIMEOUT_MS = 5_000;
 const ATTEMPT_MIN_MS = 500;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2_000;
+/** Retry delays after a no-responders answer (stream missing or electing a leader). */
+const NO_ANSWER_MIN_MS = 25;
+const NO_ANSWER_MAX_MS = 250;
 
 /** Exponential backoff with jitter: `minMs · 2^attempt` capped at `maxMs`, then a random 50–100 % of it. */
 export function backoff(attempt: number, minMs: number, maxMs: number): number {
@@ -72,8 +75,12 @@ export interface Outgoing {
   readonly deadline: number;
   /** Runs before each attempt (stream setup; cached after the first success). */
   readonly ensure: () => Promise<void>;
-  /** Called when the stream did not answer at all (it may be gone): the next `ensure` should re-check. */
-  readonly forget: () => void;
+  /**
+   * Re-checks (and repairs) the streams without touching the cached setup, run in the background when
+   * the stream did not answer at all: it may be gone, or only electing a leader, and retries must not
+   * wait on a stream lookup that itself hangs until the election ends.
+   */
+  readonly recheck: () => Promise<void>;
 }
 
 /** The ack and how many attempts it took. */
@@ -93,7 +100,10 @@ export async function sendWithRetry(nc: NatsConnection, ctx: JsContext, out: Out
   const deadline = out.deadline;
   let attempts = 0;
   let failures = 0;
+  let noAnswers = 0;
   let lastError: unknown;
+  let rechecking = false;
+  let recheckError: StreamSetupError | undefined;
   for (;;) {
     if (state.closed || nc.isClosed()) {
       const closed = new NotConnectedError(out.operation, out.subject, true, { cause: lastError });
@@ -105,6 +115,7 @@ export async function sendWithRetry(nc: NatsConnection, ctx: JsContext, out: Out
       lastError = new NotConnectedError(out.operation, out.subject, false, { cause: lastError });
       break;
     }
+    if (recheckError !== undefined) throw recheckError;
     attempts++;
     try {
       await out.ensure();
@@ -118,7 +129,27 @@ export async function sendWithRetry(nc: NatsConnection, ctx: JsContext, out: Out
         throw new PublishError(out.operation, out.subject, out.messageId, attempts, { cause: error });
       }
       lastError = error;
-      if (!(error instanceof TransientError) && isNoAnswer(error)) out.forget();
+      if (!(error instanceof TransientError) && isNoAnswer(error)) {
+        if (!rechecking) {
+          rechecking = true;
+          out.recheck().then(
+            () => {
+              rechecking = false;
+            },
+            (e: unknown) => {
+              rechecking = false;
+              if (e instanceof StreamSetupError) recheckError = e;
+            },
+          );
+        }
+        // No answer at all: a missing stream (being recreated now) or a leader election (seconds). Retry
+        // quickly so the first publish after the election is not held back by a long backoff.
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        await sleep(Math.min(left, backoff(noAnswers++, NO_ANSWER_MIN_MS, NO_ANSWER_MAX_MS)));
+        if (Date.now() >= deadline) break;
+        continue;
+      }
     }
     const left = deadline - Date.now();
     if (left <= 0) break;

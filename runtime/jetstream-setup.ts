@@ -175,11 +175,12 @@ export function ensureStreams(ctx: JsContext, durable: DurableSpec, force = fals
   return ready;
 }
 
-/** Forgets the setup of a durable spec's streams, so the next use checks them again. */
-export function forgetStreams(ctx: JsContext, durable: DurableSpec): void {
-  ctx.ready.delete(durable);
-  ctx.streams.delete(durable.stream.name);
-  ctx.streams.delete(deadLetterKey(durable.deadLetter));
+/** Checks (and repairs) a durable spec's streams without replacing the cached setup, so nothing waits on it. */
+export function recheckStreams(ctx: JsContext, durable: DurableSpec): Promise<void> {
+  return Promise.all([
+    setupStream(ctx, durable.stream),
+    setupDeadLetterStream(ctx, durable.stream, durable.deadLetter),
+  ]).then(() => undefined);
 }
 
 function deadLetterKey(dlq: DurableSpec['deadLetter']): string {

@@ -4,7 +4,7 @@ import { checkSize, encodeBody, NO_VALUES, prepareSend } from './codec.js';
 import { ValidationError } from './errors.js';
 import { startConsumer } from './jetstream-consume.js';
 import { messageIdOf, sendWithRetry } from './jetstream-publish.js';
-import { ensureStreams, forgetStreams, jsContext } from './jetstream-setup.js';
+import { ensureStreams, jsContext, recheckStreams } from './jetstream-setup.js';
 import type {
   ClientOptions,
   Handle,
@@ -75,7 +75,7 @@ export async function durablePublish(
       stream: durable.stream.name,
       deadline,
       ensure: () => ensureStreams(ctx, durable),
-      forget: () => forgetStreams(ctx, durable),
+      recheck: () => recheckStreams(ctx, durable),
     });
     return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, messageId, attempts };
   } finally {

@@ -1,0 +1,116 @@
+/**
+ * Backpressure on a durable consumer: a backlog of 20,000 `ingestDocument` messages is stored first,
+ * then a `receiveDocument` worker with `maxInFlight: 8` and a slow async handler drains it. Concurrent
+ * handlers are counted at every entry; the heap is sampled every 100 ms while it drains.
+ */
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AiSdkClient, AiSdkServer, type ReceiveDocumentReceived } from '../../generated/ai-sdk/index.js';
+import { connect, type NatsConnection } from '../../runtime/index.js';
+import { ragDocument, tenant } from '../e2e/helpers.js';
+import { type NatsProcess, startServer } from '../harness/servers.js';
+import { waitFor } from '../harness/util.js';
+import { countErrors, fullGc, mb, ms, reportLine, sampleHeap, streamState, waitConsumerDrained } from './helpers.js';
+
+const TOTAL = 20_000;
+const MAX_IN_FLIGHT = 8;
+const STREAM = 'AI_RAG_INGEST';
+const HEAP_BOUND = 64 * 1024 * 1024;
+
+let server: NatsProcess;
+const open: NatsConnection[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await Promise.all(open.map((nc) => nc.close().catch(() => {})));
+  await server?.dispose();
+});
+
+/** Stores the backlog; resolves the number of distinct stream sequences acked (the acks are then garbage). */
+async function publishBacklog(nc: NatsConnection, t: string): Promise<number> {
+  const client = new AiSdkClient(nc);
+  const document = ragDocument();
+  const acks = await Promise.all(
+    Array.from({ length: TOTAL }, (_, i) =>
+      client.ingestDocument({ params: { tenant_id: t }, payload: { ...document, document_id: `doc-${i}` } }),
+    ),
+  );
+  return new Set(acks.map((a) => a.seq)).size;
+}
+
+/** A slow handler's work: half the time a timer turn (~1 ms), half a few microtask hops. */
+function work(): Promise<void> {
+  if (Math.random() < 0.5) return new Promise((resolve) => setTimeout(resolve, 1));
+  let chain = Promise.resolve();
+  for (let i = 0; i < 5; i++) chain = chain.then(() => {});
+  return chain;
+}
+
+describe('reliability - backlog in flight', () => {
+  test('reliability - maxInFlight 8 over a 20,000-message backlog: never more than 8 handlers, heap bounded, drained', {
+    timeout: 60_000,
+  }, async () => {
+    const t = tenant();
+    const publisherNc = await connect({ servers: server.url, retry: { attempts: 5 } });
+    const workerNc = await connect({ servers: server.url, retry: { attempts: 5 } });
+    const monitor = await natsConnect({ servers: server.url });
+    open.push(publisherNc, workerNc, monitor);
+
+    const publishStarted = Date.now();
+    expect(await publishBacklog(publisherNc, t)).toBe(TOTAL);
+    const publishMs = Date.now() - publishStarted;
+    expect((await streamState(monitor, STREAM)).messages).toBe(TOTAL);
+
+    const errors = countErrors();
+    const worker = new AiSdkServer(workerNc, { onError: errors.onError, maxInFlight: MAX_IN_FLIGHT });
+    const processed = new Set<string>();
+    let invocations = 0;
+    let active = 0;
+    let maxActive = 0;
+    const heap = sampleHeap(100);
+    const drainStarted = Date.now();
+    const handle = worker.receiveDocument({
+      params: { tenant_id: t },
+      handler: async (m: ReceiveDocumentReceived) => {
+        active++;
+        invocations++;
+        if (active > maxActive) maxActive = active;
+        try {
+          await work();
+          processed.add(m.payload.document_id);
+        } finally {
+          active--;
+        }
+      },
+    });
+    await waitFor('the backlog processed', () => processed.size === TOTAL, 50_000);
+    const drainMs = Date.now() - drainStarted;
+    const samples = heap.stop();
+    const consumer = await waitConsumerDrained(monitor, STREAM, `rag-ingest-workers_${t}`, 5_000);
+    await handle.drain();
+    const state = await streamState(monitor, STREAM);
+
+    const baseline = samples[0] ?? 0;
+    const peak = Math.max(...samples);
+    reportLine(
+      `backlog in flight: ${TOTAL} ingestDocument backlog (published in ${ms(publishMs)}) drained by receiveDocument ` +
+        `with maxInFlight ${MAX_IN_FLIGHT} in ${ms(drainMs)} (${Math.round(TOTAL / (drainMs / 1000))} msgs/s): max ` +
+        `${maxActive} handlers at once, ${invocations} invocations for ${processed.size} documents; heapUsed baseline ` +
+        `${mb(baseline)}, peak ${mb(peak)}, growth ${mb(peak - baseline)} (${samples.length} samples` +
+        `${fullGc === undefined ? ', no gc' : ', each after a full gc'}); consumer ` +
+        `pending ${consumer.num_pending}, ack pending ${consumer.num_ack_pending}, stream left ${state.messages}; ` +
+        `worker errors ${errors.summary()}`,
+    );
+
+    expect(maxActive).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+    expect(maxActive).toBe(MAX_IN_FLIGHT);
+    expect(processed.size).toBe(TOTAL);
+    expect(peak - baseline).toBeLessThan(HEAP_BOUND);
+    expect(consumer.num_pending).toBe(0);
+    expect(consumer.num_ack_pending).toBe(0);
+    expect(state.messages).toBe(0);
+    expect(errors.byKind.size).toBe(0);
+  });
+});

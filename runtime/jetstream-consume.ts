@@ -7,7 +7,6 @@ import { headers as createHeaders, type MsgHdrs, type NatsConnection } from '@na
 import { checkReceived, NO_VALUES } from './codec.js';
 import {
   AckError,
-  AsyncApiNatsError,
   DeadLetterError,
   DeadLetterHeaders,
   type DeadLetterReason,

@@ -32,6 +32,8 @@ const DEFAULT_MAX_DELIVER = 5;
 const DEFAULT_BACKOFF_MS: readonly number[] = [1_000, 5_000, 15_000];
 /** How long one pull request waits on the server for messages (the client's minimum is 1 s). */
 const FETCH_EXPIRES_MS = 5_000;
+/** How long a drain lets open pull requests end by themselves before closing them. */
+const DRAIN_GRACE_MS = 250;
 const RECOVER_MIN_MS = 100;
 const RECOVER_MAX_MS = 2_000;
 /** How long a dead-lettering keeps retrying its publish before the message is nakked instead. */
@@ -116,8 +118,9 @@ export class Worker {
     this.mode = mode;
     this.stopNow();
     // Closing a pull request's iterator unsubscribes its inbox, so the server sends it nothing more;
-    // what already arrived is still yielded (and, when stopped, nakked for prompt redelivery).
-    for (const iterator of this.iterators) void iterator.close();
+    // what already arrived is still yielded (and, when stopped, nakked for prompt redelivery). A drain
+    // leaves open pull requests a moment to end by themselves (see `run`).
+    if (mode === 'stopped') for (const iterator of this.iterators) void iterator.close();
     this.wake();
   }
 
@@ -171,6 +174,12 @@ export class Worker {
       // Nothing above throws by design; should something, the registration still ends cleanly.
       this.report('consumer', settings.filter, error);
     } finally {
+      if (this.mode === 'draining' && this.pumps.size > 0) {
+        // A message the server sent just before our unsubscribe reached it would be dropped by the client
+        // and come back only after ack_wait (30 s by default). Open pull requests usually end within
+        // milliseconds (they fill up, or there is nothing to send); what arrives meanwhile is processed.
+        await Promise.race([Promise.all(this.pumps), sleep(DRAIN_GRACE_MS)]);
+      }
       for (const iterator of this.iterators) void iterator.close();
     }
     await Promise.all(this.pumps);
@@ -549,4 +558,10 @@ function logError(event: ErrorEvent): void {
   console.error(
     `asyncapi-nats: ${event.kind} error in operation '${event.operation}' on '${event.subject}': ${message}`,
   );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
 }

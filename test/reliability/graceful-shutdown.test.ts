@@ -102,11 +102,15 @@ describe('reliability - graceful shutdown', () => {
     const errors = countErrors();
     const second = new AiSdkServer(workerNc, { onError: errors.onError });
     const secondDone: string[] = [];
+    // A message the server handed to the stopping worker after it unsubscribed would come back only as
+    // a redelivery, after ack_wait (30 s): a drain must end its pull requests before it unsubscribes.
+    let redelivered = 0;
     const resumed = Date.now();
     second.receiveAgentTask({
       params: { tenant_id: t },
       handler: (m) => {
         secondDone.push(m.payload.task_id);
+        if (m.deliveryCount > 1) redelivered++;
       },
     });
     await waitFor('every task processed', () => firstDone.size + new Set(secondDone).size >= TOTAL, 40_000).catch(
@@ -138,5 +142,6 @@ describe('reliability - graceful shutdown', () => {
     expect(secondTwice).toBe(0);
     expect(consumer.num_pending).toBe(0);
     expect(consumer.num_ack_pending).toBe(0);
+    expect(redelivered).toBe(0);
   });
 });

@@ -321,10 +321,11 @@ class ModelBuilder {
       examples: message
         .examples()
         .all()
-        .map((e) => ({
+        .map((e, i) => ({
           ...(e.name() ? { name: e.name() as string } : {}),
           ...(e.hasPayload() ? { payload: e.payload() } : {}),
           ...(e.hasHeaders() ? { headers: e.headers() } : {}),
+          location: this.#locate(`${pointer}/examples/${i}`),
         })),
       location,
     };

@@ -94,7 +94,13 @@ export interface MessageModel {
   readonly headers?: string;
   /** Header names the spec marks required. */
   readonly requiredHeaders: readonly string[];
-  readonly examples: readonly { readonly name?: string; readonly payload?: unknown; readonly headers?: unknown }[];
+  /** The spec's examples, in order; `location` is where each was written (for docs diagnostics). */
+  readonly examples: readonly {
+    readonly name?: string;
+    readonly payload?: unknown;
+    readonly headers?: unknown;
+    readonly location: SpecLocation;
+  }[];
   readonly location: SpecLocation;
 }
 

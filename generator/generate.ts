@@ -3,6 +3,7 @@
  * writes nothing and tests can compare output without touching the disk.
  */
 import path from 'node:path';
+import { buildSite, type SiteOptions } from './docs/site.js';
 import { emitClient } from './emit/client.js';
 import { createProject, type FileContext, GeneratedFile } from './emit/file.js';
 import { emitIndex } from './emit/index-file.js';
@@ -28,6 +29,10 @@ export interface GenerateOptions {
   readonly runtimeImport?: string;
   /** Folder relative paths are resolved against; default `process.cwd()`. */
   readonly cwd?: string;
+  /** Also write the docs site into `<out>/docs/`; default true. */
+  readonly docs?: boolean;
+  /** A folder of docs templates that replace ours by file name (see templates/docs/). */
+  readonly templates?: string;
 }
 
 /** GenerateOptions with every default applied. */
@@ -37,6 +42,9 @@ export interface ResolvedOptions {
   readonly specDisplay: string;
   readonly outDir: string;
   readonly runtimeImport: string;
+  readonly docs: boolean;
+  /** Absolute path of the user's docs templates, if any. */
+  readonly templatesDir?: string;
 }
 
 /** `spec/ai-sdk.asyncapi.yaml` → `ai-sdk`. */
@@ -58,7 +66,17 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
       .join('/'),
     outDir: path.resolve(cwd, options.out ?? path.join('generated', specName(options.spec))),
     runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
+    docs: options.docs ?? true,
+    ...(options.templates !== undefined ? { templatesDir: path.resolve(cwd, options.templates) } : {}),
   };
+}
+
+/** Options of the `docs` command: the output folder defaults to `generated/<spec name>/docs`. */
+export function resolveDocsOptions(options: GenerateOptions): ResolvedOptions {
+  return resolveOptions({
+    ...options,
+    out: options.out ?? path.join('generated', specName(options.spec), 'docs'),
+  });
 }
 
 /** Milliseconds spent in each phase. */
@@ -66,6 +84,8 @@ export interface Timings {
   parse: number;
   model: number;
   emit: number;
+  /** Building and rendering the docs site (0 when not built). */
+  docs: number;
 }
 
 /** The generated files (name → text) when the spec has no errors, and every problem found. */
@@ -80,25 +100,60 @@ export interface GenerationResult {
 export const GENERATED_FILES = ['types.ts', 'schemas.ts', 'subjects.ts', 'client.ts', 'server.ts', 'index.ts'] as const;
 
 export async function generateFiles(options: ResolvedOptions): Promise<GenerationResult> {
-  const timings: Timings = { parse: 0, model: 0, emit: 0 };
+  const timings: Timings = { parse: 0, model: 0, emit: 0, docs: 0 };
+  const modelled = await parseAndModel(options, timings);
+  if (!modelled.model) return { problems: modelled.problems, timings };
+  const { model } = modelled;
+
   let t = performance.now();
-  const parsed = await parseSpec(options.specPath, options.specDisplay);
-  timings.parse = performance.now() - t;
-  if (!parsed.spec) return { problems: parsed.problems, timings };
-
-  t = performance.now();
-  const { model, problems } = buildModel(parsed.spec);
-  timings.model = performance.now() - t;
-  const all = [...parsed.problems, ...problems];
-  if (hasErrors(all)) return { problems: all, timings };
-
-  t = performance.now();
   const { files, problems: emitted } = emitModel(model, {
     source: options.specDisplay,
     runtimeImport: options.runtimeImport,
   });
   timings.emit = performance.now() - t;
-  return { files, model, problems: [...all, ...emitted], timings };
+  const all = [...modelled.problems, ...emitted];
+  if (!options.docs) return { files, model, problems: all, timings };
+
+  t = performance.now();
+  const site = await buildSite(model, siteOptions(options));
+  timings.docs = performance.now() - t;
+  if (!site.files) return { model, problems: [...all, ...site.problems], timings };
+  for (const [name, text] of site.files) files.set(`docs/${name}`, text);
+  return { files, model, problems: [...all, ...site.problems], timings };
+}
+
+/** The docs site only (the `docs` command): file names relative to the docs folder. */
+export async function generateDocsFiles(options: ResolvedOptions): Promise<GenerationResult> {
+  const timings: Timings = { parse: 0, model: 0, emit: 0, docs: 0 };
+  const modelled = await parseAndModel(options, timings);
+  if (!modelled.model) return { problems: modelled.problems, timings };
+  const t = performance.now();
+  const site = await buildSite(modelled.model, siteOptions(options));
+  timings.docs = performance.now() - t;
+  const problems = [...modelled.problems, ...site.problems];
+  return site.files ? { files: site.files, model: modelled.model, problems, timings } : { problems, timings };
+}
+
+function siteOptions(options: ResolvedOptions): SiteOptions {
+  return {
+    source: options.specDisplay,
+    ...(options.templatesDir !== undefined ? { templatesDir: options.templatesDir } : {}),
+  };
+}
+
+async function parseAndModel(
+  options: ResolvedOptions,
+  timings: Timings,
+): Promise<{ model?: ApiModel; problems: Problem[] }> {
+  let t = performance.now();
+  const parsed = await parseSpec(options.specPath, options.specDisplay);
+  timings.parse = performance.now() - t;
+  if (!parsed.spec) return { problems: [...parsed.problems] };
+  t = performance.now();
+  const { model, problems } = buildModel(parsed.spec);
+  timings.model = performance.now() - t;
+  const all = [...parsed.problems, ...problems];
+  return hasErrors(all) ? { problems: all } : { model, problems: all };
 }
 
 /** Prints every file of a model. Deterministic: the same model gives the same text. */

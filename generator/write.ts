@@ -54,16 +54,31 @@ async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
-/** Writes `files` into `dir`; throws {@link OutputError} when the file system refuses. */
-export async function writeOutput(dir: string, files: ReadonlyMap<string, string>): Promise<WriteReport> {
+/** File kinds `writeOutput` may remove as stale: generated code and the docs site. */
+export const GENERATED_EXTENSIONS = ['.ts', '.html', '.css', '.js'] as const;
+
+/**
+ * Writes `files` (names relative to `dir`, `/`-separated, subfolders allowed) into `dir`; throws
+ * {@link OutputError} when the file system refuses. Stale files are looked for in `dir` and its
+ * subfolders (not `node_modules` or dot folders), only with the given extensions.
+ */
+export async function writeOutput(
+  dir: string,
+  files: ReadonlyMap<string, string>,
+  staleExtensions: readonly string[] = GENERATED_EXTENSIONS,
+): Promise<WriteReport> {
   try {
-    return await write(dir, files);
+    return await write(dir, files, staleExtensions);
   } catch (cause) {
     throw new OutputError((cause as NodeJS.ErrnoException).path ?? dir, cause);
   }
 }
 
-async function write(dir: string, files: ReadonlyMap<string, string>): Promise<WriteReport> {
+async function write(
+  dir: string,
+  files: ReadonlyMap<string, string>,
+  staleExtensions: readonly string[],
+): Promise<WriteReport> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   const unchanged: string[] = [];
@@ -78,13 +93,28 @@ async function write(dir: string, files: ReadonlyMap<string, string>): Promise<W
       written.push(name);
     }
   }
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (!entry.isFile() || files.has(entry.name) || !entry.name.endsWith('.ts')) continue;
-    const text = await readIfExists(path.join(dir, entry.name));
+  for (const name of await listFiles(dir, '')) {
+    if (files.has(name) || !staleExtensions.some((ext) => name.endsWith(ext))) continue;
+    const text = await readIfExists(path.join(dir, name));
     if (text?.slice(0, 200).includes(GENERATED_MARKER)) {
-      await rm(path.join(dir, entry.name));
-      removed.push(entry.name);
+      await rm(path.join(dir, name));
+      removed.push(name);
     }
   }
   return { written, unchanged, removed };
+}
+
+/** Every file under `dir`, as `/`-separated paths relative to it, sorted. */
+async function listFiles(dir: string, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  const entries = await readdir(path.join(dir, prefix), { withFileTypes: true });
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) {
+      out.push(...(await listFiles(dir, name)));
+    } else if (entry.isFile()) {
+      out.push(name);
+    }
+  }
+  return out;
 }

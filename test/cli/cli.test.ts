@@ -46,13 +46,14 @@ describe('cli', () => {
     expect(flag.stderr).toContain("Unknown option '--bogus'");
   });
 
-  it('cli - generate writes the six files and reports what changed', async () => {
+  it('cli - generate writes the six files and the docs site, and reports what changed', async () => {
     const out = path.join(work, 'ai');
     const first = await cli(['generate', 'spec/ai-sdk.asyncapi.yaml', '--out', out]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^generated 6 files in .* \(6 written, 0 unchanged\) in \d+ ms\n$/);
+    expect(first.stdout).toMatch(/^generated 10 files in .* \(10 written, 0 unchanged\) in \d+ ms\n$/);
     expect((await readdir(out)).sort()).toEqual([
       'client.ts',
+      'docs',
       'index.ts',
       'schemas.ts',
       'server.ts',
@@ -60,7 +61,7 @@ describe('cli', () => {
       'types.ts',
     ]);
     const again = await cli(['generate', 'spec/ai-sdk.asyncapi.yaml', '--out', out]);
-    expect(again.stdout).toContain('(0 written, 6 unchanged)');
+    expect(again.stdout).toContain('(0 written, 10 unchanged)');
   });
 
   it('cli - files of ours that are no longer produced are removed, others are kept', async () => {
@@ -144,7 +145,9 @@ describe('cli', () => {
 
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of (await readdir(dir)).sort()) {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+  for (const f of files.sort()) {
     const s = await stat(path.join(dir, f));
     out[f] = `${s.mtimeMs}:${await readFile(path.join(dir, f), 'utf8')}`;
   }

@@ -1,0 +1,640 @@
+/**
+ * The docs site's view: plain data built from the ApiModel, shaped for the templates (no logic left
+ * for Handlebars beyond `#each` and `#if`). Every string is text: the templates escape it, nothing
+ * from the spec is ever inserted as HTML.
+ */
+import type {
+  ApiModel,
+  ChannelModel,
+  JsonSchema,
+  JsonSchemaObject,
+  MessageModel,
+  OperationModel,
+} from '../model/types.js';
+import type { Problem } from '../problems.js';
+import {
+  headerSample,
+  headerValuesForCheck,
+  invalidExampleProblem,
+  sampleOf,
+  type Validator,
+  validator,
+} from './examples.js';
+import { operationSnippets, type Snippet, subjectPattern } from './snippets.js';
+
+/** A run of text in a paragraph; `code` runs were written between backticks. */
+export interface TextRun {
+  readonly text: string;
+  readonly code: boolean;
+}
+
+/** A description as paragraphs of runs (blank lines split paragraphs). */
+export type Paragraphs = readonly (readonly TextRun[])[];
+
+/** A piece of a subject: literal text (dots included) or a `{parameter}`. */
+export interface SubjectPart {
+  readonly text: string;
+  readonly param: boolean;
+}
+
+/** A link to a section of the page. */
+export interface Link {
+  readonly href: string;
+  readonly label: string;
+}
+
+/** A labelled fact (`queue group`: `gateway.workers`). */
+export interface Fact {
+  readonly label: string;
+  readonly value: string;
+}
+
+export interface ParameterView {
+  readonly name: string;
+  /** `{name}`, as written in the address. */
+  readonly placeholder: string;
+  readonly description: Paragraphs;
+  readonly enum: readonly string[];
+  readonly examples: readonly string[];
+}
+
+export interface ChannelView {
+  /** Section id (`channel-<id>`). */
+  readonly anchor: string;
+  readonly id: string;
+  readonly title: string;
+  readonly summary?: string;
+  readonly description: Paragraphs;
+  /** The subject with parameters marked; empty for a reply channel without address. */
+  readonly subject: readonly SubjectPart[];
+  readonly address: string | null;
+  /** Subscription pattern (`*` per parameter); null without address. */
+  readonly pattern: string | null;
+  readonly parameters: readonly ParameterView[];
+  readonly operations: readonly Link[];
+  readonly messages: readonly Link[];
+}
+
+/** One node of a collapsible schema tree. */
+export interface SchemaNodeView {
+  /** Property name, `[]` for array items, or the schema's own label at the root. */
+  readonly name: string;
+  readonly type: string;
+  readonly required: boolean;
+  readonly description?: string;
+  /** `enum: a, b`, `format: uuid`, `min: 1`, `pattern: ^x$`, `default: 1`, ... */
+  readonly constraints: readonly string[];
+  readonly children: readonly SchemaNodeView[];
+  readonly hasChildren: boolean;
+  /** Open by default (the first levels). */
+  readonly open: boolean;
+}
+
+export interface HeaderRowView {
+  readonly name: string;
+  readonly type: string;
+  readonly required: boolean;
+  readonly enum: string;
+  readonly description?: string;
+}
+
+export interface ExampleView {
+  readonly name: string;
+  /** True for the example built by the generator (not written in the spec). */
+  readonly generated: boolean;
+  /** Pretty JSON of the payload; undefined when the example has none. */
+  readonly payload?: string;
+  readonly headers?: string;
+}
+
+export interface MessageView {
+  /** Section id (`message-<Name>`). */
+  readonly anchor: string;
+  readonly name: string;
+  readonly title: string;
+  readonly summary?: string;
+  readonly description: Paragraphs;
+  readonly contentType: string;
+  readonly headers: readonly HeaderRowView[];
+  readonly payload?: SchemaNodeView;
+  readonly examples: readonly ExampleView[];
+  readonly usedBy: readonly Link[];
+}
+
+/** Request/reply as one unit. */
+export interface ReplyView {
+  readonly messages: readonly Link[];
+  readonly timeout: string;
+  readonly errors: readonly { readonly status: string; readonly meaning: string }[];
+}
+
+export interface OperationView {
+  /** Section id (`op-<id>`). */
+  readonly anchor: string;
+  readonly id: string;
+  /** Method name on the generated client or server. */
+  readonly method: string;
+  readonly kind: string;
+  /** `send` or `receive`, as a label (`client → NATS`). */
+  readonly direction: string;
+  readonly title: string;
+  readonly summary?: string;
+  readonly description: Paragraphs;
+  readonly channel: Link;
+  readonly subject: readonly SubjectPart[];
+  readonly pattern: string | null;
+  readonly messages: readonly Link[];
+  readonly reply?: ReplyView;
+  readonly facts: readonly Fact[];
+  readonly snippets: readonly Snippet[];
+}
+
+/** One search entry: kind, label, secondary text, target and the words it is found by. */
+export interface SearchEntry {
+  /** `subject`, `operation`, `message`, `field`, `header`. */
+  readonly k: string;
+  readonly l: string;
+  readonly s: string;
+  readonly h: string;
+}
+
+/** Everything the templates render. */
+export interface DocsView {
+  readonly title: string;
+  readonly version: string;
+  readonly description: Paragraphs;
+  readonly source: string;
+  readonly asyncapiVersion: string;
+  readonly clientClass: string;
+  readonly serverClass: string;
+  readonly channels: readonly ChannelView[];
+  readonly operations: readonly OperationView[];
+  readonly messages: readonly MessageView[];
+  readonly search: readonly SearchEntry[];
+}
+
+/** Keeps `[A-Za-z0-9_-]`, replaces the rest with `-`, and makes the id unique on the page. */
+export class AnchorSet {
+  readonly #used = new Set<string>();
+
+  take(prefix: string, raw: string): string {
+    const base = `${prefix}-${raw.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+    let id = base;
+    for (let i = 2; this.#used.has(id); i++) id = `${base}-${i}`;
+    this.#used.add(id);
+    return id;
+  }
+}
+
+/** Splits text into paragraphs at blank lines and each paragraph into text and `code` runs. */
+export function paragraphs(text: string | undefined): Paragraphs {
+  if (!text) return [];
+  return text
+    .trim()
+    .split(/\n\s*\n/)
+    .map((p) => p.replace(/\s*\n\s*/g, ' ').trim())
+    .filter((p) => p !== '')
+    .map((p) =>
+      p
+        .split('`')
+        .map((run, i) => ({ text: run, code: i % 2 === 1 }))
+        .filter((r) => r.text !== ''),
+    );
+}
+
+function isObject(s: unknown): s is JsonSchemaObject {
+  return typeof s === 'object' && s !== null && !Array.isArray(s);
+}
+
+function typeLabel(s: JsonSchema): string {
+  if (s === true) return 'any';
+  if (!isObject(s)) return 'never';
+  if (s.const !== undefined) return `const ${JSON.stringify(s.const)}`;
+  if (Array.isArray(s.type)) return s.type.join(' | ');
+  if (typeof s.type === 'string') return s.type === 'array' && isObject(s.items) ? `${typeLabel(s.items)}[]` : s.type;
+  if (Array.isArray(s.oneOf)) return 'one of';
+  if (Array.isArray(s.anyOf)) return 'any of';
+  if (Array.isArray(s.allOf)) return 'all of';
+  if (isObject(s.properties)) return 'object';
+  return 'any';
+}
+
+const CONSTRAINTS: readonly [string, string][] = [
+  ['format', 'format'],
+  ['minimum', 'min'],
+  ['exclusiveMinimum', 'min (exclusive)'],
+  ['maximum', 'max'],
+  ['exclusiveMaximum', 'max (exclusive)'],
+  ['multipleOf', 'multiple of'],
+  ['minLength', 'min length'],
+  ['maxLength', 'max length'],
+  ['pattern', 'pattern'],
+  ['minItems', 'min items'],
+  ['maxItems', 'max items'],
+  ['uniqueItems', 'unique items'],
+  ['minProperties', 'min properties'],
+  ['maxProperties', 'max properties'],
+  ['default', 'default'],
+];
+
+function constraintsOf(s: JsonSchema): string[] {
+  if (!isObject(s)) return [];
+  const out: string[] = [];
+  if (Array.isArray(s.enum)) out.push(`enum: ${s.enum.map((v) => JSON.stringify(v)).join(', ')}`);
+  for (const [key, label] of CONSTRAINTS) {
+    const v = s[key];
+    if (v !== undefined) out.push(`${label}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  }
+  if (s.additionalProperties === false) out.push('no other properties');
+  return out;
+}
+
+/** Depth of schema trees on the page; deeper nodes (and cycles) end with a note. */
+const MAX_TREE_DEPTH = 8;
+
+/** A collapsible tree of a schema: properties, array items, and the options of oneOf/anyOf/allOf. */
+export function schemaTree(
+  schema: JsonSchema,
+  name: string,
+  required: boolean,
+  depth = 0,
+  stack: Set<object> = new Set(),
+): SchemaNodeView {
+  const s = isObject(schema) ? schema : {};
+  const description = typeof s.description === 'string' ? s.description.trim() : undefined;
+  const children: SchemaNodeView[] = [];
+  const constraints = constraintsOf(schema);
+  if (isObject(schema) && stack.has(schema)) {
+    constraints.push('recursive: same schema as an enclosing node');
+  } else if (depth >= MAX_TREE_DEPTH) {
+    constraints.push('nested deeper than shown');
+  } else if (isObject(schema)) {
+    stack.add(schema);
+    const req = new Set(Array.isArray(s.required) ? s.required : []);
+    if (isObject(s.properties)) {
+      for (const [key, sub] of Object.entries(s.properties)) {
+        children.push(schemaTree(sub as JsonSchema, key, req.has(key), depth + 1, stack));
+      }
+    }
+    if (isObject(s.items)) children.push(schemaTree(s.items, '[]', false, depth + 1, stack));
+    if (isObject(s.additionalProperties)) {
+      children.push(schemaTree(s.additionalProperties, '{key}', false, depth + 1, stack));
+    }
+    for (const key of ['oneOf', 'anyOf', 'allOf'] as const) {
+      const options = s[key];
+      if (Array.isArray(options)) {
+        options.forEach((o, i) => {
+          children.push(schemaTree(o as JsonSchema, `${key}[${i}]`, false, depth + 1, stack));
+        });
+      }
+    }
+    stack.delete(schema);
+  }
+  return {
+    name,
+    type: typeLabel(schema),
+    required,
+    ...(description ? { description } : {}),
+    constraints,
+    children,
+    hasChildren: children.length > 0,
+    open: depth < 1,
+  };
+}
+
+/** Field paths of a schema, for search (`messages[].role`); stops at cycles and depth 6. */
+function fieldPaths(schema: JsonSchema, prefix: string, out: string[], stack: Set<object>, depth = 0): void {
+  if (!isObject(schema) || stack.has(schema) || depth > 6) return;
+  stack.add(schema);
+  if (isObject(schema.properties)) {
+    for (const [key, sub] of Object.entries(schema.properties)) {
+      const p = prefix ? `${prefix}.${key}` : key;
+      out.push(p);
+      fieldPaths(sub as JsonSchema, p, out, stack, depth + 1);
+    }
+  }
+  if (isObject(schema.items)) fieldPaths(schema.items, `${prefix}[]`, out, stack, depth + 1);
+  for (const key of ['oneOf', 'anyOf', 'allOf'] as const) {
+    const options = schema[key];
+    if (Array.isArray(options)) for (const o of options) fieldPaths(o as JsonSchema, prefix, out, stack, depth + 1);
+  }
+  stack.delete(schema);
+}
+
+function subjectParts(channel: ChannelModel): SubjectPart[] {
+  const parts: SubjectPart[] = [];
+  channel.tokens.forEach((t, i) => {
+    const dot = i > 0 ? '.' : '';
+    if (t.kind === 'literal') {
+      const last = parts[parts.length - 1];
+      if (last && !last.param) parts[parts.length - 1] = { text: `${last.text}${dot}${t.value}`, param: false };
+      else parts.push({ text: `${dot}${t.value}`, param: false });
+    } else {
+      if (dot) {
+        const last = parts[parts.length - 1];
+        if (last && !last.param) parts[parts.length - 1] = { text: `${last.text}${dot}`, param: false };
+        else parts.push({ text: dot, param: false });
+      }
+      parts.push({ text: `{${t.name}}`, param: true });
+    }
+  });
+  return parts;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+const DIRECTION: Record<OperationModel['kind'], string> = {
+  publish: 'send: publish, no reply',
+  request: 'send: request, waits for the reply',
+  subscribe: 'receive: subscribe',
+  reply: 'receive: answer each request',
+};
+
+/** The error replies a caller of a request can get (docs/runtime.md, "Error replies"). */
+const REQUEST_ERRORS = [
+  { status: '400', meaning: 'malformed JSON request, or invalid request (the first validation issue)' },
+  { status: '500', meaning: 'internal error (the handler threw), or invalid reply / reply too large' },
+  { status: '503', meaning: 'busy: the responder is at its limit of requests in flight; nothing was processed' },
+  { status: 'NoResponders', meaning: 'nobody answers on the subject (fails in about a millisecond)' },
+  { status: 'Timeout', meaning: 'no reply within the timeout' },
+];
+
+function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) ?? 'null';
+}
+
+/** Builds the view of a model; examples that fail their schema are problems (errors for the spec's). */
+export function buildView(model: ApiModel): { view: DocsView; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const anchors = new AnchorSet();
+  const schemaByName = new Map(model.schemas.map((s) => [s.name, s]));
+  const channelById = new Map(model.channels.map((c) => [c.id, c]));
+  const messageByKey = new Map(model.messages.map((m) => [m.key, m]));
+
+  const channelAnchor = new Map(model.channels.map((c) => [c.id, anchors.take('channel', c.id)]));
+  const opAnchor = new Map(model.operations.map((o) => [o.id, anchors.take('op', o.id)]));
+  const messageAnchor = new Map(model.messages.map((m) => [m.key, anchors.take('message', m.name)]));
+  const msgLink = (key: string): Link => {
+    const m = messageByKey.get(key);
+    return { href: `#${messageAnchor.get(key) ?? ''}`, label: m?.name ?? key };
+  };
+  const opLink = (o: OperationModel): Link => ({ href: `#${opAnchor.get(o.id) ?? ''}`, label: o.id });
+
+  // Examples, checked: the first valid one of each message feeds the snippets.
+  const exampleViews = new Map<string, ExampleView[]>();
+  const firstExample = new Map<string, { payload?: unknown; headers?: Record<string, unknown> }>();
+  for (const m of model.messages) {
+    const payloadSchema = m.payload !== undefined ? schemaByName.get(m.payload)?.schema : undefined;
+    const headerSchema = m.headers !== undefined ? schemaByName.get(m.headers)?.schema : undefined;
+    const payloadCheck: Validator | undefined = payloadSchema !== undefined ? validator(payloadSchema) : undefined;
+    const headerCheck: Validator | undefined = headerSchema !== undefined ? validator(headerSchema) : undefined;
+    const unchecked = [payloadCheck, headerCheck].find((v) => v && !v.ok);
+    if (unchecked && !unchecked.ok) {
+      problems.push({
+        code: 'docs-example-unchecked',
+        severity: 'warning',
+        message: `the examples of message '${m.name}' cannot be checked: ${unchecked.reason}`,
+        file: m.location.file,
+        line: m.location.line,
+        column: m.location.column,
+        help: 'the docs show the spec examples unchecked and no generated example',
+      });
+    }
+    const views: ExampleView[] = [];
+    m.examples.forEach((e, i) => {
+      const label = e.name ?? `example ${i + 1}`;
+      if (e.payload !== undefined && payloadCheck?.ok) {
+        const issue = payloadCheck.check(e.payload);
+        if (issue)
+          problems.push(
+            invalidExampleProblem(e.location, `the payload of example '${label}' of message '${m.name}'`, issue),
+          );
+      }
+      if (e.headers !== undefined && headerCheck?.ok && headerSchema !== undefined) {
+        const issue = headerCheck.check(headerValuesForCheck(headerSchema, e.headers));
+        if (issue)
+          problems.push(
+            invalidExampleProblem(e.location, `the headers of example '${label}' of message '${m.name}'`, issue),
+          );
+      }
+      views.push({
+        name: label,
+        generated: false,
+        ...(e.payload !== undefined ? { payload: json(e.payload) } : {}),
+        ...(e.headers !== undefined ? { headers: json(e.headers) } : {}),
+      });
+    });
+    // The generated example, shown only when it validates.
+    if (!unchecked) {
+      const payload = payloadSchema !== undefined ? sampleOf(payloadSchema) : undefined;
+      const headers = headerSchema !== undefined ? headerSample(headerSchema) : undefined;
+      const payloadIssue = payload !== undefined && payloadCheck?.ok ? payloadCheck.check(payload) : undefined;
+      const headerIssue =
+        headers !== undefined && headerCheck?.ok && headerSchema !== undefined
+          ? headerCheck.check(headerValuesForCheck(headerSchema, headers))
+          : undefined;
+      if (payloadIssue || headerIssue) {
+        problems.push({
+          code: 'docs-example-not-generated',
+          severity: 'warning',
+          message: `no valid example could be generated for message '${m.name}': ${payloadIssue ?? headerIssue}`,
+          file: m.location.file,
+          line: m.location.line,
+          column: m.location.column,
+          help: 'add `examples` to the message or to the schema; the docs then show those',
+        });
+      } else if (payload !== undefined || headers !== undefined) {
+        views.push({
+          name: 'generated',
+          generated: true,
+          ...(payload !== undefined ? { payload: json(payload) } : {}),
+          ...(headers !== undefined ? { headers: json(headers) } : {}),
+        });
+      }
+    }
+    exampleViews.set(m.key, views);
+    const spec = m.examples[0];
+    const gen = views.find((v) => v.generated);
+    const source =
+      spec ??
+      (gen
+        ? { payload: gen.payload && JSON.parse(gen.payload), headers: gen.headers && JSON.parse(gen.headers) }
+        : undefined);
+    if (source) {
+      firstExample.set(m.key, {
+        ...(source.payload !== undefined ? { payload: source.payload } : {}),
+        ...(isObject(source.headers) ? { headers: source.headers as Record<string, unknown> } : {}),
+      });
+    }
+  }
+
+  const search: SearchEntry[] = [];
+  const channels: ChannelView[] = model.channels.map((c) => {
+    const anchor = channelAnchor.get(c.id) ?? '';
+    const ops = model.operations.filter((o) => o.channel === c.id || o.reply?.channel === c.id);
+    const messageKeys = [...new Set(ops.flatMap((o) => (o.channel === c.id ? o.messages : (o.reply?.messages ?? []))))];
+    search.push({ k: 'subject', l: c.address ?? `${c.id} (reply inbox)`, s: c.title ?? c.id, h: `#${anchor}` });
+    return {
+      anchor,
+      id: c.id,
+      title: c.title ?? c.id,
+      ...(c.summary ? { summary: c.summary } : {}),
+      description: paragraphs(c.description),
+      subject: subjectParts(c),
+      address: c.address,
+      pattern: c.address !== null ? subjectPattern(c) : null,
+      parameters: c.parameters.map((p) => ({
+        name: p.name,
+        placeholder: `{${p.name}}`,
+        description: paragraphs(p.description),
+        enum: p.enum ?? [],
+        examples: p.examples ?? [],
+      })),
+      operations: ops.map(opLink),
+      messages: messageKeys.map(msgLink),
+    };
+  });
+
+  const operations: OperationView[] = model.operations.map((o) => {
+    const anchor = opAnchor.get(o.id) ?? '';
+    const channel = channelById.get(o.channel);
+    const facts: Fact[] = [];
+    facts.push({
+      label: o.action === 'send' ? 'client method' : 'server method',
+      value: `${o.action === 'send' ? model.clientClass : model.serverClass}.${o.name}`,
+    });
+    if (o.queue) facts.push({ label: 'queue group', value: o.queue.template });
+    if (o.matchHeaders && o.matchHeaders.length > 0) {
+      facts.push({
+        label: 'header filter',
+        value: o.matchHeaders
+          .map((m) => `${m.header} = ${m.tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('')}`)
+          .join(', '),
+      });
+    }
+    if (o.timeoutMs !== undefined) facts.push({ label: 'timeout', value: seconds(o.timeoutMs) });
+    const d = o.durable;
+    if (d) {
+      facts.push({
+        label: 'JetStream stream',
+        value: `${d.stream.name} (${d.stream.retention}, ${d.stream.storage}, replicas ${d.stream.replicas})`,
+      });
+      facts.push({ label: 'stream subjects', value: d.stream.subjects.join(', ') });
+      if (d.stream.duplicateWindowMs !== undefined)
+        facts.push({ label: 'duplicate window', value: seconds(d.stream.duplicateWindowMs) });
+      if (d.consumer) {
+        facts.push({ label: 'durable consumer', value: d.consumer.durable });
+        if (d.consumer.ackWaitMs !== undefined) facts.push({ label: 'ack wait', value: seconds(d.consumer.ackWaitMs) });
+        if (d.consumer.maxDeliver !== undefined)
+          facts.push({ label: 'max deliveries', value: String(d.consumer.maxDeliver) });
+        if (d.consumer.backoffMs)
+          facts.push({ label: 'redelivery backoff', value: d.consumer.backoffMs.map(seconds).join(', ') });
+      }
+      if (o.action === 'send') {
+        const id = d.messageId;
+        facts.push({
+          label: 'message id (Nats-Msg-Id)',
+          value: !id
+            ? 'generated per call (its retries reuse it)'
+            : 'header' in id
+              ? `header ${id.header}`
+              : `payload ${id.payload.join('.')}`,
+        });
+      }
+      facts.push({ label: 'dead letters', value: `${d.deadLetter.subject} (stream ${d.deadLetter.stream})` });
+    }
+    const main = o.messages[0];
+    const ex = main !== undefined ? firstExample.get(main) : undefined;
+    const replyKey = o.reply?.messages[0];
+    const replyEx = replyKey !== undefined ? firstExample.get(replyKey) : undefined;
+    const snippets = channel
+      ? operationSnippets(model, o, channel, main !== undefined ? messageByKey.get(main) : undefined, {
+          ...(ex?.payload !== undefined ? { payload: ex.payload } : {}),
+          ...(ex?.headers ? { headers: ex.headers } : {}),
+          ...(replyEx?.payload !== undefined ? { replyPayload: replyEx.payload } : {}),
+        })
+      : [];
+    search.push({ k: 'operation', l: o.id, s: `${o.kind} ${channel?.address ?? ''}`.trim(), h: `#${anchor}` });
+    return {
+      anchor,
+      id: o.id,
+      method: o.name,
+      kind: o.kind,
+      direction: DIRECTION[o.kind],
+      title: o.title ?? o.summary ?? o.id,
+      ...(o.summary && o.title ? { summary: o.summary } : {}),
+      description: paragraphs(o.description),
+      channel: { href: `#${channelAnchor.get(o.channel) ?? ''}`, label: channel?.title ?? o.channel },
+      subject: channel ? subjectParts(channel) : [],
+      pattern: channel && channel.address !== null ? subjectPattern(channel) : null,
+      messages: o.messages.map(msgLink),
+      ...(o.reply
+        ? {
+            reply: {
+              messages: o.reply.messages.map(msgLink),
+              timeout: o.timeoutMs !== undefined ? seconds(o.timeoutMs) : '10 s (runtime default)',
+              errors: REQUEST_ERRORS,
+            },
+          }
+        : {}),
+      facts,
+      snippets,
+    };
+  });
+
+  const messages: MessageView[] = model.messages.map((m: MessageModel) => {
+    const anchor = messageAnchor.get(m.key) ?? '';
+    const payloadSchema = m.payload !== undefined ? schemaByName.get(m.payload)?.schema : undefined;
+    const headerSchema = m.headers !== undefined ? schemaByName.get(m.headers)?.schema : undefined;
+    const headerProps = isObject(headerSchema) && isObject(headerSchema.properties) ? headerSchema.properties : {};
+    const headers: HeaderRowView[] = Object.entries(headerProps).map(([name, s]) => {
+      const description = isObject(s) && typeof s.description === 'string' ? s.description.trim() : undefined;
+      return {
+        name,
+        type: typeLabel(s as JsonSchema),
+        required: m.requiredHeaders.includes(name),
+        enum: isObject(s) && Array.isArray(s.enum) ? s.enum.map(String).join(', ') : '',
+        ...(description ? { description } : {}),
+      };
+    });
+    search.push({ k: 'message', l: m.name, s: m.title ?? m.summary ?? '', h: `#${anchor}` });
+    for (const h of headers) search.push({ k: 'header', l: h.name, s: `header of ${m.name}`, h: `#${anchor}` });
+    if (payloadSchema !== undefined) {
+      const paths: string[] = [];
+      fieldPaths(payloadSchema, '', paths, new Set());
+      for (const p of new Set(paths)) search.push({ k: 'field', l: p, s: `field of ${m.name}`, h: `#${anchor}` });
+    }
+    const usedBy = model.operations.filter((o) => o.messages.includes(m.key) || o.reply?.messages.includes(m.key));
+    return {
+      anchor,
+      name: m.name,
+      title: m.title ?? m.name,
+      ...(m.summary ? { summary: m.summary } : {}),
+      description: paragraphs(m.description),
+      contentType: m.contentType,
+      headers,
+      ...(payloadSchema !== undefined ? { payload: schemaTree(payloadSchema, 'payload', true) } : {}),
+      examples: exampleViews.get(m.key) ?? [],
+      usedBy: usedBy.map(opLink),
+    };
+  });
+
+  return {
+    view: {
+      title: model.title,
+      version: model.version,
+      description: paragraphs(model.description),
+      source: model.source,
+      asyncapiVersion: model.asyncapiVersion,
+      clientClass: model.clientClass,
+      serverClass: model.serverClass,
+      channels,
+      operations,
+      messages,
+      search,
+    },
+    problems,
+  };
+}

@@ -219,6 +219,9 @@ export function issuesOf(error: z.ZodError): Issue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }
 
+/** `NATS/1.0` status line and the final CRLFs of a header block. */
+const HEADER_BLOCK_OVERHEAD = 16;
+
 /**
  * Throws {@link PayloadTooLargeError} when body plus headers exceed the connected server's
  * `max_payload`. The exact UTF-8 length is computed only when the text could be over the limit
@@ -233,8 +236,15 @@ export function checkSize(
 ): void {
   const max = nc.info?.max_payload;
   if (max === undefined) return;
+  // An upper bound first, from string lengths only: no header block is encoded on the hot path.
+  let headerChars = 0;
+  if (hdrs !== undefined) {
+    for (const [name, values] of hdrs) {
+      for (const value of values) headerChars += name.length + value.length + 4;
+    }
+  }
+  if (((body?.length ?? 0) + headerChars) * 3 + HEADER_BLOCK_OVERHEAD <= max) return;
   const headerBytes = hdrs === undefined ? 0 : Buffer.byteLength(hdrs.toString()) + 4;
-  if ((body?.length ?? 0) * 3 + headerBytes <= max) return;
   const size = (body === undefined ? 0 : Buffer.byteLength(body)) + headerBytes;
   if (size > max) throw new PayloadTooLargeError(operation, subject, size, max);
 }

@@ -425,6 +425,11 @@ describe('connection - a server with max_payload 1024', () => {
     const viaRequest = await rejection(request(nc, echoOp(), { payload: big }));
     expect(viaRequest).toBeInstanceOf(PayloadTooLargeError);
 
+    // Headers count too: a small body with a big header is refused the same way.
+    const byHeader = thrown(() => publish(nc, op, { payload: 1, headers: { trace: 'h'.repeat(2_000) } }));
+    expect(byHeader).toBeInstanceOf(PayloadTooLargeError);
+    expect((byHeader as PayloadTooLargeError).size).toBeGreaterThan(2_000);
+
     // Multi-byte text is measured in UTF-8 bytes: 400 × 'é' is 800 bytes plus quotes, under the limit.
     publish(nc, op, { payload: 'é'.repeat(400) });
     await nc.flush();

@@ -13,7 +13,7 @@ import {
   DecodeError,
   ValidationError,
 } from './errors.js';
-import { backoff, sendWithRetry } from './jetstream-publish.js';
+import { backoff, sendWithRetry, sleep } from './jetstream-publish.js';
 import {
   type ConsumerSettings,
   consumerName,
@@ -23,6 +23,7 @@ import {
   jsContext,
   recheckStreams,
 } from './jetstream-setup.js';
+import { isThenable, logError } from './server.js';
 import { connectionState } from './status.js';
 import type { DurableSpec, ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions } from './types.js';
 
@@ -546,22 +547,4 @@ function deadLetterHeaders(
 function oneLine(error: unknown, max: number): string {
   const text = (error instanceof Error ? error.message : String(error)).replace(/[\r\n]+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max - 3)}...` : text || 'unknown error';
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function';
-}
-
-/** Default onError: one concise line per failure (as `subscribe` and `reply` do). */
-function logError(event: ErrorEvent): void {
-  const message = event.error instanceof Error ? event.error.message : String(event.error);
-  console.error(
-    `asyncapi-nats: ${event.kind} error in operation '${event.operation}' on '${event.subject}': ${message}`,
-  );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });
 }

@@ -202,7 +202,8 @@ function attempt(nc: NatsConnection, ctx: JsContext, out: Outgoing, timeout: num
   });
 }
 
-function sleep(ms: number): Promise<void> {
+/** A promise that resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => {
     setTimeout(resolve, ms);
   });

@@ -544,12 +544,13 @@ function respondError(ctx: Context, msg: Msg, status: number, description: strin
   respond(ctx, msg, undefined, errorHeaders(status, description));
 }
 
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+/** True for a promise or any object with a `then` method. */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function';
 }
 
 /** Default onError: one concise line per failure. */
-function logError(event: ErrorEvent): void {
+export function logError(event: ErrorEvent): void {
   const message = event.error instanceof Error ? event.error.message : String(event.error);
   console.error(
     `asyncapi-nats: ${event.kind} error in operation '${event.operation}' on '${event.subject}': ${message}`,

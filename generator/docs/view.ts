@@ -3,6 +3,8 @@
  * for Handlebars beyond `#each` and `#if`). Every string is text: the templates escape it, nothing
  * from the spec is ever inserted as HTML.
  */
+
+import { marked, type Token, type Tokens } from 'marked';
 import type {
   ApiModel,
   ChannelModel,
@@ -22,14 +24,28 @@ import {
 } from './examples.js';
 import { operationSnippets, type Snippet, subjectPattern } from './snippets.js';
 
-/** A run of text in a paragraph; `code` runs were written between backticks. */
+/**
+ * A run of text in a block: plain, `code`, **strong**, _em_, or a link. Only text: templates escape it,
+ * so spec Markdown can never become markup of its own.
+ */
 export interface TextRun {
   readonly text: string;
-  readonly code: boolean;
+  readonly code?: true;
+  readonly strong?: true;
+  readonly em?: true;
+  /** Only `http(s):`, `mailto:` and `#` links; any other link is shown as its text. */
+  readonly href?: string;
 }
 
-/** A description as paragraphs of runs (blank lines split paragraphs). */
-export type Paragraphs = readonly (readonly TextRun[])[];
+/** One block of a description: a paragraph, a list, or a code block. */
+export type Block =
+  | { readonly p: readonly TextRun[] }
+  | { readonly ul: readonly (readonly TextRun[])[] }
+  | { readonly ol: readonly (readonly TextRun[])[] }
+  | { readonly pre: string };
+
+/** A description (CommonMark, as AsyncAPI says) as safe blocks. */
+export type Paragraphs = readonly Block[];
 
 /** A piece of a subject: literal text (dots included) or a `{parameter}`. */
 export interface SubjectPart {
@@ -186,20 +202,79 @@ export class AnchorSet {
   }
 }
 
-/** Splits text into paragraphs at blank lines and each paragraph into text and `code` runs. */
+/**
+ * A description's Markdown as blocks of text runs, through marked's lexer only (never its HTML
+ * renderer): paragraphs, lists, code blocks, inline code, strong, emphasis and safe links. Raw HTML in
+ * the spec is kept as visible text. Headings become strong paragraphs; anything else, its text.
+ */
 export function paragraphs(text: string | undefined): Paragraphs {
-  if (!text) return [];
-  return text
-    .trim()
-    .split(/\n\s*\n/)
-    .map((p) => p.replace(/\s*\n\s*/g, ' ').trim())
-    .filter((p) => p !== '')
-    .map((p) =>
-      p
-        .split('`')
-        .map((run, i) => ({ text: run, code: i % 2 === 1 }))
-        .filter((r) => r.text !== ''),
-    );
+  if (!text?.trim()) return [];
+  const blocks: Block[] = [];
+  for (const token of marked.lexer(text.trim())) blocks.push(...toBlocks(token));
+  return blocks;
+}
+
+const SAFE_HREF = /^(https?:|mailto:|#)/i;
+
+function toBlocks(token: Token): Block[] {
+  switch (token.type) {
+    case 'space':
+    case 'hr':
+      return [];
+    case 'paragraph':
+      return [{ p: runs((token as Tokens.Paragraph).tokens) }];
+    case 'heading':
+      return [{ p: runs((token as Tokens.Heading).tokens).map((r) => ({ ...r, strong: true as const })) }];
+    case 'code':
+      return [{ pre: (token as Tokens.Code).text }];
+    case 'list': {
+      const list = token as Tokens.List;
+      const items = list.items.map((item) =>
+        item.tokens.flatMap((t) => ('tokens' in t && t.tokens ? runs(t.tokens) : runs([t]))),
+      );
+      return [list.ordered ? { ol: items } : { ul: items }];
+    }
+    case 'blockquote':
+      return (token as Tokens.Blockquote).tokens.flatMap(toBlocks);
+    default:
+      return [{ p: [{ text: token.raw.trim() }] }];
+  }
+}
+
+function runs(tokens: readonly Token[] | undefined): TextRun[] {
+  const out: TextRun[] = [];
+  for (const t of tokens ?? []) {
+    switch (t.type) {
+      case 'codespan':
+        out.push({ text: (t as Tokens.Codespan).text, code: true });
+        break;
+      case 'strong':
+        out.push(...runs((t as Tokens.Strong).tokens).map((r) => ({ ...r, strong: true as const })));
+        break;
+      case 'em':
+        out.push(...runs((t as Tokens.Em).tokens).map((r) => ({ ...r, em: true as const })));
+        break;
+      case 'link': {
+        const link = t as Tokens.Link;
+        const text = link.text;
+        out.push(SAFE_HREF.test(link.href) ? { text, href: link.href } : { text });
+        break;
+      }
+      case 'br':
+        out.push({ text: ' ' });
+        break;
+      case 'text': {
+        const inner = (t as Tokens.Text).tokens;
+        if (inner && inner.length > 0) out.push(...runs(inner));
+        else out.push({ text: t.raw.replace(/\s*\n\s*/g, ' ') });
+        break;
+      }
+      default:
+        // html, escape, image, del, ...: the source text, shown as text.
+        out.push({ text: t.raw });
+    }
+  }
+  return out;
 }
 
 function isObject(s: unknown): s is JsonSchemaObject {

@@ -82,10 +82,16 @@ export async function request<TReply>(
   const deadline = Date.now() + timeout;
   let retryMs = NO_RESPONDERS_RETRY_MS;
   let reply: Msg;
+  // The first attempt on a live connection gets the whole timeout, not one that lost a millisecond.
+  let resent = false;
   for (;;) {
-    if (!state.connected) await reconnected(state, op.id, subject, deadline, timeout);
+    if (!state.connected) {
+      resent = true;
+      await reconnected(state, op.id, subject, deadline, timeout);
+    }
     checkSize(nc, op.id, subject, body, hdrs);
-    const remaining = Math.max(1, deadline - Date.now());
+    const remaining = resent ? Math.max(1, deadline - Date.now()) : timeout;
+    resent = true;
     try {
       const pending = nc.request(
         subject,

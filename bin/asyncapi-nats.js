@@ -2,6 +2,14 @@
 // Entry of the `asyncapi-nats` command: runs the compiled CLI (npm install builds it into dist/).
 import { main } from '../dist/generator/cli.js';
 
+// Output piped into a program that stops reading (`| head`) ends the command quietly, as other CLIs do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -16,24 +16,13 @@ import { emitSubjects } from './emit/subjects.js';
 import { emitTypes } from './emit/types.js';
 import { buildModel } from './model/build.js';
 import type { ApiModel } from './model/types.js';
+import { type GenerateOptions, OUTPUT_KINDS, type OutputKind, specName } from './options.js';
 import { parseSpec } from './parse/parse.js';
-import { hasErrors, type Problem } from './problems.js';
 
-/** Options of one generation, every default filled in by `resolveOptions`. */
-export interface GenerateOptions {
-  /** Path of the spec file. */
-  readonly spec: string;
-  /** Output folder; default `generated/<spec name>`. */
-  readonly out?: string;
-  /** Module specifier generated code imports the runtime from; default `asyncapi-nats/runtime`. */
-  readonly runtimeImport?: string;
-  /** Folder relative paths are resolved against; default `process.cwd()`. */
-  readonly cwd?: string;
-  /** Also write the docs site into `<out>/docs/`; default true. */
-  readonly docs?: boolean;
-  /** A folder of docs templates that replace ours by file name (see templates/docs/). */
-  readonly templates?: string;
-}
+export { type DocsOptions, type GenerateOptions, OUTPUT_KINDS, type OutputKind, specName } from './options.js';
+
+import { hasErrors, type Problem } from './problems.js';
+import { GENERATED_EXTENSIONS } from './write.js';
 
 /** GenerateOptions with every default applied. */
 export interface ResolvedOptions {
@@ -42,41 +31,68 @@ export interface ResolvedOptions {
   readonly specDisplay: string;
   readonly outDir: string;
   readonly runtimeImport: string;
-  readonly docs: boolean;
+  /** What is written; `schemas` is in it whenever `client` or `server` is. */
+  readonly outputs: ReadonlySet<OutputKind>;
+  /** Absolute folder of the docs site (used when `outputs` has `docs`). */
+  readonly docsDir: string;
   /** Absolute path of the user's docs templates, if any. */
   readonly templatesDir?: string;
 }
 
-/** `spec/ai-sdk.asyncapi.yaml` → `ai-sdk`. */
-export function specName(spec: string): string {
-  return path
-    .basename(spec)
-    .replace(/\.(ya?ml|json)$/i, '')
-    .replace(/\.asyncapi$/i, '');
-}
-
+/** Fills in every default. Throws `TypeError` for an empty or unknown `outputs` entry (the CLI and config check first). */
 export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   const cwd = options.cwd ?? process.cwd();
   const specPath = path.resolve(cwd, options.spec);
   const relative = path.relative(cwd, specPath);
+  const outDir = path.resolve(cwd, options.out ?? path.join('generated', specName(options.spec)));
+  const docs = typeof options.docs === 'object' ? options.docs : {};
+  const outputs = new Set<OutputKind>(options.outputs ?? OUTPUT_KINDS);
+  for (const kind of outputs) {
+    if (!(OUTPUT_KINDS as readonly string[]).includes(kind)) {
+      throw new TypeError(`unknown output '${String(kind)}': expected ${OUTPUT_KINDS.join(', ')}`);
+    }
+  }
+  if (outputs.size === 0) throw new TypeError(`outputs is empty: choose from ${OUTPUT_KINDS.join(', ')}`);
+  if (options.docs === false) outputs.delete('docs');
+  if (outputs.has('client') || outputs.has('server')) outputs.add('schemas');
   return {
     specPath,
     specDisplay: (relative.startsWith('..') || path.isAbsolute(relative) ? specPath : relative)
       .split(path.sep)
       .join('/'),
-    outDir: path.resolve(cwd, options.out ?? path.join('generated', specName(options.spec))),
+    outDir,
     runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
-    docs: options.docs ?? true,
-    ...(options.templates !== undefined ? { templatesDir: path.resolve(cwd, options.templates) } : {}),
+    outputs,
+    docsDir: docs.out !== undefined ? path.resolve(cwd, docs.out) : path.join(outDir, 'docs'),
+    ...(docs.templates !== undefined ? { templatesDir: path.resolve(cwd, docs.templates) } : {}),
   };
 }
 
-/** Options of the `docs` command: the output folder defaults to `generated/<spec name>/docs`. */
-export function resolveDocsOptions(options: GenerateOptions): ResolvedOptions {
+/** Options of the `docs` command and `generateDocs`: the site only, into `out` (default `generated/<spec name>/docs`). */
+export function resolveDocsOptions(options: {
+  readonly spec: string;
+  readonly out?: string;
+  readonly templates?: string;
+  readonly cwd?: string;
+}): ResolvedOptions {
+  const out = options.out ?? path.join('generated', specName(options.spec), 'docs');
   return resolveOptions({
-    ...options,
-    out: options.out ?? path.join('generated', specName(options.spec), 'docs'),
+    spec: options.spec,
+    out,
+    outputs: ['docs'],
+    docs: { out, ...(options.templates !== undefined ? { templates: options.templates } : {}) },
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
   });
+}
+
+/** One folder of output: the files it should hold, and which of its files may be removed as stale. */
+export interface OutputSet {
+  /** Absolute folder. */
+  readonly dir: string;
+  /** Name (relative to `dir`, `/`-separated) → text. */
+  readonly files: ReadonlyMap<string, string>;
+  /** Extensions of files of ours in `dir` that are removed (or reported by `check`) when no longer produced. */
+  readonly staleExtensions: readonly string[];
 }
 
 /** Milliseconds spent in each phase. */
@@ -88,8 +104,11 @@ export interface Timings {
   docs: number;
 }
 
-/** The generated files (name → text) when the spec has no errors, and every problem found. */
+/** The output (every folder and its files) when the spec has no errors, and every problem found. */
 export interface GenerationResult {
+  /** Every folder to write, the output folder first; undefined when the spec has errors. */
+  readonly outputs?: readonly OutputSet[];
+  /** The files of the first output folder (the code, with the docs site under `docs/` by default). */
   readonly files?: ReadonlyMap<string, string>;
   readonly model?: ApiModel;
   readonly problems: readonly Problem[];
@@ -99,39 +118,58 @@ export interface GenerationResult {
 /** The fixed file names of one generated module, in emit order. */
 export const GENERATED_FILES = ['types.ts', 'schemas.ts', 'subjects.ts', 'client.ts', 'server.ts', 'index.ts'] as const;
 
+/** Extensions of docs site files: all a docs folder of its own may have removed as stale. */
+export const SITE_EXTENSIONS = ['.html', '.css', '.js'] as const;
+
 export async function generateFiles(options: ResolvedOptions): Promise<GenerationResult> {
   const timings: Timings = { parse: 0, model: 0, emit: 0, docs: 0 };
   const modelled = await parseAndModel(options, timings);
   if (!modelled.model) return { problems: modelled.problems, timings };
   const { model } = modelled;
+  const problems = [...modelled.problems];
+  const { outputs } = options;
+  const code = outputs.has('schemas');
 
-  let t = performance.now();
-  const { files, problems: emitted } = emitModel(model, {
-    source: options.specDisplay,
-    runtimeImport: options.runtimeImport,
-  });
-  timings.emit = performance.now() - t;
-  const all = [...modelled.problems, ...emitted];
-  if (!options.docs) return { files, model, problems: all, timings };
+  let files: Map<string, string> | undefined;
+  if (code) {
+    const t = performance.now();
+    const emitted = emitModel(
+      model,
+      { source: options.specDisplay, runtimeImport: options.runtimeImport },
+      { client: outputs.has('client'), server: outputs.has('server') },
+    );
+    timings.emit = performance.now() - t;
+    files = emitted.files;
+    problems.push(...emitted.problems);
+  }
 
-  t = performance.now();
-  const site = await buildSite(model, siteOptions(options));
-  timings.docs = performance.now() - t;
-  if (!site.files) return { model, problems: [...all, ...site.problems], timings };
-  for (const [name, text] of site.files) files.set(`docs/${name}`, text);
-  return { files, model, problems: [...all, ...site.problems], timings };
+  let site: ReadonlyMap<string, string> | undefined;
+  if (outputs.has('docs')) {
+    const t = performance.now();
+    const built = await buildSite(model, siteOptions(options));
+    timings.docs = performance.now() - t;
+    problems.push(...built.problems);
+    if (!built.files) return { model, problems, timings };
+    site = built.files;
+  }
+
+  const sets: OutputSet[] = [];
+  if (files) {
+    const inside = path.relative(options.outDir, options.docsDir);
+    if (site && !inside.startsWith('..') && !path.isAbsolute(inside)) {
+      const prefix = inside === '' ? '' : `${inside.split(path.sep).join('/')}/`;
+      for (const [name, text] of site) files.set(`${prefix}${name}`, text);
+      site = undefined;
+    }
+    sets.push({ dir: options.outDir, files, staleExtensions: GENERATED_EXTENSIONS });
+  }
+  if (site) sets.push({ dir: options.docsDir, files: site, staleExtensions: SITE_EXTENSIONS });
+  return { outputs: sets, files: sets[0]?.files ?? new Map(), model, problems, timings };
 }
 
-/** The docs site only (the `docs` command): file names relative to the docs folder. */
+/** The docs site only (the `docs` command), for options from {@link resolveDocsOptions}. */
 export async function generateDocsFiles(options: ResolvedOptions): Promise<GenerationResult> {
-  const timings: Timings = { parse: 0, model: 0, emit: 0, docs: 0 };
-  const modelled = await parseAndModel(options, timings);
-  if (!modelled.model) return { problems: modelled.problems, timings };
-  const t = performance.now();
-  const site = await buildSite(modelled.model, siteOptions(options));
-  timings.docs = performance.now() - t;
-  const problems = [...modelled.problems, ...site.problems];
-  return site.files ? { files: site.files, model: modelled.model, problems, timings } : { problems, timings };
+  return generateFiles(options);
 }
 
 function siteOptions(options: ResolvedOptions): SiteOptions {
@@ -157,7 +195,11 @@ async function parseAndModel(
 }
 
 /** Prints every file of a model. Deterministic: the same model gives the same text. */
-export function emitModel(model: ApiModel, ctx: FileContext): { files: Map<string, string>; problems: Problem[] } {
+export function emitModel(
+  model: ApiModel,
+  ctx: FileContext,
+  include: { readonly client: boolean; readonly server: boolean } = { client: true, server: true },
+): { files: Map<string, string>; problems: Problem[] } {
   const problems: Problem[] = [];
   const project = createProject();
   const refs = schemaRefs(model.schemas);
@@ -170,10 +212,11 @@ export function emitModel(model: ApiModel, ctx: FileContext): { files: Map<strin
     'subjects.ts': (f) => emitSubjects(index, f),
     'client.ts': (f) => emitClient(index, f),
     'server.ts': (f) => emitServer(index, f),
-    'index.ts': (f) => emitIndex(index, f),
+    'index.ts': (f) => emitIndex(index, f, include),
   };
   const files = new Map<string, string>();
   for (const name of GENERATED_FILES) {
+    if ((name === 'client.ts' && !include.client) || (name === 'server.ts' && !include.server)) continue;
     const file = new GeneratedFile(project, name, ctx);
     emitters[name](file);
     files.set(name, file.finish());

@@ -1,41 +1,84 @@
 /**
- * Programmatic API: `import { generate } from 'asyncapi-nats'`.
+ * Programmatic API: `import { generate, check, diff, defineConfig } from 'asyncapi-nats'`, with the
+ * same options as the config file and the command line. The generator is loaded on first use, so a
+ * config file importing `defineConfig` stays cheap.
  */
-import {
-  type GenerateOptions,
-  generateDocsFiles,
-  generateFiles,
-  resolveDocsOptions,
-  resolveOptions,
-  type Timings,
-} from './generate.js';
+import type { CheckReport } from './commands/check.js';
+import type { FolderReport } from './commands/run.js';
+import type { DiffOptions, DiffReport } from './diff/index.js';
+import type { Timings } from './generate.js';
+import type { GenerateOptions } from './options.js';
 import { type Problem, SpecError } from './problems.js';
-import { type WriteReport, writeOutput } from './write.js';
+import { OutputError, type WriteReport } from './write.js';
 
-export type { GenerateOptions, Timings } from './generate.js';
+export type { CheckReport } from './commands/check.js';
+export type { FolderReport } from './commands/run.js';
+export { type AsyncApiNatsConfig, defineConfig, type LoadedConfig, loadConfig, type SpecConfig } from './config.js';
+export type { ChangeKind, DiffOptions, DiffReport, SpecChange } from './diff/index.js';
+export type { Timings } from './generate.js';
+export { type DocsOptions, type GenerateOptions, OUTPUT_KINDS, type OutputKind } from './options.js';
 export type { Problem, Severity } from './problems.js';
 export { formatProblem, SpecError } from './problems.js';
 export { OutputError, type WriteReport } from './write.js';
 
-/** What `generate` did. */
+/** What `generate` did. `written`/`unchanged`/`removed` are those of the output folder (`outDir`). */
 export interface GenerateResult extends WriteReport {
   /** Absolute output folder. */
   readonly outDir: string;
+  /** Every folder written (the output folder, and the docs folder when it is elsewhere). */
+  readonly folders: readonly FolderReport[];
   /** Warnings and infos (errors throw). */
   readonly problems: readonly Problem[];
-  readonly timings: Timings;
+  readonly timings: Timings & { readonly write: number };
 }
 
 /**
- * Generates the typed NATS module for a spec and writes it. Throws `SpecError` (with every
- * problem, located) when the spec has errors; nothing is written then.
+ * Generates the typed NATS module (and docs site) for a spec and writes it. Throws `SpecError` (with
+ * every problem, located) when the spec has errors, `OutputError` when the output folder cannot be
+ * written; a spec with errors writes nothing.
  */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
-  const resolved = resolveOptions(options);
-  const result = await generateFiles(resolved);
-  if (!result.files) throw new SpecError(result.problems);
-  const report = await writeOutput(resolved.outDir, result.files);
-  return { ...report, outDir: resolved.outDir, problems: result.problems, timings: result.timings };
+  const { runTarget } = await import('./commands/run.js');
+  const { resolveOptions } = await import('./generate.js');
+  const outDir = resolveOptions(options).outDir;
+  const report = await runTarget(options);
+  if (!report.ok) {
+    const unwritable = report.problems.find((p) => p.code === 'output-unwritable');
+    if (unwritable) throw new OutputError(unwritable.file, new Error(unwritable.message));
+    throw new SpecError(report.problems);
+  }
+  const main = report.folders.find((f) => f.dir === outDir) ?? report.folders[0];
+  return {
+    written: main?.written ?? [],
+    unchanged: main?.unchanged ?? [],
+    removed: main?.removed ?? [],
+    outDir,
+    folders: report.folders,
+    problems: report.problems,
+    timings: report.timings,
+  };
+}
+
+/**
+ * Compares what `generate` would write with what is on disk, writing nothing. `ok` is false when a
+ * file is stale, missing or extra; `findings` names each. Throws `SpecError` when the spec has errors.
+ */
+export async function check(options: GenerateOptions): Promise<CheckReport> {
+  const { checkTarget } = await import('./commands/check.js');
+  const report = await checkTarget(options);
+  if (report.problems.some((p) => p.severity === 'error')) throw new SpecError(report.problems);
+  return report;
+}
+
+/**
+ * Classifies the changes from `old` to `new` (file paths, or `REV:path` git revisions) as breaking,
+ * non-breaking or unclassified. Throws `SpecError` when either spec cannot be read or has errors.
+ */
+export async function diff(options: DiffOptions): Promise<DiffReport> {
+  const { diffSpecs } = await import('./diff/index.js');
+  const report = await diffSpecs(options);
+  if (report.problems.some((p) => p.severity === 'error')) throw new SpecError(report.problems);
+  return report;
 }
 
 /** Options of {@link generateDocs}: `out` defaults to `generated/<spec name>/docs`. */
@@ -55,9 +98,17 @@ export interface GenerateDocsOptions {
  * when the spec has errors or one of its examples does not match its schema; nothing is written then.
  */
 export async function generateDocs(options: GenerateDocsOptions): Promise<GenerateResult> {
-  const resolved = resolveDocsOptions(options);
-  const result = await generateDocsFiles(resolved);
-  if (!result.files) throw new SpecError(result.problems);
-  const report = await writeOutput(resolved.outDir, result.files, ['.html', '.css', '.js']);
-  return { ...report, outDir: resolved.outDir, problems: result.problems, timings: result.timings };
+  const { docsOnly } = await import('./commands/generate.js');
+  const out = options.out ?? undefined;
+  return generate(
+    docsOnly({
+      spec: options.spec,
+      ...(out !== undefined
+        ? { docs: { out, ...(options.templates !== undefined ? { templates: options.templates } : {}) } }
+        : options.templates !== undefined
+          ? { docs: { templates: options.templates } }
+          : {}),
+      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    }),
+  );
 }

@@ -3,6 +3,7 @@
  * watchers and build tools see real changes only), and files this generator wrote before but no
  * longer produces are removed. Files without our header are never touched.
  */
+import type { Dirent } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -74,40 +75,89 @@ export async function writeOutput(
   }
 }
 
+/** What writing `files` into a folder would do, without doing it (also what `check` reports). */
+export interface OutputPlan {
+  /** Files that do not exist yet. */
+  readonly create: readonly string[];
+  /** Files that exist with other text; `line` is the first line that differs. */
+  readonly update: readonly { readonly name: string; readonly line: number }[];
+  readonly unchanged: readonly string[];
+  /** Files of ours (with our header) that are no longer produced. */
+  readonly remove: readonly string[];
+}
+
+/**
+ * Compares `files` with what `dir` holds. Files without our header are never in `remove`, and only
+ * files with one of `staleExtensions` are looked at. A missing `dir` plans every file as new.
+ */
+export async function planOutput(
+  dir: string,
+  files: ReadonlyMap<string, string>,
+  staleExtensions: readonly string[] = GENERATED_EXTENSIONS,
+): Promise<OutputPlan> {
+  const create: string[] = [];
+  const update: { name: string; line: number }[] = [];
+  const unchanged: string[] = [];
+  const remove: string[] = [];
+  for (const [name, text] of files) {
+    const existing = await readIfExists(path.join(dir, name));
+    if (existing === undefined) create.push(name);
+    else if (existing === text) unchanged.push(name);
+    else update.push({ name, line: firstDifferentLine(existing, text) });
+  }
+  for (const name of await listFiles(dir, '')) {
+    if (files.has(name) || !staleExtensions.some((ext) => name.endsWith(ext))) continue;
+    if (isOurs(await readIfExists(path.join(dir, name)))) remove.push(name);
+  }
+  return { create, update, unchanged, remove };
+}
+
+/** True when a file's text starts with our header. */
+export function isOurs(text: string | undefined): boolean {
+  return text?.slice(0, 200).includes(GENERATED_MARKER) === true;
+}
+
+function firstDifferentLine(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let line = 1;
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return line;
+    if (a[i] === '\n') line++;
+  }
+  return line;
+}
+
 async function write(
   dir: string,
   files: ReadonlyMap<string, string>,
   staleExtensions: readonly string[],
 ): Promise<WriteReport> {
   await mkdir(dir, { recursive: true });
+  const plan = await planOutput(dir, files, staleExtensions);
   const written: string[] = [];
-  const unchanged: string[] = [];
-  const removed: string[] = [];
-  for (const [name, text] of files) {
+  for (const name of [...plan.create, ...plan.update.map((u) => u.name)]) {
     const target = path.join(dir, name);
     await mkdir(path.dirname(target), { recursive: true });
-    if ((await readIfExists(target)) === text) {
-      unchanged.push(name);
-    } else {
-      await writeFile(target, text);
-      written.push(name);
-    }
+    await writeFile(target, files.get(name) as string);
+    written.push(name);
   }
-  for (const name of await listFiles(dir, '')) {
-    if (files.has(name) || !staleExtensions.some((ext) => name.endsWith(ext))) continue;
-    const text = await readIfExists(path.join(dir, name));
-    if (text?.slice(0, 200).includes(GENERATED_MARKER)) {
-      await rm(path.join(dir, name));
-      removed.push(name);
-    }
-  }
-  return { written, unchanged, removed };
+  for (const name of plan.remove) await rm(path.join(dir, name));
+  // Report in the order the files were produced.
+  const order = [...files.keys()];
+  written.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return { written, unchanged: [...plan.unchanged], removed: [...plan.remove] };
 }
 
 /** Every file under `dir`, as `/`-separated paths relative to it, sorted. */
 async function listFiles(dir: string, prefix: string): Promise<string[]> {
   const out: string[] = [];
-  const entries = await readdir(path.join(dir, prefix), { withFileTypes: true });
+  let entries: Dirent[];
+  try {
+    entries = await readdir(path.join(dir, prefix), { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    throw e;
+  }
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const name = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) {

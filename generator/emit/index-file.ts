@@ -2,7 +2,12 @@ import type { GeneratedFile } from './file.js';
 import { type ModelIndex, receivedName } from './operation.js';
 import { RUNTIME_CONTRACT_VERSION } from './runtime-symbols.js';
 
-export function emitIndex(index: ModelIndex, file: GeneratedFile): void {
+/** `index.ts`: every generated name, from the files that were emitted. */
+export function emitIndex(
+  index: ModelIndex,
+  file: GeneratedFile,
+  include: { readonly client: boolean; readonly server: boolean },
+): void {
   const { model } = index;
   const send = model.operations.filter((o) => o.action === 'send');
   const receive = model.operations.filter((o) => o.action === 'receive');
@@ -28,6 +33,7 @@ export function emitIndex(index: ModelIndex, file: GeneratedFile): void {
   ];
   for (const e of exports) {
     if (e.names.length === 0) continue;
+    if ((e.module === './client.js' && !include.client) || (e.module === './server.js' && !include.server)) continue;
     file.exportFrom(e.module, [...e.names].sort(), e.typeOnly);
   }
   const contract = file.runtime('RUNTIME_CONTRACT');

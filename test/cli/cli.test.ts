@@ -31,7 +31,7 @@ describe('cli', () => {
   it('cli - --help on every command exits 0 and describes it', async () => {
     const main = await cli(['--help']);
     expect(main.code).toBe(0);
-    expect(main.stdout).toContain('asyncapi-nats generate <spec>');
+    expect(main.stdout).toContain('asyncapi-nats generate [spec]');
     const gen = await cli(['generate', '--help']);
     expect(gen.code).toBe(0);
     expect(gen.stdout).toContain('--out <dir>');
@@ -123,7 +123,7 @@ describe('cli', () => {
     const res = await cli(['generate', 'spec/ai-sdk.asyncapi.yaml', '--out', file]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(
-      /error output-unwritable cannot write .*a-file: a file is in the way \(the output must be a folder\)\n {2}help: choose another --out folder\n$/,
+      /error output-unwritable cannot write .*a-file: a file is in the way \(the output must be a folder\)\n {2}help: choose another output folder \(--out, or `out` in the config\)\nspec\/ai-sdk\.asyncapi\.yaml: 1 error; nothing was written\n$/,
     );
     expect(res.stderr).not.toMatch(/\n\s+at /);
     expect(await readFile(file, 'utf8')).toBe('keep me');

@@ -1,0 +1,177 @@
+/**
+ * The config file: `asyncapi-nats.config.ts` (or `.mts`, `.js`, `.mjs`, `.json`) in the folder the
+ * command runs in, or the file given with `--config`. It lists one or several specs, each with the
+ * same options as `generate` (`GenerateOptions` without `cwd`); relative paths in it are resolved
+ * against the config file's folder. TypeScript configs are loaded with jiti, so they run on every
+ * supported Node version without a build step.
+ *
+ * Loading never throws for a user's mistake: a missing file, a config that throws, a typo in a key
+ * are located problems, like a spec's.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { type GenerateOptions, OUTPUT_KINDS } from './options.js';
+import { SourceMap } from './parse/locate.js';
+import type { Problem } from './problems.js';
+
+/** One spec of a config: `generate`'s options, paths relative to the config file. */
+export type SpecConfig = Omit<GenerateOptions, 'cwd'>;
+
+/** What a config file exports (as its default export). */
+export interface AsyncApiNatsConfig {
+  /** The specs to generate, each with its own output folder and options. */
+  readonly specs: readonly SpecConfig[];
+}
+
+/**
+ * Types a config: `export default defineConfig({ specs: [{ spec: 'spec/api.asyncapi.yaml' }] })`.
+ * It returns its argument; the types are what it is for.
+ */
+export function defineConfig(config: AsyncApiNatsConfig): AsyncApiNatsConfig {
+  return config;
+}
+
+/** File names looked for, in this order, when no `--config` is given. */
+export const CONFIG_FILES = [
+  'asyncapi-nats.config.ts',
+  'asyncapi-nats.config.mts',
+  'asyncapi-nats.config.js',
+  'asyncapi-nats.config.mjs',
+  'asyncapi-nats.config.json',
+] as const;
+
+const docsSchema = z.union([
+  z.boolean(),
+  z.strictObject({ out: z.string().min(1).optional(), templates: z.string().min(1).optional() }),
+]);
+
+const specSchema = z.strictObject({
+  spec: z.string().min(1),
+  out: z.string().min(1).optional(),
+  runtimeImport: z.string().min(1).optional(),
+  outputs: z.array(z.enum(OUTPUT_KINDS)).min(1).optional(),
+  docs: docsSchema.optional(),
+});
+
+const configSchema = z.strictObject({ specs: z.array(specSchema).min(1) });
+
+/** A config that loaded and checked, its specs with `cwd` set to the config's folder. */
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  readonly file: string;
+  readonly specs: readonly GenerateOptions[];
+}
+
+/** The config file in `cwd`, if there is one (first of {@link CONFIG_FILES}). */
+export async function findConfig(cwd: string): Promise<string | undefined> {
+  for (const name of CONFIG_FILES) {
+    const file = path.join(cwd, name);
+    try {
+      if ((await stat(file)).isFile()) return file;
+    } catch {
+      // not there: try the next name
+    }
+  }
+  return undefined;
+}
+
+function problem(file: string, code: string, message: string, help: string, line = 0, column = 0): Problem {
+  return { code, severity: 'error', message, file, line, column, help };
+}
+
+/**
+ * Loads and checks the config at `file` (absolute). `display` is how problems name it. Returns the
+ * specs, or the problems that stop it.
+ */
+export async function loadConfig(
+  file: string,
+  display: string = file,
+): Promise<{ config?: LoadedConfig; problems: Problem[] }> {
+  let raw: unknown;
+  let sourceMap: SourceMap | undefined;
+  let text: string | undefined;
+  try {
+    if (!(await stat(file)).isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
+    if (file.endsWith('.json')) {
+      text = await readFile(file, 'utf8');
+      sourceMap = new SourceMap(text);
+      raw = JSON.parse(text);
+    } else if (/\.m?ts$/.test(file)) {
+      const { createJiti } = await import('jiti');
+      const jiti = createJiti(pathToFileURL(file).href, { moduleCache: false, fsCache: false, interopDefault: true });
+      raw = await jiti.import(file, { default: true });
+    } else {
+      // A fresh URL each time, so `generate --watch` sees an edited config.
+      const mod = (await import(`${pathToFileURL(file).href}?t=${Date.now()}`)) as { default?: unknown };
+      raw = mod.default;
+    }
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      return {
+        problems: [problem(display, 'config-not-found', 'no such config file', 'check the --config path')],
+      };
+    }
+    const position = cause instanceof SyntaxError && text !== undefined ? jsonPosition(cause.message, text) : undefined;
+    const message = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+    return {
+      problems: [
+        problem(
+          display,
+          'config-load-failed',
+          `the config could not be loaded: ${message}`,
+          'fix the error in the config file; it must `export default defineConfig({ specs: [...] })`',
+          position?.line,
+          position?.column,
+        ),
+      ],
+    };
+  }
+
+  const checked = configSchema.safeParse(raw);
+  if (!checked.success) {
+    return {
+      problems: checked.error.issues.map((issue) => {
+        const pointer = `/${issue.path.map(String).join('/')}`;
+        const at = sourceMap?.locate(pointer) ?? { line: 0, column: 0 };
+        const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+        return problem(
+          display,
+          'config-invalid',
+          `${where}${issue.message}`,
+          `a config is { specs: [{ spec, out?, runtimeImport?, outputs?: (${OUTPUT_KINDS.map((k) => `'${k}'`).join(' | ')})[], docs?: false | { out?, templates? } }] }`,
+          at.line,
+          at.column,
+        );
+      }),
+    };
+  }
+  const cwd = path.dirname(file);
+  return {
+    config: { file, specs: checked.data.specs.map((s) => ({ ...stripUndefined(s), cwd }) as GenerateOptions) },
+    problems: [],
+  };
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * Where JSON.parse failed: from its message ("line L column C" on Node 22+, "position N" on 20), else
+ * from the YAML parser's first error (JSON is YAML), else unknown.
+ */
+function jsonPosition(message: string, text: string): { line: number; column: number } | undefined {
+  const lc = /line (\d+) column (\d+)/.exec(message);
+  if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
+  const at = /position (\d+)/.exec(message);
+  if (at) {
+    const before = text.slice(0, Number(at[1])).split('\n');
+    return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+  }
+  const first = parseDocument(text).errors[0]?.linePos?.[0];
+  return first ? { line: first.line, column: first.col } : undefined;
+}

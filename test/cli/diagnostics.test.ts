@@ -1,0 +1,120 @@
+/**
+ * What a person sees for each malformed spec (a snapshot of the whole message: located, with a
+ * help line, never a stack trace), the same problems as JSON and as GitHub annotations, and the
+ * documented exit codes: 0 ok, 1 check/diff found something, 2 usage, config or spec error.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from './io.js';
+
+const MALFORMED = [
+  'bad-yaml.yaml',
+  'bad-ref.yaml',
+  'bad-version.yaml',
+  'not-asyncapi.yaml',
+  'illegal-subject.yaml',
+  'wildcard-publish.yaml',
+  'partial-parameter.yaml',
+  'request-without-reply-message.yaml',
+  'bad-extensions.yaml',
+  'docs-invalid-example.asyncapi.yaml',
+  'does-not-exist.yaml',
+] as const;
+
+describe('diagnostics', () => {
+  it.each(MALFORMED)('diagnostics - %s: the message a person reads, exit 2, nothing on stdout', async (fixture) => {
+    const res = await runCli(
+      ['generate', `test/fixtures/specs/${fixture}`, '--out', '/nonexistent/never-written'],
+      ROOT,
+    );
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/^test\/fixtures\/specs\/\S+ error [a-z0-9-]+ /);
+    expect(res.stderr).toMatch(/\n {2}help: /);
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    await expect(res.stderr).toMatchFileSnapshot(`__snapshots__/diagnostics/${fixture}.txt`);
+  });
+
+  it('diagnostics - --format json puts every problem, located, into one JSON document on stdout', async () => {
+    const res = await runCli(['generate', 'test/fixtures/specs/bad-extensions.yaml', '--format', 'json'], ROOT);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toBe('');
+    const doc = JSON.parse(res.stdout);
+    expect(doc.ok).toBe(false);
+    expect(doc.specs).toEqual([
+      expect.objectContaining({ spec: 'test/fixtures/specs/bad-extensions.yaml', ok: false, folders: [] }),
+    ]);
+    expect(doc.problems[0]).toEqual({
+      code: 'nats-bad-extension',
+      severity: 'error',
+      message: expect.any(String),
+      file: 'test/fixtures/specs/bad-extensions.yaml',
+      line: expect.any(Number),
+      column: expect.any(Number),
+      help: expect.any(String),
+    });
+  });
+
+  it('diagnostics - --format github prints workflow commands GitHub turns into annotations', async () => {
+    const res = await runCli(['generate', 'test/fixtures/specs/bad-ref.yaml', '--format', 'github'], ROOT);
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe(
+      "::error file=test/fixtures/specs/bad-ref.yaml,line=19,col=15,title=invalid-ref::'#/components/messages/Missing' does not exist%0Ahelp: point the $ref at an existing component, or define the component\n",
+    );
+  });
+
+  it('diagnostics - a good spec with --format json reports what was written and the time of each phase', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'asyncapi-nats-json-'));
+    const res = await runCli(['generate', 'spec/ai-sdk.asyncapi.yaml', '--out', out, '--format', 'json'], ROOT);
+    await rm(out, { recursive: true });
+    expect(res.code).toBe(0);
+    const doc = JSON.parse(res.stdout);
+    expect(doc.ok).toBe(true);
+    expect(doc.problems).toEqual([]);
+    const [spec] = doc.specs;
+    expect(spec.folders).toEqual([
+      {
+        dir: out,
+        written: expect.arrayContaining(['types.ts', 'client.ts', 'docs/index.html']),
+        unchanged: [],
+        removed: [],
+      },
+    ]);
+    expect(Object.keys(spec.timings).sort()).toEqual(['docs', 'emit', 'model', 'parse', 'write']);
+    for (const ms of Object.values(spec.timings)) expect(ms).toBeGreaterThan(0);
+  });
+
+  it.each([
+    [
+      ['generate', '--format', 'xml', 'spec/ai-sdk.asyncapi.yaml'],
+      "error: --format must be one of text, json, github, got 'xml'",
+    ],
+    [['generate', 'a.yaml', 'b.yaml'], 'error: expected at most one spec file, got 2: a.yaml b.yaml'],
+    [['generate', '--watch', '--format', 'json', 'a.yaml'], 'error: --watch reports as text or github, not json'],
+    [
+      ['generate', '--outputs', 'client,tests', 'a.yaml'],
+      "error: --outputs: unknown output 'tests' (expected client, server, schemas, docs)",
+    ],
+    [['docs', '--watch', 'a.yaml'], "error: option '--watch' is not known here"],
+    [['check', '--frobnicate'], "error: Unknown option '--frobnicate'"],
+    [['init', 'extra'], "error: Unexpected argument 'extra'"],
+    [['diff', 'only-one.yaml'], 'error: '],
+    [['frobnicate'], "error: unknown command 'frobnicate'"],
+    [[], 'Usage:'],
+  ])('diagnostics - usage error %j exits 2 with the command help', async (args, message) => {
+    const res = await runCli(args, ROOT);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(message);
+    expect(res.stderr).toMatch(/Usage:\s+asyncapi-nats/);
+  });
+
+  it('diagnostics - --help on every command exits 0 with its usage on stdout', async () => {
+    for (const command of ['init', 'generate', 'check', 'diff', 'docs']) {
+      const res = await runCli([command, '--help'], ROOT);
+      expect(res.code, command).toBe(0);
+      expect(res.stdout, command).toContain(`Usage: asyncapi-nats ${command}`);
+    }
+  });
+});

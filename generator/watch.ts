@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import { displayPath, type RunReport, runTarget } from './commands/run.js';
+import { displayPath, type RunReport, runTarget, summaryLines } from './commands/run.js';
 import { resolveTargets, type TargetFlags } from './commands/targets.js';
 import { countProblems, type Io, printProblems, type ReportFormat } from './diagnostics.js';
 import { resolveOptions } from './generate.js';
@@ -74,12 +74,16 @@ export async function watchTargets(options: WatchOptions): Promise<number> {
     return true;
   };
 
-  const runOne = async (w: Watched, why: string): Promise<RunReport> => {
+  const runOne = async (w: Watched, why?: string): Promise<RunReport> => {
     const report = await runTarget(w.target);
     printProblems(report.problems, format, verbose, io);
     const ms = Math.round(report.ms);
     if (!report.ok) {
       io.err(`[${time()}] ${report.spec}: ${countProblems(report.problems)}; kept the last good output (${ms} ms)`);
+      return report;
+    }
+    if (why === undefined) {
+      for (const line of summaryLines(report, cwd)) io.out(`[${time()}] ${line}`);
       return report;
     }
     const written = report.folders.flatMap((f) => f.written.map((n) => displayPath(cwd, path.join(f.dir, n))));
@@ -108,7 +112,7 @@ export async function watchTargets(options: WatchOptions): Promise<number> {
   };
 
   // The first generation.
-  if (await load()) for (const w of watched) await runOne(w, `${displayPath(cwd, resolveOptions(w.target).specPath)}`);
+  if (await load()) for (const w of watched) await runOne(w);
 
   const ignored = (file: string): boolean => {
     if (file === configFile) return false;

@@ -123,8 +123,19 @@ export async function parseSpec(
       ],
     };
   }
+  return parseSpecText(text, file, specPath);
+}
 
-  const first = await parser().parse(text, { source: specPath });
+/**
+ * Parses a spec that is already in memory (read from git, say): `file` is how problems name it,
+ * `sourcePath` is where relative `$ref`s are resolved from. Same result as {@link parseSpec}.
+ */
+export async function parseSpecText(
+  text: string,
+  file: string,
+  sourcePath: string,
+): Promise<{ spec?: ParsedSpec; problems: Problem[] }> {
+  const first = await parser().parse(text, { source: sourcePath });
   const sourceMap = new SourceMap(text);
   const problems = first.diagnostics
     .map((d) => mapDiagnostic(file, d, sourceMap))
@@ -163,7 +174,7 @@ export async function parseSpec(
     });
     return { problems };
   }
-  const second = await parser().parse(converted, { source: specPath });
+  const second = await parser().parse(converted, { source: sourcePath });
   if (!second.document) {
     for (const d of second.diagnostics) {
       if (d.severity === DiagnosticSeverity.Error) {

@@ -1,0 +1,119 @@
+/**
+ * JSON pointers through `$ref`s. The parser hands over a dereferenced document, so one change to a
+ * component shows up under every path that reaches it (`/channels/c/messages/m/payload/…`,
+ * `/operations/o/messages/0/payload/…`, `/components/schemas/S/…`). Following the spec's own `$ref`s
+ * gives each change one canonical pointer: where it is written.
+ */
+import { parse } from 'yaml';
+import { splitPointer } from '../parse/locate.js';
+
+/** `a/b` → `a~1b`: one pointer token. */
+export function escapeToken(token: string): string {
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** `/channels` + `a/b` → `/channels/a~1b`. */
+export function child(pointer: string, ...tokens: readonly (string | number)[]): string {
+  return tokens.reduce<string>((p, t) => `${p}/${escapeToken(String(t))}`, pointer);
+}
+
+/** True when `pointer` is `base` or inside it. */
+export function isWithin(pointer: string, base: string): boolean {
+  return pointer === base || pointer.startsWith(`${base}/`);
+}
+
+/** `pointer` and every pointer above it, deepest first (`/a/b` → `/a/b`, `/a`, ``). */
+export function ancestors(pointer: string): string[] {
+  const out = [pointer];
+  for (let i = pointer.lastIndexOf('/'); i >= 0; i = pointer.lastIndexOf('/', i - 1)) {
+    out.push(pointer.slice(0, i));
+    if (i === 0) break;
+  }
+  return out;
+}
+
+type Json = unknown;
+
+function isObject(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Follows local `$ref`s in the document as written (not dereferenced). */
+export class RefResolver {
+  readonly #root: Json;
+
+  /** `text` is the spec as the parser read it; unparsable text resolves nothing. */
+  constructor(text: string) {
+    let root: Json;
+    try {
+      root = parse(text, { uniqueKeys: false, maxAliasCount: -1 });
+    } catch {
+      root = undefined;
+    }
+    this.#root = root;
+  }
+
+  /**
+   * Where the node at a dereferenced `pointer` is written: each `$ref` met on the way is followed,
+   * but not one at the very end (a `$ref` is where that node is, e.g. a channel's message list entry).
+   * Tokens past what exists are kept as they are.
+   */
+  canonical(pointer: string): string {
+    return this.#walk(splitPointer(pointer), false);
+  }
+
+  /** Like {@link canonical}, and a `$ref` at the end is followed too: the definition a node stands for. */
+  definition(pointer: string): string {
+    return this.#walk(splitPointer(pointer), true);
+  }
+
+  #walk(tokens: readonly string[], followLast: boolean): string {
+    let path: string[] = [];
+    let node: Json = this.#root;
+    let hops = 0;
+    let i = 0;
+    while (i < tokens.length || (followLast && this.#ref(node) !== undefined)) {
+      const token = tokens[i];
+      if (token !== undefined && isObject(node) && Object.hasOwn(node, token)) {
+        path.push(token);
+        node = node[token];
+        i++;
+        continue;
+      }
+      if (token !== undefined && Array.isArray(node) && /^\d+$/.test(token) && Number(token) < node.length) {
+        path.push(token);
+        node = node[Number(token)];
+        i++;
+        continue;
+      }
+      const ref = this.#ref(node);
+      if (ref === undefined || hops++ > 32) break;
+      path = splitPointer(ref);
+      node = this.#get(path);
+      if (node === undefined) break;
+    }
+    return [...path, ...tokens.slice(i)].reduce((p, t) => child(p, t), '');
+  }
+
+  #ref(node: Json): string | undefined {
+    if (!isObject(node)) return undefined;
+    const ref = node.$ref;
+    return typeof ref === 'string' && ref.startsWith('#/') ? ref.slice(1) : undefined;
+  }
+
+  #get(path: readonly string[]): Json {
+    let node: Json = this.#root;
+    for (const token of path) {
+      if (isObject(node) && Object.hasOwn(node, token)) node = node[token];
+      else if (Array.isArray(node) && /^\d+$/.test(token)) node = node[Number(token)];
+      else return undefined;
+    }
+    return node;
+  }
+
+  /** Keys of the mapping at `pointer` (after following `$ref`s), e.g. a channel's message names. */
+  keys(pointer: string): string[] {
+    const node = this.#get(splitPointer(this.definition(pointer)));
+    return isObject(node) ? Object.keys(node) : [];
+  }
+}

@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo, cwd: str
     }
     case 'diff': {
       const { diffCommand } = await import('./diff/index.js');
-      return diffCommand(rest, io);
+      return diffCommand(rest, io, { cwd });
     }
     default:
       io.err(`error: unknown command '${command}'\n\n${MAIN_HELP}`);

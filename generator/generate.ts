@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { buildSite, type SiteOptions } from './docs/site.js';
 import { emitClient } from './emit/client.js';
+import { emitExamples } from './emit/examples-file.js';
 import { createProject, type FileContext, GeneratedFile } from './emit/file.js';
 import { emitIndex } from './emit/index-file.js';
 import { ModelIndex } from './emit/operation.js';
@@ -116,7 +117,15 @@ export interface GenerationResult {
 }
 
 /** The fixed file names of one generated module, in emit order. */
-export const GENERATED_FILES = ['types.ts', 'schemas.ts', 'subjects.ts', 'client.ts', 'server.ts', 'index.ts'] as const;
+export const GENERATED_FILES = [
+  'types.ts',
+  'schemas.ts',
+  'examples.ts',
+  'subjects.ts',
+  'client.ts',
+  'server.ts',
+  'index.ts',
+] as const;
 
 /** Extensions of docs site files: all a docs folder of its own may have removed as stale. */
 export const SITE_EXTENSIONS = ['.html', '.css', '.js'] as const;
@@ -209,6 +218,7 @@ export function emitModel(
   const emitters: Record<(typeof GENERATED_FILES)[number], (file: GeneratedFile) => void> = {
     'types.ts': (f) => emitTypes(index, f, refs),
     'schemas.ts': (f) => emitSchemas(index, f, refs, (p) => problems.push(p)),
+    'examples.ts': (f) => emitExamples(index, f, (p) => problems.push(p)),
     'subjects.ts': (f) => emitSubjects(index, f),
     'client.ts': (f) => emitClient(index, f),
     'server.ts': (f) => emitServer(index, f),

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 
-/** What a generation can write. Code (`client`, `server`, `schemas`) always brings `types.ts`, `subjects.ts` and `index.ts`. */
+/** What a generation can write. Code (`client`, `server`, `schemas`) always brings `types.ts`, `examples.ts`, `subjects.ts` and `index.ts`. */
 export const OUTPUT_KINDS = ['client', 'server', 'schemas', 'docs'] as const;
 export type OutputKind = (typeof OUTPUT_KINDS)[number];
 

@@ -23,6 +23,7 @@ export const GENERATE_HELP = `Usage: asyncapi-nats generate [spec] [options]
 Reads an AsyncAPI 3.x document (2.x is converted) and writes, into the output folder:
   types.ts     TypeScript types of every payload, header set and subject parameter set
   schemas.ts   zod schemas for the same types
+  examples.ts  example payload and header factories for tests (valid by construction)
   subjects.ts  typed subject builders
   client.ts    a client class with one method per send operation (publish / request)
   server.ts    a server class with one registration per receive operation (subscribe / reply)
@@ -53,7 +54,7 @@ exits 2 and writes nothing. Exit codes: 0 ok, 2 usage, config or spec error.
 
 Example:
   $ asyncapi-nats generate spec/ai-sdk.asyncapi.yaml
-  generated 10 files in generated/ai-sdk (2 written, 8 unchanged) in 1164 ms`;
+  generated 11 files in generated/ai-sdk (2 written, 9 unchanged) in 1164 ms`;
 
 export const CHECK_HELP = `Usage: asyncapi-nats check [spec] [options]
 
@@ -83,7 +84,7 @@ Example:
   $ asyncapi-nats check
   generated/ai-sdk/client.ts:214:1 error output-stale differs from a fresh generation of spec/ai-sdk.asyncapi.yaml (first difference on this line)
     help: run \`asyncapi-nats generate\` and commit the result
-  check: 1 stale, 0 missing, 0 extra (of 10 files); run \`asyncapi-nats generate\``;
+  check: 1 stale, 0 missing, 0 extra (of 11 files); run \`asyncapi-nats generate\``;
 
 export const DOCS_HELP = `Usage: asyncapi-nats docs [spec] [options]
 

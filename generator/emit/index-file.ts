@@ -1,3 +1,4 @@
+import { examplePlan } from './examples-file.js';
 import type { GeneratedFile } from './file.js';
 import { type ModelIndex, receivedName } from './operation.js';
 import { RUNTIME_CONTRACT_VERSION } from './runtime-symbols.js';
@@ -17,6 +18,7 @@ export function emitIndex(
     { module: './server.js', names: [model.serverClass], typeOnly: false },
     { module: './server.js', names: receive.flatMap((o) => [o.argsType, receivedName(o)]), typeOnly: true },
     { module: './schemas.js', names: model.schemas.map((s) => s.zodName), typeOnly: false },
+    { module: './examples.js', names: examplePlan(index).factories.map((f) => f.name), typeOnly: false },
     {
       module: './subjects.js',
       names: model.channels.filter((c) => c.address !== null).map((c) => c.subjectConst),

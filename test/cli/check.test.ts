@@ -39,7 +39,7 @@ describe('check', () => {
   it('check - the committed generated/ai-sdk is up to date: exit 0', async () => {
     const res = await runCli(['check', SPEC], ROOT);
     expect(res.stderr).toBe('');
-    expect(res.stdout).toBe('check: 10 files up to date\n');
+    expect(res.stdout).toBe('check: 11 files up to date\n');
     expect(res.code).toBe(0);
   });
 
@@ -55,7 +55,7 @@ describe('check', () => {
     expect(res.stderr).toBe(
       `${out}/client.ts:42:1 error output-stale differs from a fresh generation of spec/ai-sdk.asyncapi.yaml (first difference on this line)\n  help: run \`asyncapi-nats generate\` and commit the result\n`,
     );
-    expect(res.stdout).toBe('check: 1 stale, 0 missing, 0 extra (of 10 files); run `asyncapi-nats generate`\n');
+    expect(res.stdout).toBe('check: 1 stale, 0 missing, 0 extra (of 11 files); run `asyncapi-nats generate`\n');
     expect(await state(out)).toEqual(before);
   });
 
@@ -85,7 +85,7 @@ describe('check', () => {
     const out = path.join(work, 'never');
     const res = await runCli(['check', SPEC, '--out', out], ROOT);
     expect(res.code).toBe(1);
-    expect(res.stdout).toContain('0 stale, 10 missing, 0 extra (of 10 files)');
+    expect(res.stdout).toContain('0 stale, 11 missing, 0 extra (of 11 files)');
     await expect(stat(out)).rejects.toThrow(/ENOENT/);
   });
 

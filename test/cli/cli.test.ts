@@ -50,10 +50,11 @@ describe('cli', () => {
     const out = path.join(work, 'ai');
     const first = await cli(['generate', 'spec/ai-sdk.asyncapi.yaml', '--out', out]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^generated 10 files in .* \(10 written, 0 unchanged\) in \d+ ms\n$/);
+    expect(first.stdout).toMatch(/^generated 11 files in .* \(11 written, 0 unchanged\) in \d+ ms\n$/);
     expect((await readdir(out)).sort()).toEqual([
       'client.ts',
       'docs',
+      'examples.ts',
       'index.ts',
       'schemas.ts',
       'server.ts',
@@ -61,7 +62,7 @@ describe('cli', () => {
       'types.ts',
     ]);
     const again = await cli(['generate', 'spec/ai-sdk.asyncapi.yaml', '--out', out]);
-    expect(again.stdout).toContain('(0 written, 10 unchanged)');
+    expect(again.stdout).toContain('(0 written, 11 unchanged)');
   });
 
   it('cli - files of ours that are no longer produced are removed, others are kept', async () => {

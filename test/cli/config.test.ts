@@ -58,11 +58,12 @@ export default defineConfig({
     const res = await runCli(['generate'], dir);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/^generated 10 files in gen\/a \(10 written, 0 unchanged\) in \d+ ms\n/);
-    expect(res.stdout).toMatch(/\ngenerated 6 files in gen\/b \(6 written, 0 unchanged\) in \d+ ms\n$/);
+    expect(res.stdout).toMatch(/^generated 11 files in gen\/a \(11 written, 0 unchanged\) in \d+ ms\n/);
+    expect(res.stdout).toMatch(/\ngenerated 7 files in gen\/b \(7 written, 0 unchanged\) in \d+ ms\n$/);
     expect(await readFile(path.join(dir, 'gen/a/client.ts'), 'utf8')).toContain("from '@acme/runtime'");
     expect(await ls(path.join(dir, 'gen/b'))).toEqual([
       'client.ts',
+      'examples.ts',
       'index.ts',
       'schemas.ts',
       'server.ts',
@@ -77,7 +78,7 @@ export default defineConfig({
     });
     const res = await runCli(['generate', '--config', path.join(dir, 'asyncapi-nats.config.json')], work);
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain('generated 6 files in json/out ');
+    expect(res.stdout).toContain('generated 7 files in json/out ');
   });
 
   it('config - a .mjs config works', async () => {
@@ -107,6 +108,7 @@ export default defineConfig({
     // client brings schemas; no server, no docs.
     expect(await ls(path.join(dir, 'from-flag'))).toEqual([
       'client.ts',
+      'examples.ts',
       'index.ts',
       'schemas.ts',
       'subjects.ts',
@@ -129,7 +131,7 @@ export default defineConfig({
     });
     const res = await runCli(['generate', 'specs/a.yaml'], dir);
     expect(res.code).toBe(0);
-    expect(res.stdout).toContain('generated 5 files in a-out ');
+    expect(res.stdout).toContain('generated 6 files in a-out ');
     expect(await ls(dir)).not.toContain('b-out');
   });
 
@@ -224,7 +226,7 @@ export default defineConfig({
     });
     const res = await runCli(['generate'], dir);
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/generated 6 files in code .*\ngenerated 4 files in site /);
+    expect(res.stdout).toMatch(/generated 7 files in code .*\ngenerated 4 files in site /);
     expect(await ls(path.join(dir, 'code'))).not.toContain('docs');
   });
 });

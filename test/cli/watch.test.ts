@@ -64,7 +64,7 @@ describe('watch', () => {
 
     // The first generation, then the watcher is ready.
     await waitFor(/watching api\.asyncapi\.yaml for changes; press Ctrl-C to stop\n/, 0);
-    expect(stdout).toMatch(/^\[\d\d:\d\d:\d\d\] generated 10 files in out \(10 written, 0 unchanged\) in \d+ ms\n/);
+    expect(stdout).toMatch(/^\[\d\d:\d\d:\d\d\] generated 11 files in out \(11 written, 0 unchanged\) in \d+ ms\n/);
     const types = path.join(out, 'types.ts');
     expect(await readFile(types, 'utf8')).toContain('name: string;');
 

@@ -57,7 +57,7 @@ describe('installed package', () => {
         cwd: project,
       },
     );
-    expect(gen.stdout).toContain('generated 10 files in src/ai');
+    expect(gen.stdout).toContain('generated 11 files in src/ai');
 
     await writeFile(
       path.join(project, 'src/main.ts'),

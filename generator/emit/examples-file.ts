@@ -1,0 +1,355 @@
+/**
+ * examples.ts: one factory per payload type and header set that a message carries, for tests. Each
+ * returns a value that is valid by construction: the spec's first example of a message using the type
+ * (when it validates), else one built from the schema (`sampleOf`, as the docs site does), checked
+ * against the schema here, at generation time. A type without a valid sample gets no factory and a
+ * warning. The value is printed as a literal inside the function, so every call returns a new object.
+ */
+import { ts } from 'ts-morph';
+import { headerValuesForCheck, sampleOf, validator } from '../docs/examples.js';
+import type { JsonSchema, MessageModel, NamedSchema, SpecLocation } from '../model/types.js';
+import { NameRegistry, safeIdentifier } from '../naming.js';
+import type { Problem } from '../problems.js';
+import { arr, obj, ref, typeRef } from './ast.js';
+import { type GeneratedFile, jsDoc, print, where } from './file.js';
+import { type ModelIndex, TYPES } from './operation.js';
+import { literalExpression } from './schema/print.js';
+import { type Shape, schemaRefs, toShape } from './schema/shape.js';
+
+/** One factory of examples.ts. */
+export interface ExampleFactory {
+  /** The exported function (`exampleChatCompletionRequest`). */
+  readonly name: string;
+  /** The declaration it returns (`ChatCompletionRequest`). */
+  readonly type: string;
+  readonly role: 'payload' | 'headers';
+  /** Names of the messages that carry the type, in spec order. */
+  readonly messages: readonly string[];
+  /** The value returned: JSON data, valid against the type's schema. */
+  readonly value: unknown;
+  /** Where the value comes from: a spec example (its name and message) or the schema. */
+  readonly source:
+    | { readonly kind: 'example'; readonly message: string; readonly label: string; readonly location: SpecLocation }
+    | { readonly kind: 'schema'; readonly location: SpecLocation };
+  /** True when the type is a plain object type, so the factory takes `overrides` of its top-level fields. */
+  readonly overrides: boolean;
+}
+
+/** The factories of one model, and the warnings for the types that got none. */
+export interface ExamplePlan {
+  readonly factories: readonly ExampleFactory[];
+  readonly problems: readonly Problem[];
+}
+
+const plans = new WeakMap<ModelIndex, ExamplePlan>();
+
+/** The factories for a model (computed once per ModelIndex; index.ts exports the same names). */
+export function examplePlan(index: ModelIndex): ExamplePlan {
+  let plan = plans.get(index);
+  if (!plan) {
+    plan = buildPlan(index);
+    plans.set(index, plan);
+  }
+  return plan;
+}
+
+/** Prints examples.ts; `warn` receives one warning per type left without a factory. */
+export function emitExamples(index: ModelIndex, file: GeneratedFile, warn: (problem: Problem) => void): void {
+  const plan = examplePlan(index);
+  for (const problem of plan.problems) warn(problem);
+  if (plan.factories.length > 0) file.siblingNamespace('types', TYPES, true);
+  for (const factory of plan.factories) {
+    const type = typeRef(`${TYPES}.${factory.type}`);
+    const literal = jsonExpression(factory.value);
+    const f = ts.factory;
+    const statements: ts.Statement[] = factory.overrides
+      ? [
+          f.createVariableStatement(
+            undefined,
+            f.createVariableDeclarationList(
+              [f.createVariableDeclaration('example', undefined, type, literal)],
+              ts.NodeFlags.Const,
+            ),
+          ),
+          f.createReturnStatement(
+            f.createObjectLiteralExpression(
+              [f.createSpreadAssignment(ref('example')), f.createSpreadAssignment(ref('overrides'))],
+              false,
+            ),
+          ),
+        ]
+      : [f.createReturnStatement(literal)];
+    file.functionDeclaration({
+      name: factory.name,
+      isExported: true,
+      docs: factoryDoc(factory),
+      parameters: factory.overrides
+        ? [{ name: 'overrides', type: print(typeRef('Partial', [type])), hasQuestionToken: true }]
+        : [],
+      returnType: print(type),
+      statements: statements.map((s) => print(s)),
+    });
+  }
+}
+
+function factoryDoc(factory: ExampleFactory) {
+  const carried = `message${factory.messages.length > 1 ? 's' : ''} ${factory.messages.map((m) => `\`${m}\``).join(', ')}`;
+  const what =
+    factory.role === 'payload'
+      ? `An example {@link ${TYPES}.${factory.type}} (the payload of ${carried})`
+      : `Example headers {@link ${TYPES}.${factory.type}} (of ${carried}; numbers and booleans are sent as text)`;
+  const source =
+    factory.source.kind === 'example'
+      ? `the spec's example \`${factory.source.label}\` of message \`${factory.source.message}\``
+      : 'built from the schema';
+  const location = factory.source.location;
+  return jsDoc(
+    [
+      `${what}: ${source}, checked against the schema when this file was generated.`,
+      `Every call returns a new ${factory.overrides ? 'object' : 'value'}, so a test may change it.`,
+    ],
+    [
+      ...(factory.overrides
+        ? [{ tagName: 'param', text: "overrides top-level fields that replace the example's" }]
+        : []),
+      {
+        tagName: 'generated',
+        text: `from ${location.pointer.slice(1).replace(/\//g, '.')} (${where(location)})`,
+      },
+    ],
+  );
+}
+
+function buildPlan(index: ModelIndex): ExamplePlan {
+  const { model } = index;
+  const declarations = new Map(model.schemas.map((s) => [s.name, s]));
+  const refs = schemaRefs(model.schemas);
+  const shapes = new Map<string, Shape>();
+  const shapeOf = (name: string): Shape => {
+    let shape = shapes.get(name);
+    if (shape === undefined) {
+      const decl = declarations.get(name);
+      if (!decl) throw new Error(`internal: unknown schema ${name}`);
+      shape = toShape(decl.schema, {
+        refs,
+        ...(typeof decl.schema === 'object' ? { root: decl.schema } : {}),
+        role: decl.role,
+      });
+      shapes.set(name, shape);
+    }
+    return shape;
+  };
+
+  // Each type once, in the order messages first carry it; a payload before its message's headers.
+  const carriers = new Map<string, { role: 'payload' | 'headers'; messages: MessageModel[] }>();
+  for (const m of model.messages) {
+    for (const [role, type] of [
+      ['payload', m.payload],
+      ['headers', m.headers],
+    ] as const) {
+      if (type === undefined) continue;
+      const entry = carriers.get(type);
+      if (entry) entry.messages.push(m);
+      else carriers.set(type, { role, messages: [m] });
+    }
+  }
+
+  // Factory names share index.ts with every other exported value.
+  const names = new NameRegistry().reserve(
+    TYPES,
+    'runtimeContract',
+    model.clientClass,
+    model.serverClass,
+    ...model.schemas.map((s) => s.zodName),
+    ...model.channels.map((c) => c.subjectConst),
+  );
+  const factories: ExampleFactory[] = [];
+  const problems: Problem[] = [];
+  for (const [type, { role, messages }] of carriers) {
+    const decl = declarations.get(type);
+    if (!decl) throw new Error(`internal: unknown schema ${type}`);
+    const shape = shapeOf(type);
+    const chosen = chooseSample(decl, role, messages, (value) => fitToType(value, shape, shapeOf));
+    if ('issue' in chosen) {
+      const first = messages[0] as MessageModel;
+      problems.push({
+        code: 'example-not-generated',
+        severity: 'warning',
+        message: `no example factory for the ${role} of message '${first.name}' (${type}): ${chosen.issue}`,
+        file: first.location.file,
+        line: first.location.line,
+        column: first.location.column,
+        help: 'add `examples` to the message or to the schema; examples.ts then builds the factory from those',
+      });
+      continue;
+    }
+    factories.push({
+      name: names.claim(safeIdentifier(`example${type}`)),
+      type,
+      role,
+      messages: messages.map((m) => m.name),
+      value: chosen.value,
+      source: chosen.source,
+      overrides: spreadable(shape, shapeOf),
+    });
+  }
+  return { factories, problems };
+}
+
+type Chosen = { readonly value: unknown; readonly source: ExampleFactory['source'] } | { readonly issue: string };
+
+/** The first spec example of the type that validates, else the schema's sample if it validates. */
+function chooseSample(
+  decl: NamedSchema,
+  role: 'payload' | 'headers',
+  messages: readonly MessageModel[],
+  prune: (value: unknown) => unknown,
+): Chosen {
+  const check = validator(decl.schema);
+  if (!check.ok) return { issue: `its schema cannot be checked: ${check.reason}` };
+  const problem = (value: unknown): string | undefined => {
+    if (!isJson(value)) return 'the sample is not JSON data';
+    if (role === 'headers') {
+      if (!isPlainObject(value)) return 'a header set must be an object';
+      for (const [name, v] of Object.entries(value)) {
+        if (!['string', 'number', 'boolean'].includes(typeof v))
+          return `header '${name}' is not a string, number or boolean`;
+        if (/[\r\n]/.test(String(v))) return `header '${name}' contains a line break`;
+      }
+    }
+    return check.check(value);
+  };
+  for (const m of messages) {
+    const found = m.examples.findIndex((e) => (role === 'payload' ? e.payload : e.headers) !== undefined);
+    const example = m.examples[found];
+    if (!example) continue;
+    const raw = role === 'payload' ? example.payload : headerValuesForCheck(decl.schema, example.headers);
+    const value = prune(raw);
+    if (problem(value) === undefined) {
+      return {
+        value,
+        source: {
+          kind: 'example',
+          message: m.name,
+          label: example.name ?? `example ${found + 1}`,
+          location: example.location,
+        },
+      };
+    }
+  }
+  const value = prune(sampleOf(decl.schema as JsonSchema));
+  const issue = problem(value);
+  if (issue !== undefined) return { issue: `the sample built from its schema does not validate: ${issue}` };
+  return { value, source: { kind: 'schema', location: decl.location } };
+}
+
+/**
+ * The value as the generated type reads it: keys the schema does not declare are dropped wherever the
+ * type has no place for them (zod strips them too), so the printed literal passes TypeScript's
+ * excess-property check. Keys of unions are kept when any member declares them.
+ */
+function fitToType(value: unknown, shape: Shape, shapeOf: (name: string) => Shape): unknown {
+  switch (shape.kind) {
+    case 'ref':
+      return fitToType(value, shapeOf(shape.name), shapeOf);
+    case 'nullable':
+      return value === null ? null : fitToType(value, shape.inner, shapeOf);
+    case 'array':
+      return Array.isArray(value) ? value.map((v) => fitToType(v, shape.items, shapeOf)) : value;
+    case 'tuple':
+      return Array.isArray(value)
+        ? value.map((v, i) => {
+            const item = shape.items[i] ?? shape.rest;
+            return item ? fitToType(v, item, shapeOf) : v;
+          })
+        : value;
+    case 'record':
+      return isPlainObject(value)
+        ? mapObject(value, (_, v) => ({ keep: true, value: fitToType(v, shape.value, shapeOf) }))
+        : value;
+    case 'object':
+      if (!isPlainObject(value)) return value;
+      return mapObject(value, (key, v) => {
+        const declared = shape.properties.find((p) => p.name === key);
+        if (declared) return { keep: true, value: fitToType(v, declared.shape, shapeOf) };
+        if (shape.extra === 'strip') return { keep: false };
+        return { keep: true, value: typeof shape.extra === 'object' ? fitToType(v, shape.extra, shapeOf) : v };
+      });
+    case 'intersection':
+    case 'union': {
+      if (!isPlainObject(value)) return value;
+      const members = shape.members.map((m) => (m.kind === 'ref' ? shapeOf(m.name) : m));
+      const objects = members.filter((m) => m.kind === 'object');
+      // Only objects whose extra keys are stripped can drop a key; any other member may hold it.
+      if (objects.length < members.length || objects.some((m) => m.kind === 'object' && m.extra !== 'strip'))
+        return value;
+      return mapObject(value, (key, v) => {
+        const owner = objects.find((m) => m.kind === 'object' && m.properties.some((p) => p.name === key));
+        if (owner?.kind !== 'object') return { keep: false };
+        const declared = owner.properties.find((p) => p.name === key);
+        return {
+          keep: true,
+          value: shape.kind === 'intersection' && declared ? fitToType(v, declared.shape, shapeOf) : v,
+        };
+      });
+    }
+    default:
+      return value;
+  }
+}
+
+/** True when `{ ...example, ...overrides }` of `Partial<T>` is still a T: an object type without typed extra keys. */
+function spreadable(shape: Shape, shapeOf: (name: string) => Shape): boolean {
+  switch (shape.kind) {
+    case 'ref':
+      return spreadable(shapeOf(shape.name), shapeOf);
+    case 'object':
+      return shape.properties.length > 0 && typeof shape.extra === 'string';
+    case 'intersection':
+      return shape.members.every((m) => spreadable(m, shapeOf));
+    default:
+      return false;
+  }
+}
+
+function mapObject(
+  value: Readonly<Record<string, unknown>>,
+  each: (key: string, value: unknown) => { keep: false } | { keep: true; value: unknown },
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const result = each(key, v);
+    // defineProperty: a key named `__proto__` stays an own property.
+    if (result.keep) Object.defineProperty(out, key, { value: result.value, enumerable: true, writable: true });
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** JSON data only: no `undefined`, non-finite numbers, dates or other objects (YAML can produce dates). */
+function isJson(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJson);
+  return isPlainObject(value) && Object.values(value).every(isJson);
+}
+
+/** A JSON value as a literal expression; `__proto__` keys stay data (see `objectLiteralKey`). */
+function jsonExpression(value: unknown): ts.Expression {
+  if (Array.isArray(value)) {
+    return arr(
+      value.map(jsonExpression),
+      value.some((v) => typeof v === 'object' && v !== null),
+    );
+  }
+  if (isPlainObject(value)) return obj(Object.entries(value).map(([k, v]) => [k, jsonExpression(v)] as const));
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    return literalExpression(value);
+  }
+  throw new Error(`internal: not JSON data: ${String(value)}`);
+}

@@ -108,6 +108,10 @@ const TAKEN_BY_GENERATOR = new Set([
   'OperationSpec',
   'MessageSpec',
   'subjects',
+  'ServerCore',
+  'ServiceInfo',
+  'ServiceIdentity',
+  'serviceInfo',
 ]);
 
 /** Member names a generated class already has (methods from the spec must not replace them). */
@@ -117,6 +121,8 @@ export const CLASS_MEMBERS: ReadonlySet<string> = new Set([
   'options',
   'drain',
   'close',
+  'service',
+  'core',
   'handles',
   'prototype',
   'toString',

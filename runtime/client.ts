@@ -22,6 +22,16 @@ import {
   ValidationError,
 } from './errors.js';
 import { type ConnectionState, connectionState } from './status.js';
+import {
+  endSpan,
+  errorCode,
+  injectTrace,
+  type OperationKind,
+  recordOperation,
+  startSendSpan,
+  type Trace,
+  telemetryActive,
+} from './telemetry.js';
 import type { ClientOptions, OperationSpec, RequestOptions, SendArgs } from './types.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -43,9 +53,34 @@ const NO_RESPONDERS_RETRY_MAX_MS = 250;
  */
 export function publish(nc: NatsConnection, op: OperationSpec, args: SendArgs, options?: ClientOptions): void {
   const subject = op.subject.build(args.params ?? NO_VALUES);
-  const hdrs = prepareSend(op.messages, op.id, 'send', args.payload, args.headers, options?.validate?.send !== false);
+  // Unobserved (no metrics hook, no @opentelemetry/api): straight to the send, nothing measured.
+  if (options?.metrics === undefined && !telemetryActive()) {
+    send(nc, op, subject, args, options, undefined);
+    return;
+  }
+  const t0 = performance.now();
+  const trace = startSendSpan(op, 'publish', subject, options?.tracing);
+  try {
+    send(nc, op, subject, args, options, trace);
+  } catch (error) {
+    finished(options, op, 'publish', subject, t0, trace, error);
+    throw error;
+  }
+  finished(options, op, 'publish', subject, t0, trace);
+}
+
+function send(
+  nc: NatsConnection,
+  op: OperationSpec,
+  subject: string,
+  args: SendArgs,
+  options: ClientOptions | undefined,
+  trace: Trace | undefined,
+): void {
+  let hdrs = prepareSend(op.messages, op.id, 'send', args.payload, args.headers, options?.validate?.send !== false);
   if (hdrs instanceof ValidationError) throw hdrs;
   const body = encodeSend(op.id, args.payload);
+  if (trace !== undefined) hdrs = injectTrace(trace, hdrs);
   checkSize(nc, op.id, subject, body, hdrs);
   const state = connectionState(nc);
   if (!state.connected) throw new NotConnectedError(op.id, subject, state.closed);
@@ -73,8 +108,47 @@ export async function request<TReply>(
   options?: ClientOptions & RequestOptions,
 ): Promise<TReply> {
   const subject = op.subject.build(args.params ?? NO_VALUES);
-  const hdrs = prepareSend(op.messages, op.id, 'send', args.payload, args.headers, options?.validate?.send !== false);
+  if (options?.metrics === undefined && !telemetryActive())
+    return ask<TReply>(nc, op, subject, args, options, undefined);
+  const t0 = performance.now();
+  const trace = startSendSpan(op, 'request', subject, options?.tracing);
+  let reply: TReply;
+  try {
+    reply = await ask<TReply>(nc, op, subject, args, options, trace);
+  } catch (error) {
+    finished(options, op, 'request', subject, t0, trace, error);
+    throw error;
+  }
+  finished(options, op, 'request', subject, t0, trace);
+  return reply;
+}
+
+/** Records a finished send for metrics and ends its span (`error`: it failed). */
+export function finished(
+  options: ClientOptions | undefined,
+  op: OperationSpec,
+  kind: OperationKind,
+  subject: string,
+  t0: number,
+  trace: Trace | undefined,
+  error?: unknown,
+): void {
+  const code = error === undefined ? undefined : errorCode(error);
+  recordOperation(options?.metrics, op, kind, subject, performance.now() - t0, code);
+  endSpan(trace, code, error);
+}
+
+async function ask<TReply>(
+  nc: NatsConnection,
+  op: OperationSpec,
+  subject: string,
+  args: SendArgs,
+  options: (ClientOptions & RequestOptions) | undefined,
+  trace: Trace | undefined,
+): Promise<TReply> {
+  let hdrs = prepareSend(op.messages, op.id, 'send', args.payload, args.headers, options?.validate?.send !== false);
   if (hdrs instanceof ValidationError) throw hdrs;
+  if (trace !== undefined) hdrs = injectTrace(trace, hdrs);
   const timeout = options?.timeoutMs ?? op.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const body = encodeSend(op.id, args.payload);
   const state = connectionState(nc);
@@ -183,7 +257,7 @@ function remoteError(operation: string, hdrs: MsgHdrs): RemoteError {
  * The JSON body of an outgoing payload. A value JSON cannot represent (a BigInt, a cycle) is a
  * ValidationError like any other bad payload, not the TypeError `JSON.stringify` throws.
  */
-function encodeSend(operation: string, payload: unknown): string | undefined {
+function encodeSend(operation: string, payload: unknown): Uint8Array | undefined {
   try {
     return encodeBody(payload);
   } catch (cause) {

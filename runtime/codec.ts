@@ -26,9 +26,14 @@ export function decodeBody(msg: Msg): unknown {
   return msg.data.length === 0 ? undefined : msg.json<unknown>();
 }
 
-/** The body to send: JSON text, or nothing for `undefined` (an empty body). */
-export function encodeBody(payload: unknown): string | undefined {
-  return payload === undefined ? undefined : JSON.stringify(payload);
+/**
+ * The body to send: the JSON text as UTF-8 bytes, or nothing for `undefined` (an empty body). Encoded
+ * here with `Buffer.from`, which takes small bodies from Node's preallocated pool: handed a string, the
+ * NATS client encodes it with `TextEncoder`, which allocates a fresh buffer per message (measured on
+ * Node 20: about 0.33 µs against 0.09 µs for a 216-byte body).
+ */
+export function encodeBody(payload: unknown): Uint8Array | undefined {
+  return payload === undefined ? undefined : Buffer.from(JSON.stringify(payload));
 }
 
 /**
@@ -219,20 +224,24 @@ export function issuesOf(error: z.ZodError): Issue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }
 
+const NO_HEADERS: readonly (readonly [string, string])[] = [];
+
 /** `NATS/1.0` status line and the final CRLFs of a header block. */
 const HEADER_BLOCK_OVERHEAD = 16;
 
 /**
- * Throws {@link PayloadTooLargeError} when body plus headers exceed the connected server's
- * `max_payload`. The exact UTF-8 length is computed only when the text could be over the limit
- * (a UTF-16 unit is at most 3 UTF-8 bytes), so small messages cost one comparison.
+ * Throws {@link PayloadTooLargeError} when body plus headers (`hdrs` and the `extra` ones the client
+ * will add, such as JetStream's) exceed the connected server's `max_payload`. The header block's exact
+ * UTF-8 length is computed only when it could be over the limit (a UTF-16 unit is at most 3 UTF-8
+ * bytes), so small messages cost one comparison.
  */
 export function checkSize(
   nc: NatsConnection,
   operation: string,
   subject: string,
-  body: string | undefined,
+  body: Uint8Array | undefined,
   hdrs: MsgHdrs | undefined,
+  extra: readonly (readonly [string, string])[] = NO_HEADERS,
 ): void {
   const max = nc.info?.max_payload;
   if (max === undefined) return;
@@ -243,8 +252,16 @@ export function checkSize(
       for (const value of values) headerChars += name.length + value.length + 4;
     }
   }
-  if (((body?.length ?? 0) + headerChars) * 3 + HEADER_BLOCK_OVERHEAD <= max) return;
-  const headerBytes = hdrs === undefined ? 0 : Buffer.byteLength(hdrs.toString()) + 4;
-  const size = (body === undefined ? 0 : Buffer.byteLength(body)) + headerBytes;
+  for (const [name, value] of extra) headerChars += name.length + value.length + 4;
+  const bodyBytes = body?.length ?? 0;
+  if (bodyBytes + headerChars * 3 + HEADER_BLOCK_OVERHEAD <= max) return;
+  let all = hdrs;
+  if (extra.length > 0) {
+    all = createHeaders();
+    if (hdrs !== undefined) for (const [name, values] of hdrs) for (const value of values) all.append(name, value);
+    for (const [name, value] of extra) all.set(name, value);
+  }
+  const headerBytes = all === undefined ? 0 : Buffer.byteLength(all.toString()) + 4;
+  const size = bodyBytes + headerBytes;
   if (size > max) throw new PayloadTooLargeError(operation, subject, size, max);
 }

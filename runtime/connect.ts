@@ -16,6 +16,7 @@ import {
 import { ConnectError } from './errors.js';
 import { connectionState, watchConnection } from './status.js';
 import { checkParameter } from './subject.js';
+import type { LogEvent, Logger } from './telemetry.js';
 import type { ConnectionEvent, ConnectOptions, Credentials, TlsFiles } from './types.js';
 
 const DEFAULT_INITIAL_DELAY_MS = 250;
@@ -53,7 +54,9 @@ export const CONNECTION_DEFAULTS = Object.freeze({
  * TLS file, a malformed seed); {@link InvalidSubjectParameterError} for a tenant that is not one subject token.
  */
 export async function connect(options: ConnectOptions = {}): Promise<NatsConnection> {
-  const { retry, credentials, tls, tenant, onStatus, ...rest } = options;
+  const { retry, credentials, tls, tenant, logger, ...rest } = options;
+  const onStatus = withLogger(options.onStatus, logger);
+  delete (rest as { onStatus?: unknown }).onStatus;
   const attempts = retry?.attempts ?? Number.POSITIVE_INFINITY;
   const initial = retry?.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS;
   const max = retry?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
@@ -157,6 +160,65 @@ function tlsOptions(tls: TlsFiles): NonNullable<NodeConnectionOptions['tls']> {
     out[key] = file;
   }
   return out;
+}
+
+/** `onStatus` and the logger together: each connection event is also logged as `connection.<type>`. */
+function withLogger(
+  onStatus: ((event: ConnectionEvent) => void) | undefined,
+  logger: Logger | undefined,
+): ((event: ConnectionEvent) => void) | undefined {
+  if (logger === undefined) return onStatus;
+  return (event) => {
+    if (onStatus !== undefined) report(onStatus, event);
+    try {
+      logger(connectionLog(event));
+    } catch (error) {
+      console.error(`asyncapi-nats: the logger threw on 'connection.${event.type}'`, error);
+    }
+  };
+}
+
+const CONNECTION_LEVELS: Record<ConnectionEvent['type'], LogEvent['level']> = {
+  'connect-failed': 'warn',
+  connected: 'info',
+  disconnected: 'warn',
+  reconnecting: 'info',
+  reconnected: 'info',
+  'lame-duck': 'warn',
+  stale: 'warn',
+  'slow-consumer': 'warn',
+  'server-error': 'error',
+  closed: 'info',
+};
+
+/** A connection event as a log event. */
+function connectionLog(event: ConnectionEvent): LogEvent {
+  const level = event.type === 'closed' && event.error !== undefined ? 'error' : CONNECTION_LEVELS[event.type];
+  let text: string;
+  switch (event.type) {
+    case 'connect-failed':
+      text = `connection attempt ${event.attempt} failed (${message(event.error)}); next in ${event.delayMs} ms`;
+      break;
+    case 'connected':
+    case 'disconnected':
+    case 'reconnected':
+    case 'lame-duck':
+      text = `${event.type} ${event.server}`;
+      break;
+    case 'slow-consumer':
+      text = `subscription '${event.subject}' is falling behind (${event.pending} pending)`;
+      break;
+    case 'server-error':
+      text = event.error.message;
+      break;
+    case 'closed':
+      text = event.error === undefined ? 'connection closed' : `connection closed: ${event.error.message}`;
+      break;
+    default:
+      text = event.type;
+  }
+  const error = 'error' in event ? event.error : undefined;
+  return { level, event: `connection.${event.type}`, message: text, ...(error !== undefined ? { error } : {}) };
 }
 
 function report(onStatus: (event: ConnectionEvent) => void, event: ConnectionEvent): void {

@@ -9,7 +9,7 @@
  * Version of this contract. Generated code checks it at type level, so a runtime with an incompatible
  * contract fails to compile instead of misbehaving.
  */
-export const RUNTIME_CONTRACT = 2 as const;
+export const RUNTIME_CONTRACT = 3 as const;
 
 /** The NATS connection and message types, re-exported so generated code needs no second import. */
 export type { NatsConnection } from '@nats-io/transport-node';
@@ -41,9 +41,21 @@ export {
 } from './errors.js';
 export { consume, durablePublish } from './jetstream.js';
 export { reply, subscribe } from './server.js';
+export { ServerCore, type ServiceIdentity } from './server-core.js';
+export type { ServiceInfo } from './service.js';
 export { type Drainable, drainOnSignal } from './shutdown.js';
 export { watchConnection } from './status.js';
 export { type SubjectTemplate, subjectTemplate, type Wildcard, wildcard } from './subject.js';
+export {
+  consoleLogger,
+  jsonLogger,
+  type LogEvent,
+  type Logger,
+  type MetricsHook,
+  type OperationKind,
+  type OperationSample,
+  useOpenTelemetry,
+} from './telemetry.js';
 export type {
   ClientOptions,
   ConnectionEvent,
@@ -53,9 +65,11 @@ export type {
   DurableSpec,
   ErrorEvent,
   Handle,
+  HandleStats,
   OperationSpec,
   PublishAck,
   ReceivedMessage,
   RequestOptions,
   ServerOptions,
+  ServiceOptions,
 } from './types.js';

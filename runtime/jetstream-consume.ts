@@ -21,10 +21,11 @@ import {
   ensureStreams,
   type JsContext,
   jsContext,
-  recheckStreams,
 } from './jetstream-setup.js';
-import { isThenable, logError } from './server.js';
+import { type FixedSubject, fixedSubject, isThenable, logError } from './server.js';
+import { EndpointStats } from './service.js';
 import { connectionState } from './status.js';
+import { errorEventLog, finishReceive, runInTrace, startReceiveSpan, type Trace } from './telemetry.js';
 import type { DurableSpec, ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions } from './types.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
@@ -68,7 +69,11 @@ export class Worker {
   private readonly maxInFlight: number;
   private readonly threshold: number;
   private readonly validate: boolean;
+  /** The consumer's one subject and its parameters when its filter has no wildcard (see `fixedSubject`). */
+  private readonly fixed: FixedSubject | undefined;
   private readonly onError: (event: ErrorEvent) => void;
+  /** Counters for the server's NATS service (`$SRV.STATS`). */
+  private readonly stats = new EndpointStats();
   private mode: Mode = 'running';
   private inFlight = 0;
   private requested = 0;
@@ -86,6 +91,12 @@ export class Worker {
   private readonly stopped: Promise<void>;
   /** Messages whose handler or dead-lettering runs, with the ticker rounds they have seen. */
   private readonly active = new Map<JsMsg, number>();
+  /** Messages to ack at the next {@link Worker.flushAcks}. */
+  private acks: JsMsg[] = [];
+  /** A {@link Worker.flushScheduled} is due at the event loop's next turn. */
+  private ackScheduled = false;
+  /** Messages whose ack was sent and is not yet confirmed. */
+  private readonly acking = new Set<JsMsg>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -95,7 +106,10 @@ export class Worker {
     this.maxInFlight = config.settings.maxInFlight;
     this.threshold = Math.max(1, Math.ceil(this.maxInFlight / 2));
     this.validate = config.options?.validate?.receive !== false;
-    this.onError = config.options?.onError ?? logError;
+    this.fixed = fixedSubject(config.op, config.settings.filter);
+    const logger = config.options?.logger;
+    this.onError =
+      config.options?.onError ?? (logger === undefined ? logError : (e: ErrorEvent) => logger(errorEventLog(e)));
     this.stopped = new Promise((resolve) => {
       this.stopNow = resolve;
     });
@@ -104,6 +118,7 @@ export class Worker {
       subject: config.settings.filter,
       queue: config.settings.name,
       closed,
+      stats: this.stats,
       drain: () => {
         this.stop('draining');
         return closed;
@@ -132,6 +147,7 @@ export class Worker {
     // `working()` on each later tick, so it is never more than half the ack wait from its last signal.
     const ticker = setInterval(() => this.tick(), Math.max(25, settings.ackWaitMs / 4));
     ticker.unref();
+    const offDisconnect = state.onDisconnect(() => this.acksLost());
     try {
       while (this.mode === 'running' && !state.closed && !this.nc.isClosed()) {
         if (this.hasFailure) {
@@ -185,6 +201,7 @@ export class Worker {
     }
     await Promise.all(this.pumps);
     await this.idle();
+    offDisconnect();
     clearInterval(ticker);
     // Naks and terms are fire-and-forget; a flush makes sure the server has them before `closed` resolves.
     if (!this.nc.isClosed()) await this.nc.flush().catch(() => {});
@@ -231,15 +248,44 @@ export class Worker {
     }
   }
 
-  /** Decodes, validates and hands one message to the handler; every path ends in exactly one `settle`. */
+  /** Starts the message's span (when tracing) and processes it inside it. */
   private process(m: JsMsg): void {
+    const t0 = performance.now();
+    const trace = startReceiveSpan(
+      this.config.op,
+      'consume',
+      this.config.settings.filter,
+      m,
+      this.config.options?.tracing,
+    );
+    if (trace === undefined) this.processIn(m, t0, undefined);
+    else runInTrace(trace, () => this.processIn(m, t0, trace));
+  }
+
+  /** The subject of a message of this consumer (fixed when its filter has no wildcard). */
+  private readonly subjectOf = (m: JsMsg): string => (this.fixed === undefined ? m.subject : this.fixed.subject);
+
+  /**
+   * The message is handled (`failure`: how it failed): counted in the stats, recorded for metrics,
+   * its span ended. Once per message, when the handler's verdict is known (before its ack or nak).
+   */
+  private done(m: JsMsg, t0: number, trace: Trace | undefined, failure?: string, error?: unknown): void {
+    const { options, op } = this.config;
+    finishReceive(this.stats, options?.metrics, op, 'consume', this.subjectOf, m, t0, trace, failure, error);
+  }
+
+  /** Decodes, validates and hands one message to the handler; every path ends in exactly one `settle`. */
+  private processIn(m: JsMsg, t0: number, trace: Trace | undefined): void {
     const { op } = this.config;
-    const subject = m.subject;
+    const fixed = this.fixed;
+    const subject = fixed === undefined ? m.subject : fixed.subject;
     let payload: unknown;
     try {
       payload = m.data.length === 0 ? undefined : m.json<unknown>();
     } catch (cause) {
-      void this.deadLetter(m, 'decode', new DecodeError(op.id, subject, { cause }));
+      const error = new DecodeError(op.id, subject, { cause });
+      this.done(m, t0, trace, 'decode', error);
+      void this.deadLetter(m, 'decode', error);
       return;
     }
     let checked: ReturnType<typeof checkReceived>;
@@ -247,10 +293,12 @@ export class Worker {
       checked = checkReceived(op.messages, op.id, 'receive', payload, m.headers, this.validate);
     } catch (error) {
       // A schema that throws (a refine or transform) fails the same way on every delivery.
+      this.done(m, t0, trace, 'validation', error);
       void this.deadLetter(m, 'validation', error);
       return;
     }
     if (checked instanceof ValidationError) {
+      this.done(m, t0, trace, 'validation', checked);
       void this.deadLetter(m, 'validation', checked);
       return;
     }
@@ -258,6 +306,7 @@ export class Worker {
     if (info.deliveryCount > this.config.maxDeliver) {
       // Delivered past the limit without a verdict (a crashed worker, ack timeouts, a failed dead-lettering).
       const error = new Error(`delivered ${info.deliveryCount} times, over the limit of ${this.config.maxDeliver}`);
+      this.done(m, t0, trace, 'max-deliveries', error);
       void this.deadLetter(m, 'max-deliveries', error);
       return;
     }
@@ -269,47 +318,94 @@ export class Worker {
       result = this.config.handler({
         payload: checked.payload,
         headers: checked.headers,
-        params: op.subject.parse(subject) ?? {},
+        params: fixed === undefined ? (op.subject.parse(subject) ?? {}) : { ...fixed.params },
         subject,
         messageId: msgId === '' ? `${info.stream}:${info.streamSequence}` : msgId,
         deliveryCount: info.deliveryCount,
         msg: m,
       });
     } catch (error) {
+      this.done(m, t0, trace, 'handler', error);
       void this.handlerFailed(m, error);
       return;
     }
     if (isThenable(result)) {
       result.then(
-        () => void this.succeeded(m),
-        (error: unknown) => void this.handlerFailed(m, error),
+        () => {
+          this.done(m, t0, trace);
+          this.succeeded(m);
+        },
+        (error: unknown) => {
+          this.done(m, t0, trace, 'handler', error);
+          void this.handlerFailed(m, error);
+        },
       );
     } else {
-      void this.succeeded(m);
+      this.done(m, t0, trace);
+      this.succeeded(m);
     }
   }
 
-  private async succeeded(m: JsMsg): Promise<void> {
+  /**
+   * The handler resolved: the message is double-acked, and its slot is freed once the server confirms
+   * (or the ack fails). The messages of a pull reach `process` one microtask apart, and an ack sent on
+   * its own is written to the socket at once: one write per ack (measured: about 1.7× the CPU per
+   * message in this process and in nats-server). So while messages of a burst are still waiting to be
+   * handed out, acks wait too, and go out together after the last one (or at the event loop's next
+   * turn, when the rest of the burst is still in async handlers); a lone message is acked at once.
+   */
+  private succeeded(m: JsMsg): void {
     this.active.delete(m);
-    const state = connectionState(this.nc);
-    let stop = (): void => {};
-    try {
-      // The client drops what is sent while disconnected, so an ack sent then would hold its slot until
-      // the double-ack timeout: fail it at once instead (the server redelivers after ack_wait).
-      await new Promise<void>((resolve, reject) => {
-        if (!state.connected) {
-          reject(new Error('not connected: the ack cannot reach the server'));
-          return;
-        }
-        stop = state.onDisconnect(() => reject(new Error('disconnected before the ack was confirmed')));
-        m.ackAck().then(() => resolve(), reject);
-      });
-    } catch (cause) {
-      this.report('ack', m.subject, new AckError(this.config.op.id, m, 'ack', { cause }));
-    } finally {
-      stop();
-      this.settle();
+    this.acks.push(m);
+    let waiting = 0;
+    for (const iterator of this.iterators) waiting += iterator.getPending();
+    if (waiting === 0) {
+      this.flushAcks();
+    } else if (!this.ackScheduled) {
+      this.ackScheduled = true;
+      setImmediate(this.flushScheduled);
     }
+  }
+
+  private readonly flushScheduled = (): void => {
+    this.ackScheduled = false;
+    this.flushAcks();
+  };
+
+  private flushAcks(): void {
+    const batch = this.acks;
+    if (batch.length === 0) return;
+    this.acks = [];
+    // The client drops what is sent while disconnected, so an ack sent then would hold its slot until
+    // the double-ack timeout: fail it at once instead (the server redelivers after ack_wait).
+    const connected = connectionState(this.nc).connected;
+    for (const m of batch) {
+      if (!connected) {
+        this.ackFailed(m, new Error('not connected: the ack cannot reach the server'));
+        continue;
+      }
+      this.acking.add(m);
+      m.ackAck().then(
+        () => {
+          if (this.acking.delete(m)) this.settle();
+        },
+        (cause: unknown) => {
+          if (this.acking.delete(m)) this.ackFailed(m, cause);
+        },
+      );
+    }
+  }
+
+  /** Every ack awaiting its confirmation fails when the connection drops: it can no longer arrive. */
+  private acksLost(): void {
+    const lost = [...this.acking];
+    this.acking.clear();
+    for (const m of lost) this.ackFailed(m, new Error('disconnected before the ack was confirmed'));
+  }
+
+  private ackFailed(m: JsMsg, cause: unknown): void {
+    this.report('ack', m.subject, new AckError(this.config.op.id, m, 'ack', { cause }));
+    this.settle();
   }
 
   private async handlerFailed(m: JsMsg, error: unknown): Promise<void> {
@@ -347,8 +443,7 @@ export class Worker {
         messageId: id,
         stream: dlq.stream,
         deadline: Date.now() + DEAD_LETTER_BUDGET_MS,
-        ensure: () => ensureStreams(this.ctx, durable),
-        recheck: () => recheckStreams(this.ctx, durable),
+        durable,
       });
       stored = true;
     } catch (publishError) {

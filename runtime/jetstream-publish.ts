@@ -2,13 +2,13 @@
  * Sending to a stream until it acknowledges: per-attempt timeouts, waiting out disconnects, backoff with
  * jitter, and the same message id on every attempt so the stream stores the message once.
  */
-import type { PubAck } from '@nats-io/jetstream';
+import type { JetStreamPublishOptions, PubAck } from '@nats-io/jetstream';
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { NotConnectedError, PublishError, StreamSetupError, ValidationError } from './errors.js';
 import { probe } from './jetstream-probe.js';
-import { isTransient, type JsContext, TransientError } from './jetstream-setup.js';
+import { ensureStreams, isTransient, type JsContext, recheckStreams, TransientError } from './jetstream-setup.js';
 import { connectionState } from './status.js';
-import type { MessageIdSource, SendArgs } from './types.js';
+import type { DurableSpec, MessageIdSource, SendArgs } from './types.js';
 
 /** Longest wait for one attempt's ack; the remaining budget caps it further. */
 const ATTEMPT_TIMEOUT_MS = 5_000;
@@ -66,21 +66,20 @@ export interface Outgoing {
   readonly operation: string;
   readonly subject: string;
   readonly body: string | Uint8Array | undefined;
-  /** Headers, already carrying `Nats-Msg-Id`; the stream name is added as `Nats-Expected-Stream`. */
-  readonly headers: MsgHdrs;
+  /** Headers, if any; `js.publish` adds `Nats-Msg-Id` and `Nats-Expected-Stream` to them. */
+  readonly headers: MsgHdrs | undefined;
   readonly messageId: string;
   /** The stream that must store it; a message captured by another stream is refused, not misfiled. */
   readonly stream: string;
   /** When to stop trying (epoch ms); one attempt is made even when it has passed (e.g. in the window queue). */
   readonly deadline: number;
-  /** Runs before each attempt (stream setup; cached after the first success). */
-  readonly ensure: () => Promise<void>;
   /**
-   * Re-checks (and repairs) the streams without touching the cached setup, run in the background when
-   * the stream did not answer at all: it may be gone, or only electing a leader, and retries must not
-   * wait on a stream lookup that itself hangs until the election ends.
+   * The durable spec whose streams are set up before each attempt (cached after the first success),
+   * and re-checked (and repaired) without touching the cached setup, in the background, when the
+   * stream did not answer at all: it may be gone, or only electing a leader, and retries must not wait
+   * on a stream lookup that itself hangs until the election ends.
    */
-  readonly recheck: () => Promise<void>;
+  readonly durable: DurableSpec;
 }
 
 /** The ack and how many attempts it took. */
@@ -118,7 +117,7 @@ export async function sendWithRetry(nc: NatsConnection, ctx: JsContext, out: Out
     if (recheckError !== undefined) throw recheckError;
     attempts++;
     try {
-      await out.ensure();
+      await ensureStreams(ctx, out.durable);
       const timeout = Math.max(ATTEMPT_MIN_MS, Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now()));
       const ack = await attempt(nc, ctx, out, timeout);
       return { ack, attempts };
@@ -132,7 +131,7 @@ export async function sendWithRetry(nc: NatsConnection, ctx: JsContext, out: Out
       if (!(error instanceof TransientError) && isNoAnswer(error)) {
         if (!rechecking) {
           rechecking = true;
-          out.recheck().then(
+          recheckStreams(ctx, out.durable).then(
             () => {
               rechecking = false;
             },
@@ -184,21 +183,20 @@ function attempt(nc: NatsConnection, ctx: JsContext, out: Outgoing, timeout: num
       stop();
       return true;
     }
-    ctx.js
-      .publish(out.subject, out.body, {
-        msgID: out.messageId,
-        headers: out.headers,
-        timeout,
-        expect: { streamName: out.stream },
-      })
-      .then(
-        (ack) => {
-          if (finish()) resolve(ack);
-        },
-        (error: unknown) => {
-          if (finish()) reject(error);
-        },
-      );
+    const options: Partial<JetStreamPublishOptions> = {
+      msgID: out.messageId,
+      timeout,
+      expect: { streamName: out.stream },
+    };
+    if (out.headers !== undefined) options.headers = out.headers;
+    ctx.js.publish(out.subject, out.body, options).then(
+      (ack) => {
+        if (finish()) resolve(ack);
+      },
+      (error: unknown) => {
+        if (finish()) reject(error);
+      },
+    );
   });
 }
 

@@ -1,12 +1,15 @@
 /** Durable channels: JetStream publish with acks and retries, and bounded durable consumers. */
-import { headers as createHeaders, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { finished } from './client.js';
 import { checkSize, encodeBody, NO_VALUES, prepareSend } from './codec.js';
 import { ValidationError } from './errors.js';
 import { startConsumer } from './jetstream-consume.js';
 import { messageIdOf, sendWithRetry } from './jetstream-publish.js';
-import { ensureStreams, jsContext, recheckStreams } from './jetstream-setup.js';
+import { jsContext } from './jetstream-setup.js';
+import { injectTrace, startSendSpan, type Trace, telemetryActive } from './telemetry.js';
 import type {
   ClientOptions,
+  DurableSpec,
   Handle,
   OperationSpec,
   PublishAck,
@@ -42,22 +45,40 @@ export async function durablePublish(
     throw new Error(`operation '${op.id}' is not durable (no x-nats-jetstream): use publish instead`);
   }
   const subject = op.subject.build(args.params ?? NO_VALUES);
-  const prepared = prepareSend(
-    op.messages,
-    op.id,
-    'send',
-    args.payload,
-    args.headers,
-    options?.validate?.send !== false,
-  );
+  if (options?.metrics === undefined && !telemetryActive())
+    return send(nc, op, durable, subject, args, options, undefined);
+  const t0 = performance.now();
+  const trace = startSendSpan(op, 'durable-publish', subject, options?.tracing);
+  let ack: PublishAck;
+  try {
+    ack = await send(nc, op, durable, subject, args, options, trace);
+  } catch (error) {
+    finished(options, op, 'durable-publish', subject, t0, trace, error);
+    throw error;
+  }
+  finished(options, op, 'durable-publish', subject, t0, trace);
+  return ack;
+}
+
+async function send(
+  nc: NatsConnection,
+  op: OperationSpec,
+  durable: DurableSpec,
+  subject: string,
+  args: SendArgs,
+  options: ClientOptions | undefined,
+  trace: Trace | undefined,
+): Promise<PublishAck> {
+  let prepared = prepareSend(op.messages, op.id, 'send', args.payload, args.headers, options?.validate?.send !== false);
   if (prepared instanceof ValidationError) throw prepared;
   const messageId = messageIdOf(op.id, durable.messageId, args);
   const body = encodeSend(op.id, args.payload);
-  const hdrs = prepared ?? createHeaders();
-  // Set here (js.publish sets them again) so the size check counts every header that goes out.
-  hdrs.set('Nats-Msg-Id', messageId);
-  hdrs.set('Nats-Expected-Stream', durable.stream.name);
-  checkSize(nc, op.id, subject, body, hdrs);
+  if (trace !== undefined) prepared = injectTrace(trace, prepared);
+  // js.publish adds these two headers; the size check counts them without setting them twice.
+  checkSize(nc, op.id, subject, body, prepared, [
+    ['Nats-Msg-Id', messageId],
+    ['Nats-Expected-Stream', durable.stream.name],
+  ]);
 
   const ctx = jsContext(nc);
   // The budget covers the wait for a window slot too, so a queue behind a dead server cannot stretch it.
@@ -70,12 +91,11 @@ export async function durablePublish(
       operation: op.id,
       subject,
       body,
-      headers: hdrs,
+      headers: prepared,
       messageId,
       stream: durable.stream.name,
       deadline,
-      ensure: () => ensureStreams(ctx, durable),
-      recheck: () => recheckStreams(ctx, durable),
+      durable,
     });
     return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, messageId, attempts };
   } finally {
@@ -106,7 +126,7 @@ export function consume<TMsg>(
 }
 
 /** The JSON body; a value JSON cannot represent is a ValidationError, as in `publish`. */
-function encodeSend(operation: string, payload: unknown): string | undefined {
+function encodeSend(operation: string, payload: unknown): Uint8Array | undefined {
   try {
     return encodeBody(payload);
   } catch (cause) {

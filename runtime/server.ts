@@ -9,6 +9,17 @@ import {
   ServiceError,
   ValidationError,
 } from './errors.js';
+import { EndpointStats } from './service.js';
+import { isPattern } from './subject.js';
+import {
+  consoleLogger,
+  errorEventLog,
+  finishReceive,
+  type OperationKind,
+  runInTrace,
+  startReceiveSpan,
+  type Trace,
+} from './telemetry.js';
 import type { ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions } from './types.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
@@ -39,20 +50,22 @@ export function subscribe<TMsg>(
   options?: ServerOptions,
 ): Handle {
   const validate = options?.validate?.receive !== false;
-  return listen(nc, op, args, options, undefined, (ctx, msg) => {
-    const subject = msg.subject;
-    const m = receive(ctx, msg, validate);
+  return listen(nc, op, args, options, undefined, (ctx, msg, t0, trace) => {
+    const m = receive(ctx, msg, validate, t0, trace);
     if (m === undefined) return;
     let result: void | Promise<void>;
     try {
       result = handler(m as TMsg);
     } catch (error) {
-      ctx.report('handler', subject, error);
+      ctx.report('handler', ctx.subjectOf(msg), error);
+      ctx.done(msg, t0, trace, 'handler', error);
       return;
     }
     if (isThenable(result)) {
       ctx.begin();
-      void settleHandler(ctx, result, subject);
+      void settleHandler(ctx, result, msg, t0, trace);
+    } else {
+      ctx.done(msg, t0, trace);
     }
   });
 }
@@ -82,7 +95,7 @@ export function reply<TMsg, TReply>(
   const replySpecs = op.reply?.messages ?? [];
   const withHeaders = op.reply?.withHeaders === true;
 
-  function answer(ctx: Context, msg: Msg, value: unknown): void {
+  function answer(ctx: Context, msg: Msg, value: unknown, t0: number, trace: Trace | undefined): void {
     let payload = value;
     let given: Readonly<Record<string, unknown>> | undefined;
     if (withHeaders) {
@@ -91,93 +104,107 @@ export function reply<TMsg, TReply>(
       given = full?.headers;
     }
     let hdrs: MsgHdrs | undefined | ValidationError;
-    let body: string | undefined;
+    let body: Uint8Array | undefined;
     try {
       hdrs = prepareSend(replySpecs, op.id, 'reply', payload, given, validateSend);
       if (hdrs instanceof ValidationError) throw hdrs;
       body = encodeBody(payload);
-      checkSize(nc, op.id, msg.subject, body, hdrs);
+      checkSize(nc, op.id, ctx.subjectOf(msg), body, hdrs);
     } catch (error) {
       ctx.report('reply', msg.subject, error);
       // A reply over max_payload would be refused by the client: the caller hears why instead of timing out.
-      respondError(ctx, msg, 500, error instanceof PayloadTooLargeError ? 'reply too large' : 'invalid reply');
+      respondError(
+        ctx,
+        msg,
+        500,
+        error instanceof PayloadTooLargeError ? 'reply too large' : 'invalid reply',
+        t0,
+        trace,
+      );
       return;
     }
-    respond(ctx, msg, body, hdrs);
+    respond(ctx, msg, body, hdrs, t0, trace);
   }
 
-  function fail(ctx: Context, msg: Msg, error: unknown): void {
+  function fail(ctx: Context, msg: Msg, error: unknown, t0: number, trace: Trace | undefined): void {
     if (error instanceof ServiceError) {
-      respondError(ctx, msg, error.status, error.message);
+      respondError(ctx, msg, error.status, error.message, t0, trace);
       return;
     }
     // The real error stays on the server: it may carry internals the caller must not see.
     ctx.report('handler', msg.subject, error);
-    respondError(ctx, msg, 500, 'internal error');
+    respondError(ctx, msg, 500, 'internal error', t0, trace);
   }
 
-  async function settle(ctx: Context, msg: Msg, pending: PromiseLike<TReply>): Promise<void> {
+  async function settle(
+    ctx: Context,
+    msg: Msg,
+    pending: PromiseLike<TReply>,
+    t0: number,
+    trace: Trace | undefined,
+  ): Promise<void> {
     try {
       let value: TReply;
       try {
         value = await pending;
       } catch (error) {
-        fail(ctx, msg, error);
+        fail(ctx, msg, error, t0, trace);
         return;
       }
-      answer(ctx, msg, value);
+      answer(ctx, msg, value, t0, trace);
     } finally {
       ctx.end();
     }
   }
 
-  function noReplySubject(ctx: Context, msg: Msg): void {
-    ctx.report(
-      'reply',
-      msg.subject,
-      new Error(`message for operation '${op.id}' on '${msg.subject}' has no reply subject`),
-    );
+  function noReplySubject(ctx: Context, msg: Msg, t0: number, trace: Trace | undefined): void {
+    const error = new Error(`message for operation '${op.id}' on '${msg.subject}' has no reply subject`);
+    ctx.report('reply', msg.subject, error);
+    ctx.done(msg, t0, trace, 'reply', error);
   }
 
   function busy(ctx: Context, msg: Msg): void {
+    const t0 = performance.now();
     if (!msg.reply) {
-      noReplySubject(ctx, msg);
+      noReplySubject(ctx, msg, t0, undefined);
       return;
     }
-    respondError(ctx, msg, 503, `busy: '${op.id}' is at its limit of ${plural(ctx.maxInFlight, 'request')} in flight`);
+    const text = `busy: '${op.id}' is at its limit of ${plural(ctx.maxInFlight, 'request')} in flight`;
+    respondError(ctx, msg, 503, text, t0, undefined);
     ctx.refused();
   }
 
-  return listen(nc, op, args, options, busy, (ctx, msg) => {
+  return listen(nc, op, args, options, busy, (ctx, msg, t0, trace) => {
     if (!msg.reply) {
-      noReplySubject(ctx, msg);
+      noReplySubject(ctx, msg, t0, trace);
       return;
     }
     let payload: unknown;
     try {
       payload = decodeBody(msg);
     } catch {
-      respondError(ctx, msg, 400, 'malformed JSON request');
+      respondError(ctx, msg, 400, 'malformed JSON request', t0, trace);
       return;
     }
     const checked = checkReceived(op.messages, op.id, 'receive', payload, msg.headers, validateReceive);
     if (checked instanceof ValidationError) {
       const first = checked.issues[0];
-      respondError(ctx, msg, 400, first === undefined ? 'invalid request' : `invalid request: ${formatIssue(first)}`);
+      const text = first === undefined ? 'invalid request' : `invalid request: ${formatIssue(first)}`;
+      respondError(ctx, msg, 400, text, t0, trace);
       return;
     }
     let result: TReply | Promise<TReply>;
     try {
-      result = handler(received(op, msg, checked.payload, checked.headers) as TMsg);
+      result = handler(received(ctx, msg, checked.payload, checked.headers) as TMsg);
     } catch (error) {
-      fail(ctx, msg, error);
+      fail(ctx, msg, error, t0, trace);
       return;
     }
     if (isThenable(result)) {
       ctx.begin();
-      void settle(ctx, msg, result);
+      void settle(ctx, msg, result, t0, trace);
     } else {
-      answer(ctx, msg, result);
+      answer(ctx, msg, result, t0, trace);
     }
   });
 }
@@ -185,6 +212,13 @@ export function reply<TMsg, TReply>(
 /** Per-subscription state shared by the message callbacks; created once per subscription. */
 interface Context {
   readonly op: OperationSpec;
+  /**
+   * For a subscription without wildcards, the one subject every message arrives on and its parameters,
+   * worked out once: the hot path then neither decodes the subject nor parses it per message.
+   */
+  readonly fixed: FixedSubject | undefined;
+  /** The subject of `msg` (decoded by the client only when the subscription has wildcards). */
+  subjectOf(msg: Msg): string;
   /** The registration's handler limit (`options.maxInFlight`, resolved). */
   readonly maxInFlight: number;
   report(kind: ErrorEvent['kind'], subject: string, error: unknown): void;
@@ -194,6 +228,11 @@ interface Context {
   end(): void;
   /** Counts a request refused as busy, for the rate-limited `overflow` report. */
   refused(): void;
+  /**
+   * A message is finished (handled, refused or failed; `failure` is a status or a failure kind): counts
+   * it in the registration's stats, records it for metrics, ends its span. Once per dispatched message.
+   */
+  done(msg: Msg, t0: number, trace: Trace | undefined, failure?: string | number, error?: unknown): void;
 }
 
 /**
@@ -207,15 +246,21 @@ function listen(
   args: ReceiveArgs,
   options: ServerOptions | undefined,
   refuse: ((ctx: Context, msg: Msg) => void) | undefined,
-  deliver: (ctx: Context, msg: Msg) => void,
+  deliver: (ctx: Context, msg: Msg, t0: number, trace: Trace | undefined) => void,
 ): Handle {
   const maxInFlight = limit(options?.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight', 1);
   const maxPending = limit(options?.maxPending, DEFAULT_MAX_PENDING, 'maxPending', 0);
   const params = args.params ?? NO_VALUES;
   const subject = op.subject.subscription(params);
+  const fixed = fixedSubject(op, subject);
   const queue = op.queue?.build(args.queue ?? NO_VALUES);
   const match = expectedHeaders(op, args);
-  const onError = options?.onError ?? logError;
+  const logger = options?.logger;
+  const onError = options?.onError ?? (logger === undefined ? logError : (e: ErrorEvent) => logger(errorEventLog(e)));
+  const kind: OperationKind = refuse === undefined ? 'subscribe' : 'reply';
+  const stats = new EndpointStats();
+  const metrics = options?.metrics;
+  const tracing = options?.tracing;
 
   // Core NATS has no flow control: the server pushes every message as it comes, and the client hands
   // each one to this callback at once. So the limit is enforced here, and what cannot start waits in
@@ -240,6 +285,8 @@ function listen(
   let idleWaiters: (() => void)[] = [];
   const ctx: Context = {
     op,
+    fixed,
+    subjectOf: fixed === undefined ? (msg) => msg.subject : () => fixed.subject,
     maxInFlight,
     report(kind, errorSubject, error) {
       try {
@@ -259,6 +306,9 @@ function listen(
     },
     refused() {
       overflow.add();
+    },
+    done(msg, t0, trace, failure, error) {
+      finishReceive(stats, metrics, op, kind, ctx.subjectOf, msg, t0, trace, failure, error);
     },
   };
   const overflow = rateLimited((count) => {
@@ -284,12 +334,17 @@ function listen(
   }
 
   function dispatch(msg: Msg): void {
+    const t0 = performance.now();
+    // Without @opentelemetry/api (or with tracing off) this is one comparison and no span.
+    const trace = startReceiveSpan(op, kind, subject, msg, tracing);
     try {
-      deliver(ctx, msg);
+      if (trace === undefined) deliver(ctx, msg, t0, undefined);
+      else runInTrace(trace, deliver, ctx, msg, t0, trace);
     } catch (error) {
       // Only a schema that throws (a refine or transform) gets here; this runs in the client's read
       // loop, where an exception would break the connection for every subscription.
       ctx.report('validation', msg.subject, error);
+      ctx.done(msg, t0, trace, 'validation', error);
     }
   }
 
@@ -358,6 +413,7 @@ function listen(
     subject,
     queue,
     closed,
+    stats,
     drain() {
       draining ??= (async () => {
         if (!sub.isClosed() && !nc.isClosed()) {
@@ -480,33 +536,60 @@ function plural(count: number, noun: string): string {
 }
 
 /** Decodes and validates a message for `subscribe`; reports and answers `undefined` on failure. */
-function receive(ctx: Context, msg: Msg, validate: boolean): object | undefined {
+function receive(ctx: Context, msg: Msg, validate: boolean, t0: number, trace: Trace | undefined): object | undefined {
   const { op } = ctx;
   let payload: unknown;
   try {
     payload = decodeBody(msg);
   } catch (cause) {
-    ctx.report('decode', msg.subject, new DecodeError(op.id, msg.subject, { cause }));
+    const error = new DecodeError(op.id, msg.subject, { cause });
+    ctx.report('decode', msg.subject, error);
+    ctx.done(msg, t0, trace, 'decode', error);
     return undefined;
   }
   const checked = checkReceived(op.messages, op.id, 'receive', payload, msg.headers, validate);
   if (checked instanceof ValidationError) {
     ctx.report('validation', msg.subject, checked);
+    ctx.done(msg, t0, trace, 'validation', checked);
     return undefined;
   }
-  return received(op, msg, checked.payload, checked.headers);
+  return received(ctx, msg, checked.payload, checked.headers);
 }
 
-function received(op: OperationSpec, msg: Msg, payload: unknown, headers: Record<string, unknown>): object {
+/** The subject and parameters of a subscription without wildcards; its messages all arrive on it. */
+export interface FixedSubject {
+  readonly subject: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** {@link FixedSubject} of a subscription to `subject`, or `undefined` when it has a wildcard token. */
+export function fixedSubject(op: OperationSpec, subject: string): FixedSubject | undefined {
+  if (isPattern(subject)) return undefined;
+  const params = op.subject.parse(subject);
+  return params === undefined ? undefined : { subject, params };
+}
+
+/** What a handler receives; each message gets its own `params` object, as if parsed from its subject. */
+function received(ctx: Context, msg: Msg, payload: unknown, headers: Record<string, unknown>): object {
+  const fixed = ctx.fixed;
+  if (fixed !== undefined) return { payload, headers, params: { ...fixed.params }, subject: fixed.subject, msg };
   const subject = msg.subject;
-  return { payload, headers, params: op.subject.parse(subject) ?? {}, subject, msg };
+  return { payload, headers, params: ctx.op.subject.parse(subject) ?? {}, subject, msg };
 }
 
-async function settleHandler(ctx: Context, pending: PromiseLike<void>, subject: string): Promise<void> {
+async function settleHandler(
+  ctx: Context,
+  pending: PromiseLike<void>,
+  msg: Msg,
+  t0: number,
+  trace: Trace | undefined,
+): Promise<void> {
   try {
     await pending;
+    ctx.done(msg, t0, trace);
   } catch (error) {
-    ctx.report('handler', subject, error);
+    ctx.report('handler', ctx.subjectOf(msg), error);
+    ctx.done(msg, t0, trace, 'handler', error);
   } finally {
     ctx.end();
   }
@@ -531,17 +614,35 @@ function matches(hdrs: MsgHdrs | undefined, expected: readonly (readonly [string
   return true;
 }
 
-function respond(ctx: Context, msg: Msg, body: string | undefined, hdrs: MsgHdrs | undefined): void {
+/** Sends the reply; the request is then done (`status` set for an error reply). */
+function respond(
+  ctx: Context,
+  msg: Msg,
+  body: Uint8Array | undefined,
+  hdrs: MsgHdrs | undefined,
+  t0: number,
+  trace: Trace | undefined,
+  status?: number,
+  description?: string,
+): void {
   try {
     msg.respond(body, hdrs === undefined ? undefined : { headers: hdrs });
   } catch (error) {
     // E.g. the connection closed while the handler ran; the caller will time out, the server hears why.
     ctx.report('reply', msg.subject, error);
   }
+  ctx.done(msg, t0, trace, status, description);
 }
 
-function respondError(ctx: Context, msg: Msg, status: number, description: string): void {
-  respond(ctx, msg, undefined, errorHeaders(status, description));
+function respondError(
+  ctx: Context,
+  msg: Msg,
+  status: number,
+  description: string,
+  t0: number,
+  trace: Trace | undefined,
+): void {
+  respond(ctx, msg, undefined, errorHeaders(status, description), t0, trace, status, description);
 }
 
 /** True for a promise or any object with a `then` method. */
@@ -549,10 +650,7 @@ export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function';
 }
 
-/** Default onError: one concise line per failure. */
+/** Default onError: one concise line per failure (the default logger's). */
 export function logError(event: ErrorEvent): void {
-  const message = event.error instanceof Error ? event.error.message : String(event.error);
-  console.error(
-    `asyncapi-nats: ${event.kind} error in operation '${event.operation}' on '${event.subject}': ${message}`,
-  );
+  consoleLogger(errorEventLog(event));
 }

@@ -74,6 +74,14 @@ function reason(value: unknown): string {
   return "starts with '$', reserved for system subjects";
 }
 
+/** Whether a subject has a `*` or `>` token (a subscription pattern, not one concrete subject). */
+export function isPattern(subject: string): boolean {
+  for (const token of subject.split('.')) {
+    if (token === '*' || token === '>') return true;
+  }
+  return false;
+}
+
 /**
  * Parses an address. Tokens are split on `.`; each is a literal or exactly `{name}`. Throws a plain Error
  * for anything else (the generator never emits such an address, so this is a programming error).
@@ -109,6 +117,9 @@ export function subjectTemplate(address: string): SubjectTemplate {
   const slots = tokens.map((t) => PLACEHOLDER.exec(t)?.[1]);
   const tail = tokens[tokens.length - 1] === '>';
   const exact = names.length === 0 && !tokens.includes('*') && !tail;
+  // Without literal `*`/`>` tokens the literal text between parameters is fixed: parse() then walks
+  // the subject once with `startsWith`/`indexOf` instead of splitting it into an array.
+  const literal = !tokens.includes('*') && !tokens.includes('>');
 
   function build(params: Readonly<Record<string, string>>): string {
     let subject = chunks[0] as string;
@@ -129,8 +140,30 @@ export function subjectTemplate(address: string): SubjectTemplate {
     return subject;
   }
 
+  function parseLiteral(subject: string): Record<string, string> | undefined {
+    const first = chunks[0] as string;
+    if (!subject.startsWith(first)) return undefined;
+    const out: Record<string, string> = {};
+    let at = first.length;
+    for (let i = 0; i < names.length; i++) {
+      let end = subject.indexOf('.', at);
+      if (end < 0) end = subject.length;
+      if (end === at) return undefined;
+      const name = names[i] as string;
+      const value = subject.slice(at, end);
+      const seen = out[name];
+      if (seen !== undefined && seen !== value) return undefined;
+      out[name] = value;
+      const next = chunks[i + 1] as string;
+      if (!subject.startsWith(next, end)) return undefined;
+      at = end + next.length;
+    }
+    return at === subject.length ? out : undefined;
+  }
+
   function parse(subject: string): Record<string, string> | undefined {
     if (exact) return subject === address ? {} : undefined;
+    if (literal) return parseLiteral(subject);
     const parts = subject.split('.');
     if (tail ? parts.length < tokens.length : parts.length !== tokens.length) return undefined;
     const out: Record<string, string> = {};

@@ -6,6 +6,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { Msg, NodeConnectionOptions } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import type { SubjectTemplate, Wildcard } from './subject.js';
+import type { Logger, MetricsHook } from './telemetry.js';
 
 /** One message an operation may carry: its schemas and the NATS header names it uses. */
 export interface MessageSpec {
@@ -151,6 +152,8 @@ export interface Handle {
   readonly queue: string | undefined;
   /** Resolves once the subscription has ended and its in-flight handlers have settled. */
   readonly closed: Promise<void>;
+  /** Counters of this registration, as the server's NATS service reports them in `$SRV.STATS`. */
+  readonly stats: HandleStats;
   /**
    * Stops delivery, then waits for in-flight handlers (and processes messages already received and
    * waiting for a slot; a durable consumer also waits for their acks).
@@ -158,6 +161,29 @@ export interface Handle {
   drain(): Promise<void>;
   /** Stops delivery now, without waiting for in-flight handlers. */
   unsubscribe(): void;
+}
+
+/** Counters of one registration (live values). */
+export interface HandleStats {
+  /** Messages (or requests) handled, successfully or not. */
+  readonly numRequests: number;
+  /** Of those, failures: invalid messages, handlers that threw, error replies. */
+  readonly numErrors: number;
+  /** The last failure, as `<status>:<description>` (empty before the first). */
+  readonly lastError: string;
+  /** Total handling time, in nanoseconds. */
+  readonly processingNs: number;
+}
+
+/** Overrides of the NATS service a generated server registers as (name and version come from the spec). */
+export interface ServiceOptions {
+  /** `[A-Za-z0-9_-]+`. */
+  readonly name?: string;
+  /** A semantic version. */
+  readonly version?: string;
+  readonly description?: string;
+  /** Added to the service's metadata (e.g. a deployment or region). */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /** Validation switches; both default to `true`. */
@@ -176,6 +202,10 @@ export interface ClientOptions {
   readonly maxPendingAcks?: number;
   /** How long a durable publish keeps retrying (same message id) before {@link PublishError} (default 30 000 ms). */
   readonly publishTimeoutMs?: number;
+  /** Spans and W3C trace context through `@opentelemetry/api` when it is installed; `false` turns them off (default on). */
+  readonly tracing?: boolean;
+  /** Called once per finished send (publish, request, durable publish) with its duration and outcome. */
+  readonly metrics?: MetricsHook;
 }
 
 /** Options of `request`. */
@@ -224,8 +254,19 @@ export interface ErrorEvent {
 export interface ServerOptions {
   /** Turn validation off per direction. */
   readonly validate?: ValidateOptions;
-  /** Called for each failure; default: one line on `console.error`. Must not throw. */
+  /** Called for each failure; default: the `logger`. Must not throw. */
   readonly onError?: (event: ErrorEvent) => void;
+  /** Where failures are logged when there is no `onError` (default: one line on `console.error`; see `jsonLogger`). */
+  readonly logger?: Logger;
+  /** Spans and W3C trace context through `@opentelemetry/api` when it is installed; `false` turns them off (default on). */
+  readonly tracing?: boolean;
+  /** Called once per handled message with its duration and outcome. */
+  readonly metrics?: MetricsHook;
+  /**
+   * The NATS service a generated server registers as (`$SRV.PING|INFO|STATS`, read by `nats micro`):
+   * `false` turns it off; an object overrides name, version, description or adds metadata.
+   */
+  readonly service?: false | ServiceOptions;
   /**
    * Handlers running at once per registration (default 64). Beyond it: core messages wait in a bounded
    * buffer (`maxPending`), requests are answered 503 busy, durable consumers stop fetching.
@@ -286,4 +327,6 @@ export type ConnectOptions = Omit<NodeConnectionOptions, 'tls'> & {
   readonly tenant?: string;
   /** Connection state changes; must not throw. */
   readonly onStatus?: (event: ConnectionEvent) => void;
+  /** Logs every connection state change (`connection.<type>` events); default: none. */
+  readonly logger?: Logger;
 };

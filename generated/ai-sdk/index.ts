@@ -9,6 +9,7 @@ export type { IngestDocumentArgs, PublishRagQueryArgs, QueueGatewayRequestArgs, 
 export { AiSdkServer } from './server.js';
 export type { ReceiveAgentMessageArgs, ReceiveAgentMessageReceived, ReceiveAgentTaskArgs, ReceiveAgentTaskReceived, ReceiveDocumentArgs, ReceiveDocumentReceived, ReceiveGatewayRequestArgs, ReceiveGatewayRequestReceived, ReceiveRagQueryArgs, ReceiveRagQueryReceived, ReplyChatCompletionArgs, ReplyChatCompletionReceived, ReplyRagResultsArgs, ReplyRagResultsReceived } from './server.js';
 export { AgentMessageHeadersSchema, AgentMessageSchema, AgentTaskSchema, ChatCompletionChoiceSchema, ChatCompletionRequestHeadersSchema, ChatCompletionRequestSchema, ChatCompletionResponseSchema, ChatMessageSchema, ChunkingConfigSchema, MetadataSchema, PrioritySchema, RagDocumentSchema, RagQuerySchema, RagResultSchema, RagResultsSchema, UsageSchema } from './schemas.js';
+export { exampleAgentMessage, exampleAgentMessageHeaders, exampleAgentTask, exampleChatCompletionRequest, exampleChatCompletionRequestHeaders, exampleChatCompletionResponse, exampleRagDocument, exampleRagQuery, exampleRagResults } from './examples.js';
 export { agentMessageSubject, agentTasksSubject, gatewayRequestsSubject, gatewayResponsesSubject, ragIngestSubject, ragQueriesSubject, ragResultsSubject } from './subjects.js';
 export type { AgentMessage, AgentMessageHeaders, AgentMessageParams, AgentTask, AgentTasksParams, ChatCompletionChoice, ChatCompletionRequest, ChatCompletionRequestHeaders, ChatCompletionResponse, ChatMessage, ChunkingConfig, GatewayRequestsParams, GatewayResponsesParams, Metadata, Priority, RagDocument, RagIngestParams, RagQueriesParams, RagQuery, RagResult, RagResults, RagResultsParams, Usage } from './types.js';
 
@@ -16,4 +17,4 @@ export type { AgentMessage, AgentMessageHeaders, AgentMessageParams, AgentTask, 
  * The runtime contract this code was generated for. It fails to compile against a runtime with another
  * contract: regenerate with the asyncapi-nats version that ships that runtime.
  */
-export const runtimeContract: 2 = RUNTIME_CONTRACT;
+export const runtimeContract: 3 = RUNTIME_CONTRACT;

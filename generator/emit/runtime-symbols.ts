@@ -13,6 +13,9 @@ export const RUNTIME_SYMBOLS = {
   reply: { type: false },
   durablePublish: { type: false },
   consume: { type: false },
+  ServerCore: { type: false },
+  ServiceInfo: { type: true },
+  ServiceIdentity: { type: true },
   NatsConnection: { type: true },
   SubjectTemplate: { type: true },
   OperationSpec: { type: true },
@@ -30,7 +33,7 @@ export const RUNTIME_SYMBOLS = {
 export type RuntimeSymbol = keyof typeof RUNTIME_SYMBOLS;
 
 /** The contract version this generator emits code for. */
-export const RUNTIME_CONTRACT_VERSION = 2;
+export const RUNTIME_CONTRACT_VERSION = 3;
 
 /** Where generated code imports the runtime from, unless the user says otherwise. */
 export const DEFAULT_RUNTIME_IMPORT = 'asyncapi-nats/runtime';

@@ -1,7 +1,7 @@
 /** server.ts: one typed registration per receive operation (subscribe and reply handlers). */
 import { ts } from 'ts-morph';
 import type { OperationModel } from '../model/types.js';
-import { keyword, promiseOf, typeRef, union } from './ast.js';
+import { keyword, obj, promiseOf, str, typeRef, union } from './ast.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
 import {
   addConnectionClass,
@@ -40,11 +40,41 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
   }
   addDescriptors(index, ops, file);
 
+  const info = serviceInfo(model.title, model.version);
+  file.constant({
+    name: 'serviceInfo',
+    type: file.runtime('ServiceInfo'),
+    initializer: print(
+      obj([
+        ['name', str(info.name)],
+        ['version', str(info.version)],
+        ['description', str(`${model.title}: NATS server generated from its AsyncAPI document`)],
+        ['metadata', obj([['asyncapi.title', str(model.title)], ['asyncapi.version', str(model.version)]])],
+      ]),
+    ),
+    docs: jsDoc([
+      `The NATS service every ${model.serverClass} registers as (\`nats micro ls\`), named after the spec's \`info\`${info.version === model.version ? '' : ' (its version is not a semantic version, so 0.0.0 is used)'}.`,
+    ]),
+  });
+
   const cls = addConnectionClass(file, model.serverClass, 'ServerOptions', [
     `Typed NATS server for ${model.title} ${model.version}: one registration per operation the spec receives.`,
     'Invalid messages never reach a handler; a request that fails validation, or whose handler throws, gets an error reply instead of a timeout.',
+    `It registers as the NATS service \`${info.name}\` (\`$SRV.PING\`, \`$SRV.INFO\`, \`$SRV.STATS\`; see \`nats micro ls\`) with one endpoint per registration; \`{ service: false }\` turns that off.`,
   ]);
-  cls.properties.splice(2, 0, { name: '#handles', isReadonly: true, initializer: `new Set<${handle}>()` });
+  const core = file.runtime('ServerCore');
+  cls.properties.splice(2, 0, { name: '#core', type: core, isReadonly: true });
+  const ctor = cls.ctors?.[0];
+  if (ctor === undefined || !Array.isArray(ctor.statements)) throw new Error('internal: the server class has no constructor');
+  ctor.statements = [...ctor.statements, `this.#core = new ${core}(nc, serviceInfo, options);`];
+  cls.getAccessors = [
+    {
+      name: 'service',
+      returnType: `${file.runtime('ServiceIdentity')} | undefined`,
+      statements: ['return this.#core.service;'],
+      docs: jsDoc(['Name, instance id and version of the NATS service this server answers for (undefined with `{ service: false }`).']),
+    },
+  ];
 
   for (const op of ops) {
     const { paragraphs, facts } = operationDoc(index, op);
@@ -59,7 +89,7 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
       parameters: [{ name: 'args', type: op.argsType }],
       returnType: handle,
       statements: [
-        `return this.#track(${fn}<${typeArgs}>(this.#nc, ${op.descriptorConst}, ${hasReceiveArgs(index, op) ? 'args' : '{}'}, args.handler, this.#options));`,
+        `return this.#core.track(${fn}<${typeArgs}>(this.#nc, ${op.descriptorConst}, ${hasReceiveArgs(index, op) ? 'args' : '{}'}, args.handler, this.#options), ${op.descriptorConst});`,
       ],
     });
   }
@@ -68,7 +98,7 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
     isAsync: true,
     docs: jsDoc(['Stops every registration of this server, then waits for the handlers still running.']),
     returnType: 'Promise<void>',
-    statements: ['await Promise.all([...this.#handles].map((h) => h.drain()));'],
+    statements: ['await this.#core.drain();'],
   });
   cls.methods.push({
     name: 'close',
@@ -79,20 +109,23 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
         ".drain} (running handlers finish, durable messages are acked), then drains and closes the connection. The runtime's `drainOnSignal([server, nc])` does the same on SIGTERM.",
     ]),
     returnType: 'Promise<void>',
-    statements: ['await this.drain();', 'if (!this.#nc.isClosed()) await this.#nc.drain();'],
-  });
-  cls.methods.push({
-    name: '#track',
-    parameters: [{ name: 'h', type: handle }],
-    returnType: handle,
-    statements: [
-      'this.#handles.add(h);',
-      'const forget = () => this.#handles.delete(h);',
-      'h.closed.then(forget, forget);',
-      'return h;',
-    ],
+    statements: ['await this.#core.close();'],
   });
 }
+
+/** The service name and version the NATS services protocol accepts: `AI SDK` → `ai-sdk`; a version that is not semantic → `0.0.0`. */
+export function serviceInfo(title: string, version: string): { name: string; version: string } {
+  const name =
+    title
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'service';
+  return { name, version: SEMVER.test(version) ? version : '0.0.0' };
+}
+
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 /** True when the registration takes subject or queue values (else only a handler). */
 function hasReceiveArgs(index: ModelIndex, op: OperationModel): boolean {

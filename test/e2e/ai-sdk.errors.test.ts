@@ -687,7 +687,8 @@ describe('errors - hostile subject parameters', () => {
       const spy = await spyOnAi(spyNc);
       const rec = recording(await conns.runtime());
       const client = new AiSdkClient(rec.nc);
-      const server = new AiSdkServer(rec.nc, { onError: () => {} });
+      // No NATS service: its own $SRV.* subscriptions would be recorded; this test is about the registrations.
+      const server = new AiSdkServer(rec.nc, { onError: () => {}, service: false });
       const check = (error: unknown) => {
         expect(error).toBeInstanceOf(InvalidSubjectParameterError);
         expect(error).toMatchObject({ code: 'INVALID_SUBJECT_PARAMETER', parameter: 'tenant_id', value });
@@ -774,7 +775,7 @@ describe('errors - hostile subject parameters', () => {
     'errors - hostile agent id %j in the queue group is rejected before subscribing',
     async (value, quoted, reason) => {
       const rec = recording(await conns.runtime());
-      const server = new AiSdkServer(rec.nc, { onError: () => {} });
+      const server = new AiSdkServer(rec.nc, { onError: () => {}, service: false });
       const error = thrown(() =>
         server.receiveAgentMessage({ params: { tenant_id: tenant() }, queue: { agent_id: value }, handler: () => {} }),
       );

@@ -107,8 +107,9 @@ async function failure(f: () => unknown): Promise<unknown> {
 
 describe('reliability - hostile tenant ids', () => {
   test('reliability - the spy and /connz see a legitimate tenant (control)', async () => {
-    const before = await serverSideSubscriptions();
+    // The server's NATS service subscribes to $SRV.* at construction: count from after it.
     const srv = new AiSdkServer(worker, { onError: () => {} });
+    const before = await serverSideSubscriptions();
     const handle = srv.receiveRagQuery({ params: { tenant_id: 'acme' }, handler: () => {} });
     expect(await serverSideSubscriptions()).toBe(before + 1);
     new AiSdkClient(worker).publishRagQuery({ params: { tenant_id: 'acme' }, payload: ragQuery() });

@@ -49,7 +49,13 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
         ['name', str(info.name)],
         ['version', str(info.version)],
         ['description', str(`${model.title}: NATS server generated from its AsyncAPI document`)],
-        ['metadata', obj([['asyncapi.title', str(model.title)], ['asyncapi.version', str(model.version)]])],
+        [
+          'metadata',
+          obj([
+            ['asyncapi.title', str(model.title)],
+            ['asyncapi.version', str(model.version)],
+          ]),
+        ],
       ]),
     ),
     docs: jsDoc([
@@ -65,14 +71,17 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
   const core = file.runtime('ServerCore');
   cls.properties.splice(2, 0, { name: '#core', type: core, isReadonly: true });
   const ctor = cls.ctors?.[0];
-  if (ctor === undefined || !Array.isArray(ctor.statements)) throw new Error('internal: the server class has no constructor');
+  if (ctor === undefined || !Array.isArray(ctor.statements))
+    throw new Error('internal: the server class has no constructor');
   ctor.statements = [...ctor.statements, `this.#core = new ${core}(nc, serviceInfo, options);`];
   cls.getAccessors = [
     {
       name: 'service',
       returnType: `${file.runtime('ServiceIdentity')} | undefined`,
       statements: ['return this.#core.service;'],
-      docs: jsDoc(['Name, instance id and version of the NATS service this server answers for (undefined with `{ service: false }`).']),
+      docs: jsDoc([
+        'Name, instance id and version of the NATS service this server answers for (undefined with `{ service: false }`).',
+      ]),
     },
   ];
 

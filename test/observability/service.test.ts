@@ -135,7 +135,7 @@ describe('services', () => {
       name: 'ai-sdk',
       started: expect.any(String),
     });
-    const [endpoint] = stats?.endpoints as Record<string, unknown>[];
+    const [endpoint] = (stats?.endpoints ?? []) as Record<string, unknown>[];
     expect(endpoint).toMatchObject({
       name: 'replyChatCompletion',
       subject: 'ai.gateway.responses.*',

@@ -7,6 +7,8 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+// In a user's project: `from 'asyncapi-nats/testing'`.
+import { NatsServerNotFoundError, startTestKit } from 'asyncapi-nats/testing';
 import { describe, expect, test } from 'vitest';
 import {
   AiSdkClient,
@@ -16,8 +18,6 @@ import {
   exampleChatCompletionResponse,
 } from '../../generated/ai-sdk/index.js';
 import { wildcard } from '../../runtime/index.js';
-// In a user's project: `from 'asyncapi-nats/testing'`.
-import { NatsServerNotFoundError, startTestKit } from 'asyncapi-nats/testing';
 
 const NOT_FOUND_HELP =
   'install nats-server (apt-get install -y nats-server, or a release from ' +

@@ -4,7 +4,6 @@
  * sees one document shape.
  */
 import { readFile } from 'node:fs/promises';
-import { convert } from '@asyncapi/converter';
 import { type AsyncAPIDocumentInterface, type Diagnostic, DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import type { Problem, Severity } from '../problems.js';
 import { SourceMap } from './locate.js';
@@ -68,8 +67,9 @@ function mapDiagnostic(file: string, d: Diagnostic, sourceMap?: SourceMap): Prob
   };
 }
 
-/** Runs the converter, collecting its console warnings as info problems instead of printing them. */
-function convertToV3(file: string, text: string, problems: Problem[]): string {
+/** Runs the converter (loaded only for 2.x documents), collecting its console warnings as info problems. */
+async function convertToV3(file: string, text: string, problems: Problem[]): Promise<string> {
+  const { convert } = await import('@asyncapi/converter');
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
     problems.push({
@@ -161,7 +161,7 @@ export async function parseSpecText(
 
   let converted: string;
   try {
-    converted = convertToV3(file, text, problems);
+    converted = await convertToV3(file, text, problems);
   } catch (cause) {
     problems.push({
       code: 'convert-failed',

@@ -74,6 +74,10 @@ export class Worker {
   private readonly onError: (event: ErrorEvent) => void;
   /** Counters for the server's NATS service (`$SRV.STATS`). */
   private readonly stats = new EndpointStats();
+  /** Settles once the durable consumer exists (or rejects when the worker stops before). */
+  private readonly ready: Promise<void>;
+  private readyNow: (() => void) | undefined;
+  private notReady: ((error: Error) => void) | undefined;
   private mode: Mode = 'running';
   private inFlight = 0;
   private requested = 0;
@@ -113,12 +117,18 @@ export class Worker {
     this.stopped = new Promise((resolve) => {
       this.stopNow = resolve;
     });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.readyNow = resolve;
+      this.notReady = reject;
+    });
+    this.ready.catch(() => {}); // a rejection nobody awaits must not become an unhandled rejection
     const closed = this.run();
     this.handle = {
       subject: config.settings.filter,
       queue: config.settings.name,
       closed,
       stats: this.stats,
+      ready: this.ready,
       drain: () => {
         this.stop('draining');
         return closed;
@@ -167,6 +177,7 @@ export class Worker {
         if (this.consumer === undefined) {
           try {
             this.consumer = await this.setup();
+            if (this.mode === 'running') this.readyNow?.();
           } catch (error) {
             this.fail(error);
           }
@@ -199,6 +210,9 @@ export class Worker {
       }
       for (const iterator of this.iterators) void iterator.close();
     }
+    this.notReady?.(
+      new Error(`'${this.config.op.id}' on '${settings.filter}' stopped before its durable consumer was ready`),
+    );
     await Promise.all(this.pumps);
     await this.idle();
     offDisconnect();

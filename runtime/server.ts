@@ -397,6 +397,11 @@ function listen(
   };
   if (queue !== undefined) subOptions.queue = queue;
   const sub = nc.subscribe(subject, subOptions);
+  // The server has the subscription once a PING sent after it is answered.
+  const ready = nc.flush().then(() => {
+    if (sub.isClosed()) throw new Error(`'${op.id}' on '${subject}' stopped before it was ready`);
+  });
+  ready.catch(() => {}); // a rejection nobody awaits must not become an unhandled rejection
 
   async function finish(): Promise<void> {
     await idle();
@@ -414,6 +419,7 @@ function listen(
     queue,
     closed,
     stats,
+    ready,
     drain() {
       draining ??= (async () => {
         if (!sub.isClosed() && !nc.isClosed()) {

@@ -155,6 +155,13 @@ export interface Handle {
   /** Counters of this registration, as the server's NATS service reports them in `$SRV.STATS`. */
   readonly stats: HandleStats;
   /**
+   * Resolves once the server has the subscription (core: after a round trip to the server; durable:
+   * once the stream and the durable consumer exist), so a request from another connection cannot meet
+   * "no responders". Rejects when the registration stops or the connection closes first. A durable
+   * consumer that cannot be created keeps retrying (reported as `consumer` errors); `ready` waits.
+   */
+  readonly ready: Promise<void>;
+  /**
    * Stops delivery, then waits for in-flight handlers (and processes messages already received and
    * waiting for a slot; a durable consumer also waits for their acks).
    */

@@ -2,6 +2,7 @@
  * NATS service discovery: a generated server answers `$SRV.PING`, `$SRV.INFO` and `$SRV.STATS` (the
  * protocol `nats micro ls|info|stats` uses), asked here with a plain NATS client, as that tool would.
  */
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as natsConnect, type NatsConnection as RawConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import {
@@ -11,6 +12,7 @@ import {
   exampleChatCompletionResponse,
 } from '../../generated/ai-sdk/index.js';
 import { connect, type NatsConnection, RemoteError, ServiceError, wildcard } from '../../runtime/index.js';
+import { Connections, tenant } from '../e2e/helpers.js';
 
 const open: (NatsConnection | RawConnection)[] = [];
 afterEach(async () => {
@@ -176,3 +178,40 @@ describe('services', () => {
 function reply() {
   return exampleChatCompletionResponse();
 }
+
+describe('handles', () => {
+  it('handles - ready resolves once the server has the subscription, so another connection never meets no-responders', async () => {
+    const { nc, raw } = await connections();
+    const server = new AiSdkServer(nc, { service: false });
+    const handle = server.replyChatCompletion({ params: { tenant_id: 'ready' }, handler: () => reply() });
+    await handle.ready;
+    // From another connection, at once: the subscription is already known to the server.
+    const answer = await raw.request('ai.gateway.responses.ready', JSON.stringify(exampleChatCompletionRequest()));
+    expect(answer.json()).toEqual(reply());
+    await server.drain();
+    const stopped = server.receiveRagQuery({ params: { tenant_id: 'ready' }, handler: () => {} });
+    stopped.unsubscribe();
+    await expect(stopped.ready).rejects.toThrow(
+      "'receiveRagQuery' on 'ai.rag.queries.ready' stopped before it was ready",
+    );
+  });
+});
+
+describe('durable handles', () => {
+  const conns = new Connections();
+  afterEach(() => conns.close()); // removes the tenant's durable consumer from the shared server
+
+  it('handles - a durable registration is ready once its stream and consumer exist; stopped first, ready rejects', async () => {
+    const t = tenant();
+    const nc = await conns.runtime();
+    const server = new AiSdkServer(nc, { service: false });
+    const handle = server.receiveAgentTask({ params: { tenant_id: t }, handler: () => {} });
+    await handle.ready;
+    const jsm = await jetstreamManager(nc);
+    expect((await jsm.consumers.info('AI_AGENT_TASKS', `agent-workers_${t}`)).name).toBe(`agent-workers_${t}`);
+    await handle.drain();
+    const early = server.receiveAgentTask({ params: { tenant_id: tenant() }, handler: () => {} });
+    early.unsubscribe();
+    await expect(early.ready).rejects.toThrow('stopped before its durable consumer was ready');
+  });
+});

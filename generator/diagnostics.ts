@@ -3,6 +3,7 @@
  * (`::error file=…`) so problems show up as annotations on a pull request. Every command takes
  * `--format text|json|github` and renders its problems (and its own findings) through these.
  */
+import path from 'node:path';
 import { formatProblem, type Problem, type Severity, sortProblems } from './problems.js';
 
 /** Where a command writes: `out` is stdout (results), `err` is stderr (diagnostics, progress). */
@@ -99,4 +100,11 @@ export function countProblems(problems: readonly Problem[]): string {
   const parts = [`${errors} error${errors === 1 ? '' : 's'}`];
   if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'}`);
   return parts.join(', ');
+}
+
+/** A path relative to `cwd` when it is inside it, `/`-separated; `.` for `cwd` itself. */
+export function displayPath(cwd: string, file: string): string {
+  const relative = path.relative(cwd, file);
+  if (relative === '') return '.';
+  return (relative.startsWith('..') || path.isAbsolute(relative) ? file : relative).split(path.sep).join('/');
 }

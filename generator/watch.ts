@@ -9,9 +9,9 @@
  */
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import { displayPath, type RunReport, runTarget, summaryLines } from './commands/run.js';
+import { type RunReport, runTarget, summaryLines } from './commands/run.js';
 import { resolveTargets, type TargetFlags } from './commands/targets.js';
-import { countProblems, type Io, printProblems, type ReportFormat } from './diagnostics.js';
+import { countProblems, displayPath, type Io, printProblems, type ReportFormat } from './diagnostics.js';
 import { resolveOptions } from './generate.js';
 import type { GenerateOptions } from './options.js';
 import { hasErrors } from './problems.js';

@@ -257,7 +257,7 @@ function remoteError(operation: string, hdrs: MsgHdrs): RemoteError {
  * The JSON body of an outgoing payload. A value JSON cannot represent (a BigInt, a cycle) is a
  * ValidationError like any other bad payload, not the TypeError `JSON.stringify` throws.
  */
-function encodeSend(operation: string, payload: unknown): Uint8Array | undefined {
+export function encodeSend(operation: string, payload: unknown): Uint8Array | undefined {
   try {
     return encodeBody(payload);
   } catch (cause) {

@@ -22,10 +22,10 @@ import {
   type JsContext,
   jsContext,
 } from './jetstream-setup.js';
-import { type FixedSubject, fixedSubject, isThenable, logError } from './server.js';
+import { errorHandler, type FixedSubject, fixedSubject, isThenable } from './server.js';
 import { EndpointStats } from './service.js';
 import { connectionState } from './status.js';
-import { errorEventLog, finishReceive, runInTrace, startReceiveSpan, type Trace } from './telemetry.js';
+import { finishReceive, runInTrace, startReceiveSpan, type Trace } from './telemetry.js';
 import type { DurableSpec, ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions } from './types.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
@@ -111,9 +111,7 @@ export class Worker {
     this.threshold = Math.max(1, Math.ceil(this.maxInFlight / 2));
     this.validate = config.options?.validate?.receive !== false;
     this.fixed = fixedSubject(config.op, config.settings.filter);
-    const logger = config.options?.logger;
-    this.onError =
-      config.options?.onError ?? (logger === undefined ? logError : (e: ErrorEvent) => logger(errorEventLog(e)));
+    this.onError = errorHandler(config.options);
     this.stopped = new Promise((resolve) => {
       this.stopNow = resolve;
     });

@@ -1,7 +1,7 @@
 /** Durable channels: JetStream publish with acks and retries, and bounded durable consumers. */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { finished } from './client.js';
-import { checkSize, encodeBody, NO_VALUES, prepareSend } from './codec.js';
+import { encodeSend, finished } from './client.js';
+import { checkSize, NO_VALUES, prepareSend } from './codec.js';
 import { ValidationError } from './errors.js';
 import { startConsumer } from './jetstream-consume.js';
 import { messageIdOf, sendWithRetry } from './jetstream-publish.js';
@@ -123,20 +123,4 @@ export function consume<TMsg>(
   options?: ServerOptions,
 ): Handle {
   return startConsumer(nc, op, args, handler as (m: unknown) => void | Promise<void>, options);
-}
-
-/** The JSON body; a value JSON cannot represent is a ValidationError, as in `publish`. */
-function encodeSend(operation: string, payload: unknown): Uint8Array | undefined {
-  try {
-    return encodeBody(payload);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new ValidationError(
-      operation,
-      'send',
-      'payload',
-      [{ path: '', message: `not representable as JSON: ${reason}` }],
-      { cause },
-    );
-  }
 }

@@ -255,8 +255,7 @@ function listen(
   const fixed = fixedSubject(op, subject);
   const queue = op.queue?.build(args.queue ?? NO_VALUES);
   const match = expectedHeaders(op, args);
-  const logger = options?.logger;
-  const onError = options?.onError ?? (logger === undefined ? logError : (e: ErrorEvent) => logger(errorEventLog(e)));
+  const onError = errorHandler(options);
   const kind: OperationKind = refuse === undefined ? 'subscribe' : 'reply';
   const stats = new EndpointStats();
   const metrics = options?.metrics;
@@ -656,7 +655,9 @@ export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function';
 }
 
-/** Default onError: one concise line per failure (the default logger's). */
-export function logError(event: ErrorEvent): void {
-  consoleLogger(errorEventLog(event));
+/** Where a registration's failures go: `onError`, else the `logger`, else one line on stderr. */
+export function errorHandler(options: ServerOptions | undefined): (event: ErrorEvent) => void {
+  if (options?.onError !== undefined) return options.onError;
+  const logger = options?.logger ?? consoleLogger;
+  return (event) => logger(errorEventLog(event));
 }

@@ -4,14 +4,22 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { countProblems, type Io, parseFormat, printProblems, type ReportFormat, UsageError } from '../diagnostics.js';
+import {
+  countProblems,
+  displayPath,
+  type Io,
+  parseFormat,
+  printProblems,
+  type ReportFormat,
+  UsageError,
+} from '../diagnostics.js';
 import { generateFiles, resolveOptions } from '../generate.js';
 import type { GenerateOptions } from '../options.js';
 import { hasErrors, type Problem } from '../problems.js';
 import { OutputError, planOutput } from '../write.js';
 import { isUsageError, reportEarly } from './generate.js';
 import { CHECK_HELP } from './help.js';
-import { displayPath, outputProblem } from './run.js';
+import { outputProblem } from './run.js';
 import { resolveTargets, type TargetFlags } from './targets.js';
 
 /** What checking one spec found. */

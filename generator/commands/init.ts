@@ -9,11 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Handlebars from 'handlebars';
-import { type Io, UsageError } from '../diagnostics.js';
+import { displayPath, type Io, UsageError } from '../diagnostics.js';
 import { specName } from '../options.js';
 import { isUsageError } from './generate.js';
 import { INIT_HELP } from './help.js';
-import { displayPath } from './run.js';
 
 /** Our templates folder for `init` (`templates/init`), found from source or from dist. */
 function initTemplatesDir(): string {

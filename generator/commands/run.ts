@@ -1,8 +1,4 @@
-/**
- * Generating one target end to end (parse → model → emit → write), shared by `generate`, `docs`,
- * `--watch` and the programmatic API. Never throws for a user's mistake: problems come back as data.
- */
-import path from 'node:path';
+import { displayPath } from '../diagnostics.js';
 import { generateFiles, type OutputSet, resolveOptions, type Timings } from '../generate.js';
 import type { GenerateOptions } from '../options.js';
 import { hasErrors, type Problem } from '../problems.js';
@@ -68,13 +64,6 @@ export function outputProblem(e: OutputError, cwd: string): Problem {
     column: 0,
     help: 'choose another output folder (--out, or `out` in the config)',
   };
-}
-
-/** A path relative to `cwd` when it is inside it, `/`-separated; `.` for `cwd` itself. */
-export function displayPath(cwd: string, file: string): string {
-  const relative = path.relative(cwd, file);
-  if (relative === '') return '.';
-  return (relative.startsWith('..') || path.isAbsolute(relative) ? file : relative).split(path.sep).join('/');
 }
 
 /** `generated 10 files in generated/ai-sdk (3 written, 7 unchanged) in 812 ms`, one line per folder. */

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { CONFIG_FILES, findConfig, loadConfig } from '../config.js';
-import { UsageError } from '../diagnostics.js';
+import { displayPath, UsageError } from '../diagnostics.js';
 import { type GenerateOptions, OUTPUT_KINDS, type OutputKind, specName } from '../options.js';
 import type { Problem } from '../problems.js';
 
@@ -25,11 +25,6 @@ export interface Targets {
   readonly problems: readonly Problem[];
   /** The config file in use, absolute. */
   readonly configFile?: string;
-}
-
-function display(cwd: string, file: string): string {
-  const relative = path.relative(cwd, file);
-  return (relative.startsWith('..') || path.isAbsolute(relative) ? file : relative).split(path.sep).join('/');
 }
 
 /** `client,schemas` → the list; throws {@link UsageError} for an unknown kind. */
@@ -63,7 +58,7 @@ export async function resolveTargets(
   const configFile = flags.config !== undefined ? path.resolve(cwd, flags.config) : await findConfig(cwd);
   let fromConfig: readonly GenerateOptions[] = [];
   if (configFile !== undefined) {
-    const loaded = await loadConfig(configFile, display(cwd, configFile));
+    const loaded = await loadConfig(configFile, displayPath(cwd, configFile));
     if (!loaded.config) return { problems: loaded.problems, configFile };
     fromConfig = loaded.config.specs;
   }

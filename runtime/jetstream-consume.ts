@@ -1,6 +1,7 @@
 /**
- * The receiving side of durable channels: a bounded pull loop over a shared durable consumer, explicit
- * acks, redelivery with backoff, and dead-lettering of messages that can never succeed.
+ * The receiving side of durable channels: one long-lived pull subscription per registration (the
+ * client's `consume()`), at most `maxInFlight` handlers at a time, explicit double acks, redelivery
+ * with backoff, and dead-lettering of messages that can never succeed.
  */
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers as createHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
@@ -32,10 +33,25 @@ const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_MAX_DELIVER = 5;
 const DEFAULT_BACKOFF_MS: readonly number[] = [1_000, 5_000, 15_000];
-/** How long one pull request waits on the server for messages (the client's minimum is 1 s). */
-const FETCH_EXPIRES_MS = 5_000;
-/** How long a drain lets open pull requests end by themselves before closing them. */
-const DRAIN_GRACE_MS = 250;
+/**
+ * How long one pull request waits on the server (the client re-pulls when it expires, and expects an
+ * idle heartbeat every half of it; two missed heartbeats make it check the consumer and pull again).
+ */
+const PULL_EXPIRES_MS = 5_000;
+/**
+ * How long every handler slot may stay taken before the open pull is closed and the messages already
+ * prefetched are parked: held by this worker with progress signals (so their ack wait never runs out)
+ * and handed to handlers as slots free. Fast handlers never reach it; slow ones (seconds) stop pulling.
+ */
+const PARK_AFTER_MS = 250;
+/**
+ * Closing a pull drops what the server sent just before the close reached it: those messages would
+ * come back only after ack_wait. So a drain or a park first stops reading (no further pull goes out)
+ * and waits until nothing more arrives across a round trip and {@link QUIET_MS}; at most
+ * {@link CLOSE_GRACE_MS}, after which a pull still open on the server (nothing to send) is closed.
+ */
+const QUIET_MS = 5;
+const CLOSE_GRACE_MS = 250;
 const RECOVER_MIN_MS = 100;
 const RECOVER_MAX_MS = 2_000;
 /** How long a dead-lettering keeps retrying its publish before the message is nakked instead. */
@@ -56,18 +72,21 @@ export interface WorkerConfig {
 }
 
 /**
- * One `consume` registration. The loop keeps `inFlight + requested <= maxInFlight`, where `requested`
- * counts messages asked of the server by open pull requests but not yet received: a pull only asks for
- * free slots, so the process never holds more than `maxInFlight` unsettled messages. A message leaves
- * its slot once its ack, nak or term is done. Several pull requests may be open at once (a new one
- * once half the slots are free), so slots freed while a request waits for messages are not idle;
- * asking for at least half the slots keeps requests few (each costs a subscription and a round trip).
+ * One `consume` registration. A single pull subscription (the client's `consume()` with
+ * `max_messages: maxInFlight`) keeps up to `maxInFlight` messages requested ahead; each message is
+ * handed to a handler as it is read, and reading stops while all `maxInFlight` handler slots are taken.
+ * The client sends its next pull only when reading reaches it, so a saturated worker asks for nothing
+ * more: it holds at most `maxInFlight` running and `maxInFlight` prefetched messages. When the slots
+ * stay taken for {@link PARK_AFTER_MS}, the pull is closed and the prefetched messages are parked (kept
+ * alive with `working()`) until slots free; then the pull is opened again.
+ *
+ * A slot frees once the message's ack, nak or term is sent; the ack's confirmation (double ack) is
+ * awaited separately, reported when it fails, and awaited by a drain.
  */
 export class Worker {
   readonly handle: Handle;
   private readonly ctx: JsContext;
   private readonly maxInFlight: number;
-  private readonly threshold: number;
   private readonly validate: boolean;
   /** The consumer's one subject and its parameters when its filter has no wildcard (see `fixedSubject`). */
   private readonly fixed: FixedSubject | undefined;
@@ -79,21 +98,27 @@ export class Worker {
   private readyNow: (() => void) | undefined;
   private notReady: ((error: Error) => void) | undefined;
   private mode: Mode = 'running';
+  /** Messages whose handler, dead-lettering or settling runs: at most `maxInFlight`. */
   private inFlight = 0;
-  private requested = 0;
-  private readonly iterators = new Set<ConsumerMessages>();
-  private readonly pumps = new Set<Promise<void>>();
+  /** The open pull subscription, if any. */
+  private messages: ConsumerMessages | undefined;
+  /** The open pull is being closed because the slots stayed taken: what it still yields is parked. */
+  private parking = false;
+  /** The quiet close of the open pull, once begun (see {@link CLOSE_GRACE_MS}). */
+  private closing: Promise<void> | undefined;
+  /** Received messages waiting for a slot after their pull was closed (oldest first). */
+  private parked: JsMsg[] = [];
   private consumer: Consumer | undefined;
   private forceSetup = false;
   private hasFailure = false;
   private failure: unknown;
   private failures = 0;
-  /** Resolves the loop's wait for a change (a slot freed, a pull ended, a failure, a stop). */
+  /** Resolves the wait for a change (a slot freed, a failure, a stop, the park timer). */
   private wakeUp: (() => void) | undefined;
   private idleWaiters: (() => void)[] = [];
   private stopNow: () => void = () => {};
   private readonly stopped: Promise<void>;
-  /** Messages whose handler or dead-lettering runs, with the ticker rounds they have seen. */
+  /** Unsettled messages held here (handled, dead-lettered or parked), with the ticker rounds they have seen. */
   private readonly active = new Map<JsMsg, number>();
   /** Messages to ack at the next {@link Worker.flushAcks}. */
   private acks: JsMsg[] = [];
@@ -108,7 +133,6 @@ export class Worker {
   ) {
     this.ctx = jsContext(nc);
     this.maxInFlight = config.settings.maxInFlight;
-    this.threshold = Math.max(1, Math.ceil(this.maxInFlight / 2));
     this.validate = config.options?.validate?.receive !== false;
     this.fixed = fixedSubject(config.op, config.settings.filter);
     this.onError = errorHandler(config.options);
@@ -141,18 +165,23 @@ export class Worker {
     if (this.mode === 'stopped' || this.mode === mode) return;
     this.mode = mode;
     this.stopNow();
-    // Closing a pull request's iterator unsubscribes its inbox, so the server sends it nothing more;
-    // what already arrived is still yielded (and, when stopped, nakked for prompt redelivery). A drain
-    // leaves open pull requests a moment to end by themselves (see `run`).
-    if (mode === 'stopped') for (const iterator of this.iterators) void iterator.close();
+    // Closing the pull unsubscribes its inbox: the server drops pull requests nobody listens to (checked
+    // on nats-server 2.9), so nothing more is sent. What already arrived is still read: a drain hands it
+    // to handlers (after the quiet close), a stop nakks it at once for prompt redelivery elsewhere.
+    const messages = this.messages;
+    if (messages !== undefined) {
+      if (mode === 'stopped') void messages.close().catch(() => {});
+      else void this.closeQuietly(messages);
+    }
     this.wake();
   }
 
   private async run(): Promise<void> {
     const { settings } = this.config;
     const state = connectionState(this.nc);
-    // Extends a long handler's ack deadline: a message seen by two ticks (a quarter of ack_wait apart) gets
-    // `working()` on each later tick, so it is never more than half the ack wait from its last signal.
+    // Extends long handlers' and parked messages' ack deadline: a message seen by two ticks (a quarter of
+    // ack_wait apart) gets `working()` on each later tick, so it is never more than half the ack wait
+    // from its last signal.
     const ticker = setInterval(() => this.tick(), Math.max(25, settings.ackWaitMs / 4));
     ticker.unref();
     const offDisconnect = state.onDisconnect(() => this.acksLost());
@@ -168,6 +197,11 @@ export class Worker {
           await this.pause(backoff(this.failures++, RECOVER_MIN_MS, RECOVER_MAX_MS));
           continue;
         }
+        if (this.parked.length > 0 || this.inFlight >= this.maxInFlight) {
+          // Parked messages go first; no pull is open while every slot is taken.
+          if (!this.startParked()) await this.changed();
+          continue;
+        }
         if (!state.connected) {
           await Promise.race([state.waitConnected(Date.now() + 2_000), this.stopped]);
           continue;
@@ -181,37 +215,38 @@ export class Worker {
           }
           continue;
         }
-        const free = this.maxInFlight - this.inFlight - this.requested;
-        if (free < (this.iterators.size === 0 ? 1 : this.threshold)) {
-          await this.changed();
-          continue;
-        }
-        let iterator: ConsumerMessages;
+        let messages: ConsumerMessages;
         try {
-          iterator = await this.consumer.fetch({ max_messages: free, expires: FETCH_EXPIRES_MS });
+          messages = await this.consumer.consume({
+            max_messages: this.maxInFlight,
+            threshold_messages: Math.floor(this.maxInFlight / 4),
+            expires: PULL_EXPIRES_MS,
+            abort_on_missing_resource: true,
+          });
         } catch (error) {
           this.fail(error);
           continue;
         }
-        this.requested += free;
-        this.pump(iterator, free);
+        await this.read(messages);
       }
     } catch (error) {
       // Nothing above throws by design; should something, the registration still ends cleanly.
       this.report('consumer', settings.filter, error);
-    } finally {
-      if (this.mode === 'draining' && this.pumps.size > 0) {
-        // A message the server sent just before our unsubscribe reached it would be dropped by the client
-        // and come back only after ack_wait (30 s by default). Open pull requests usually end within
-        // milliseconds (they fill up, or there is nothing to send); what arrives meanwhile is processed.
-        await Promise.race([Promise.all(this.pumps), sleep(DRAIN_GRACE_MS)]);
-      }
-      for (const iterator of this.iterators) void iterator.close();
     }
     this.notReady?.(
       new Error(`'${this.config.op.id}' on '${settings.filter}' stopped before its durable consumer was ready`),
     );
-    await Promise.all(this.pumps);
+    // A drain hands parked messages to handlers as slots free; a stop (or a closed connection) nakks them.
+    while (this.parked.length > 0) {
+      if (this.mode === 'draining' && !this.nc.isClosed()) {
+        if (!this.startParked()) await this.changed();
+        continue;
+      }
+      const m = this.parked.shift() as JsMsg;
+      this.active.delete(m);
+      this.inFlight++;
+      this.settleWith(m, 'nak', () => m.nak());
+    }
     await this.idle();
     offDisconnect();
     clearInterval(ticker);
@@ -228,35 +263,97 @@ export class Worker {
     return consumer;
   }
 
-  /** Reads one pull request's messages, starting a handler for each as it arrives. */
-  private pump(iterator: ConsumerMessages, batch: number): void {
-    this.iterators.add(iterator);
-    const pumping = this.read(iterator, batch);
-    this.pumps.add(pumping);
-    void pumping.then(() => this.pumps.delete(pumping));
+  /** Hands parked messages to free slots; false when none could start. */
+  private startParked(): boolean {
+    let started = false;
+    while (this.parked.length > 0 && this.inFlight < this.maxInFlight) {
+      const m = this.parked.shift() as JsMsg;
+      this.inFlight++;
+      this.process(m);
+      started = true;
+    }
+    return started;
   }
 
-  private async read(iterator: ConsumerMessages, batch: number): Promise<void> {
-    let received = 0;
+  /**
+   * Reads one pull subscription until it ends: closed by a stop or a park, failed (the consumer or its
+   * stream is gone, a permission error), or the connection closed.
+   */
+  private async read(messages: ConsumerMessages): Promise<void> {
+    this.messages = messages;
+    this.parking = false;
+    this.closing = undefined;
+    // A stop that came while the pull was being opened.
+    if (this.mode !== 'running') void messages.close().catch(() => {});
     try {
-      for await (const m of iterator) {
-        received++;
-        this.requested--;
+      for await (const m of messages) {
         if (this.mode === 'stopped') {
           this.inFlight++;
           this.settleWith(m, 'nak', () => m.nak());
           continue;
         }
+        if (this.parking) {
+          this.parked.push(m);
+          this.active.set(m, 0);
+          continue;
+        }
         this.inFlight++;
+        this.failures = 0;
         this.process(m);
+        if (this.inFlight >= this.maxInFlight) await this.slotFree(messages);
+        // Draining: no further pull may go out before the close (reading on would send it).
+        if (this.mode === 'draining') await this.closeQuietly(messages);
       }
-      this.failures = 0;
     } catch (error) {
       if (this.mode === 'running' && !this.nc.isClosed()) this.fail(error);
     } finally {
-      this.requested -= batch - received;
-      this.iterators.delete(iterator);
-      this.wake();
+      this.messages = undefined;
+      this.parking = false;
+      this.closing = undefined;
+    }
+  }
+
+  /**
+   * Closes the open pull once nothing more arrives for it (see {@link CLOSE_GRACE_MS}); the caller must
+   * not read meanwhile. Idempotent: every caller awaits the same close.
+   */
+  private closeQuietly(messages: ConsumerMessages): Promise<void> {
+    if (this.closing === undefined) {
+      this.closing = (async () => {
+        const until = Date.now() + CLOSE_GRACE_MS;
+        for (;;) {
+          const received = messages.getReceived();
+          await this.nc.flush().catch(() => {});
+          await sleep(QUIET_MS);
+          if (messages.getReceived() === received || Date.now() >= until || this.mode === 'stopped') break;
+        }
+        // Not awaited: `close()` resolves once reading has passed what was queued.
+        void messages.close().catch(() => {});
+      })();
+    }
+    return this.closing;
+  }
+
+  /**
+   * Waits while every slot is taken. Not reading holds back the client's next pull; after
+   * {@link PARK_AFTER_MS} the pull is closed, and what it still yields is parked.
+   */
+  private async slotFree(messages: ConsumerMessages): Promise<void> {
+    const parkAt = Date.now() + PARK_AFTER_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      while (this.inFlight >= this.maxInFlight && this.mode !== 'stopped' && !this.parking) {
+        const left = parkAt - Date.now();
+        if (this.mode === 'running' && left <= 0) {
+          await this.closeQuietly(messages);
+          this.parking = true;
+          return;
+        }
+        if (this.mode === 'running' && timer === undefined) timer = setTimeout(() => this.wake(), left);
+        await this.changed();
+      }
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -322,9 +419,7 @@ export class Worker {
       void this.deadLetter(m, 'max-deliveries', error);
       return;
     }
-    this.active.set(m, 0);
-    const hdrs = m.headers;
-    const msgId = hdrs === undefined ? '' : hdrs.get('Nats-Msg-Id');
+    if (!this.active.has(m)) this.active.set(m, 0);
     let result: void | Promise<void>;
     try {
       result = this.config.handler({
@@ -332,7 +427,10 @@ export class Worker {
         headers: checked.headers,
         params: fixed === undefined ? (op.subject.parse(subject) ?? {}) : { ...fixed.params },
         subject,
-        messageId: msgId === '' ? `${info.stream}:${info.streamSequence}` : msgId,
+        // Read from the headers only when asked: most handlers never look at it.
+        get messageId(): string {
+          return messageIdOf(m);
+        },
         deliveryCount: info.deliveryCount,
         msg: m,
       });
@@ -359,18 +457,17 @@ export class Worker {
   }
 
   /**
-   * The handler resolved: the message is double-acked, and its slot is freed once the server confirms
-   * (or the ack fails). The messages of a pull reach `process` one microtask apart, and an ack sent on
-   * its own is written to the socket at once: one write per ack (measured: about 1.7× the CPU per
-   * message in this process and in nats-server). So while messages of a burst are still waiting to be
-   * handed out, acks wait too, and go out together after the last one (or at the event loop's next
-   * turn, when the rest of the burst is still in async handlers); a lone message is acked at once.
+   * The handler resolved: the message is double-acked, and its slot is freed once the ack is sent (its
+   * confirmation is awaited apart). The messages of a pull reach `process` one microtask apart, and an
+   * ack sent on its own is written to the socket at once: one write per ack (measured: about 1.7× the
+   * CPU per message in this process and in nats-server). So while messages of a burst are still waiting
+   * to be handed out, acks wait too, and go out together after the last one (or at the event loop's
+   * next turn, when the rest of the burst is still in async handlers); a lone message is acked at once.
    */
   private succeeded(m: JsMsg): void {
     this.active.delete(m);
     this.acks.push(m);
-    let waiting = 0;
-    for (const iterator of this.iterators) waiting += iterator.getPending();
+    const waiting = this.messages?.getPending() ?? 0;
     if (waiting === 0) {
       this.flushAcks();
     } else if (!this.ackScheduled) {
@@ -388,23 +485,24 @@ export class Worker {
     const batch = this.acks;
     if (batch.length === 0) return;
     this.acks = [];
-    // The client drops what is sent while disconnected, so an ack sent then would hold its slot until
-    // the double-ack timeout: fail it at once instead (the server redelivers after ack_wait).
+    // The client drops what is sent while disconnected, so an ack sent then could only time out: fail it
+    // at once instead (the server redelivers after ack_wait).
     const connected = connectionState(this.nc).connected;
     for (const m of batch) {
       if (!connected) {
         this.ackFailed(m, new Error('not connected: the ack cannot reach the server'));
-        continue;
+      } else {
+        this.acking.add(m);
+        m.ackAck().then(
+          () => {
+            if (this.acking.delete(m)) this.checkIdle();
+          },
+          (cause: unknown) => {
+            if (this.acking.delete(m)) this.ackFailed(m, cause);
+          },
+        );
       }
-      this.acking.add(m);
-      m.ackAck().then(
-        () => {
-          if (this.acking.delete(m)) this.settle();
-        },
-        (cause: unknown) => {
-          if (this.acking.delete(m)) this.ackFailed(m, cause);
-        },
-      );
+      this.settle();
     }
   }
 
@@ -417,7 +515,7 @@ export class Worker {
 
   private ackFailed(m: JsMsg, cause: unknown): void {
     this.report('ack', m.subject, new AckError(this.config.op.id, m, 'ack', { cause }));
-    this.settle();
+    this.checkIdle();
   }
 
   private async handlerFailed(m: JsMsg, error: unknown): Promise<void> {
@@ -489,16 +587,21 @@ export class Worker {
 
   private settle(): void {
     this.inFlight--;
-    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+    this.checkIdle();
+    this.wake();
+  }
+
+  /** Resolves the {@link Worker.idle} waiters once nothing runs and no ack awaits its confirmation. */
+  private checkIdle(): void {
+    if (this.inFlight === 0 && this.acking.size === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();
     }
-    this.wake();
   }
 
   private idle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+    if (this.inFlight === 0 && this.acking.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.idleWaiters.push(resolve);
     });
@@ -595,6 +698,14 @@ export function startConsumer(
     backoffMs,
   });
   return worker.handle;
+}
+
+/** The message id a handler sees: the publisher's `Nats-Msg-Id`, else `<stream>:<sequence>`. */
+function messageIdOf(m: JsMsg): string {
+  const id = m.headers?.get('Nats-Msg-Id') ?? '';
+  if (id !== '') return id;
+  const info = m.info;
+  return `${info.stream}:${info.streamSequence}`;
 }
 
 const CONTROL_HEADER = /^nats-/i;

@@ -603,7 +603,7 @@ describe('durable consume', () => {
     );
   });
 
-  test('durable consume - drain lets running handlers finish and ack; nothing is redelivered to the next worker', async () => {
+  test('durable consume - drain finishes running and prefetched messages and acks them; the next worker gets the rest, nothing twice', async () => {
     const op = orderOp();
     await publishAll(op, 30);
     const release = gate();
@@ -628,43 +628,47 @@ describe('durable consume', () => {
     });
     await sleep(50);
     expect(finished).toBe(false);
+    expect(first).toHaveLength(5);
     release.open();
     await drained;
-    expect(first).toHaveLength(5);
+    // The 5 running, and at most maxInFlight more that were already prefetched when the drain began.
+    expect(first.length).toBeGreaterThanOrEqual(5);
+    expect(first.length).toBeLessThanOrEqual(10);
     const info = await consumerInfo(op);
     expect(info.num_ack_pending).toBe(0);
-    expect(info.num_pending).toBe(25);
+    expect(info.num_pending).toBe(30 - first.length);
     const second: Received[] = [];
     track(
       consume<Received>(nc, op, { params: { tenant: wildcard } }, (m) => {
         second.push(m);
       }),
     );
-    await waitFor('the other 25', () => second.length === 25);
+    const rest = 30 - first.length;
+    await waitFor(`the other ${rest}`, () => second.length === rest);
     await sleep(100);
-    expect(second).toHaveLength(25);
+    expect(second).toHaveLength(rest);
     expect(second.every((m) => m.deliveryCount === 1)).toBe(true);
     expect(new Set([...first, ...second.map((m) => m.payload.orderId)]).size).toBe(30);
   });
 
-  test('durable consume - unsubscribe stops at once; closed resolves when running handlers settle', async () => {
+  test('durable consume - unsubscribe stops at once; closed resolves when running handlers settle; prefetched messages go back at once', async () => {
     const op = orderOp();
     await publishAll(op, 10);
     const release = gate();
-    let calls = 0;
+    const first: string[] = [];
     const handle = track(
       consume<Received>(
         nc,
         op,
         { params: { tenant: wildcard } },
-        async () => {
-          calls++;
+        async (m) => {
+          first.push(m.payload.orderId);
           await release.promise;
         },
         { maxInFlight: 2 },
       ),
     );
-    await waitFor('2 running handlers', () => calls === 2);
+    await waitFor('2 running handlers', () => first.length === 2);
     handle.unsubscribe();
     let closed = false;
     void handle.closed.then(() => {
@@ -675,10 +679,22 @@ describe('durable consume', () => {
     release.open();
     await handle.closed;
     await sleep(50);
-    expect(calls).toBe(2);
+    expect(first).toHaveLength(2);
+    // The other 8 reach the next worker at once (prefetched ones were nakked, not left to ack_wait),
+    // and the 2 handled ones never come back.
+    const second: Received[] = [];
+    track(
+      consume<Received>(nc, op, { params: { tenant: wildcard } }, (m) => {
+        second.push(m);
+      }),
+    );
+    await waitFor('the other 8', () => second.length === 8, 5_000);
+    await sleep(100);
+    expect(second).toHaveLength(8);
+    expect(new Set([...first, ...second.map((m) => m.payload.orderId)]).size).toBe(10);
     const info = await consumerInfo(op);
     expect(info.num_ack_pending).toBe(0);
-    expect(info.num_pending).toBe(8);
+    expect(info.num_pending).toBe(0);
   });
 
   test('durable consume - two workers on the same operation share the durable consumer', async () => {
@@ -717,6 +733,57 @@ describe('durable consume', () => {
     await handle.drain();
     expect(seen).toEqual(['globex', 'globex']);
     expect((await consumerInfo(op, 'workers_globex')).config.filter_subject).toBe(handle.subject);
+  });
+
+  test('durable consume - a saturated worker holds at most maxInFlight running and maxInFlight prefetched messages', async () => {
+    const op = orderOp();
+    await publishAll(op, 20);
+    const release = gate();
+    let running = 0;
+    const handle = track(
+      consume<Received>(
+        nc,
+        op,
+        { params: { tenant: wildcard } },
+        async () => {
+          running++;
+          await release.promise;
+        },
+        { maxInFlight: 2 },
+      ),
+    );
+    await waitFor('2 running handlers', () => running === 2);
+    await sleep(600); // past the park delay: the pull is closed, nothing more is asked for
+    const info = await consumerInfo(op);
+    expect(running).toBe(2);
+    expect(info.num_ack_pending).toBeGreaterThanOrEqual(2);
+    expect(info.num_ack_pending).toBeLessThanOrEqual(4);
+    expect(info.num_pending).toBe(20 - info.num_ack_pending);
+    release.open();
+    await waitFor('all 20', () => running === 20);
+    await handle.drain();
+    expect((await consumerInfo(op)).num_ack_pending).toBe(0);
+  });
+
+  test('durable consume - prefetched messages waiting behind slow handlers past ack_wait are kept, not redelivered to another worker', async () => {
+    const op = orderOp({ consumer: { ackWaitMs: 400 } });
+    await publishAll(op, 6);
+    const seen: Received[] = [];
+    const slow = async (m: Received) => {
+      seen.push(m);
+      await sleep(1_000);
+    };
+    const a = track(consume<Received>(nc, op, { params: { tenant: wildcard } }, slow, { maxInFlight: 2 }));
+    await waitFor('the first worker busy', () => seen.length === 2);
+    // The second worker joins once the first holds prefetched messages; they must not leak to it.
+    const b = track(consume<Received>(nc, op, { params: { tenant: wildcard } }, slow, { maxInFlight: 2 }));
+    await waitFor('all 6 handled', () => seen.length === 6, 10_000);
+    await Promise.all([a.drain(), b.drain()]);
+    expect(seen.every((m) => m.deliveryCount === 1)).toBe(true);
+    expect(new Set(seen.map((m) => m.payload.orderId)).size).toBe(6);
+    await sleep(500);
+    expect(seen).toHaveLength(6);
+    expect((await consumerInfo(op)).num_ack_pending).toBe(0);
   });
 
   test('durable consume - a long handler signals progress and is not redelivered', async () => {

@@ -93,62 +93,93 @@ export interface Sent {
  * responders, disconnect) are retried with the same message id after a backoff (and after the
  * connection is back); definitive ones end it at once: {@link StreamSetupError} as is, a closed
  * connection before any attempt as {@link NotConnectedError}, anything else as {@link PublishError}.
+ *
+ * The common case (connected, streams already set up) makes its first attempt at once, without an
+ * async frame of its own: a durable publish is a few promises, not a few turns of the event loop.
  */
-export async function sendWithRetry(nc: NatsConnection, ctx: JsContext, out: Outgoing): Promise<Sent> {
+export function sendWithRetry(nc: NatsConnection, ctx: JsContext, out: Outgoing): Promise<Sent> {
+  const state = connectionState(nc);
+  if (state.connected && !state.closed && ctx.settled.has(out.durable) && !nc.isClosed()) {
+    return attempt(nc, ctx, out, attemptTimeout(out.deadline)).then(
+      (ack) => ({ ack, attempts: 1 }),
+      (error: unknown) => retry(nc, ctx, out, 1, { error }),
+    );
+  }
+  return retry(nc, ctx, out, 0, undefined);
+}
+
+/** One attempt's ack timeout within the remaining budget. */
+function attemptTimeout(deadline: number): number {
+  return Math.max(ATTEMPT_MIN_MS, Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now()));
+}
+
+/** The retry loop of {@link sendWithRetry}; `failed` is the error of an attempt already made. */
+async function retry(
+  nc: NatsConnection,
+  ctx: JsContext,
+  out: Outgoing,
+  made: number,
+  failed: { readonly error: unknown } | undefined,
+): Promise<Sent> {
   const state = connectionState(nc);
   const deadline = out.deadline;
-  let attempts = 0;
+  let attempts = made;
   let failures = 0;
   let noAnswers = 0;
   let lastError: unknown;
   let rechecking = false;
   let recheckError: StreamSetupError | undefined;
+  let pending = failed;
   for (;;) {
-    if (state.closed || nc.isClosed()) {
-      const closed = new NotConnectedError(out.operation, out.subject, true, { cause: lastError });
-      if (attempts === 0) throw closed;
-      throw new PublishError(out.operation, out.subject, out.messageId, attempts, { cause: closed });
-    }
-    if (!state.connected && !(await state.waitConnected(deadline))) {
-      if (state.closed || nc.isClosed()) continue;
-      lastError = new NotConnectedError(out.operation, out.subject, false, { cause: lastError });
-      break;
-    }
-    if (recheckError !== undefined) throw recheckError;
-    attempts++;
-    try {
-      await ensureStreams(ctx, out.durable);
-      const timeout = Math.max(ATTEMPT_MIN_MS, Math.min(ATTEMPT_TIMEOUT_MS, deadline - Date.now()));
-      const ack = await attempt(nc, ctx, out, timeout);
-      return { ack, attempts };
-    } catch (error) {
-      if (error instanceof StreamSetupError) throw error;
-      if (!isTransient(error)) {
-        if (nc.isClosed()) continue;
-        throw new PublishError(out.operation, out.subject, out.messageId, attempts, { cause: error });
+    if (pending === undefined) {
+      if (state.closed || nc.isClosed()) {
+        const closed = new NotConnectedError(out.operation, out.subject, true, { cause: lastError });
+        if (attempts === 0) throw closed;
+        throw new PublishError(out.operation, out.subject, out.messageId, attempts, { cause: closed });
       }
-      lastError = error;
-      if (!(error instanceof TransientError) && isNoAnswer(error)) {
-        if (!rechecking) {
-          rechecking = true;
-          recheckStreams(ctx, out.durable).then(
-            () => {
-              rechecking = false;
-            },
-            (e: unknown) => {
-              rechecking = false;
-              if (e instanceof StreamSetupError) recheckError = e;
-            },
-          );
-        }
-        // No answer at all: a missing stream (being recreated now) or a leader election (seconds). Retry
-        // quickly so the first publish after the election is not held back by a long backoff.
-        const left = deadline - Date.now();
-        if (left <= 0) break;
-        await sleep(Math.min(left, backoff(noAnswers++, NO_ANSWER_MIN_MS, NO_ANSWER_MAX_MS)));
-        if (Date.now() >= deadline) break;
-        continue;
+      if (!state.connected && !(await state.waitConnected(deadline))) {
+        if (state.closed || nc.isClosed()) continue;
+        lastError = new NotConnectedError(out.operation, out.subject, false, { cause: lastError });
+        break;
       }
+      if (recheckError !== undefined) throw recheckError;
+      attempts++;
+      try {
+        await ensureStreams(ctx, out.durable);
+        const ack = await attempt(nc, ctx, out, attemptTimeout(deadline));
+        return { ack, attempts };
+      } catch (error) {
+        pending = { error };
+      }
+    }
+    const { error } = pending;
+    pending = undefined;
+    if (error instanceof StreamSetupError) throw error;
+    if (!isTransient(error)) {
+      if (nc.isClosed()) continue;
+      throw new PublishError(out.operation, out.subject, out.messageId, attempts, { cause: error });
+    }
+    lastError = error;
+    if (!(error instanceof TransientError) && isNoAnswer(error)) {
+      if (!rechecking) {
+        rechecking = true;
+        recheckStreams(ctx, out.durable).then(
+          () => {
+            rechecking = false;
+          },
+          (e: unknown) => {
+            rechecking = false;
+            if (e instanceof StreamSetupError) recheckError = e;
+          },
+        );
+      }
+      // No answer at all: a missing stream (being recreated now) or a leader election (seconds). Retry
+      // quickly so the first publish after the election is not held back by a long backoff.
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await sleep(Math.min(left, backoff(noAnswers++, NO_ANSWER_MIN_MS, NO_ANSWER_MAX_MS)));
+      if (Date.now() >= deadline) break;
+      continue;
     }
     const left = deadline - Date.now();
     if (left <= 0) break;

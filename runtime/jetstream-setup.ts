@@ -34,6 +34,8 @@ export interface JsContext {
   readonly streams: Map<string, Promise<void>>;
   /** Both streams of a durable spec ready: the hot path's one lookup. */
   readonly ready: WeakMap<DurableSpec, Promise<void>>;
+  /** Durable specs whose `ready` promise has resolved: a publish then sends without waiting a turn. */
+  readonly settled: WeakSet<DurableSpec>;
   /** The durable publish window of this connection. */
   readonly window: Window;
 }
@@ -54,6 +56,7 @@ export function jsContext(nc: NatsConnection): JsContext {
       },
       streams: new Map(),
       ready: new WeakMap(),
+      settled: new WeakSet(),
       window: new Window(),
     };
     contexts.set(nc, ctx);
@@ -162,15 +165,21 @@ function setupFailure(error: unknown, stream: string, consumer: string | undefin
 export function ensureStreams(ctx: JsContext, durable: DurableSpec, force = false): Promise<void> {
   let ready = force ? undefined : ctx.ready.get(durable);
   if (ready === undefined) {
+    ctx.settled.delete(durable);
     const dlq = durable.deadLetter;
     const main = cached(ctx, durable.stream.name, force, () => setupStream(ctx, durable.stream));
     const dead = cached(ctx, deadLetterKey(dlq), force, () => setupDeadLetterStream(ctx, durable.stream, dlq));
     const created = Promise.all([main, dead]).then(() => undefined);
     ready = created;
     ctx.ready.set(durable, created);
-    created.catch(() => {
-      if (ctx.ready.get(durable) === created) ctx.ready.delete(durable);
-    });
+    created.then(
+      () => {
+        if (ctx.ready.get(durable) === created) ctx.settled.add(durable);
+      },
+      () => {
+        if (ctx.ready.get(durable) === created) ctx.ready.delete(durable);
+      },
+    );
   }
   return ready;
 }

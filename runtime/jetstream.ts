@@ -4,7 +4,7 @@ import { encodeSend, finished } from './client.js';
 import { checkSize, NO_VALUES, prepareSend } from './codec.js';
 import { ValidationError } from './errors.js';
 import { startConsumer } from './jetstream-consume.js';
-import { messageIdOf, sendWithRetry } from './jetstream-publish.js';
+import { messageIdOf, type Outgoing, sendWithRetry } from './jetstream-publish.js';
 import { jsContext } from './jetstream-setup.js';
 import { injectTrace, startSendSpan, type Trace, telemetryActive } from './telemetry.js';
 import type {
@@ -34,19 +34,36 @@ const DEFAULT_PUBLISH_TIMEOUT_MS = 30_000;
  * `options.maxPendingAcks` (default 256) publishes per connection await their ack; more callers wait
  * their turn in order.
  */
-export async function durablePublish(
+export function durablePublish(
   nc: NatsConnection,
   op: OperationSpec,
   args: SendArgs,
   options?: ClientOptions,
 ): Promise<PublishAck> {
-  const durable = op.durable;
-  if (durable === undefined) {
-    throw new Error(`operation '${op.id}' is not durable (no x-nats-jetstream): use publish instead`);
+  // Not an async function: the common case is a few promises, and every error still rejects.
+  try {
+    const durable = op.durable;
+    if (durable === undefined) {
+      throw new Error(`operation '${op.id}' is not durable (no x-nats-jetstream): use publish instead`);
+    }
+    const subject = op.subject.build(args.params ?? NO_VALUES);
+    if (options?.metrics === undefined && !telemetryActive())
+      return send(nc, op, durable, subject, args, options, undefined);
+    return observed(nc, op, durable, subject, args, options);
+  } catch (error) {
+    return Promise.reject(error);
   }
-  const subject = op.subject.build(args.params ?? NO_VALUES);
-  if (options?.metrics === undefined && !telemetryActive())
-    return send(nc, op, durable, subject, args, options, undefined);
+}
+
+/** {@link durablePublish} with a span and a metrics sample. */
+async function observed(
+  nc: NatsConnection,
+  op: OperationSpec,
+  durable: DurableSpec,
+  subject: string,
+  args: SendArgs,
+  options: ClientOptions | undefined,
+): Promise<PublishAck> {
   const t0 = performance.now();
   const trace = startSendSpan(op, 'durable-publish', subject, options?.tracing);
   let ack: PublishAck;
@@ -60,7 +77,8 @@ export async function durablePublish(
   return ack;
 }
 
-async function send(
+/** Checks, encodes and sends; throws synchronously for what is wrong before anything is sent. */
+function send(
   nc: NatsConnection,
   op: OperationSpec,
   durable: DurableSpec,
@@ -84,23 +102,28 @@ async function send(
   // The budget covers the wait for a window slot too, so a queue behind a dead server cannot stretch it.
   const deadline = Date.now() + (options?.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS);
   const limit = Math.max(1, Math.floor(options?.maxPendingAcks ?? DEFAULT_MAX_PENDING_ACKS));
+  const out: Outgoing = {
+    operation: op.id,
+    subject,
+    body,
+    headers: prepared,
+    messageId,
+    stream: durable.stream.name,
+    deadline,
+    durable,
+  };
   const waiting = ctx.window.acquire(limit);
-  if (waiting !== undefined) await waiting;
-  try {
-    const { ack, attempts } = await sendWithRetry(nc, ctx, {
-      operation: op.id,
-      subject,
-      body,
-      headers: prepared,
-      messageId,
-      stream: durable.stream.name,
-      deadline,
-      durable,
-    });
-    return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, messageId, attempts };
-  } finally {
-    ctx.window.release();
-  }
+  const sending = waiting === undefined ? sendWithRetry(nc, ctx, out) : waiting.then(() => sendWithRetry(nc, ctx, out));
+  return sending.then(
+    ({ ack, attempts }) => {
+      ctx.window.release();
+      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, messageId, attempts };
+    },
+    (error: unknown) => {
+      ctx.window.release();
+      throw error;
+    },
+  );
 }
 
 /**

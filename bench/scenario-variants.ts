@@ -6,9 +6,15 @@
  *   and headers with the generated schemas and `JSON.stringify` on send; header filter, header read,
  *   `msg.json()` and `safeParse` on receive;
  * - `generated`: `AiSdkClient` / `AiSdkServer`.
+ * The core gateway request queue (the guide's plain publish) has no generated code in generated/: its
+ * `generated` variant comes from a copy of the spec without the queue's `x-nats-jetstream` keys,
+ * generated when the bench starts ({@link generateCoreGateway}).
  * Durable variants all publish with a message id and `expect.streamName`, and consume from a durable
  * pull consumer on the same stream with explicit double acks (`ackAck`), as the runtime does.
  */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -18,15 +24,19 @@ import {
   jetstreamManager,
 } from '@nats-io/jetstream';
 import { headers as createHeaders } from '@nats-io/transport-node';
+import { parseDocument } from 'yaml';
 import {
   AgentMessageHeadersSchema,
   AgentMessageSchema,
   AiSdkClient,
   AiSdkServer,
+  type ChatCompletionRequest,
+  type ChatCompletionRequestHeaders,
   ChatCompletionRequestHeadersSchema,
   ChatCompletionRequestSchema,
   RagDocumentSchema,
 } from '../generated/ai-sdk/index.js';
+import { generate } from '../generator/index.js';
 import type { NatsConnection } from '../runtime/index.js';
 import type { VariantName } from './core-variants.js';
 import { AGENT_HEADERS, AGENT_MESSAGE, CHAT_REQUEST, chatHeaders, RAG_DOCUMENT } from './fixtures.js';
@@ -35,14 +45,15 @@ import type { Stop } from './measure.js';
 const encoder = new TextEncoder();
 const AGENT_ID = 'planner';
 
-/** Agent-to-agent messages: the sender names the addressee in a header; every agent filters on it. */
-export interface AgentVariant {
+/** A core one-way channel: a subscriber whose handler calls `hit`, and a publisher of the `i`-th message. */
+export interface OneWayVariant {
   readonly name: VariantName;
   subscribe(nc: NatsConnection, tenant: string, hit: () => void): Stop;
-  publisher(nc: NatsConnection, tenant: string): () => void;
+  publisher(nc: NatsConnection, tenant: string): (i: number) => void;
 }
 
-export const AGENT_VARIANTS: readonly AgentVariant[] = [
+/** Agent-to-agent messages: the sender names the addressee in a header; every agent filters on it. */
+export const AGENT_VARIANTS: readonly OneWayVariant[] = [
   {
     name: 'raw',
     subscribe(nc, tenant, hit) {
@@ -321,3 +332,161 @@ export const INGEST_VARIANTS: readonly DurableVariant[] = [
     },
   },
 ];
+
+/** The queue group of the guide's request queue on core NATS (the subject is {@link GATEWAY_REQUESTS}'s). */
+const GATEWAY_QUEUE = 'gateway.workers';
+
+/** The `request_id` of the `i`-th core request (no message id on core NATS; each request still has its own). */
+function coreRequestId(i: number): string {
+  return `core-${i}`;
+}
+
+/**
+ * What the bench uses of the generated core gateway module. It is generated at run time, outside the
+ * type-checked sources, so its shape is declared here.
+ */
+export interface CoreGatewayModule {
+  readonly AiSdkClient: new (
+    nc: NatsConnection,
+  ) => {
+    queueGatewayRequest(args: {
+      params: { tenant_id: string };
+      headers: ChatCompletionRequestHeaders;
+      payload: ChatCompletionRequest;
+    }): unknown;
+  };
+  readonly AiSdkServer: new (
+    nc: NatsConnection,
+  ) => {
+    receiveGatewayRequest(args: { params: { tenant_id: string }; handler: () => void }): unknown;
+    drain(): Promise<void>;
+  };
+}
+
+const root = path.resolve(import.meta.dirname, '..');
+/**
+ * Where the bench writes the code it generates: gitignored, and inside this package, so that the
+ * generated `import … from 'asyncapi-nats/runtime'` resolves through the package's self-reference to
+ * this repo's runtime/ (the `source` condition), the same runtime generated/ai-sdk runs on.
+ */
+const GENERATED_DIR = path.join(root, 'bench', '.generated');
+/** The keys that make the gateway request queue durable in spec/ai-sdk.asyncapi.yaml. */
+const GATEWAY_DURABLE_KEYS = [
+  ['channels', 'gatewayRequests', 'x-nats-jetstream'],
+  ['operations', 'queueGatewayRequest', 'x-nats-jetstream'],
+  ['operations', 'receiveGatewayRequest', 'x-nats-jetstream'],
+] as const;
+
+/**
+ * Generates client, server and schemas for spec/ai-sdk.asyncapi.yaml without the `x-nats-jetstream`
+ * keys of the gateway request queue (the spec file is not touched; the edited copy is written next to
+ * the output because `generate` reads a file), and imports it. `queueGatewayRequest` is then a core
+ * publish with the three headers, `receiveGatewayRequest` a core subscription in `gateway.workers`.
+ */
+export async function generateCoreGateway(): Promise<CoreGatewayModule> {
+  const doc = parseDocument(await readFile(path.join(root, 'spec', 'ai-sdk.asyncapi.yaml'), 'utf8'));
+  for (const key of GATEWAY_DURABLE_KEYS) {
+    if (!doc.hasIn(key)) throw new Error(`spec/ai-sdk.asyncapi.yaml has no '${key.join('.')}' to remove`);
+    doc.deleteIn(key);
+  }
+  await mkdir(GENERATED_DIR, { recursive: true });
+  const spec = path.join(GENERATED_DIR, 'ai-sdk-core.asyncapi.yaml');
+  await writeFile(spec, doc.toString());
+  const { outDir } = await generate({
+    spec,
+    out: path.join(GENERATED_DIR, 'ai-sdk-core'),
+    outputs: ['client', 'server', 'schemas'],
+    cwd: root,
+  });
+  const module = (await import(pathToFileURL(path.join(outDir, 'index.ts')).href)) as Partial<CoreGatewayModule>;
+  if (typeof module.AiSdkClient !== 'function' || typeof module.AiSdkServer !== 'function') {
+    throw new Error(`${path.relative(root, outDir)}/index.ts exports no AiSdkClient and AiSdkServer`);
+  }
+  return module as CoreGatewayModule;
+}
+
+/**
+ * The guide's request queuing on core NATS (`queueGatewayRequest` → `receiveGatewayRequest` of the
+ * generated core variant): headers `request_id`, `model`, `priority`; workers in queue group
+ * `gateway.workers`.
+ */
+export function gatewayCoreVariants(generated: CoreGatewayModule): readonly OneWayVariant[] {
+  return [
+    {
+      name: 'raw',
+      subscribe(nc, tenant, hit) {
+        const sub = nc.subscribe(`${GATEWAY_REQUESTS.prefix}.${tenant}`, {
+          queue: GATEWAY_QUEUE,
+          callback: (err) => {
+            if (err !== null) throw err;
+            hit();
+          },
+        });
+        return () => sub.drain();
+      },
+      publisher(nc, tenant) {
+        const subject = `${GATEWAY_REQUESTS.prefix}.${tenant}`;
+        const body = encoder.encode(JSON.stringify(CHAT_REQUEST));
+        return (i) => {
+          const hdrs = createHeaders();
+          hdrs.set('request_id', coreRequestId(i));
+          hdrs.set('model', CHAT_REQUEST.model);
+          hdrs.set('priority', 'normal');
+          nc.publish(subject, body, { headers: hdrs });
+        };
+      },
+    },
+    {
+      name: 'hand',
+      subscribe(nc, tenant, hit) {
+        const sub = nc.subscribe(`${GATEWAY_REQUESTS.prefix}.${tenant}`, {
+          queue: GATEWAY_QUEUE,
+          callback: (err, msg) => {
+            if (err !== null) throw err;
+            const hdrs = msg.headers;
+            const headers = ChatCompletionRequestHeadersSchema.safeParse({
+              request_id: hdrs?.get('request_id'),
+              model: hdrs?.get('model'),
+              priority: hdrs?.get('priority'),
+            });
+            const payload = ChatCompletionRequestSchema.safeParse(msg.json());
+            if (headers.success && payload.success) hit();
+          },
+        });
+        return () => sub.drain();
+      },
+      publisher(nc, tenant) {
+        return (i) => {
+          const given = chatHeaders(coreRequestId(i));
+          const headers = ChatCompletionRequestHeadersSchema.safeParse(given);
+          if (!headers.success) throw headers.error;
+          const payload = ChatCompletionRequestSchema.safeParse(CHAT_REQUEST);
+          if (!payload.success) throw payload.error;
+          const hdrs = createHeaders();
+          hdrs.set('request_id', given.request_id);
+          hdrs.set('model', given.model);
+          hdrs.set('priority', String(given.priority));
+          nc.publish(`${GATEWAY_REQUESTS.prefix}.${tenant}`, JSON.stringify(CHAT_REQUEST), { headers: hdrs });
+        };
+      },
+    },
+    {
+      name: 'generated',
+      subscribe(nc, tenant, hit) {
+        const server = new generated.AiSdkServer(nc);
+        server.receiveGatewayRequest({ params: { tenant_id: tenant }, handler: hit });
+        return () => server.drain();
+      },
+      publisher(nc, tenant) {
+        const client = new generated.AiSdkClient(nc);
+        return (i) => {
+          client.queueGatewayRequest({
+            params: { tenant_id: tenant },
+            headers: chatHeaders(coreRequestId(i)),
+            payload: CHAT_REQUEST,
+          });
+        };
+      },
+    },
+  ];
+}

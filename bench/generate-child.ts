@@ -4,7 +4,8 @@
  * user's process pays). Prints one JSON line. Modes:
  *
  *   phases <root> <spec> <out>   imports the built generator (dist/) and times every phase of
- *                                `generateFiles` plus `writeOutput`, as the CLI runs them
+ *                                `generateFiles` plus `writeOutput`, one after the other on one
+ *                                thread (the CLI overlaps some of them: see bench/generator.ts)
  *   parser <spec>                only @asyncapi/parser: import it and parse the spec once (the baseline)
  */
 import { readFile } from 'node:fs/promises';
@@ -23,7 +24,7 @@ export interface PhasesReport {
   readonly importParser: number;
   /** Importing ts-morph (it bundles the TypeScript compiler). */
   readonly importTsMorph: number;
-  /** Importing the rest of the generator (ours, handlebars, marked, yaml). */
+  /** Importing the rest of the generator (ours, handlebars, marked, yaml): every stage `generateFiles` loads. */
   readonly importGenerator: number;
   readonly parse: number;
   readonly model: number;
@@ -65,10 +66,15 @@ async function phases(root: string, spec: string, out: string): Promise<PhasesRe
   const [, importParser] = await timed(() => Promise.all([import('@asyncapi/parser'), import('@asyncapi/converter')]));
   const [, importTsMorph] = await timed(() => import('ts-morph'));
   const dist = (file: string): string => pathToFileURL(path.join(root, 'dist', 'generator', file)).href;
+  // generate.js loads its stages on first use (parse + model, emit, docs): load them here, so that
+  // the phases below time the work, not the imports.
   const [[generate, write], importGenerator] = await timed(() =>
     Promise.all([
       import(dist('generate.js')) as Promise<typeof GenerateModule>,
       import(dist('write.js')) as Promise<typeof WriteModule>,
+      import(dist('model/load.js')),
+      import(dist('emit/module.js')),
+      import(dist('docs/site.js')),
     ]),
   );
   const options = generate.resolveOptions({ spec, out, cwd: root });

@@ -2,9 +2,11 @@
  * The `asyncapi-nats` command. Exit codes: 0 success, 1 `check` or `diff` found something, 2 a usage
  * error, a config or spec with errors. User errors print diagnostics, never a stack trace; only a
  * bug of ours reaches bin/ (exit 70). Commands are loaded on demand: the AsyncAPI parser takes about
- * a second to import, which `--help` need not pay.
+ * a second to import, which `--help` need not pay. generate, docs and check parse on a worker thread
+ * (`model/thread.ts`), started before anything else is loaded.
  */
 import { defaultIo, type Io } from './diagnostics.js';
+import { startModelWorker } from './model/thread.js';
 
 export const EXIT = { ok: 0, found: 1, usage: 2 } as const;
 
@@ -46,12 +48,15 @@ export async function main(argv: readonly string[], io: Io = defaultIo, cwd: str
       return command === undefined ? EXIT.usage : EXIT.ok;
     case 'generate':
     case 'docs': {
+      // First, so the parser loads on the worker while this thread loads the command and the config.
+      const models = startModelWorker();
       const { generateCommand } = await import('./commands/generate.js');
-      return generateCommand(command, rest, io, cwd);
+      return generateCommand(command, rest, io, cwd, models);
     }
     case 'check': {
+      const models = startModelWorker();
       const { checkCommand } = await import('./commands/check.js');
-      return checkCommand(rest, io, cwd);
+      return checkCommand(rest, io, cwd, models);
     }
     case 'init': {
       const { initCommand } = await import('./commands/init.js');

@@ -1,28 +1,20 @@
 /**
  * parse → model → emit, in memory. Writing is separate (`write.ts`), so a spec with errors
- * writes nothing and tests can compare output without touching the disk.
+ * writes nothing and tests can compare output without touching the disk. Each stage is imported
+ * when it is needed: the parser (`model/load.ts`), ts-morph (`emit/module.ts`) and the docs site
+ * (`docs/site.ts`) are the bulk of a cold start, and the command line parses on a worker thread
+ * (`model/thread.ts`) while this one loads the rest.
  */
 import path from 'node:path';
-import { buildSite, type SiteOptions } from './docs/site.js';
-import { emitClient } from './emit/client.js';
-import { emitExamples } from './emit/examples-file.js';
-import { createProject, type FileContext, GeneratedFile } from './emit/file.js';
-import { emitIndex } from './emit/index-file.js';
-import { ModelIndex } from './emit/operation.js';
+import type { SiteOptions } from './docs/site.js';
 import { DEFAULT_RUNTIME_IMPORT } from './emit/runtime-symbols.js';
-import { orderDeclarations, schemaRefs } from './emit/schema/index.js';
-import { emitSchemas } from './emit/schemas.js';
-import { emitServer } from './emit/server.js';
-import { emitSubjects } from './emit/subjects.js';
-import { emitTypes } from './emit/types.js';
-import { buildModel } from './model/build.js';
+import { IN_PROCESS, type ModelSource } from './model/thread.js';
 import type { ApiModel } from './model/types.js';
 import { type GenerateOptions, OUTPUT_KINDS, type OutputKind, specName } from './options.js';
-import { parseSpec } from './parse/parse.js';
 
 export { type DocsOptions, type GenerateOptions, OUTPUT_KINDS, type OutputKind, specName } from './options.js';
 
-import { hasErrors, type Problem } from './problems.js';
+import type { Problem } from './problems.js';
 import { GENERATED_EXTENSIONS } from './write.js';
 
 /** GenerateOptions with every default applied. */
@@ -116,31 +108,32 @@ export interface GenerationResult {
   readonly timings: Timings;
 }
 
-/** The fixed file names of one generated module, in emit order. */
-export const GENERATED_FILES = [
-  'types.ts',
-  'schemas.ts',
-  'examples.ts',
-  'subjects.ts',
-  'client.ts',
-  'server.ts',
-  'index.ts',
-] as const;
-
 /** Extensions of docs site files: all a docs folder of its own may have removed as stale. */
 export const SITE_EXTENSIONS = ['.html', '.css', '.js'] as const;
 
-export async function generateFiles(options: ResolvedOptions): Promise<GenerationResult> {
-  const timings: Timings = { parse: 0, model: 0, emit: 0, docs: 0 };
-  const modelled = await parseAndModel(options, timings);
+/**
+ * Generates every output of `options` in memory. `models` is where the model comes from: this
+ * thread (the default) or the command line's parse worker; with the worker, this thread imports
+ * the printers while it waits.
+ */
+export async function generateFiles(
+  options: ResolvedOptions,
+  models: ModelSource = IN_PROCESS,
+): Promise<GenerationResult> {
+  const { outputs } = options;
+  const code = outputs.has('schemas');
+  const loading = models.load(options.specPath, options.specDisplay);
+  const printer = code && models.parallel ? preload(import('./emit/module.js')) : undefined;
+  const docsSite = outputs.has('docs') && models.parallel ? preload(import('./docs/site.js')) : undefined;
+  const modelled = await loading;
+  const timings: Timings = { ...modelled.timings, emit: 0, docs: 0 };
   if (!modelled.model) return { problems: modelled.problems, timings };
   const { model } = modelled;
   const problems = [...modelled.problems];
-  const { outputs } = options;
-  const code = outputs.has('schemas');
 
   let files: Map<string, string> | undefined;
   if (code) {
+    const { emitModel } = await (printer ?? import('./emit/module.js'));
     const t = performance.now();
     const emitted = emitModel(
       model,
@@ -154,6 +147,7 @@ export async function generateFiles(options: ResolvedOptions): Promise<Generatio
 
   let site: ReadonlyMap<string, string> | undefined;
   if (outputs.has('docs')) {
+    const { buildSite } = await (docsSite ?? import('./docs/site.js'));
     const t = performance.now();
     const built = await buildSite(model, siteOptions(options));
     timings.docs = performance.now() - t;
@@ -188,48 +182,8 @@ function siteOptions(options: ResolvedOptions): SiteOptions {
   };
 }
 
-async function parseAndModel(
-  options: ResolvedOptions,
-  timings: Timings,
-): Promise<{ model?: ApiModel; problems: Problem[] }> {
-  let t = performance.now();
-  const parsed = await parseSpec(options.specPath, options.specDisplay);
-  timings.parse = performance.now() - t;
-  if (!parsed.spec) return { problems: [...parsed.problems] };
-  t = performance.now();
-  const { model, problems } = buildModel(parsed.spec);
-  timings.model = performance.now() - t;
-  const all = [...parsed.problems, ...problems];
-  return hasErrors(all) ? { problems: all } : { model, problems: all };
-}
-
-/** Prints every file of a model. Deterministic: the same model gives the same text. */
-export function emitModel(
-  model: ApiModel,
-  ctx: FileContext,
-  include: { readonly client: boolean; readonly server: boolean } = { client: true, server: true },
-): { files: Map<string, string>; problems: Problem[] } {
-  const problems: Problem[] = [];
-  const project = createProject();
-  const refs = schemaRefs(model.schemas);
-  // Declarations that others refer to come first, so zod needs z.lazy only inside cycles.
-  model = { ...model, schemas: orderDeclarations(model.schemas, refs) };
-  const index = new ModelIndex(model);
-  const emitters: Record<(typeof GENERATED_FILES)[number], (file: GeneratedFile) => void> = {
-    'types.ts': (f) => emitTypes(index, f, refs),
-    'schemas.ts': (f) => emitSchemas(index, f, refs, (p) => problems.push(p)),
-    'examples.ts': (f) => emitExamples(index, f, (p) => problems.push(p)),
-    'subjects.ts': (f) => emitSubjects(index, f),
-    'client.ts': (f) => emitClient(index, f),
-    'server.ts': (f) => emitServer(index, f),
-    'index.ts': (f) => emitIndex(index, f, include),
-  };
-  const files = new Map<string, string>();
-  for (const name of GENERATED_FILES) {
-    if ((name === 'client.ts' && !include.client) || (name === 'server.ts' && !include.server)) continue;
-    const file = new GeneratedFile(project, name, ctx);
-    emitters[name](file);
-    files.set(name, file.finish());
-  }
-  return { files, problems };
+/** An import started early and awaited later: a failure surfaces where it is awaited, never as an unhandled rejection. */
+function preload<T>(module: Promise<T>): Promise<T> {
+  module.catch(() => {});
+  return module;
 }

@@ -14,6 +14,7 @@ import {
   UsageError,
 } from '../diagnostics.js';
 import { generateFiles, resolveOptions } from '../generate.js';
+import { IN_PROCESS, lastRequest, type ModelSource } from '../model/thread.js';
 import type { GenerateOptions } from '../options.js';
 import { hasErrors, type Problem } from '../problems.js';
 import { OutputError, planOutput } from '../write.js';
@@ -35,11 +36,11 @@ export interface CheckReport {
   readonly files: number;
 }
 
-/** Checks one target against its output on disk; never writes. */
-export async function checkTarget(target: GenerateOptions): Promise<CheckReport> {
+/** Checks one target against its output on disk; never writes. `models`: as for `runTarget`. */
+export async function checkTarget(target: GenerateOptions, models: ModelSource = IN_PROCESS): Promise<CheckReport> {
   const cwd = target.cwd ?? process.cwd();
   const options = resolveOptions(target);
-  const result = await generateFiles(options);
+  const result = await generateFiles(options, models);
   if (!result.outputs || hasErrors(result.problems)) {
     return { spec: options.specDisplay, ok: false, findings: [], problems: result.problems, files: 0 };
   }
@@ -79,8 +80,21 @@ export async function checkTarget(target: GenerateOptions): Promise<CheckReport>
   return { spec: options.specDisplay, ok: findings.length === 0 && !hasErrors(problems), findings, problems, files };
 }
 
-/** `asyncapi-nats check`. */
-export async function checkCommand(args: readonly string[], io: Io, cwd: string = process.cwd()): Promise<number> {
+/** `asyncapi-nats check`. `models`: the command line's parse worker, closed here when the command ends. */
+export async function checkCommand(
+  args: readonly string[],
+  io: Io,
+  cwd: string = process.cwd(),
+  models: ModelSource = IN_PROCESS,
+): Promise<number> {
+  try {
+    return await check(args, io, cwd, models);
+  } finally {
+    models.close();
+  }
+}
+
+async function check(args: readonly string[], io: Io, cwd: string, models: ModelSource): Promise<number> {
   let values: ReturnType<typeof parseCheckArgs>['values'];
   let format: ReportFormat;
   let targets: Awaited<ReturnType<typeof resolveTargets>>;
@@ -102,7 +116,9 @@ export async function checkCommand(args: readonly string[], io: Io, cwd: string 
   if (!targets.targets || hasErrors(targets.problems)) return reportEarly(targets.problems, format, verbose, io);
 
   const reports: CheckReport[] = [];
-  for (const target of targets.targets) reports.push(await checkTarget(target));
+  for (const [i, target] of targets.targets.entries()) {
+    reports.push(await checkTarget(target, i === targets.targets.length - 1 ? lastRequest(models) : models));
+  }
   const problems = reports.flatMap((r) => r.problems);
   const findings = reports.flatMap((r) => r.findings);
   const broken = hasErrors(problems);

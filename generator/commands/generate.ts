@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { countProblems, type Io, parseFormat, printProblems, type ReportFormat, UsageError } from '../diagnostics.js';
+import { IN_PROCESS, lastRequest, type ModelSource } from '../model/thread.js';
 import type { GenerateOptions } from '../options.js';
 import { specName } from '../options.js';
 import { hasErrors, type Problem } from '../problems.js';
@@ -91,12 +92,30 @@ export function reportEarly(problems: readonly Problem[], format: ReportFormat, 
   return 2;
 }
 
-/** `asyncapi-nats generate` and `asyncapi-nats docs`. */
+/**
+ * `asyncapi-nats generate` and `asyncapi-nats docs`. `models` is the parse worker the command line
+ * started (closed here when the command ends); `--watch` parses on this thread.
+ */
 export async function generateCommand(
   command: 'generate' | 'docs',
   args: readonly string[],
   io: Io,
   cwd: string = process.cwd(),
+  models: ModelSource = IN_PROCESS,
+): Promise<number> {
+  try {
+    return await generate(command, args, io, cwd, models);
+  } finally {
+    models.close();
+  }
+}
+
+async function generate(
+  command: 'generate' | 'docs',
+  args: readonly string[],
+  io: Io,
+  cwd: string,
+  models: ModelSource,
 ): Promise<number> {
   const help = command === 'docs' ? DOCS_HELP : GENERATE_HELP;
   let values: ReturnType<typeof parseGenerateFlags>['values'];
@@ -122,11 +141,15 @@ export async function generateCommand(
   }
   const verbose = values.verbose === true;
   if (values.watch) {
+    models.close();
     const { watchTargets } = await import('../watch.js');
     return watchTargets({ positionals, flags: values as TargetFlags, cwd, io, format, verbose });
   }
   if (!targets.targets || hasErrors(targets.problems)) return reportEarly(targets.problems, format, verbose, io);
   const reports: RunReport[] = [];
-  for (const target of targets.targets) reports.push(await runTarget(command === 'docs' ? docsOnly(target) : target));
+  for (const [i, target] of targets.targets.entries()) {
+    const source = i === targets.targets.length - 1 ? lastRequest(models) : models;
+    reports.push(await runTarget(command === 'docs' ? docsOnly(target) : target, source));
+  }
   return report(reports, format, verbose, io, cwd);
 }

@@ -1,5 +1,6 @@
 import { displayPath } from '../diagnostics.js';
 import { generateFiles, type OutputSet, resolveOptions, type Timings } from '../generate.js';
+import { IN_PROCESS, type ModelSource } from '../model/thread.js';
 import type { GenerateOptions } from '../options.js';
 import { hasErrors, type Problem } from '../problems.js';
 import { OutputError, type WriteReport, writeOutput } from '../write.js';
@@ -22,11 +23,14 @@ export interface RunReport {
   readonly ms: number;
 }
 
-/** Generates `target` and writes its output; a spec with errors writes nothing. */
-export async function runTarget(target: GenerateOptions): Promise<RunReport> {
+/**
+ * Generates `target` and writes its output; a spec with errors writes nothing. `models` parses on
+ * this thread unless the command line gives its parse worker.
+ */
+export async function runTarget(target: GenerateOptions, models: ModelSource = IN_PROCESS): Promise<RunReport> {
   const started = performance.now();
   const options = resolveOptions(target);
-  const result = await generateFiles(options);
+  const result = await generateFiles(options, models);
   const timings = { ...result.timings, write: 0 };
   const done = (ok: boolean, folders: FolderReport[], problems: readonly Problem[]): RunReport => ({
     spec: options.specDisplay,

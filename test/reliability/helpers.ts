@@ -77,16 +77,40 @@ export async function crashAndRestart(server: NatsProcess, downMs: number): Prom
   return Date.now() - killed;
 }
 
-/** A stream's state, read with a management client on `nc`. */
+/**
+ * A stream's state, read with a management client on `nc`. Right after a leader was killed and its
+ * node restarted, a cluster can leave JetStream API requests unanswered for a few seconds while its
+ * groups settle (seen once in CI: the account-info request timed out after the last failover), so a
+ * timeout is retried for up to {@link API_SETTLE_MS}.
+ */
 export async function streamState(nc: NatsConnection, stream: string): Promise<StreamState> {
-  const jsm = await jetstreamManager(nc);
-  return (await jsm.streams.info(stream)).state;
+  return settled(async () => {
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
+    return (await jsm.streams.info(stream)).state;
+  });
 }
 
-/** A durable consumer's info, read with a management client on `nc`. */
+/** A durable consumer's info, read with a management client on `nc` (timeouts retried as in {@link streamState}). */
 export async function consumerInfo(nc: NatsConnection, stream: string, consumer: string): Promise<ConsumerInfo> {
-  const jsm = await jetstreamManager(nc);
-  return jsm.consumers.info(stream, consumer);
+  return settled(async () => {
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
+    return jsm.consumers.info(stream, consumer);
+  });
+}
+
+const API_SETTLE_MS = 20_000;
+
+async function settled<T>(read: () => Promise<T>): Promise<T> {
+  const until = Date.now() + API_SETTLE_MS;
+  for (;;) {
+    try {
+      return await read();
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || /timeout/i.test(error.message));
+      if (!timedOut || Date.now() >= until) throw error;
+      await sleep(250);
+    }
+  }
 }
 
 /**

@@ -113,7 +113,14 @@ function send(
     durable,
   };
   const waiting = ctx.window.acquire(limit);
-  const sending = waiting === undefined ? sendWithRetry(nc, ctx, out) : waiting.then(() => sendWithRetry(nc, ctx, out));
+  let sending: ReturnType<typeof sendWithRetry>;
+  try {
+    sending = waiting === undefined ? sendWithRetry(nc, ctx, out) : waiting.then(() => sendWithRetry(nc, ctx, out));
+  } catch (error) {
+    // Nothing in it throws by design; should something, the window slot must not leak.
+    ctx.window.release();
+    throw error;
+  }
   return sending.then(
     ({ ack, attempts }) => {
       ctx.window.release();

@@ -197,7 +197,7 @@ async function ask<TReply>(
     op.id,
     'reply',
     payload,
-    replyHdrs,
+    reply,
     options?.validate?.receive !== false,
   );
   if (checked instanceof ValidationError) throw checked;

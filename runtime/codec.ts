@@ -97,19 +97,19 @@ export function checkReceived(
   operation: string,
   direction: Direction,
   payload: unknown,
-  hdrs: MsgHdrs | undefined,
+  msg: HeaderSource,
   validate: boolean,
 ): Checked | ValidationError {
   const single = specs.length === 1 ? specs[0] : undefined;
   if (single !== undefined) {
     return validate
-      ? receiveOne(single, operation, direction, payload, hdrs)
-      : { payload, headers: readHeaders(single.headerNames, hdrs) };
+      ? receiveOne(single, operation, direction, payload, msg)
+      : { payload, headers: readHeaders(single.headerNames, msg) };
   }
-  if (!validate || specs.length === 0) return { payload, headers: readHeaders(allHeaderNames(specs), hdrs) };
+  if (!validate || specs.length === 0) return { payload, headers: readHeaders(allHeaderNames(specs), msg) };
   let closest: ValidationError | undefined;
   for (const spec of specs) {
-    const result = receiveOne(spec, operation, direction, payload, hdrs);
+    const result = receiveOne(spec, operation, direction, payload, msg);
     if (!(result instanceof ValidationError)) return result;
     closest = closer(closest, result);
   }
@@ -121,7 +121,7 @@ function receiveOne(
   operation: string,
   direction: Direction,
   payload: unknown,
-  hdrs: MsgHdrs | undefined,
+  msg: HeaderSource,
 ): Checked | ValidationError {
   let value = payload;
   if (spec.payload !== undefined) {
@@ -129,7 +129,7 @@ function receiveOne(
     if (!result.success) return new ValidationError(operation, direction, 'payload', issuesOf(result.error));
     value = result.data;
   }
-  let headers: Record<string, unknown> = readHeaders(spec.headerNames, hdrs);
+  let headers: Record<string, unknown> = readHeaders(spec.headerNames, msg);
   if (spec.headers !== undefined) {
     const result = spec.headers.safeParse(headers);
     if (!result.success) return new ValidationError(operation, direction, 'headers', issuesOf(result.error));
@@ -138,10 +138,21 @@ function receiveOne(
   return { payload: value, headers };
 }
 
+/**
+ * What received headers are read from: a message, whose `headers` the client decodes on first access.
+ * Only operations that declare headers touch it, so a message with only JetStream's own headers (every
+ * durable one) is never decoded for nothing.
+ */
+export interface HeaderSource {
+  readonly headers?: MsgHdrs | undefined;
+}
+
 /** The declared headers present on a message, by exact name; absent headers are left out. */
-export function readHeaders(names: readonly string[] | undefined, hdrs: MsgHdrs | undefined): Record<string, string> {
+export function readHeaders(names: readonly string[] | undefined, msg: HeaderSource): Record<string, string> {
   const out: Record<string, string> = {};
-  if (hdrs === undefined || names === undefined) return out;
+  if (names === undefined) return out;
+  const hdrs = msg.headers;
+  if (hdrs === undefined) return out;
   for (const name of names) {
     const value = hdrs.get(name);
     // get() answers '' for a missing header too; has() only runs in that rare case.

@@ -186,7 +186,7 @@ export function reply<TMsg, TReply>(
       respondError(ctx, msg, 400, 'malformed JSON request', t0, trace);
       return;
     }
-    const checked = checkReceived(op.messages, op.id, 'receive', payload, msg.headers, validateReceive);
+    const checked = checkReceived(op.messages, op.id, 'receive', payload, msg, validateReceive);
     if (checked instanceof ValidationError) {
       const first = checked.issues[0];
       const text = first === undefined ? 'invalid request' : `invalid request: ${formatIssue(first)}`;
@@ -552,7 +552,7 @@ function receive(ctx: Context, msg: Msg, validate: boolean, t0: number, trace: T
     ctx.done(msg, t0, trace, 'decode', error);
     return undefined;
   }
-  const checked = checkReceived(op.messages, op.id, 'receive', payload, msg.headers, validate);
+  const checked = checkReceived(op.messages, op.id, 'receive', payload, msg, validate);
   if (checked instanceof ValidationError) {
     ctx.report('validation', msg.subject, checked);
     ctx.done(msg, t0, trace, 'validation', checked);

@@ -7,8 +7,8 @@ import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { NotConnectedError, PublishError, StreamSetupError, ValidationError } from './errors.js';
 import { probe } from './jetstream-probe.js';
 import { ensureStreams, isTransient, type JsContext, recheckStreams, TransientError } from './jetstream-setup.js';
-import { connectionState } from './status.js';
-import type { DurableSpec, MessageIdSource, SendArgs } from './types.js';
+import { type ConnectionState, connectionState } from './status.js';
+import type { DurableSpec, MessageIdSource, PublishAck, SendArgs } from './types.js';
 
 /** Longest wait for one attempt's ack; the remaining budget caps it further. */
 const ATTEMPT_TIMEOUT_MS = 5_000;
@@ -82,30 +82,47 @@ export interface Outgoing {
   readonly durable: DurableSpec;
 }
 
-/** The ack and how many attempts it took. */
-export interface Sent {
-  readonly ack: PubAck;
-  readonly attempts: number;
-}
-
 /**
- * Sends `out` until the stream acknowledges it or the budget runs out. Transient failures (timeout, no
- * responders, disconnect) are retried with the same message id after a backoff (and after the
- * connection is back); definitive ones end it at once: {@link StreamSetupError} as is, a closed
+ * Sends `out` until the stream acknowledges it or the budget runs out, and gives back the caller's slot
+ * of `ctx.window` (taken before the call) when it settles, before its promise does. Transient failures
+ * (timeout, no responders, disconnect) are retried with the same message id after a backoff (and after
+ * the connection is back); definitive ones end it at once: {@link StreamSetupError} as is, a closed
  * connection before any attempt as {@link NotConnectedError}, anything else as {@link PublishError}.
  *
- * The common case (connected, streams already set up) makes its first attempt at once, without an
- * async frame of its own: a durable publish is a few promises, not a few turns of the event loop.
+ * The common case (connected, streams already set up) is one {@link FirstAttempt}: no async frame of
+ * its own, and one promise between the client's ack and the caller.
  */
-export function sendWithRetry(nc: NatsConnection, ctx: JsContext, out: Outgoing): Promise<Sent> {
-  const state = connectionState(nc);
-  if (state.connected && !state.closed && ctx.settled.has(out.durable) && !nc.isClosed()) {
-    return attempt(nc, ctx, out, attemptTimeout(out.deadline)).then(
-      (ack) => ({ ack, attempts: 1 }),
-      (error: unknown) => retry(nc, ctx, out, 1, { error }),
-    );
+export function sendWithRetry(nc: NatsConnection, ctx: JsContext, out: Outgoing): Promise<PublishAck> {
+  try {
+    const state = connectionState(nc);
+    if (state.connected && !state.closed && ctx.settled.has(out.durable) && !nc.isClosed()) {
+      return new FirstAttempt(nc, ctx, out, state).promise;
+    }
+    return releasing(ctx, retry(nc, ctx, out, 0, undefined));
+  } catch (error) {
+    // Nothing here throws by design; should something, the slot must not leak.
+    ctx.window.release();
+    return Promise.reject(error);
   }
-  return retry(nc, ctx, out, 0, undefined);
+}
+
+/** `sending`, giving back the window slot when it settles. */
+function releasing(ctx: JsContext, sending: Promise<PublishAck>): Promise<PublishAck> {
+  return sending.then(
+    (ack) => {
+      ctx.window.release();
+      return ack;
+    },
+    (error: unknown) => {
+      ctx.window.release();
+      throw error;
+    },
+  );
+}
+
+/** What the caller gets for the stream's ack after `attempts` attempts. */
+function publishAck(ack: PubAck, out: Outgoing, attempts: number): PublishAck {
+  return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, messageId: out.messageId, attempts };
 }
 
 /** One attempt's ack timeout within the remaining budget. */
@@ -120,7 +137,7 @@ async function retry(
   out: Outgoing,
   made: number,
   failed: { readonly error: unknown } | undefined,
-): Promise<Sent> {
+): Promise<PublishAck> {
   const state = connectionState(nc);
   const deadline = out.deadline;
   let attempts = made;
@@ -146,8 +163,8 @@ async function retry(
       attempts++;
       try {
         await ensureStreams(ctx, out.durable);
-        const ack = await attempt(nc, ctx, out, attemptTimeout(deadline));
-        return { ack, attempts };
+        const ack = await new Attempt(ctx, out, state, attemptTimeout(deadline)).promise;
+        return publishAck(ack, out, attempts);
       } catch (error) {
         pending = { error };
       }
@@ -197,38 +214,124 @@ function isNoAnswer(error: unknown): boolean {
 /**
  * One `js.publish`, abandoned early when the connection drops meanwhile: its ack could no longer
  * arrive, and the retry after the reconnect carries the same message id, so the stream stores it once.
+ * One object holds the wait (the disconnect listener and the ack callbacks are its fields, not closures
+ * per call): up to `maxPendingAcks` of these are alive at once, and what they hold outlives the young
+ * generation's collections, so every object spared here is one the collector does not copy.
  */
-function attempt(nc: NatsConnection, ctx: JsContext, out: Outgoing, timeout: number): Promise<PubAck> {
-  const state = connectionState(nc);
-  return new Promise<PubAck>((resolve, reject) => {
+abstract class AckWait {
+  private done = false;
+
+  constructor(
+    protected readonly ctx: JsContext,
+    protected readonly out: Outgoing,
+    private readonly state: ConnectionState,
+    timeout: number,
+  ) {
     probe.publishing++;
     if (probe.publishing > probe.maxPublishing) probe.maxPublishing = probe.publishing;
-    let done = false;
-    const stop = state.onDisconnect(() => {
-      if (finish()) reject(new TransientError(`disconnected while '${out.subject}' awaited its ack`));
-    });
-    function finish(): boolean {
-      if (done) return false;
-      done = true;
-      probe.publishing--;
-      stop();
-      return true;
-    }
+    state.onDisconnect(this.disconnected);
     const options: Partial<JetStreamPublishOptions> = {
       msgID: out.messageId,
       timeout,
       expect: { streamName: out.stream },
     };
     if (out.headers !== undefined) options.headers = out.headers;
-    ctx.js.publish(out.subject, out.body, options).then(
-      (ack) => {
-        if (finish()) resolve(ack);
-      },
-      (error: unknown) => {
-        if (finish()) reject(error);
-      },
-    );
-  });
+    let acking: Promise<PubAck>;
+    try {
+      acking = ctx.js.publish(out.subject, out.body, options);
+    } catch (error) {
+      // It returns a rejection by design; should it throw, the outcome still comes after the subclass is set up.
+      acking = Promise.reject(error);
+    }
+    acking.then(this.acked, this.failed);
+  }
+
+  /** The stream acknowledged this attempt. */
+  protected abstract ack(ack: PubAck): void;
+  /** This attempt failed (or was abandoned at a disconnect). */
+  protected abstract fail(error: unknown): void;
+
+  private readonly acked = (ack: PubAck): void => {
+    if (this.finish()) this.ack(ack);
+  };
+
+  private readonly failed = (error: unknown): void => {
+    if (this.finish()) this.fail(error);
+  };
+
+  private readonly disconnected = (): void => {
+    if (this.finish()) this.fail(new TransientError(`disconnected while '${this.out.subject}' awaited its ack`));
+  };
+
+  private finish(): boolean {
+    if (this.done) return false;
+    this.done = true;
+    probe.publishing--;
+    this.state.offDisconnect(this.disconnected);
+    return true;
+  }
+}
+
+/** An attempt of the retry loop: resolves the stream's ack, rejects with the attempt's error. */
+class Attempt extends AckWait {
+  readonly promise: Promise<PubAck>;
+  private resolve!: (ack: PubAck) => void;
+  private reject!: (error: unknown) => void;
+
+  constructor(ctx: JsContext, out: Outgoing, state: ConnectionState, timeout: number) {
+    let resolve!: (ack: PubAck) => void;
+    let reject!: (error: unknown) => void;
+    const promise = new Promise<PubAck>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    super(ctx, out, state, timeout);
+    this.promise = promise;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  protected ack(ack: PubAck): void {
+    this.resolve(ack);
+  }
+
+  protected fail(error: unknown): void {
+    this.reject(error);
+  }
+}
+
+/**
+ * The first attempt of {@link sendWithRetry} in the common case: resolves the caller's
+ * {@link PublishAck} itself (giving back the window slot first); a failure hands the send to the retry
+ * loop, whose outcome the promise then follows.
+ */
+class FirstAttempt extends AckWait {
+  readonly promise: Promise<PublishAck>;
+  private resolve!: (ack: PublishAck | Promise<PublishAck>) => void;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    ctx: JsContext,
+    out: Outgoing,
+    state: ConnectionState,
+  ) {
+    let resolve!: (ack: PublishAck | Promise<PublishAck>) => void;
+    const promise = new Promise<PublishAck>((res) => {
+      resolve = res;
+    });
+    super(ctx, out, state, attemptTimeout(out.deadline));
+    this.promise = promise;
+    this.resolve = resolve;
+  }
+
+  protected ack(ack: PubAck): void {
+    this.ctx.window.release();
+    this.resolve(publishAck(ack, this.out, 1));
+  }
+
+  protected fail(error: unknown): void {
+    this.resolve(releasing(this.ctx, retry(this.nc, this.ctx, this.out, 1, { error })));
+  }
 }
 
 /** A promise that resolves after `ms`. */

@@ -112,25 +112,9 @@ function send(
     deadline,
     durable,
   };
+  // sendWithRetry gives the slot back when the send settles (and never throws).
   const waiting = ctx.window.acquire(limit);
-  let sending: ReturnType<typeof sendWithRetry>;
-  try {
-    sending = waiting === undefined ? sendWithRetry(nc, ctx, out) : waiting.then(() => sendWithRetry(nc, ctx, out));
-  } catch (error) {
-    // Nothing in it throws by design; should something, the window slot must not leak.
-    ctx.window.release();
-    throw error;
-  }
-  return sending.then(
-    ({ ack, attempts }) => {
-      ctx.window.release();
-      return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate, messageId, attempts };
-    },
-    (error: unknown) => {
-      ctx.window.release();
-      throw error;
-    },
-  );
+  return waiting === undefined ? sendWithRetry(nc, ctx, out) : waiting.then(() => sendWithRetry(nc, ctx, out));
 }
 
 /**

@@ -14,6 +14,8 @@ export interface ConnectionState {
   waitConnected(deadline: number): Promise<boolean>;
   /** Calls `listener` at each disconnect until the returned function is called. */
   onDisconnect(listener: () => void): () => void;
+  /** Stops calling a `listener` given to {@link ConnectionState.onDisconnect} (no remover to keep). */
+  offDisconnect(listener: () => void): void;
 }
 
 type Listener = (event: ConnectionEvent) => void;
@@ -74,6 +76,10 @@ class Tracker implements ConnectionState {
     return () => {
       this.disconnectListeners.delete(listener);
     };
+  }
+
+  offDisconnect(listener: () => void): void {
+    this.disconnectListeners.delete(listener);
   }
 
   listen(listener: Listener): () => void {

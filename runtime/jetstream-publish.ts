@@ -6,7 +6,14 @@ import type { JetStreamPublishOptions, PubAck } from '@nats-io/jetstream';
 import type { MsgHdrs, NatsConnection } from '@nats-io/transport-node';
 import { NotConnectedError, PublishError, StreamSetupError, ValidationError } from './errors.js';
 import { probe } from './jetstream-probe.js';
-import { ensureStreams, isTransient, type JsContext, recheckStreams, TransientError } from './jetstream-setup.js';
+import {
+  ensureStreams,
+  isTransient,
+  type JsContext,
+  recheckStreams,
+  TransientError,
+  type Window,
+} from './jetstream-setup.js';
 import { type ConnectionState, connectionState } from './status.js';
 import type { DurableSpec, MessageIdSource, PublishAck, SendArgs } from './types.js';
 
@@ -80,11 +87,13 @@ export interface Outgoing {
    * on a stream lookup that itself hangs until the election ends.
    */
   readonly durable: DurableSpec;
+  /** The window whose slot the caller took for this send, given back when it settles; none for dead letters. */
+  readonly window?: Window;
 }
 
 /**
  * Sends `out` until the stream acknowledges it or the budget runs out, and gives back the caller's slot
- * of `ctx.window` (taken before the call) when it settles, before its promise does. Transient failures
+ * of `out.window` (taken before the call) when it settles, before its promise does. Transient failures
  * (timeout, no responders, disconnect) are retried with the same message id after a backoff (and after
  * the connection is back); definitive ones end it at once: {@link StreamSetupError} as is, a closed
  * connection before any attempt as {@link NotConnectedError}, anything else as {@link PublishError}.
@@ -98,23 +107,25 @@ export function sendWithRetry(nc: NatsConnection, ctx: JsContext, out: Outgoing)
     if (state.connected && !state.closed && ctx.settled.has(out.durable) && !nc.isClosed()) {
       return new FirstAttempt(nc, ctx, out, state).promise;
     }
-    return releasing(ctx, retry(nc, ctx, out, 0, undefined));
+    return releasing(out, retry(nc, ctx, out, 0, undefined));
   } catch (error) {
     // Nothing here throws by design; should something, the slot must not leak.
-    ctx.window.release();
+    out.window?.release();
     return Promise.reject(error);
   }
 }
 
-/** `sending`, giving back the window slot when it settles. */
-function releasing(ctx: JsContext, sending: Promise<PublishAck>): Promise<PublishAck> {
+/** `sending`, giving back the window slot (if any) when it settles. */
+function releasing(out: Outgoing, sending: Promise<PublishAck>): Promise<PublishAck> {
+  const window = out.window;
+  if (window === undefined) return sending;
   return sending.then(
     (ack) => {
-      ctx.window.release();
+      window.release();
       return ack;
     },
     (error: unknown) => {
-      ctx.window.release();
+      window.release();
       throw error;
     },
   );
@@ -325,12 +336,12 @@ class FirstAttempt extends AckWait {
   }
 
   protected ack(ack: PubAck): void {
-    this.ctx.window.release();
+    this.out.window?.release();
     this.resolve(publishAck(ack, this.out, 1));
   }
 
   protected fail(error: unknown): void {
-    this.resolve(releasing(this.ctx, retry(this.nc, this.ctx, this.out, 1, { error })));
+    this.resolve(releasing(this.out, retry(this.nc, this.ctx, this.out, 1, { error })));
   }
 }
 

@@ -111,6 +111,7 @@ function send(
     stream: durable.stream.name,
     deadline,
     durable,
+    window: ctx.window,
   };
   // sendWithRetry gives the slot back when the send settles (and never throws).
   const waiting = ctx.window.acquire(limit);

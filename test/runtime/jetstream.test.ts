@@ -21,7 +21,7 @@ import {
   z,
 } from '../../runtime/index.js';
 import { probe, resetProbe } from '../../runtime/jetstream-probe.js';
-import { consumerName } from '../../runtime/jetstream-setup.js';
+import { consumerName, jsContext } from '../../runtime/jetstream-setup.js';
 import { gate, uniquePrefix, waitFor } from '../harness/util.js';
 
 const Order = z.object({ orderId: z.string(), amount: z.number() });
@@ -512,6 +512,35 @@ describe('durable consume', () => {
     );
     expect(dead.header.get('Nats-Dead-Letter-Sequence')).toBe('2');
     expect(dead.header.get('Nats-Dead-Letter-Deliveries')).toBe('1');
+  });
+
+  test('durable publish window - dead letters take no slot, and every settled publish gives its slot back', async () => {
+    const op = orderOp();
+    const window = jsContext(nc).window;
+    await durablePublish(nc, op, { params: { tenant: 'acme' }, payload: order(0) });
+    await jetstream(nc).publish(op.subject.build({ tenant: 'acme' }), 'not json {');
+    const errors: ErrorEvent[] = [];
+    track(consume<Received>(nc, op, { params: { tenant: wildcard } }, () => {}, { onError: errorsInto(errors) }));
+    await waitFor('the dead letter', () => errors.length === 1);
+    expect(((errors[0] as ErrorEvent).error as DeadLetterError).stored).toBe(true);
+    // A publish the stream refuses (another stream's subject) and one that fails validation.
+    const misfiled = { ...op, durable: { ...durableOf(op), stream: { ...durableOf(op).stream, name: 'NOT_THIS_ONE' } } };
+    await expect(
+      durablePublish(nc, misfiled, { params: { tenant: 'acme' }, payload: order(1) }, { publishTimeoutMs: 2_000 }),
+    ).rejects.toThrow();
+    await expect(
+      durablePublish(nc, op, { params: { tenant: 'acme' }, payload: { orderId: 1 } as unknown as Order }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(window.size).toBe(0);
+    // With one slot, publishes still go one at a time: a slot given back twice would let two through.
+    resetProbe();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        durablePublish(nc, op, { params: { tenant: 'acme' }, payload: order(i + 2) }, { maxPendingAcks: 1 }),
+      ),
+    );
+    expect(probe.maxPublishing).toBe(1);
+    expect(window.size).toBe(0);
   });
 
   test('durable consume - an invalid message is dead-lettered (validation) with the issue in a header', async () => {

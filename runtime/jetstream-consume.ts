@@ -27,7 +27,15 @@ import { errorHandler, type FixedSubject, fixedSubject, isThenable } from './ser
 import { EndpointStats } from './service.js';
 import { connectionState } from './status.js';
 import { finishReceive, runInTrace, startReceiveSpan, type Trace } from './telemetry.js';
-import type { DurableSpec, ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions } from './types.js';
+import type {
+  DurableReceivedMessage,
+  DurableSpec,
+  ErrorEvent,
+  Handle,
+  OperationSpec,
+  ReceiveArgs,
+  ServerOptions,
+} from './types.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_ACK_WAIT_MS = 30_000;
@@ -422,18 +430,16 @@ export class Worker {
     if (!this.active.has(m)) this.active.set(m, 0);
     let result: void | Promise<void>;
     try {
-      result = this.config.handler({
-        payload: checked.payload,
-        headers: checked.headers,
-        params: fixed === undefined ? (op.subject.parse(subject) ?? {}) : { ...fixed.params },
-        subject,
-        // Read from the headers only when asked: most handlers never look at it.
-        get messageId(): string {
-          return messageIdOf(m);
-        },
-        deliveryCount,
-        msg: m,
-      });
+      result = this.config.handler(
+        new DurableMessage(
+          checked.payload,
+          checked.headers,
+          fixed === undefined ? (op.subject.parse(subject) ?? {}) : { ...fixed.params },
+          subject,
+          deliveryCount,
+          m,
+        ),
+      );
     } catch (error) {
       this.done(m, t0, trace, 'handler', error);
       void this.handlerFailed(m, error);
@@ -735,6 +741,27 @@ export function deliveryCountOf(m: {
   }
   const digits = at - start;
   return digits === 0 || digits > 15 ? m.info.deliveryCount : count;
+}
+
+/**
+ * What a durable handler receives. A class, not an object literal: a literal with a getter is built by
+ * a runtime call into an object in dictionary mode (measured: 0.4-0.5 µs per message, against 17 ns for
+ * this). `messageId` is a getter on the prototype, read from the headers only when asked, since most
+ * handlers never look at it (so a spread copy of the message leaves it out).
+ */
+class DurableMessage implements DurableReceivedMessage<unknown, unknown, unknown> {
+  constructor(
+    readonly payload: unknown,
+    readonly headers: unknown,
+    readonly params: unknown,
+    readonly subject: string,
+    readonly deliveryCount: number,
+    readonly msg: JsMsg,
+  ) {}
+
+  get messageId(): string {
+    return messageIdOf(this.msg);
+  }
 }
 
 /** The message id a handler sees: the publisher's `Nats-Msg-Id`, else `<stream>:<sequence>`. */

@@ -122,7 +122,10 @@ export interface ReceivedMessage<TPayload, THeaders, TParams> {
 /** What a durable (JetStream) handler receives: a {@link ReceivedMessage} plus delivery facts. */
 export interface DurableReceivedMessage<TPayload, THeaders, TParams>
   extends Omit<ReceivedMessage<TPayload, THeaders, TParams>, 'msg'> {
-  /** The message id (`Nats-Msg-Id`) it was published with: the key for idempotent handling. */
+  /**
+   * The message id (`Nats-Msg-Id`) it was published with: the key for idempotent handling. A getter,
+   * read from the headers when asked, so a spread copy of the message leaves it out.
+   */
   readonly messageId: string;
   /** 1 on first delivery, higher on redelivery. */
   readonly deliveryCount: number;

@@ -9,7 +9,7 @@
  * variant in turn), so drift on a shared VM hits every variant alike. A discarded warm-up round runs
  * first. Figures are the median over the measured rounds.
  */
-import type { NatsConnection } from '../runtime/index.js';
+import type { NatsConnection } from 'asyncapi-nats/runtime';
 import { CORE_VARIANTS, type CoreVariant } from './core-variants.js';
 import { Arrival, Counter, connectPair, oneWaySample, pubSubRate, requestRate, requestSample } from './measure.js';
 import { type Latency, latency, median, medianLatency, rotate } from './stats.js';

@@ -4,7 +4,7 @@
  * variant's own send and receive functions, so every variant is timed by the same code.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { connect, type NatsConnection } from '../runtime/index.js';
+import { connect, type NatsConnection } from 'asyncapi-nats/runtime';
 
 /** Every connection of every variant is made the same way: the runtime's `connect` defaults. */
 export async function connectPair(

@@ -37,7 +37,7 @@ import {
   RagDocumentSchema,
 } from '../generated/ai-sdk/index.js';
 import { generate } from '../generator/index.js';
-import type { NatsConnection } from '../runtime/index.js';
+import type { NatsConnection } from 'asyncapi-nats/runtime';
 import type { VariantName } from './core-variants.js';
 import { AGENT_HEADERS, AGENT_MESSAGE, CHAT_REQUEST, chatHeaders, RAG_DOCUMENT } from './fixtures.js';
 import type { Stop } from './measure.js';
@@ -367,7 +367,7 @@ const root = path.resolve(import.meta.dirname, '..');
 /**
  * Where the bench writes the code it generates: gitignored, and inside this package, so that the
  * generated `import … from 'asyncapi-nats/runtime'` resolves through the package's self-reference to
- * this repo's runtime/ (the `source` condition), the same runtime generated/ai-sdk runs on.
+ * this repo's built runtime (dist/runtime), the same runtime generated/ai-sdk runs on in the bench.
  */
 const GENERATED_DIR = path.join(root, 'bench', '.generated');
 /** The keys that make the gateway request queue durable in spec/ai-sdk.asyncapi.yaml. */

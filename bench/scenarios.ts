@@ -17,7 +17,7 @@
  */
 import { jetstreamManager } from '@nats-io/jetstream';
 import { AiSdkClient } from '../generated/ai-sdk/index.js';
-import type { NatsConnection } from '../runtime/index.js';
+import type { NatsConnection } from 'asyncapi-nats/runtime';
 import type { NatsProcess } from '../test/harness/servers.js';
 import { CORE_VARIANTS, type VariantName } from './core-variants.js';
 import { CHAT_REQUEST, chatHeaders, RAG_DOCUMENT } from './fixtures.js';

@@ -235,15 +235,24 @@ export function issuesOf(error: z.ZodError): Issue[] {
   return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }
 
-const NO_HEADERS: readonly (readonly [string, string])[] = [];
+/** The two headers `js.publish` adds to a durable publish: the size check counts them, the client sets them. */
+export interface JetStreamHeaders {
+  /** `Nats-Msg-Id`. */
+  readonly messageId: string;
+  /** `Nats-Expected-Stream`. */
+  readonly stream: string;
+}
+
+const MSG_ID = 'Nats-Msg-Id';
+const EXPECTED_STREAM = 'Nats-Expected-Stream';
 
 /** `NATS/1.0` status line and the final CRLFs of a header block. */
 const HEADER_BLOCK_OVERHEAD = 16;
 
 /**
- * Throws {@link PayloadTooLargeError} when body plus headers (`hdrs` and the `extra` ones the client
- * will add, such as JetStream's) exceed the connected server's `max_payload`. The header block's exact
- * UTF-8 length is computed only when it could be over the limit (a UTF-16 unit is at most 3 UTF-8
+ * Throws {@link PayloadTooLargeError} when body plus headers (`hdrs` and, for a durable publish, the
+ * `jetstream` ones the client will add) exceed the connected server's `max_payload`. The header block's
+ * exact UTF-8 length is computed only when it could be over the limit (a UTF-16 unit is at most 3 UTF-8
  * bytes), so small messages cost one comparison.
  */
 export function checkSize(
@@ -252,7 +261,7 @@ export function checkSize(
   subject: string,
   body: Uint8Array | undefined,
   hdrs: MsgHdrs | undefined,
-  extra: readonly (readonly [string, string])[] = NO_HEADERS,
+  jetstream?: JetStreamHeaders,
 ): void {
   const max = nc.info?.max_payload;
   if (max === undefined) return;
@@ -263,16 +272,20 @@ export function checkSize(
       for (const value of values) headerChars += name.length + value.length + 4;
     }
   }
-  for (const [name, value] of extra) headerChars += name.length + value.length + 4;
+  if (jetstream !== undefined) {
+    headerChars += MSG_ID.length + jetstream.messageId.length + EXPECTED_STREAM.length + jetstream.stream.length + 8;
+  }
   const bodyBytes = body?.length ?? 0;
   if (bodyBytes + headerChars * 3 + HEADER_BLOCK_OVERHEAD <= max) return;
   let all = hdrs;
-  if (extra.length > 0) {
+  if (jetstream !== undefined) {
     all = createHeaders();
     if (hdrs !== undefined) for (const [name, values] of hdrs) for (const value of values) all.append(name, value);
-    for (const [name, value] of extra) all.set(name, value);
+    all.set(MSG_ID, jetstream.messageId);
+    all.set(EXPECTED_STREAM, jetstream.stream);
   }
-  const headerBytes = all === undefined ? 0 : Buffer.byteLength(all.toString()) + 4;
+  // The client sends `hdrs.encode()`, the UTF-8 of `toString()` (status line to the closing blank line).
+  const headerBytes = all === undefined ? 0 : Buffer.byteLength(all.toString());
   const size = bodyBytes + headerBytes;
   if (size > max) throw new PayloadTooLargeError(operation, subject, size, max);
 }

@@ -92,12 +92,6 @@ function send(
   const messageId = messageIdOf(op.id, durable.messageId, args);
   const body = encodeSend(op.id, args.payload);
   if (trace !== undefined) prepared = injectTrace(trace, prepared);
-  // js.publish adds these two headers; the size check counts them without setting them twice.
-  checkSize(nc, op.id, subject, body, prepared, [
-    ['Nats-Msg-Id', messageId],
-    ['Nats-Expected-Stream', durable.stream.name],
-  ]);
-
   const ctx = jsContext(nc);
   // The budget covers the wait for a window slot too, so a queue behind a dead server cannot stretch it.
   const deadline = Date.now() + (options?.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS);
@@ -113,6 +107,8 @@ function send(
     durable,
     window: ctx.window,
   };
+  // js.publish adds the message id and expected stream headers; the size check counts them (from `out`).
+  checkSize(nc, op.id, subject, body, prepared, out);
   // sendWithRetry gives the slot back when the send settles (and never throws).
   const waiting = ctx.window.acquire(limit);
   return waiting === undefined ? sendWithRetry(nc, ctx, out) : waiting.then(() => sendWithRetry(nc, ctx, out));

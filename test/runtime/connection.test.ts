@@ -432,10 +432,17 @@ describe('connection - a server with max_payload 1024', () => {
 
     // Multi-byte text is measured in UTF-8 bytes: 400 × 'é' is 800 bytes plus quotes, under the limit.
     publish(nc, op, { payload: 'é'.repeat(400) });
+    // Exactly at the limit with headers (body + the header block the client encodes) is sent; one more byte is not.
+    const block = natsHeaders();
+    block.set('trace', 't');
+    const atLimit = 'x'.repeat(1024 - Buffer.byteLength(block.toString()) - 2);
+    const overByOne = thrown(() => publish(nc, op, { payload: `${atLimit}x`, headers: { trace: 't' } }));
+    expect(overByOne).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', size: 1025 });
+    publish(nc, op, { payload: atLimit, headers: { trace: 't' } });
     await nc.flush();
-    await waitFor('the small message', () => seen.length === 1);
+    await waitFor('the two messages within the limit', () => seen.length === 2);
     await spy.flush();
-    expect(seen).toEqual([subject]);
+    expect(seen).toEqual([subject, subject]);
     // The connection survived the refused messages.
     expect(nc.isClosed()).toBe(false);
   });

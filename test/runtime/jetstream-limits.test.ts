@@ -1,6 +1,8 @@
 /**
- * Dead letters near the server's max_payload: the reason headers must never push a poison message over
- * the limit, or every dead-lettering would fail and the message would come back forever.
+ * Durable messages near the server's max_payload. A publish counts the headers the client adds
+ * (`Nats-Msg-Id`, `Nats-Expected-Stream`), so the byte that tips it over is refused before it is sent.
+ * Dead letters: the reason headers must never push a poison message over the limit, or every
+ * dead-lettering would fail and the message would come back forever.
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
@@ -9,9 +11,11 @@ import {
   connect,
   consume,
   DeadLetterHeaders,
+  durablePublish,
   type ErrorEvent,
   type NatsConnection,
   type OperationSpec,
+  PayloadTooLargeError,
   subjectTemplate,
   z,
 } from '../../runtime/index.js';
@@ -43,6 +47,37 @@ function refusingOp(): OperationSpec {
     },
   };
 }
+
+describe('durable publish - near max_payload', () => {
+  test('the headers js.publish adds are counted: one byte over is a PayloadTooLargeError, the limit itself is stored', async () => {
+    const op: OperationSpec = {
+      id: 'edge',
+      subject: subjectTemplate('limits.edge.{tenant}'),
+      messages: [{ name: 'Text', payload: z.string() }],
+      durable: {
+        stream: { name: 'LIMITS_EDGE', subjects: ['limits.edge.*'], storage: 'memory' },
+        messageId: { header: 'id' },
+        deadLetter: { subject: 'limits.edge-dead', stream: 'LIMITS_EDGE_DEAD' },
+      },
+    };
+    const id = 'edge-0001';
+    // The header block the server receives: the caller's `id` header and the client's two JetStream ones.
+    const block = natsHeaders();
+    block.set('id', id);
+    block.set('Nats-Msg-Id', id);
+    block.set('Nats-Expected-Stream', 'LIMITS_EDGE');
+    const headerBytes = Buffer.byteLength(block.toString());
+    const fits = 'x'.repeat(4096 - headerBytes - 2); // JSON adds the two quotes
+    const over = await durablePublish(nc, op, { params: { tenant: 'a' }, headers: { id }, payload: `${fits}x` }).catch(
+      (e: unknown) => e,
+    );
+    expect(over).toBeInstanceOf(PayloadTooLargeError);
+    expect((over as PayloadTooLargeError).size).toBe(4097);
+    const ack = await durablePublish(nc, op, { params: { tenant: 'a' }, headers: { id }, payload: fits });
+    expect(ack).toMatchObject({ stream: 'LIMITS_EDGE', seq: 1, duplicate: false, messageId: id });
+    await jetstreamManager(nc).then((jsm) => jsm.streams.delete('LIMITS_EDGE'));
+  });
+});
 
 describe('durable consume - dead letters near max_payload', () => {
   test('durable consume - a poison message near max_payload is dead-lettered with its body, lean headers, or without its body when nothing else fits', async () => {

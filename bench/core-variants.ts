@@ -7,8 +7,9 @@
  *   on receive (both ways for request/reply);
  * - `generated`: `AiSdkClient` / `AiSdkServer` from generated/ai-sdk.
  */
-import { AiSdkClient, AiSdkServer, RagQuerySchema, RagResultsSchema } from '../generated/ai-sdk/index.js';
+
 import type { NatsConnection } from 'asyncapi-nats/runtime';
+import { AiSdkClient, AiSdkServer, RagQuerySchema, RagResultsSchema } from '../generated/ai-sdk/index.js';
 import { RAG_QUERY, RAG_RESULTS } from './fixtures.js';
 import type { Stop } from './measure.js';
 

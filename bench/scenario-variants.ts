@@ -24,6 +24,7 @@ import {
   jetstreamManager,
 } from '@nats-io/jetstream';
 import { headers as createHeaders } from '@nats-io/transport-node';
+import type { NatsConnection } from 'asyncapi-nats/runtime';
 import { parseDocument } from 'yaml';
 import {
   AgentMessageHeadersSchema,
@@ -37,7 +38,6 @@ import {
   RagDocumentSchema,
 } from '../generated/ai-sdk/index.js';
 import { generate } from '../generator/index.js';
-import type { NatsConnection } from 'asyncapi-nats/runtime';
 import type { VariantName } from './core-variants.js';
 import { AGENT_HEADERS, AGENT_MESSAGE, CHAT_REQUEST, chatHeaders, RAG_DOCUMENT } from './fixtures.js';
 import type { Stop } from './measure.js';

@@ -16,8 +16,8 @@
  *   the last message handled, 256 publishes awaiting their ack at a time.
  */
 import { jetstreamManager } from '@nats-io/jetstream';
-import { AiSdkClient } from '../generated/ai-sdk/index.js';
 import type { NatsConnection } from 'asyncapi-nats/runtime';
+import { AiSdkClient } from '../generated/ai-sdk/index.js';
 import type { NatsProcess } from '../test/harness/servers.js';
 import { CORE_VARIANTS, type VariantName } from './core-variants.js';
 import { CHAT_REQUEST, chatHeaders, RAG_DOCUMENT } from './fixtures.js';

@@ -524,7 +524,10 @@ describe('durable consume', () => {
     await waitFor('the dead letter', () => errors.length === 1);
     expect(((errors[0] as ErrorEvent).error as DeadLetterError).stored).toBe(true);
     // A publish the stream refuses (another stream's subject) and one that fails validation.
-    const misfiled = { ...op, durable: { ...durableOf(op), stream: { ...durableOf(op).stream, name: 'NOT_THIS_ONE' } } };
+    const misfiled = {
+      ...op,
+      durable: { ...durableOf(op), stream: { ...durableOf(op).stream, name: 'NOT_THIS_ONE' } },
+    };
     await expect(
       durablePublish(nc, misfiled, { params: { tenant: 'acme' }, payload: order(1) }, { publishTimeoutMs: 2_000 }),
     ).rejects.toThrow();

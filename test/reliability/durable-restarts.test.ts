@@ -200,4 +200,58 @@ describe('reliability - durable restarts', () => {
 
     expect(resumedMs).toBeLessThan(2_000);
   });
+
+  test('reliability - a worker whose pull hears nothing in the second after a reconnect opens a fresh pull, and the next task arrives', {
+    timeout: 30_000,
+  }, async () => {
+    const t = tenant();
+    const name = `renew-${t}`;
+    const publisherNc = await connect({ servers: server.url, retry: { attempts: 5 } });
+    const workerNc = await connect({ servers: server.url, name, retry: { attempts: 5 } });
+    open.push(publisherNc, workerNc);
+    let reconnects = 0;
+    watchConnection(workerNc, (event) => {
+      if (event.type === 'reconnected') reconnects++;
+    });
+    const processed = new Set<string>();
+    const handle = new AiSdkServer(workerNc, { onError: () => {} }).receiveAgentTask({
+      params: { tenant_id: t },
+      handler: (m) => {
+        processed.add(m.payload.task_id);
+      },
+    });
+    await handle.ready;
+    /** The worker connection's pull inboxes (its request inbox, the wildcard `_INBOX.<id>.*`, is left out). */
+    async function pulls(): Promise<string[]> {
+      const connz = await server.connz('subs=true');
+      const mine = connz.connections.find((c) => c.name === name);
+      return (mine?.subscriptions_list ?? []).filter(
+        (subject) => subject.startsWith('_INBOX.') && !subject.endsWith('.*'),
+      );
+    }
+    let seen: string[] = [];
+    const watch = setInterval(() => {
+      pulls().then(
+        (now) => {
+          seen = now;
+        },
+        () => {},
+      );
+    }, 50);
+    try {
+      await waitFor('the pull', () => seen.length === 1, 5_000);
+      const before = seen[0];
+      await crashAndRestart(server, 300);
+      await waitFor('the worker to reconnect', () => reconnects === 1, 10_000);
+      // An idle worker receives nothing after the reconnect: about a second later its pull is replaced.
+      await waitFor('a fresh pull', () => seen.length === 1 && seen[0] !== before, 5_000);
+    } finally {
+      clearInterval(watch);
+    }
+
+    const next = agentTask();
+    await new AiSdkClient(publisherNc).sendAgentTask({ params: { tenant_id: t }, payload: next });
+    await waitFor('the task sent after the renewal', () => processed.has(next.task_id), 5_000);
+    handle.unsubscribe();
+  });
 });

@@ -225,8 +225,27 @@ export type Validator =
   | { readonly ok: true; readonly check: (value: unknown) => string | undefined }
   | { readonly ok: false; readonly reason: string };
 
-/** Compiles a JSON Schema with zod; `check` returns the first issue, located by its path, or undefined. */
+/**
+ * Validators already compiled, by schema object: the code's example factories and the docs site check
+ * the same schemas of one model, and compiling is most of what checking costs.
+ */
+const compiled = new WeakMap<object, Validator>();
+
+/**
+ * Compiles a JSON Schema with zod (once per schema object); `check` returns the first issue, located
+ * by its path, or undefined.
+ */
 export function validator(schema: JsonSchema): Validator {
+  if (typeof schema !== 'object' || schema === null) return compile(schema);
+  let found = compiled.get(schema);
+  if (found === undefined) {
+    found = compile(schema);
+    compiled.set(schema, found);
+  }
+  return found;
+}
+
+function compile(schema: JsonSchema): Validator {
   try {
     const zod = z.fromJSONSchema(acyclic(schema) as Parameters<typeof z.fromJSONSchema>[0], {
       defaultTarget: 'draft-7',

@@ -797,26 +797,31 @@ describe('durable consume', () => {
     expect((await consumerInfo(op)).num_ack_pending).toBe(0);
   });
 
-  test('durable consume - prefetched messages waiting behind slow handlers past ack_wait are kept, not redelivered to another worker', async () => {
-    const op = orderOp({ consumer: { ackWaitMs: 400 } });
-    await publishAll(op, 6);
-    const seen: Received[] = [];
-    const slow = async (m: Received) => {
-      seen.push(m);
-      await sleep(1_000);
-    };
-    const a = track(consume<Received>(nc, op, { params: { tenant: wildcard } }, slow, { maxInFlight: 2 }));
-    await waitFor('the first worker busy', () => seen.length === 2);
-    // The second worker joins once the first holds prefetched messages; they must not leak to it.
-    const b = track(consume<Received>(nc, op, { params: { tenant: wildcard } }, slow, { maxInFlight: 2 }));
-    await waitFor('all 6 handled', () => seen.length === 6, 10_000);
-    await Promise.all([a.drain(), b.drain()]);
-    expect(seen.every((m) => m.deliveryCount === 1)).toBe(true);
-    expect(new Set(seen.map((m) => m.payload.orderId)).size).toBe(6);
-    await sleep(500);
-    expect(seen).toHaveLength(6);
-    expect((await consumerInfo(op)).num_ack_pending).toBe(0);
-  });
+  // 250 ms: shorter than the default park delay, so the prefetched messages must be parked (and their
+  // progress signalled) within a quarter of the ack wait, counted from their delivery.
+  test.each([400, 250])(
+    'durable consume - prefetched messages waiting behind slow handlers past ack_wait (%i ms) are kept, not redelivered to another worker',
+    async (ackWaitMs) => {
+      const op = orderOp({ consumer: { ackWaitMs } });
+      await publishAll(op, 6);
+      const seen: Received[] = [];
+      const slow = async (m: Received) => {
+        seen.push(m);
+        await sleep(1_000);
+      };
+      const a = track(consume<Received>(nc, op, { params: { tenant: wildcard } }, slow, { maxInFlight: 2 }));
+      await waitFor('the first worker busy', () => seen.length === 2);
+      // The second worker joins once the first holds prefetched messages; they must not leak to it.
+      const b = track(consume<Received>(nc, op, { params: { tenant: wildcard } }, slow, { maxInFlight: 2 }));
+      await waitFor('all 6 handled', () => seen.length === 6, 10_000);
+      await Promise.all([a.drain(), b.drain()]);
+      expect(seen.every((m) => m.deliveryCount === 1)).toBe(true);
+      expect(new Set(seen.map((m) => m.payload.orderId)).size).toBe(6);
+      await sleep(500);
+      expect(seen).toHaveLength(6);
+      expect((await consumerInfo(op)).num_ack_pending).toBe(0);
+    },
+  );
 
   test('durable consume - a long handler signals progress and is not redelivered', async () => {
     const op = orderOp({ consumer: { ackWaitMs: 400 } });

@@ -433,11 +433,7 @@ export class Worker {
    * its delivery could reach the end of its ack wait before that.
    */
   private hold(m: JsMsg): void {
-    try {
-      m.working();
-    } catch {
-      // Connection down: the message may be redelivered; its ack will report that if so.
-    }
+    working(m);
     this.active.set(m, 1);
   }
 
@@ -691,13 +687,7 @@ export class Worker {
 
   private tick(): void {
     for (const [m, rounds] of this.active) {
-      if (rounds > 0) {
-        try {
-          m.working();
-        } catch {
-          // Connection down: the message may be redelivered; its ack will report that if so.
-        }
-      }
+      if (rounds > 0) working(m);
       this.active.set(m, rounds + 1);
     }
   }
@@ -780,6 +770,15 @@ export function startConsumer(
     backoffMs,
   });
   return worker.handle;
+}
+
+/** Signals that `m` is still being worked on, which restarts its ack wait on the server. */
+function working(m: JsMsg): void {
+  try {
+    m.working();
+  } catch {
+    // Connection down: the message may be redelivered; its ack will report that if so.
+  }
 }
 
 const ACK_PREFIX = '$JS.ACK.';

@@ -701,6 +701,9 @@ describe('durable consume', () => {
       ),
     );
     await waitFor('2 running handlers', () => first.length === 2);
+    // The prefetched messages have arrived (a message still on the wire when the pull closes is
+    // dropped by the client and comes back only after ack_wait: that race is not what this tests).
+    await sleep(100);
     handle.unsubscribe();
     let closed = false;
     void handle.closed.then(() => {

@@ -21,7 +21,7 @@ import {
   TimeoutError,
   ValidationError,
 } from './errors.js';
-import { type ConnectionState, connectionState } from './status.js';
+import { type ConnectionState, connectionState, DisconnectWatch } from './status.js';
 import {
   endSpan,
   errorCode,
@@ -230,19 +230,47 @@ function untilDisconnect(
   operation: string,
   subject: string,
 ): Promise<Msg> {
-  return new Promise<Msg>((resolve, reject) => {
-    const remove = state.onDisconnect(() => reject(new ConnectionLostError(operation, subject)));
-    pending.then(
-      (msg) => {
-        remove();
-        resolve(msg);
-      },
-      (error: unknown) => {
-        remove();
-        reject(error);
-      },
-    );
-  });
+  return new ReplyWait(pending, state, operation, subject).promise;
+}
+
+/** The wait of {@link untilDisconnect}: its own disconnect watch, with the reply callbacks as fields. */
+class ReplyWait extends DisconnectWatch {
+  readonly promise: Promise<Msg>;
+  private resolve!: (msg: Msg) => void;
+  private reject!: (error: unknown) => void;
+
+  constructor(
+    pending: Promise<Msg>,
+    private readonly state: ConnectionState,
+    private readonly operation: string,
+    private readonly subject: string,
+  ) {
+    super();
+    let resolve!: (msg: Msg) => void;
+    let reject!: (error: unknown) => void;
+    this.promise = new Promise<Msg>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.resolve = resolve;
+    this.reject = reject;
+    state.watch(this);
+    pending.then(this.replied, this.failed);
+  }
+
+  private readonly replied = (msg: Msg): void => {
+    this.state.unwatch(this);
+    this.resolve(msg);
+  };
+
+  private readonly failed = (error: unknown): void => {
+    this.state.unwatch(this);
+    this.reject(error);
+  };
+
+  disconnected(): void {
+    this.reject(new ConnectionLostError(this.operation, this.subject));
+  }
 }
 
 /** A service error reply as an error: {@link BusyError} for the responder's `503 busy: ...`, else {@link RemoteError}. */

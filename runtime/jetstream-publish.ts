@@ -14,7 +14,7 @@ import {
   TransientError,
   type Window,
 } from './jetstream-setup.js';
-import { type ConnectionState, connectionState } from './status.js';
+import { type ConnectionState, connectionState, DisconnectWatch } from './status.js';
 import type { DurableSpec, MessageIdSource, PublishAck, SendArgs } from './types.js';
 
 /** Longest wait for one attempt's ack; the remaining budget caps it further. */
@@ -225,11 +225,12 @@ function isNoAnswer(error: unknown): boolean {
 /**
  * One `js.publish`, abandoned early when the connection drops meanwhile: its ack could no longer
  * arrive, and the retry after the reconnect carries the same message id, so the stream stores it once.
- * One object holds the wait (the disconnect listener and the ack callbacks are its fields, not closures
- * per call): up to `maxPendingAcks` of these are alive at once, and what they hold outlives the young
- * generation's collections, so every object spared here is one the collector does not copy.
+ * One object holds the wait: it is its own disconnect watch (linked into the connection's list, see
+ * {@link DisconnectWatch}) and holds the ack callbacks as fields, not closures per call. Up to
+ * `maxPendingAcks` of these are alive at once, and what they hold outlives the young generation's
+ * collections, so every object spared here is one the collector does not copy.
  */
-abstract class AckWait {
+abstract class AckWait extends DisconnectWatch {
   private done = false;
 
   constructor(
@@ -238,9 +239,10 @@ abstract class AckWait {
     private readonly state: ConnectionState,
     timeout: number,
   ) {
+    super();
     probe.publishing++;
     if (probe.publishing > probe.maxPublishing) probe.maxPublishing = probe.publishing;
-    state.onDisconnect(this.disconnected);
+    state.watch(this);
     const options: Partial<JetStreamPublishOptions> = {
       msgID: out.messageId,
       timeout,
@@ -270,15 +272,15 @@ abstract class AckWait {
     if (this.finish()) this.fail(error);
   };
 
-  private readonly disconnected = (): void => {
+  disconnected(): void {
     if (this.finish()) this.fail(new TransientError(`disconnected while '${this.out.subject}' awaited its ack`));
-  };
+  }
 
   private finish(): boolean {
     if (this.done) return false;
     this.done = true;
     probe.publishing--;
-    this.state.offDisconnect(this.disconnected);
+    this.state.unwatch(this);
     return true;
   }
 }

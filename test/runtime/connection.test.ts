@@ -3,6 +3,7 @@
  * restart, requests issued during an outage, a request in flight when the connection drops, publishing
  * while disconnected or closed, fast "no responders", payloads over `max_payload`, busy replies.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, onTestFinished, test, vi } from 'vitest';
 import {
@@ -24,7 +25,7 @@ import {
   TimeoutError,
   watchConnection,
 } from '../../runtime/index.js';
-import { connectionState } from '../../runtime/status.js';
+import { connectionState, DisconnectWatch } from '../../runtime/status.js';
 import { type NatsProcess, reservePorts, startServer } from '../harness/servers.js';
 import { gate, uniquePrefix, waitFor } from '../harness/util.js';
 
@@ -243,6 +244,35 @@ describe('connection - against a server that crashes and restarts', () => {
       `request 'echo' on '${subject}' lost its connection before the reply arrived`,
     );
     expect(ms).toBeLessThan(10_000);
+  });
+
+  test('connection - at a disconnect every watch still watched is told once; unwatched ones are not', async () => {
+    const { nc } = await client(server.url, 'watcher');
+    const state = connectionState(nc);
+    const told: string[] = [];
+    class Named extends DisconnectWatch {
+      constructor(readonly name: string) {
+        super();
+      }
+      disconnected(): void {
+        told.push(this.name);
+      }
+    }
+    const [first, middle, last, never] = ['first', 'middle', 'last', 'never'].map((n) => new Named(n)) as Named[];
+    for (const w of [first, middle, last] as Named[]) state.watch(w);
+    state.unwatch(middle as Named);
+    state.unwatch(never as Named); // never watched: nothing happens
+    state.unwatch(middle as Named); // twice: nothing happens
+    await crash(nc);
+    await waitFor('the watches to be told', () => told.length >= 2);
+    await sleep(50);
+    expect(told.sort()).toEqual(['first', 'last']);
+    // Told once: a watch is no longer watched after its disconnect, so the next one tells nobody.
+    await server.start();
+    await waitFor('the reconnect', () => state.connected, 10_000);
+    await crash(nc);
+    await sleep(50);
+    expect(told).toHaveLength(2);
   });
 
   test("connection - with onDisconnect 'wait' a reply sent after the reconnect still arrives", async () => {

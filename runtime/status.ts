@@ -14,8 +14,6 @@ export interface ConnectionState {
   waitConnected(deadline: number): Promise<boolean>;
   /** Calls `listener` at each disconnect until the returned function is called. */
   onDisconnect(listener: () => void): () => void;
-  /** Stops calling a `listener` given to {@link ConnectionState.onDisconnect} (no remover to keep). */
-  offDisconnect(listener: () => void): void;
   /** Calls `watch.disconnected()` at the next disconnect, unless {@link ConnectionState.unwatch} comes first. */
   watch(watch: DisconnectWatch): void;
   /** Forgets a {@link DisconnectWatch} (nothing happens when it is not watched). */
@@ -96,10 +94,6 @@ class Tracker implements ConnectionState {
     return () => {
       this.disconnectListeners.delete(listener);
     };
-  }
-
-  offDisconnect(listener: () => void): void {
-    this.disconnectListeners.delete(listener);
   }
 
   watch(watch: DisconnectWatch): void {

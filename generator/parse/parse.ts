@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { type AsyncAPIDocumentInterface, type Diagnostic, DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import type { Problem, Severity } from '../problems.js';
 import { SourceMap } from './locate.js';
+import { structureRuleset } from './structure.js';
 
 /** A document that parsed without errors, with what is needed to locate its nodes. */
 export interface ParsedSpec {
@@ -20,9 +21,12 @@ export interface ParsedSpec {
 
 let sharedParser: Parser | undefined;
 
-/** One parser per process: creating one costs more than a parse (see FIELD-NOTES). */
+/**
+ * One parser per process: creating one costs more than a parse (see FIELD-NOTES). Its document
+ * structure check runs on validators compiled at build time (see `structure.ts`).
+ */
 function parser(): Parser {
-  sharedParser ??= new Parser();
+  sharedParser ??= new Parser(structureRuleset());
   return sharedParser;
 }
 

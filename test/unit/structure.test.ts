@@ -4,9 +4,12 @@
  * range, severity), in the same order, on valid documents and on documents broken in many ways,
  * for AsyncAPI 3.0 and 3.1. Stale or missing validators fall back to the parser's own rule.
  */
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { type Diagnostic, Parser } from '@asyncapi/parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -149,6 +152,31 @@ describe('document structure check on built validators', () => {
     expect(known).toEqual(expect.arrayContaining(['3.0.0', '3.1.0']));
     for (const version of known) expect(loadValidators(version), version).toBeDefined();
     expect(structureRuleset().ruleset).toBeDefined();
+  });
+
+  it('the built V8 code cache is accepted by a plain node process, on the main thread and on a worker', async () => {
+    const structure = pathToFileURL(path.join(root, 'dist/generator/parse/structure.js')).href;
+    const script = `
+      import { readFileSync } from 'node:fs';
+      import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+      const { compileValidators, validatorFiles, validatorsDir, versions, parserInternals } = await import(${JSON.stringify(structure)});
+      const seen = [];
+      for (const version of versions(parserInternals())) {
+        const files = validatorFiles(validatorsDir(), version);
+        const { script } = compileValidators(readFileSync(files.code, 'utf8'), files.code, readFileSync(files.cache));
+        seen.push(version + (script.cachedDataRejected === false ? ' accepted' : ' rejected'));
+      }
+      if (isMainThread) {
+        const worker = new Worker(new URL(import.meta.url));
+        worker.on('message', (fromWorker) => console.log(JSON.stringify({ main: seen, worker: fromWorker })));
+      } else parentPort.postMessage(seen);`;
+    const file = path.join(scratch, 'cache-check.mjs');
+    await writeFile(file, script);
+    const { stdout } = await promisify(execFile)(process.execPath, [file]);
+    const { main, worker } = JSON.parse(stdout) as { main: string[]; worker: string[] };
+    const accepted = ['3.0.0 accepted', '3.1.0 accepted'];
+    expect(main.sort()).toEqual(accepted);
+    expect(worker.sort()).toEqual(accepted);
   });
 
   it('gives the same diagnostics as the parser on valid and broken 3.0 and 3.1 documents and every fixture', async () => {

@@ -97,7 +97,7 @@ export async function loadConfig(
     if (!(await stat(file)).isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
     if (file.endsWith('.json')) {
       text = await readFile(file, 'utf8');
-      sourceMap = new SourceMap(text);
+      sourceMap = SourceMap.fromText(text);
       raw = JSON.parse(text);
     } else if (/\.m?ts$/.test(file)) {
       const { createJiti } = await import('jiti');

@@ -140,7 +140,7 @@ function externalRef(text: string, file: string): Problem | undefined {
   }
   const found = findExternal(root, '');
   if (!found) return undefined;
-  const { line, column } = new SourceMap(text).locate(found.pointer);
+  const { line, column } = SourceMap.fromText(text).locate(found.pointer);
   return {
     code: 'git-external-ref',
     severity: 'error',

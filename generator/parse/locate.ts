@@ -20,15 +20,101 @@ export function splitPointer(pointer: string): string[] {
   return pointer.replace(/^#?\//, '').split('/').map(decodeSegment);
 }
 
+/**
+ * One YAML tree, as the walk below sees it: the yaml package's document (`fromText`), or the
+ * @stoplight/yaml tree the AsyncAPI parser already built of the same text (`fromParserTree`).
+ */
+interface Tree<N> {
+  readonly root: N | null;
+  /** The entries of a mapping (scalar keys as strings), or undefined when `node` is not one. */
+  entries(node: N | null): { key: string | undefined; keyNode: N; value: N | null }[] | undefined;
+  /** The items of a sequence, or undefined when `node` is not one. */
+  items(node: N | null): readonly (N | null)[] | undefined;
+  /** The value of a scalar node, or undefined. */
+  scalar(node: N | null): unknown;
+  /** Where `node` starts in the text. */
+  offset(node: N): number | undefined;
+}
+
+/** The yaml package's tree. */
+function yamlTree(root: Node | null): Tree<Node> {
+  return {
+    root,
+    entries: (node) =>
+      isMap(node)
+        ? node.items.map((p) => ({
+            key: isScalar(p.key) ? String(p.key.value) : undefined,
+            keyNode: p.key as Node,
+            value: (p.value as Node | null) ?? null,
+          }))
+        : undefined,
+    items: (node) => (isSeq(node) ? (node.items as (Node | null)[]) : undefined),
+    scalar: (node) => (isScalar(node) ? node.value : undefined),
+    offset: (node) => node.range?.[0],
+  };
+}
+
+/** A node of @stoplight/yaml's tree (yaml-ast-parser), as much of it as is read here. */
+interface ParserNode {
+  readonly kind: number;
+  readonly startPosition: number;
+  readonly value?: unknown;
+  readonly mappings?: readonly { readonly key: ParserNode; readonly value: ParserNode | null }[];
+  readonly items?: readonly (ParserNode | null)[];
+}
+
+// yaml-ast-parser's node kinds.
+const SCALAR = 0;
+const MAP = 2;
+const SEQ = 3;
+
+/** @stoplight/yaml's tree. */
+function parserTree(root: ParserNode | null): Tree<ParserNode> {
+  return {
+    root,
+    entries: (node) =>
+      node?.kind === MAP
+        ? (node.mappings ?? []).map((m) => ({
+            key: m.key.kind === SCALAR ? String(m.key.value) : undefined,
+            keyNode: m.key,
+            value: m.value ?? null,
+          }))
+        : undefined,
+    items: (node) => (node?.kind === SEQ ? (node.items ?? []) : undefined),
+    scalar: (node) => (node?.kind === SCALAR ? node.value : undefined),
+    offset: (node) => node.startPosition,
+  };
+}
+
 /** Positions of nodes in one YAML document, found by JSON pointer. Follows local `$ref`s. */
 export class SourceMap {
-  readonly #root: Node | null;
+  readonly #tree: Tree<unknown>;
   readonly #lines: LineCounter;
 
-  constructor(text: string) {
-    this.#lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: this.#lines, keepSourceTokens: false, uniqueKeys: false });
-    this.#root = (doc.contents as Node | null) ?? null;
+  private constructor(tree: Tree<unknown>, lines: LineCounter) {
+    this.#tree = tree;
+    this.#lines = lines;
+  }
+
+  /** Parses `text` with the yaml package. */
+  static fromText(text: string): SourceMap {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: false, uniqueKeys: false });
+    return new SourceMap(yamlTree((doc.contents as Node | null) ?? null) as Tree<unknown>, lines);
+  }
+
+  /**
+   * Reuses the tree the AsyncAPI parser built of `text` (its Spectral document's, see parse.ts), so
+   * the text is not parsed a second time (0.3-0.6 s for a 590 KB spec); same positions as
+   * {@link fromText} (test/unit/locate.test.ts compares them). Undefined when `tree` is not one.
+   */
+  static fromParserTree(text: string, tree: unknown): SourceMap | undefined {
+    const root = tree as ParserNode | null | undefined;
+    if (root === undefined || (root !== null && typeof root.kind !== 'number')) return undefined;
+    const lines = new LineCounter();
+    lines.addNewLine(0);
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+    return new SourceMap(parserTree(root) as Tree<unknown>, lines);
   }
 
   /**
@@ -41,25 +127,29 @@ export class SourceMap {
 
   #walk(segments: readonly string[], depth: number): Position | undefined {
     if (depth > 32) return undefined; // a $ref loop in a broken spec
-    let node: Node | null = this.#root;
-    let found: Position | undefined = node ? this.#pos(node) : undefined;
+    const tree = this.#tree;
+    let node: unknown = tree.root;
+    let found: Position | undefined = node !== null ? this.#pos(node) : undefined;
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i] as string;
-      if (isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
-        if (!pair) {
-          const ref = node.items.find((p) => isScalar(p.key) && p.key.value === '$ref');
-          const target = ref && isScalar(ref.value) ? String(ref.value.value) : undefined;
+      const entries = tree.entries(node);
+      const items = entries === undefined ? tree.items(node) : undefined;
+      if (entries !== undefined) {
+        const entry = entries.find((e) => e.key === seg);
+        if (!entry) {
+          const ref = entries.find((e) => e.key === '$ref');
+          const value = ref ? tree.scalar(ref.value) : undefined;
+          const target = value !== undefined && ref?.value != null ? String(value) : undefined;
           if (target?.startsWith('#/')) {
             return this.#walk([...splitPointer(target), ...segments.slice(i)], depth + 1) ?? found;
           }
           return found;
         }
-        found = (isScalar(pair.key) && this.#pos(pair.key)) || found;
-        node = (pair.value as Node | null) ?? null;
-      } else if (isSeq(node)) {
-        const item = node.items[Number(seg)] as Node | undefined;
-        if (!item) return found;
+        found = this.#pos(entry.keyNode) ?? found;
+        node = entry.value;
+      } else if (items !== undefined) {
+        const item = items[Number(seg)];
+        if (item === undefined || item === null) return found;
         node = item;
         found = this.#pos(item) ?? found;
       } else {
@@ -69,8 +159,8 @@ export class SourceMap {
     return found;
   }
 
-  #pos(node: Node): Position | undefined {
-    const offset = node.range?.[0];
+  #pos(node: unknown): Position | undefined {
+    const offset = this.#tree.offset(node);
     if (offset === undefined) return undefined;
     const p = this.#lines.linePos(offset);
     return { line: p.line, column: p.col };

@@ -30,6 +30,15 @@ function parser(): Parser {
   return sharedParser;
 }
 
+/**
+ * The YAML tree the parser's Spectral document built of the text (`parserResult.ast`, a field
+ * Spectral keeps but does not type as public), or undefined; the source map reuses it.
+ */
+function parserTree(document: unknown): unknown {
+  const result = (document as { parserResult?: { ast?: unknown } } | undefined)?.parserResult;
+  return typeof result === 'object' && result !== null ? result.ast : undefined;
+}
+
 /** What a parser rule means for a user, by its code. */
 const PARSER_CODES: Record<string, { code: string; help: string }> = {
   parser: {
@@ -140,7 +149,7 @@ export async function parseSpecText(
   sourcePath: string,
 ): Promise<{ spec?: ParsedSpec; problems: Problem[] }> {
   const first = await parser().parse(text, { source: sourcePath });
-  const sourceMap = new SourceMap(text);
+  const sourceMap = SourceMap.fromParserTree(text, parserTree(first.extras?.document)) ?? SourceMap.fromText(text);
   const problems = first.diagnostics
     .map((d) => mapDiagnostic(file, d, sourceMap))
     .filter((p) => p.code !== 'asyncapi-latest-version');

@@ -200,6 +200,21 @@ describe('document structure check on built validators', () => {
     expect(codes).toContain('asyncapi-document-resolved');
   }, 120_000);
 
+  it('a damaged validators file or code cache is never fatal: unreadable code falls back, a bad cache is recompiled', async () => {
+    const damaged = path.join(scratch, 'damaged');
+    await cp(validatorsDir(), damaged, { recursive: true });
+    // 3.0.0: code cut in half (a syntax error); 3.1.0: intact code, a cache of random bytes.
+    const code = path.join(damaged, '3.0.0.cjs');
+    const text = await readFile(code, 'utf8');
+    await writeFile(code, text.slice(0, text.length / 2));
+    await writeFile(path.join(damaged, '3.1.0.v8-cache'), Buffer.from('not a V8 code cache'));
+    expect(loadValidators('3.0.0', damaged)).toBeUndefined();
+    const v31 = loadValidators('3.1.0', damaged);
+    expect(v31).toBeDefined();
+    expect(v31?.resolved({ asyncapi: '3.1.0', info: { title: 'T', version: '1' } })).toBe(true);
+    expect(v31?.resolved({ asyncapi: '3.1.0', info: { title: 'T' } })).toBe(false);
+  });
+
   it('without built validators the parser’s own rule runs, with the same diagnostics', async () => {
     const missing = path.join(scratch, 'missing');
     expect(loadValidators('3.0.0', missing)).toBeUndefined();

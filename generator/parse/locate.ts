@@ -2,41 +2,7 @@
  * Maps JSON pointers to line and column in the YAML (or JSON) text, so that problems and
  * `@generated from` comments can point at the spec a person edits.
  */
-import { createRequire } from 'node:module';
-import type { Node } from 'yaml';
-
-/**
- * The yaml package, loaded on first use: a spec the AsyncAPI parser could read is located on the
- * parser's own tree (`fromParserTree`), so the parse worker does not load yaml (34 ms) at all.
- */
-let yamlPackage: typeof import('yaml') | undefined;
-function yaml(): typeof import('yaml') {
-  yamlPackage ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
-  return yamlPackage;
-}
-
-/** Offset → 1-based line and column, from the offsets where lines start (as yaml's `LineCounter`). */
-interface Lines {
-  linePos(offset: number): { line: number; col: number };
-}
-
-/** The line starts of `text`: after each `\n` (a `\r\n` ends a line at its `\n` too). */
-function linesOf(text: string): Lines {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return {
-    linePos(offset) {
-      let low = 0;
-      let high = starts.length - 1;
-      while (low < high) {
-        const mid = (low + high + 1) >> 1;
-        if ((starts[mid] as number) <= offset) low = mid;
-        else high = mid - 1;
-      }
-      return { line: low + 1, col: offset - (starts[low] as number) + 1 };
-    },
-  };
-}
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
 /** 1-based position in a text file. */
 export interface Position {
@@ -72,7 +38,6 @@ interface Tree<N> {
 
 /** The yaml package's tree. */
 function yamlTree(root: Node | null): Tree<Node> {
-  const { isMap, isScalar, isSeq } = yaml();
   return {
     root,
     entries: (node) =>
@@ -124,16 +89,15 @@ function parserTree(root: ParserNode | null): Tree<ParserNode> {
 /** Positions of nodes in one YAML document, found by JSON pointer. Follows local `$ref`s. */
 export class SourceMap {
   readonly #tree: Tree<unknown>;
-  readonly #lines: Lines;
+  readonly #lines: LineCounter;
 
-  private constructor(tree: Tree<unknown>, lines: Lines) {
+  private constructor(tree: Tree<unknown>, lines: LineCounter) {
     this.#tree = tree;
     this.#lines = lines;
   }
 
   /** Parses `text` with the yaml package. */
   static fromText(text: string): SourceMap {
-    const { LineCounter, parseDocument } = yaml();
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: false, uniqueKeys: false });
     return new SourceMap(yamlTree((doc.contents as Node | null) ?? null) as Tree<unknown>, lines);
@@ -147,7 +111,10 @@ export class SourceMap {
   static fromParserTree(text: string, tree: unknown): SourceMap | undefined {
     const root = tree as ParserNode | null | undefined;
     if (root === undefined || (root !== null && typeof root.kind !== 'number')) return undefined;
-    return new SourceMap(parserTree(root) as Tree<unknown>, linesOf(text));
+    const lines = new LineCounter();
+    lines.addNewLine(0);
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+    return new SourceMap(parserTree(root) as Tree<unknown>, lines);
   }
 
   /**

@@ -72,6 +72,23 @@ export default defineConfig({
     ]);
   });
 
+  it('config - a TypeScript config imports the running asyncapi-nats, and an edited config is read afresh', async () => {
+    const text = (spec: string) => `import { defineConfig } from 'asyncapi-nats';
+(globalThis as { configDefine?: unknown }).configDefine = defineConfig;
+export default defineConfig({ specs: [{ spec: '${spec}' }] });
+`;
+    const dir = await project('ts-edit', { 'asyncapi-nats.config.ts': text('specs/a.yaml') });
+    const file = path.join(dir, 'asyncapi-nats.config.ts');
+    const first = await loadConfig(file);
+    expect(first.config?.specs.map((s) => s.spec)).toEqual(['specs/a.yaml']);
+    // The very function of this process, not a second copy of the package compiled for the config.
+    expect((globalThis as { configDefine?: unknown }).configDefine).toBe(defineConfig);
+    // jiti's file cache holds the first text now; the edit must still be seen (as `generate --watch` needs).
+    await writeFile(file, text('specs/b.yaml'));
+    const second = await loadConfig(file);
+    expect(second.config?.specs.map((s) => s.spec)).toEqual(['specs/b.yaml']);
+  });
+
   it('config - a .json config works, and its paths are relative to the config file, not the shell', async () => {
     const dir = await project('json', {
       'asyncapi-nats.config.json': JSON.stringify({ specs: [{ spec: 'specs/a.yaml', out: 'out', docs: false }] }),

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // Entry of the `asyncapi-nats` command: runs the compiled CLI (npm install builds it into dist/).
-import { main } from '../dist/generator/cli.js';
+import { cacheCompiledCode } from '../dist/generator/compile-cache.js';
+
+// Before the CLI loads (so not a static import of it): on Node >= 22.1 its modules compile from cache.
+cacheCompiledCode();
+const { main } = await import('../dist/generator/cli.js');
 
 // Output piped into a program that stops reading (`| head`) ends the command quietly, as other CLIs do.
 for (const stream of [process.stdout, process.stderr]) {

@@ -3,11 +3,16 @@
  * answers each request with the spec's model. Between requests it waits; its parent terminates it.
  */
 import { type MessagePort, parentPort } from 'node:worker_threads';
-import { loadModel } from './load.js';
+import { cacheCompiledCode } from '../compile-cache.js';
 import type { ModelRequest, ModelResponse } from './thread.js';
 
 if (parentPort === null) throw new Error('asyncapi-nats: model/worker runs as a worker thread only');
 const port: MessagePort = parentPort;
+
+// Before the parser loads (a dynamic import): on Node >= 22.1 it compiles from cache. Requests that
+// arrive meanwhile wait in the port until the listener below is attached.
+cacheCompiledCode();
+const { loadModel } = await import('./load.js');
 
 port.on('message', (request: ModelRequest) => {
   // Unreferenced while it works: should a bug leave the request waiting on nothing, the worker

@@ -1,7 +1,8 @@
 /**
  * Build step (`npm run build` runs `node dist/generator/parse/precompile.js`): compiles the AsyncAPI
  * JSON Schema of each 3.x version, as the parser would on every parse, once, with ajv's standalone
- * code, into dist/parser-validators/<version>.cjs. `structure.ts` explains why and how they are used.
+ * code, into dist/parser-validators/<version>.cjs, with V8's code cache of it for the Node that builds
+ * (`<version>.v8-<V8 version>.cache`). `structure.ts` explains why and how they are used.
  *
  * The ajv instance is set up as the parser's Spectral functions set up theirs (same ajv, formats,
  * error keywords, meta-schemas and options) and compiles the resolved schema before the unresolved

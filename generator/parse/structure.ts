@@ -120,9 +120,12 @@ export interface ValidatorsModule {
   create(require: NodeJS.Require): { resolved: Validate; unresolved: Validate };
 }
 
-/** The file of the built validators of `version`, and of V8's code cache for it. */
+/**
+ * The file of the built validators of `version`, and of V8's code cache for it made by this V8 (the
+ * cache is only good for the V8 that made it: run on another Node, the code compiles afresh).
+ */
 export function validatorFiles(dir: string, version: string): { code: string; cache: string } {
-  return { code: `${dir}/${version}.cjs`, cache: `${dir}/${version}.v8-cache` };
+  return { code: `${dir}/${version}.cjs`, cache: `${dir}/${version}.v8-${process.versions.v8}.cache` };
 }
 
 /**
@@ -290,7 +293,7 @@ export function loadValidators(
     try {
       cache = readFileSync(files.cache);
     } catch {
-      cache = undefined; // none built: V8 compiles the code, as it would any module
+      cache = undefined; // none built by this V8: it compiles the code, as it would any module
     }
     const { module } = compileValidators(readFileSync(files.code, 'utf8'), files.code, cache);
     if (module.key !== validatorKey(internals, version)) return undefined;

@@ -139,7 +139,7 @@ export class SourceMap {
         if (!entry) {
           const ref = entries.find((e) => e.key === '$ref');
           const value = ref ? tree.scalar(ref.value) : undefined;
-          const target = value !== undefined && ref?.value != null ? String(value) : undefined;
+          const target = value !== undefined ? String(value) : undefined;
           if (target?.startsWith('#/')) {
             return this.#walk([...splitPointer(target), ...segments.slice(i)], depth + 1) ?? found;
           }

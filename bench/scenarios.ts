@@ -99,6 +99,7 @@ export async function runScenarios(
   const ragCore = perVariant<number>();
   const ragDurable = perVariant<number>();
   const ragDurableAcks = perVariant<number>();
+  const ragDurableCpu = perVariant<number>();
   const { pub, sub, close } = await connectPair(server.url);
   const { sub: worker2, close: closeWorker2 } = await connectPair(server.url);
   try {
@@ -131,10 +132,11 @@ export async function runScenarios(
         if (measured) ragCore.get(name)?.push(rate);
       }
       for (const name of rotate(NAMES, round)) {
-        const { handled, acked } = await ingest(name, pub, sub, Math.round(config.durableMessages * scale));
+        const { handled, acked, cpu } = await ingest(name, pub, sub, Math.round(config.durableMessages * scale));
         if (measured) {
           ragDurable.get(name)?.push(handled);
           ragDurableAcks.get(name)?.push(acked);
+          ragDurableCpu.get(name)?.push(cpu);
         }
       }
       if (measured) {
@@ -157,6 +159,7 @@ export async function runScenarios(
     ragCore,
     ragDurable,
     ragDurableAcks,
+    ragDurableCpu,
   });
 }
 
@@ -282,14 +285,15 @@ async function ragQueue(
 /**
  * Durable RAG ingestion: `n` documents published by {@link ACK_WINDOW} concurrent senders and
  * consumed by one worker. `handled`: messages per second from the first publish to the last handler
- * call; `acked`: publishes per second until the last stream ack.
+ * call; `acked`: publishes per second until the last stream ack; `cpu`: CPU time of this process
+ * (sender and worker, user + system) per message over the same span, in µs.
  */
 async function ingest(
   name: VariantName,
   pub: NatsConnection,
   sub: NatsConnection,
   n: number,
-): Promise<{ handled: number; acked: number }> {
+): Promise<{ handled: number; acked: number; cpu: number }> {
   const v = INGEST_VARIANTS.find((c) => c.name === name) as DurableVariant;
   const counter = new Counter();
   const stop = await v.worker(sub, RAG_INGEST, tenant(name), counter.hit);
@@ -300,13 +304,15 @@ async function ingest(
   gc();
   const base = counter.count;
   const done = counter.until(base + n);
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   await window(send, n);
   const acked = performance.now() - start;
   await done;
   const handled = counter.last - start;
+  const cpu = process.cpuUsage(cpuStart);
   await stop();
-  return { handled: (n / handled) * 1000, acked: (n / acked) * 1000 };
+  return { handled: (n / handled) * 1000, acked: (n / acked) * 1000, cpu: (cpu.user + cpu.system) / n };
 }
 
 /** Sends `n` messages with at most {@link ACK_WINDOW} awaiting their ack. */
@@ -329,6 +335,8 @@ interface ScenarioResults {
   readonly ragCore: PerVariant<number>;
   readonly ragDurable: PerVariant<number>;
   readonly ragDurableAcks: PerVariant<number>;
+  /** CPU µs of this process per durable ingestion message. */
+  readonly ragDurableCpu: PerVariant<number>;
 }
 
 function scenarioSection(config: ScenarioConfig, r: ScenarioResults): Section {
@@ -404,6 +412,25 @@ function scenarioSection(config: ScenarioConfig, r: ScenarioResults): Section {
     ['≥ 10,000 msg/s', 10_000, false],
   ]);
   rateRow('RAG ingestion, durable (publish → stream ack)', r.ragDurableAcks, []);
+  {
+    // No target: it says where the throughput ratio comes from, with less of the machine's noise in it.
+    const [g, h, w] = (['generated', 'hand', 'raw'] as const).map((n) => median(r.ragDurableCpu.get(n) ?? [])) as [
+      number,
+      number,
+      number,
+    ];
+    const cell = (us: number) => `${us.toFixed(1)} µs`;
+    rows.push([
+      'RAG ingestion, durable: CPU of this process per message',
+      cell(g),
+      cell(h),
+      ratioCell(g, h),
+      cell(w),
+      ratioCell(g, w),
+      '— (lower is better)',
+      '—',
+    ]);
+  }
 
   return {
     title: '2. The guide’s scenarios through the generated ai-sdk code',
@@ -424,7 +451,7 @@ function scenarioSection(config: ScenarioConfig, r: ScenarioResults): Section {
       `gateway queuing, publish → worker: \`queueGatewayRequest\` (durable, message id from the \`request_id\` header) to \`receiveGatewayRequest\` (the shared durable consumer, the spec’s stand-in for the \`gateway.workers\` queue group); time from the publish call to the worker’s handler, one request at a time. The issue’s ≤ 0.2 ms target is judged on the core row, not here: the spec keeps this queue durable (each request is stored in the file-backed stream, then delivered by a pull consumer), and on that path even the raw client’s P95 is ${formatMs(durableRawP95)} on this server${durableRawP95 > 0.2 ? ', above 0.2 ms already' : ''}. This row keeps the guide’s 5 ms and the ratio to hand.`,
       'gateway queuing, publish → stream ack: the same requests, time until `queueGatewayRequest` resolves (the request is stored in the queue); the raw column shows what the JetStream round trip itself takes on this server.',
       'RAG queue, core: `publishRagQuery` to two `receiveRagQuery` workers (two connections) in queue group `rag.query.workers`; messages per second from the first publish to the last delivery. The spec’s ingestion channel is durable, so the guide’s core “RAG queue” is the query queue.',
-      `RAG ingestion, durable: \`ingestDocument\` (337-byte document, generated message id) with ${ACK_WINDOW} publishes awaiting their ack at a time, to one \`receiveDocument\` worker (64 messages in flight); messages per second from the first publish to the last handler call, and publishes per second until the last stream ack.`,
+      `RAG ingestion, durable: \`ingestDocument\` (337-byte document, generated message id) with ${ACK_WINDOW} publishes awaiting their ack at a time, to one \`receiveDocument\` worker (64 messages in flight); messages per second from the first publish to the last handler call, and publishes per second until the last stream ack. Its CPU row is the bench process’s own CPU time (user + system, sender and worker together; nats-server not included) over the same span, per message: sender and worker share one event loop here, so this is what the throughput ratio is made of, with less of the VM’s noise in it.`,
     ],
     verdicts,
   };

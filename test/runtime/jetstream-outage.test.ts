@@ -4,6 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
+  AckError,
   consume,
   type DurableReceivedMessage,
   type DurableSpec,
@@ -134,6 +135,46 @@ describe('durable outage', () => {
     expect(info.num_pending).toBe(0);
     const again = [...seen.values()].filter((n) => n > 1).length;
     console.log(`durable outage: ${count} messages consumed across a crash, ${again} processed more than once`);
+  });
+
+  test('durable outage - an ack awaiting its confirmation when the server dies is reported at once, and the message comes back', async () => {
+    const base = orderOp('file');
+    const durable = base.durable as DurableSpec;
+    // A short ack wait, so the redelivery after the restart comes in seconds.
+    const op: OperationSpec = { ...base, durable: { ...durable, consumer: { durable: 'workers', ackWaitMs: 2_000 } } };
+    await durablePublish(nc, op, { params: { tenant: 'acme' }, payload: { orderId: 'o-1' } });
+    const errors: ErrorEvent[] = [];
+    const deliveries: number[] = [];
+    const handle = consume<Received>(
+      nc,
+      op,
+      { params: { tenant: wildcard } },
+      (m) => {
+        deliveries.push(m.deliveryCount);
+        // Freeze the server before the ack goes out: the ack is written to its socket and never confirmed.
+        if (deliveries.length === 1) process.kill(server.pid, 'SIGSTOP');
+      },
+      { onError: (e) => errors.push(e) },
+    );
+    await waitFor('the first delivery', () => deliveries.length === 1);
+    await sleep(200);
+    expect(errors).toEqual([]);
+    const killed = performance.now();
+    await server.kill();
+    await waitFor('the ack failure', () => errors.length > 0, 10_000);
+    const reportedMs = performance.now() - killed;
+    expect(errors).toHaveLength(1);
+    const failure = errors[0] as ErrorEvent;
+    expect(failure.kind).toBe('ack');
+    expect(failure.error).toBeInstanceOf(AckError);
+    expect(String((failure.error as AckError).cause)).toContain('disconnected before the ack was confirmed');
+    // At the disconnect, not at the end of the client's 5 s ack timeout.
+    expect(reportedMs).toBeLessThan(2_000);
+    // The ack never reached the stream, so the server delivers the message again after its restart.
+    await server.start();
+    await waitFor('the redelivery', () => deliveries.length === 2, 30_000);
+    expect(deliveries).toEqual([1, 2]);
+    await handle.drain();
   });
 
   test('durable outage - a server that stays away past publishTimeoutMs is a PublishError', async () => {

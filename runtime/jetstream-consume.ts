@@ -766,16 +766,16 @@ export function startConsumer(
   return worker.handle;
 }
 
-/** Signals that `m` is still being worked on, which restarts its ack wait on the server. */
 /**
  * A double ack awaiting its confirmation. It is its own disconnect watch (linked into the connection's
- * list): a disconnect fails it at once, since the confirmation can no longer arrive, and the server
- * redelivers the message after its ack wait. The worker keeps only a count of these, not a set of
- * messages. A set rehashes as it grows and shrinks, and each table it leaves behind keeps the messages
- * it held reachable until the next full collection. Under load that copied nearly every acked message
- * (its data and headers) out of the young generation. Measured with one generated worker fed by a
- * hand-written sender, 30,000 messages: about 200 KB promoted per scavenge, against about 24 KB now and
- * with the client's own `consume()` callback.
+ * list): a disconnect fails it at once, since the confirmation can no longer arrive (the message may
+ * come back after its ack wait). The worker keeps only a count of these, not a set of messages.
+ *
+ * With a `Set` of messages, nearly every acked message (its data and headers) was promoted out of the
+ * young generation under load. Measured with one generated worker fed by a hand-written sender, 30,000
+ * messages: about 200 KB promoted per scavenge, against about 24 KB now and with the client's own
+ * `consume()` callback. The likely reason: a set rehashes as it grows and shrinks, and the tables it
+ * leaves behind keep their entries reachable until the next full collection.
  */
 class PendingAck extends DisconnectWatch {
   private done = false;
@@ -810,6 +810,7 @@ class PendingAck extends DisconnectWatch {
   }
 }
 
+/** Signals that `m` is still being worked on, which restarts its ack wait on the server. */
 function working(m: JsMsg): void {
   try {
     m.working();

@@ -378,12 +378,11 @@ function scenarioSection(config: ScenarioConfig, r: ScenarioResults): Section {
       results,
     ]);
   };
+  /** The medians of generated, hand and raw. */
+  const medians = (data: PerVariant<number>): [number, number, number] =>
+    (['generated', 'hand', 'raw'] as const).map((n) => median(data.get(n) ?? [])) as [number, number, number];
   const rateRow = (label: string, data: PerVariant<number>, limits: readonly [string, number, boolean][]): void => {
-    const [g, h, w] = (['generated', 'hand', 'raw'] as const).map((n) => median(data.get(n) ?? [])) as [
-      number,
-      number,
-      number,
-    ];
+    const [g, h, w] = medians(data);
     const targets: Target[] = [
       { text: `≥ ${TARGET_THROUGHPUT}× hand`, pass: g >= TARGET_THROUGHPUT * h, figure: ratioCell(g, h) },
       ...limits.map(([text, min, strict]) => ({ text, pass: strict ? g > min : g >= min })),
@@ -414,11 +413,7 @@ function scenarioSection(config: ScenarioConfig, r: ScenarioResults): Section {
   rateRow('RAG ingestion, durable (publish → stream ack)', r.ragDurableAcks, []);
   {
     // No target: it says where the throughput ratio comes from, with less of the machine's noise in it.
-    const [g, h, w] = (['generated', 'hand', 'raw'] as const).map((n) => median(r.ragDurableCpu.get(n) ?? [])) as [
-      number,
-      number,
-      number,
-    ];
+    const [g, h, w] = medians(r.ragDurableCpu);
     const cell = (us: number) => `${us.toFixed(1)} µs`;
     rows.push([
       'RAG ingestion, durable: CPU of this process per message',

@@ -1,4 +1,5 @@
 /** Durable publish and consume across server restarts, on a server of their own. */
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
@@ -57,6 +58,19 @@ function orderOp(
     messages: [{ name: 'Order', payload: Order }],
     durable,
   };
+}
+
+/**
+ * Stops the process `pid` (SIGSTOP) and returns once it is stopped: the signal alone may take effect
+ * after the caller's next write has been answered.
+ */
+function freeze(pid: number): void {
+  process.kill(pid, 'SIGSTOP');
+  const until = Date.now() + 2_000;
+  // Field 3 of /proc/<pid>/stat is the state; T is stopped.
+  while (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'T') {
+    if (Date.now() > until) throw new Error(`process ${pid} did not stop within 2 s`);
+  }
 }
 
 describe('durable outage', () => {
@@ -148,31 +162,38 @@ describe('durable outage', () => {
       { params: { tenant: wildcard } },
       (m) => {
         deliveries.push(m.payload.orderId);
-        // Freeze the server before the ack goes out: the ack is written to its socket and never confirmed.
-        if (deliveries.length === 1) process.kill(server.pid, 'SIGSTOP');
+        // Freeze the server before the ack goes out, and wait until it is stopped: the ack is then
+        // written to its socket and never confirmed.
+        if (deliveries.length === 1) freeze(server.pid);
       },
       { onError: (e) => errors.push(e) },
     );
-    await waitFor('the first delivery', () => deliveries.length === 1);
-    await sleep(200);
-    expect(errors).toEqual([]);
-    const killed = performance.now();
-    await server.kill();
-    await waitFor('the ack failure', () => errors.some((e) => e.kind === 'ack'), 10_000);
-    const reportedMs = performance.now() - killed;
-    const acks = errors.filter((e) => e.kind === 'ack');
-    expect(acks).toHaveLength(1);
-    const failure = acks[0] as ErrorEvent;
-    expect(failure.error).toBeInstanceOf(AckError);
-    expect(String((failure.error as AckError).cause)).toContain('disconnected before the ack was confirmed');
-    // At the disconnect, not at the end of the client's 5 s ack timeout.
-    expect(reportedMs).toBeLessThan(2_000);
-    // The ack never reached the stream, so the server delivers the message again after its restart (its
-    // delivery count may start at 1 again: a killed server can lose it).
-    await server.start();
-    await waitFor('the redelivery', () => deliveries.length === 2, 30_000);
-    expect(deliveries).toEqual(['o-1', 'o-1']);
-    await handle.drain();
+    try {
+      await waitFor('the first delivery', () => deliveries.length === 1);
+      await sleep(200);
+      expect(errors).toEqual([]);
+      const killed = performance.now();
+      await server.kill();
+      await waitFor('the ack failure', () => errors.some((e) => e.kind === 'ack'), 10_000);
+      const reportedMs = performance.now() - killed;
+      const acks = errors.filter((e) => e.kind === 'ack');
+      expect(acks).toHaveLength(1);
+      const failure = acks[0] as ErrorEvent;
+      expect(failure.error).toBeInstanceOf(AckError);
+      expect(String((failure.error as AckError).cause)).toContain('disconnected before the ack was confirmed');
+      // At the disconnect, not at the end of the client's 5 s ack timeout.
+      expect(reportedMs).toBeLessThan(2_000);
+      // The ack never reached the stream, so the server delivers the message again after its restart
+      // (its delivery count may start at 1 again: a killed server can lose it).
+      await server.start();
+      await waitFor('the redelivery', () => deliveries.length === 2, 30_000);
+      expect(deliveries).toEqual(['o-1', 'o-1']);
+      await handle.drain();
+    } finally {
+      // Whatever failed above, the next tests get a running server.
+      if (server.running) process.kill(server.pid, 'SIGCONT');
+      else await server.start();
+    }
   });
 
   test('durable outage - a server that stays away past publishTimeoutMs is a PublishError', async () => {

@@ -253,7 +253,10 @@ function compile(schema: JsonSchema): Validator {
     return {
       ok: true,
       check: (value) => {
-        const result = zod.safeParse(value);
+        // Each schema checks a few values once: zod's compiled fast path (generated with `new Function` on
+        // an object schema's first parse) costs more than it saves here. Measured on 300 channels, all
+        // checks of one cold `generate`: 150-180 ms with it, 75-105 ms without.
+        const result = zod.safeParse(value, { jitless: true });
         if (result.success) return undefined;
         const issue = result.error.issues[0];
         if (!issue) return 'invalid';

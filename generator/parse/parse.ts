@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { type AsyncAPIDocumentInterface, type Diagnostic, DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import type { Problem, Severity } from '../problems.js';
 import { SourceMap } from './locate.js';
+import { useBuiltRulesetCheck } from './ruleset-check.js';
 import { structureRuleset } from './structure.js';
 
 /** A document that parsed without errors, with what is needed to locate its nodes. */
@@ -23,10 +24,14 @@ let sharedParser: Parser | undefined;
 
 /**
  * One parser per process: creating one costs more than a parse (see FIELD-NOTES). Its document
- * structure check runs on validators compiled at build time (see `structure.ts`).
+ * structure check runs on validators compiled at build time (see `structure.ts`), and so does
+ * Spectral's check of its ruleset (see `ruleset-check.ts`).
  */
 function parser(): Parser {
-  sharedParser ??= new Parser(structureRuleset());
+  if (sharedParser === undefined) {
+    useBuiltRulesetCheck();
+    sharedParser = new Parser(structureRuleset());
+  }
   return sharedParser;
 }
 

@@ -7,9 +7,13 @@
  * The ajv instance is set up as the parser's Spectral functions set up theirs (same ajv, formats,
  * error keywords, meta-schemas and options) and compiles the resolved schema before the unresolved
  * one in that one instance, as the parser does, so the code is what the parser would run.
+ *
+ * It also compiles Spectral's check of rulesets, run whenever a parser is created, into
+ * dist/parser-validators/spectral-ruleset.cjs (`ruleset-check.ts` explains why).
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { ts } from 'ts-morph';
+import { rulesetCheckFile, rulesetCheckKey, spectralInternals } from './ruleset-check.js';
 import {
   compileValidators,
   formatsOf,
@@ -25,10 +29,16 @@ interface Ajv {
   addSchema(schema: object): void;
 }
 
+interface AjvOptions {
+  code?: object;
+}
+
 async function main(): Promise<void> {
   const internals = parserInternals();
   const dir = validatorsDir();
   await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await buildRulesetCheck(dir);
   if (internals === undefined) {
     console.warn('precompile: @asyncapi/parser keeps its schema check elsewhere; the parser will compile it per parse');
     return;
@@ -39,7 +49,6 @@ async function main(): Promise<void> {
   const addFormats = req('ajv-formats').default as (ajv: Ajv) => void;
   const addErrors = req('ajv-errors').default as (ajv: Ajv) => void;
   const ajvVersion = req('ajv/package.json').version as string;
-  await mkdir(dir, { recursive: true });
   for (const version of versions(internals)) {
     const formats = formatsOf(internals, version);
     const resolved = internals.getSchema(formats, true);
@@ -87,6 +96,57 @@ async function main(): Promise<void> {
     validators.unresolved(sample);
     await writeAtomically(files.cache, script.createCachedData());
   }
+}
+
+/**
+ * Spectral's check of rulesets (`ruleset-check.ts`), compiled by the ajv instance Spectral itself sets
+ * up: while Spectral compiles its check here, its ajv class is swapped for one that keeps the source,
+ * and standalone code is taken from that instance. So the options, plugins, schemas and keywords are
+ * Spectral's own, not restated.
+ */
+async function buildRulesetCheck(dir: string): Promise<void> {
+  const internals = spectralInternals();
+  if (internals === undefined) {
+    console.warn(
+      'precompile: @stoplight/spectral-core keeps its ruleset check elsewhere; each process will compile it',
+    );
+    return;
+  }
+  const req = internals.require;
+  const ajvModule = req('ajv/dist/2020') as { default: new (options: AjvOptions) => Ajv };
+  const SpectralAjv = ajvModule.default;
+  let captured: Ajv | undefined;
+  ajvModule.default = class extends SpectralAjv {
+    constructor(options: AjvOptions) {
+      super({ ...options, code: { ...options.code, source: true } });
+      captured = this;
+    }
+  };
+  let validate: object;
+  try {
+    validate = internals.validatorModule.createValidator('js');
+  } finally {
+    ajvModule.default = SpectralAjv;
+  }
+  if (captured === undefined) {
+    console.warn('precompile: Spectral compiled its ruleset check before the build could capture it');
+    return;
+  }
+  const standaloneCode = req('ajv/dist/standalone').default as (ajv: Ajv, validate: object) => string;
+  const text = [
+    '"use strict";',
+    `// Spectral's ruleset check, compiled by ajv ${req('ajv/package.json').version as string} as Spectral sets it up (generator/parse/precompile.ts). Do not edit.`,
+    `exports.key = ${JSON.stringify(rulesetCheckKey(internals))};`,
+    "// `require` is spectral-core's (its ajv runtime), so the code runs on what compiled it.",
+    'exports.create = function (require) {',
+    'const module = { exports: {} };',
+    'const exports = module.exports;',
+    standaloneCode(captured, validate),
+    'return module.exports;',
+    '};',
+    '',
+  ].join('\n');
+  await writeAtomically(rulesetCheckFile(dir), text);
 }
 
 async function writeAtomically(file: string, data: string | Buffer): Promise<void> {

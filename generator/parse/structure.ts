@@ -133,16 +133,16 @@ export function validatorFiles(dir: string, version: string): { code: string; ca
  * writes it: loading 1.7 MB of validation code then skips most of V8's parsing and compiling). V8
  * checks that the cache belongs to this text, V8 version and flags, and compiles afresh when not.
  */
-export function compileValidators(
+export function compileValidators<M = ValidatorsModule>(
   code: string,
   file: string,
   cachedData?: Buffer,
-): { module: ValidatorsModule; script: Script } {
+): { module: M; script: Script } {
   const script = new Script(`(function (exports) {${code}\n})`, {
     filename: file,
     ...(cachedData !== undefined ? { cachedData } : {}),
   });
-  const module = {} as ValidatorsModule;
+  const module = {} as M;
   script.runInThisContext()(module);
   return { module, script };
 }

@@ -7,7 +7,8 @@
  * build` compiles that schema once with ajv's standalone code, from Spectral's own setup (`precompile.ts`
  * captures the ajv instance Spectral creates, so no part of that setup is restated here); this module
  * makes Spectral use it. The built check is used only when it was built from exactly the setup Spectral
- * has now: its key hashes Spectral's validator module, the schemas it reads and the ajv version.
+ * has now: its key hashes Spectral's validator module, the schemas it reads, and the versions of ajv
+ * and the ajv plugins it adds.
  * Otherwise (not built, a dependency updated since the build, Spectral's internals moved) Spectral
  * compiles its own, as without this module.
  */
@@ -56,11 +57,13 @@ export function spectralInternals(): SpectralInternals | undefined {
   }
 }
 
-/** What the check is compiled from: Spectral's validator module, its schemas and the ajv version. */
+/** What the check is compiled from: Spectral's validator module, its schemas, and the versions of ajv and its plugins. */
 export function rulesetCheckKey(internals: SpectralInternals): string {
   const hash = createHash('sha256');
   const { require } = internals;
-  hash.update(`ajv ${require('ajv/package.json').version as string}\n`);
+  for (const name of ['ajv', 'ajv-formats', 'ajv-errors']) {
+    hash.update(`${name} ${require(`${name}/package.json`).version as string}\n`);
+  }
   hash.update(readFileSync(require.resolve(VALIDATOR_MODULE)));
   for (const file of META_FILES) hash.update(readFileSync(require.resolve(`./ruleset/meta/${file}`)));
   return hash.digest('hex');

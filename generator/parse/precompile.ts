@@ -73,19 +73,12 @@ async function main(): Promise<void> {
     if (refs.resolved === undefined || refs.unresolved === undefined) continue;
     const code = withoutUnusedSchemas(standaloneCode(ajv, refs as Record<string, string>));
     const files = validatorFiles(dir, version);
-    const text = [
-      '"use strict";',
-      `// AsyncAPI ${version} document checks, compiled by ajv ${ajvVersion} (generator/parse/precompile.ts). Do not edit.`,
-      `exports.key = ${JSON.stringify(key)};`,
-      "// `require` is the parser's (its ajv runtime and formats), so the code runs on what compiled it.",
-      'exports.create = function (require) {',
-      'const module = { exports: {} };',
-      'const exports = module.exports;',
+    const text = builtModule(
+      `AsyncAPI ${version} document checks, compiled by ajv ${ajvVersion}`,
+      key,
+      "the parser's (its ajv runtime and formats)",
       code,
-      'return module.exports;',
-      '};',
-      '',
-    ].join('\n');
+    );
     await writeAtomically(files.code, text);
     // V8's code cache of it, taken after a first check so the validators' functions are compiled too.
     const { module, script } = compileValidators(text, files.code);
@@ -133,20 +126,33 @@ async function buildRulesetCheck(dir: string): Promise<void> {
     return;
   }
   const standaloneCode = req('ajv/dist/standalone').default as (ajv: Ajv, validate: object) => string;
-  const text = [
+  const text = builtModule(
+    `Spectral's ruleset check, compiled by ajv ${req('ajv/package.json').version as string} as Spectral sets it up`,
+    rulesetCheckKey(internals),
+    "spectral-core's (its ajv runtime)",
+    standaloneCode(captured, validate),
+  );
+  await writeAtomically(rulesetCheckFile(dir), text);
+}
+
+/**
+ * A built validators file: `exports.key` (what it was compiled from) and `exports.create(require)`,
+ * which runs ajv's standalone `code` with the `require` of the package that compiled it.
+ */
+function builtModule(what: string, key: string, requireOf: string, code: string): string {
+  return [
     '"use strict";',
-    `// Spectral's ruleset check, compiled by ajv ${req('ajv/package.json').version as string} as Spectral sets it up (generator/parse/precompile.ts). Do not edit.`,
-    `exports.key = ${JSON.stringify(rulesetCheckKey(internals))};`,
-    "// `require` is spectral-core's (its ajv runtime), so the code runs on what compiled it.",
+    `// ${what} (generator/parse/precompile.ts). Do not edit.`,
+    `exports.key = ${JSON.stringify(key)};`,
+    `// \`require\` is ${requireOf}, so the code runs on what compiled it.`,
     'exports.create = function (require) {',
     'const module = { exports: {} };',
     'const exports = module.exports;',
-    standaloneCode(captured, validate),
+    code,
     'return module.exports;',
     '};',
     '',
   ].join('\n');
-  await writeAtomically(rulesetCheckFile(dir), text);
 }
 
 async function writeAtomically(file: string, data: string | Buffer): Promise<void> {

@@ -100,6 +100,7 @@ const TAKEN_BY_GENERATOR = new Set([
   'Wildcard',
   'wildcard',
   'subjectTemplate',
+  'jsonSchema',
   'runtimeContract',
   'publish',
   'request',

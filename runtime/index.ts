@@ -9,7 +9,7 @@
  * Version of this contract. Generated code checks it at type level, so a runtime with an incompatible
  * contract fails to compile instead of misbehaving.
  */
-export const RUNTIME_CONTRACT = 3 as const;
+export const RUNTIME_CONTRACT = 4 as const;
 
 /** The NATS connection and message types, re-exported so generated code needs no second import. */
 export type { NatsConnection } from '@nats-io/transport-node';
@@ -40,6 +40,7 @@ export {
   ValidationError,
 } from './errors.js';
 export { consume, durablePublish } from './jetstream.js';
+export { jsonSchema } from './json-schema.js';
 export { reply, subscribe } from './server.js';
 export { ServerCore, type ServiceIdentity } from './server-core.js';
 export type { ServiceInfo } from './service.js';

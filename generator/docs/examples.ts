@@ -1,120 +1,309 @@
 /**
- * Example payloads and headers for the docs site: one generated from each message's JSON Schema, and
- * every example shown (the spec's and the generated one) checked against the schema at build time with
- * zod's `z.fromJSONSchema`. An invalid spec example is an error (the page would teach a wrong payload);
- * a generated example that does not validate is left out with a warning (our generator is not smart
- * enough for that schema, the spec itself is fine).
+ * Example payloads and headers for the docs site and the example factories: one generated from each
+ * message's JSON Schema, and every example shown (the spec's and the generated one) checked at build
+ * time with the very zod schema the generated code runs (built live from the same Shape, see
+ * `generator/emit/schema/live.ts`). An invalid spec example is an error (the page would teach a wrong
+ * payload); a generated example that does not validate is left out with a warning (our generator is
+ * not smart enough for that schema, the spec itself is fine).
  */
-import { z } from 'zod';
-import type { JsonSchema, JsonSchemaObject, SpecLocation } from '../model/types.js';
+import { liveSchema } from '../emit/schema/live.js';
+import type { JsonSchema, JsonSchemaObject, NamedSchema, SchemaDialect, SpecLocation } from '../model/types.js';
 import type { Problem } from '../problems.js';
 
-/** Fixed sample values for string formats, each valid for zod's format checks. */
+/** Fixed sample values for string formats, each valid for ajv-formats' full format of that name. */
 const FORMAT_SAMPLES: Record<string, string> = {
   uuid: '3fa85f64-5717-4562-b3fc-2c963f66afa6',
   'date-time': '2025-01-15T09:30:00Z',
+  'iso-date-time': '2025-01-15T09:30:00Z',
   date: '2025-01-15',
-  time: '09:30:00',
+  time: '09:30:00Z',
+  'iso-time': '09:30:00Z',
   uri: 'https://example.com/resource',
   'uri-reference': 'https://example.com/resource',
+  'uri-template': 'https://example.com/{id}',
   url: 'https://example.com/resource',
   email: 'user@example.com',
   hostname: 'example.com',
   ipv4: '192.0.2.1',
   ipv6: '2001:db8::1',
   duration: 'PT1M',
+  regex: '^[a-z]+$',
+  'json-pointer': '/a/b',
+  'json-pointer-uri-fragment': '#/a/b',
+  'relative-json-pointer': '0/a',
+  byte: 'ZXhhbXBsZQ==',
 };
 
 /** How deep generated examples nest optional properties and recursive schemas. */
 const MAX_OPTIONAL_DEPTH = 2;
 const MAX_DEPTH = 8;
+/** How many candidate values a schema offers before the sampler gives up on it. */
+const MAX_CANDIDATES = 24;
 
 function isObject(s: unknown): s is JsonSchemaObject {
   return typeof s === 'object' && s !== null && !Array.isArray(s);
 }
 
+function setKey(out: Record<string, unknown>, key: string, value: unknown): void {
+  // defineProperty: a key named `__proto__` stays an own property.
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /**
- * A sample value for a JSON Schema: the schema's own `examples`/`default`/`const`/`enum` first, else
- * built from its type and constraints. Required properties are always present; optional ones only near
- * the top, so recursive schemas end.
+ * A sample value for a JSON Schema, valid against it when the sampler can find one: the schema's own
+ * `examples`/`default`/`const`/`enum` first, else built from its types and keywords. Candidates are
+ * built, then judged by the schema itself (so `oneOf`, `not`, `if`/`then`, `uniqueItems`, `contains`,
+ * `dependencies`, patterns and property names all hold); when none passes, the first candidate is
+ * returned and the caller's check reports why. Required properties are always present; optional ones
+ * only near the top, so recursive schemas end.
  */
-export function sampleOf(schema: JsonSchema, depth = 0): unknown {
-  if (schema === true) return {};
-  if (!isObject(schema)) return undefined;
-  if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
-  if (schema.default !== undefined) return schema.default;
-  if (schema.const !== undefined) return schema.const;
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
-  for (const key of ['oneOf', 'anyOf'] as const) {
-    const options = schema[key];
-    if (Array.isArray(options) && options.length > 0) return sampleOf(options[0] as JsonSchema, depth);
+export function sampleOf(schema: JsonSchema, dialect?: SchemaDialect): unknown {
+  return new Sampler(dialect).pick(schema, 0);
+}
+
+class Sampler {
+  constructor(private readonly dialect: SchemaDialect | undefined) {}
+
+  private valid(schema: JsonSchema, value: unknown): boolean {
+    const check = validator(schema, 'payload', this.dialect);
+    return check.ok && check.check(value) === undefined;
   }
-  if (Array.isArray(schema.allOf)) {
-    const parts = schema.allOf.map((s) => sampleOf(s as JsonSchema, depth));
-    if (parts.every((p) => isObject(p))) return Object.assign({}, ...parts);
-    return parts[0];
-  }
-  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-  const type = types.find((t) => t !== 'null') ?? types[0] ?? (isObject(schema.properties) ? 'object' : undefined);
-  switch (type) {
-    case 'null':
-      return null;
-    case 'boolean':
-      return true;
-    case 'integer':
-    case 'number':
-      return numberSample(schema, type === 'integer');
-    case 'string':
-      return stringSample(schema);
-    case 'array': {
-      if (depth >= MAX_DEPTH) return [];
-      const min = typeof schema.minItems === 'number' ? schema.minItems : 0;
-      const count = Math.max(min, depth < MAX_OPTIONAL_DEPTH + 1 ? 1 : 0);
-      const items = isObject(schema.items) ? schema.items : {};
-      return Array.from({ length: count }, () => sampleOf(items, depth + 1));
-    }
-    case 'object': {
-      const out: Record<string, unknown> = {};
-      if (depth >= MAX_DEPTH) return out;
-      const props = isObject(schema.properties) ? schema.properties : {};
-      const required = new Set(Array.isArray(schema.required) ? schema.required : []);
-      for (const [key, sub] of Object.entries(props)) {
-        if (!required.has(key) && depth >= MAX_OPTIONAL_DEPTH) continue;
-        const value = sampleOf(sub as JsonSchema, depth + 1);
-        if (value !== undefined) Object.defineProperty(out, key, { value, enumerable: true, writable: true });
+
+  /** The first candidate `schema` accepts, else its first candidate. */
+  pick(schema: JsonSchema, depth: number): unknown {
+    let first: unknown;
+    let any = false;
+    let n = 0;
+    for (const candidate of this.candidates(schema, depth)) {
+      if (!any) {
+        first = candidate;
+        any = true;
       }
-      return out;
+      if (candidate !== undefined && this.valid(schema, candidate)) return candidate;
+      if (++n >= MAX_CANDIDATES) break;
     }
-    default:
-      return isObject(schema.properties) ? sampleOf({ ...schema, type: 'object' }, depth) : 'example';
+    return first;
+  }
+
+  /** Values that may be valid for `schema`, most likely first; plain values of each type last. */
+  *candidates(schema: JsonSchema, depth: number): Generator<unknown> {
+    yield* this.fromSchema(schema, depth);
+    yield* ['example', 1, true, {}, [], null];
+  }
+
+  private *fromSchema(schema: JsonSchema, depth: number): Generator<unknown> {
+    if (!isObject(schema)) return;
+    if (Array.isArray(schema.examples)) yield* schema.examples;
+    if (schema.example !== undefined) yield schema.example;
+    if (schema.default !== undefined) yield schema.default;
+    if (schema.const !== undefined) {
+      yield schema.const;
+      return;
+    }
+    if (Array.isArray(schema.enum) && schema.enum.length > 0) {
+      yield* schema.enum;
+      return;
+    }
+    const own = [...this.typed(schema, depth)];
+    // What combinators add to the schema's own value: each member's sample, merged into it.
+    const parts: JsonSchema[][] = [];
+    for (const key of ['oneOf', 'anyOf'] as const) {
+      const members = schema[key];
+      if (Array.isArray(members) && members.length > 0) parts.push(members as JsonSchema[]);
+    }
+    if (isObject(schema.if) || schema.if === true) {
+      if (schema.then !== undefined) parts.push([schema.then as JsonSchema]);
+      if (schema.else !== undefined) parts.push([schema.else as JsonSchema]);
+    }
+    const allOf = Array.isArray(schema.allOf) ? (schema.allOf as JsonSchema[]) : [];
+    const members = allOf.map((m) => this.pick(m, depth));
+    const bases = own.length > 0 ? own : [undefined];
+    for (const base of bases) {
+      const withAllOf = members.reduce<unknown>((value, m) => merge(value, m), base);
+      if (parts.length === 0 && withAllOf !== undefined) yield withAllOf;
+      for (const alternatives of parts) {
+        for (const member of alternatives) yield merge(withAllOf, this.pick(member, depth));
+      }
+    }
+  }
+
+  /** Candidates from the schema's types and their keywords. */
+  private *typed(schema: JsonSchemaObject, depth: number): Generator<unknown> {
+    const declared = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
+    const types: unknown[] = declared.filter((t) => t !== 'null');
+    if (types.length === 0 && declared.length === 0) {
+      if (isObject(schema.properties) || Array.isArray(schema.required) || isObject(schema.patternProperties))
+        types.push('object');
+      else if (schema.items !== undefined || schema.prefixItems !== undefined || schema.contains !== undefined)
+        types.push('array');
+      else if (
+        schema.minLength !== undefined ||
+        schema.maxLength !== undefined ||
+        schema.pattern !== undefined ||
+        typeof schema.format === 'string'
+      )
+        types.push('string');
+      else if (schema.minimum !== undefined || schema.maximum !== undefined || schema.multipleOf !== undefined)
+        types.push('number');
+    }
+    if (declared.includes('null') || schema.nullable === true) types.push('null');
+    for (const type of types) {
+      switch (type) {
+        case 'null':
+          yield null;
+          break;
+        case 'boolean':
+          yield true;
+          yield false;
+          break;
+        case 'integer':
+        case 'number':
+          yield* numberSamples(schema, type === 'integer');
+          break;
+        case 'string':
+          yield* stringSamples(schema);
+          break;
+        case 'array':
+          yield* this.arrays(schema, depth);
+          break;
+        case 'object':
+          yield* this.objects(schema, depth);
+          break;
+      }
+    }
+  }
+
+  private *arrays(schema: JsonSchemaObject, depth: number): Generator<unknown> {
+    if (depth >= MAX_DEPTH) {
+      yield [];
+      return;
+    }
+    const min = typeof schema.minItems === 'number' ? schema.minItems : 0;
+    const max = typeof schema.maxItems === 'number' ? schema.maxItems : Number.POSITIVE_INFINITY;
+    const prefix = Array.isArray(schema.prefixItems)
+      ? (schema.prefixItems as JsonSchema[])
+      : Array.isArray(schema.items)
+        ? (schema.items as JsonSchema[])
+        : [];
+    const rest: JsonSchema =
+      Array.isArray(schema.items) || Array.isArray(schema.prefixItems)
+        ? (((Array.isArray(schema.prefixItems) ? schema.items : schema.additionalItems) as JsonSchema | undefined) ??
+          true)
+        : ((schema.items as JsonSchema | undefined) ?? true);
+    const count = Math.min(max, Math.max(min, prefix.length, depth < MAX_OPTIONAL_DEPTH + 1 ? 1 : 0));
+    const items: unknown[] = [];
+    if (schema.contains !== undefined) items.push(this.pick(schema.contains as JsonSchema, depth + 1));
+    for (let i = items.length; i < count; i++) {
+      const item = i < prefix.length ? (prefix[i] as JsonSchema) : rest;
+      if (schema.uniqueItems === true) items.push(this.distinct(item, depth + 1, items));
+      else items.push(this.pick(item, depth + 1));
+    }
+    yield items;
+    if (min === 0 && prefix.length === 0) yield [];
+  }
+
+  /** A valid value of `schema` not equal to any of `taken`, else its sample. */
+  private distinct(schema: JsonSchema, depth: number, taken: readonly unknown[]): unknown {
+    let n = 0;
+    for (const candidate of this.candidates(schema, depth)) {
+      if (!taken.some((t) => JSON.stringify(t) === JSON.stringify(candidate)) && this.valid(schema, candidate)) {
+        return candidate;
+      }
+      if (++n >= MAX_CANDIDATES) break;
+    }
+    return this.pick(schema, depth);
+  }
+
+  private *objects(schema: JsonSchemaObject, depth: number): Generator<unknown> {
+    const out: Record<string, unknown> = {};
+    if (depth >= MAX_DEPTH) {
+      yield out;
+      return;
+    }
+    const props = isObject(schema.properties) ? schema.properties : {};
+    const required = new Set(
+      Array.isArray(schema.required) ? schema.required.filter((r) => typeof r === 'string') : [],
+    );
+    const dependencies = isObject(schema.dependencies) ? schema.dependencies : {};
+    const dependentRequired = isObject(schema.dependentRequired) ? schema.dependentRequired : {};
+    const add = (key: string): void => {
+      if (Object.hasOwn(out, key)) return;
+      const sub = Object.hasOwn(props, key) ? (props[key] as JsonSchema) : true;
+      const value = this.pick(sub, depth + 1);
+      if (value === undefined) return;
+      setKey(out, key, value);
+      for (const deps of [dependencies[key], dependentRequired[key]]) {
+        if (Array.isArray(deps)) for (const d of deps) if (typeof d === 'string') add(d);
+      }
+    };
+    for (const key of Object.keys(props)) {
+      if (required.has(key) || depth < MAX_OPTIONAL_DEPTH) add(key);
+    }
+    for (const key of required) add(key);
+    const min = typeof schema.minProperties === 'number' ? schema.minProperties : 0;
+    for (const key of Object.keys(props)) if (Object.keys(out).length < min) add(key);
+    if (Object.keys(out).length < min && schema.additionalProperties !== false) {
+      const extra = (isObject(schema.additionalProperties) ? schema.additionalProperties : true) as JsonSchema;
+      for (let i = 0; Object.keys(out).length < min; i++) setKey(out, `key${i}`, this.pick(extra, depth + 1));
+    }
+    yield out;
+    // Without optional properties, for schemas that need fewer keys (maxProperties, oneOf of required sets).
+    const minimal: Record<string, unknown> = {};
+    for (const key of Object.keys(out)) if (required.has(key)) setKey(minimal, key, out[key]);
+    if (Object.keys(minimal).length < Object.keys(out).length) yield minimal;
   }
 }
 
-function numberSample(schema: JsonSchemaObject, integer: boolean): number {
-  const num = (k: string) => (typeof schema[k] === 'number' ? (schema[k] as number) : undefined);
-  const step = integer ? 1 : 0.5;
-  const exMin = num('exclusiveMinimum');
-  const exMax = num('exclusiveMaximum');
-  let value = num('minimum') ?? (exMin !== undefined ? exMin + step : undefined) ?? 1;
-  const max = num('maximum') ?? (exMax !== undefined ? exMax - step : undefined);
-  if (max !== undefined && value > max) value = max;
+function merge(base: unknown, part: unknown): unknown {
+  if (base === undefined) return part;
+  if (part === undefined) return base;
+  if (isObject(base) && isObject(part)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(base)) setKey(out, k, v);
+    for (const [k, v] of Object.entries(part)) setKey(out, k, Object.hasOwn(out, k) ? merge(out[k], v) : v);
+    return out;
+  }
+  return part;
+}
+
+function* numberSamples(schema: JsonSchemaObject, integer: boolean): Generator<number> {
+  const num = (k: string) =>
+    typeof schema[k] === 'number' && Number.isFinite(schema[k]) ? (schema[k] as number) : undefined;
+  const exMin = num('exclusiveMinimum') ?? (schema.exclusiveMinimum === true ? num('minimum') : undefined);
+  const exMax = num('exclusiveMaximum') ?? (schema.exclusiveMaximum === true ? num('maximum') : undefined);
+  const min = schema.exclusiveMinimum === true ? undefined : num('minimum');
+  const max = schema.exclusiveMaximum === true ? undefined : num('maximum');
   const multiple = num('multipleOf');
-  if (multiple) value = Math.ceil(value / multiple) * multiple;
-  return integer ? Math.ceil(value) : value;
+  const step = multiple ?? (integer ? 1 : 0.5);
+  const starts = [
+    min,
+    exMin !== undefined ? exMin + step : undefined,
+    max,
+    exMax !== undefined ? exMax - step : undefined,
+    1,
+    0,
+  ];
+  for (const start of starts) {
+    if (start === undefined) continue;
+    let value = start;
+    if (multiple) value = Math.ceil(value / multiple) * multiple;
+    if (integer) value = Math.ceil(value);
+    yield Number(value.toPrecision(15));
+  }
 }
 
-function stringSample(schema: JsonSchemaObject): string {
+function* stringSamples(schema: JsonSchemaObject): Generator<string> {
   const format = typeof schema.format === 'string' ? FORMAT_SAMPLES[schema.format] : undefined;
-  let value = format ?? 'example';
-  if (typeof schema.pattern === 'string' && !format) {
-    const fromPattern = samplePattern(schema.pattern);
-    if (fromPattern !== undefined) value = fromPattern;
-  }
+  const pattern = typeof schema.pattern === 'string' ? samplePattern(schema.pattern) : undefined;
   const min = typeof schema.minLength === 'number' ? schema.minLength : 0;
   const max = typeof schema.maxLength === 'number' ? schema.maxLength : Number.POSITIVE_INFINITY;
-  if ([...value].length < min) value = value.padEnd(min, 'x');
-  if ([...value].length > max) value = [...value].slice(0, max).join('');
-  return value;
+  for (const base of [format, pattern, 'example', 'a']) {
+    if (base === undefined) continue;
+    let value = base;
+    if ([...value].length < min) value = value.padEnd(min, 'x');
+    if ([...value].length > max) value = [...value].slice(0, max).join('');
+    yield value;
+  }
 }
 
 /**
@@ -182,128 +371,95 @@ export function samplePattern(pattern: string): string | undefined {
   }
 }
 
-/**
- * The schema as a tree zod can read: the model's schemas are dereferenced object graphs, possibly
- * cyclic, so every node that contains itself becomes a `definitions` entry referred to by `$ref`.
- */
-export function acyclic(schema: JsonSchema): JsonSchema {
-  if (!isObject(schema)) return schema;
-  const cyclic = new Set<object>();
-  const visit = (node: unknown, stack: Set<object>) => {
-    if (typeof node !== 'object' || node === null) return;
-    if (stack.has(node)) {
-      cyclic.add(node);
-      return;
-    }
-    stack.add(node);
-    for (const v of Object.values(node)) visit(v, stack);
-    stack.delete(node);
-  };
-  visit(schema, new Set());
-  if (cyclic.size === 0) return schema;
-  const names = new Map<object, string>([...cyclic].map((node, i) => [node, `d${i}`]));
-  const definitions: Record<string, unknown> = {};
-  const copy = (node: unknown, top: boolean): unknown => {
-    if (typeof node !== 'object' || node === null) return node;
-    const name = names.get(node);
-    if (name !== undefined && !top) {
-      if (!(name in definitions)) {
-        definitions[name] = {};
-        definitions[name] = copy(node, true);
-      }
-      return { $ref: `#/definitions/${name}` };
-    }
-    if (Array.isArray(node)) return node.map((v) => copy(v, false));
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, copy(v, false)]));
-  };
-  const root = copy(schema, false) as JsonSchemaObject;
-  return { ...root, definitions };
-}
-
-/** A compiled validator for one schema, or the reason zod could not read it. */
+/** A compiled validator for one schema, or the reason it could not be built. */
 export type Validator =
-  | { readonly ok: true; readonly check: (value: unknown) => string | undefined }
+  | {
+      readonly ok: true;
+      /** The first issue `value` has, located by its path, or undefined when it is valid. */
+      readonly check: (value: unknown) => string | undefined;
+      /** The value as the schema outputs it (header text read as numbers and booleans), or the first issue. */
+      readonly parse: (value: unknown) => { readonly value: unknown } | { readonly issue: string };
+    }
   | { readonly ok: false; readonly reason: string };
 
 /**
- * Validators already compiled, by schema object: the code's example factories and the docs site check
- * the same schemas of one model, and compiling is most of what checking costs.
+ * Validators already built, by role, dialect and schema object: the code's example factories and the
+ * docs site check the same schemas of one model, and building is most of what checking costs.
  */
-const compiled = new WeakMap<object, Validator>();
+const built = new Map<string, WeakMap<object, Validator>>();
 
 /**
- * Compiles a JSON Schema with zod (once per schema object); `check` returns the first issue, located
- * by its path, or undefined.
+ * The validator of a JSON Schema as the generated code runs it (`role` `headers`: a header set, whose
+ * values are text), built once per schema object.
  */
-export function validator(schema: JsonSchema): Validator {
-  if (typeof schema !== 'object' || schema === null) return compile(schema);
-  let found = compiled.get(schema);
+export function validator(
+  schema: JsonSchema,
+  role: 'payload' | 'headers' = 'payload',
+  dialect?: SchemaDialect,
+): Validator {
+  if (typeof schema !== 'object' || schema === null) return compile(schema, role, dialect);
+  const key = `${role} ${dialect ?? ''}`;
+  let cache = built.get(key);
+  if (cache === undefined) {
+    cache = new WeakMap();
+    built.set(key, cache);
+  }
+  let found = cache.get(schema);
   if (found === undefined) {
-    found = compile(schema);
-    compiled.set(schema, found);
+    found = compile(schema, role, dialect);
+    cache.set(schema, found);
   }
   return found;
 }
 
-function compile(schema: JsonSchema): Validator {
-  try {
-    const zod = z.fromJSONSchema(acyclic(schema) as Parameters<typeof z.fromJSONSchema>[0], {
-      defaultTarget: 'draft-7',
-    });
-    return {
-      ok: true,
-      check: (value) => {
-        // Each schema checks a few values once: zod's compiled fast path (generated with `new Function` on
-        // an object schema's first parse) costs more than it saves here. Measured on 300 channels, all
-        // checks of one cold `generate`: 150-180 ms with it, 75-105 ms without.
-        const result = zod.safeParse(value, { jitless: true });
-        if (result.success) return undefined;
-        const issue = result.error.issues[0];
-        if (!issue) return 'invalid';
-        const at = issue.path.length > 0 ? ` at ${issue.path.map(String).join('.')}` : '';
-        return `${issue.message}${at}`;
-      },
-    };
-  } catch (e) {
-    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
-  }
+/** The validator of a model's declaration (its role and dialect). */
+export function declarationValidator(decl: NamedSchema): Validator {
+  return validator(decl.schema, decl.role === 'headers' ? 'headers' : 'payload', decl.dialect);
+}
+
+function compile(schema: JsonSchema, role: 'payload' | 'headers', dialect: SchemaDialect | undefined): Validator {
+  const live = liveSchema(schema, role, dialect);
+  if (!live.ok) return { ok: false, reason: live.reason };
+  const parse = (value: unknown): { value: unknown } | { issue: string } => {
+    // Each schema checks a few values once: zod's compiled fast path (generated with `new Function` on
+    // an object schema's first parse) costs more than it saves here. Measured on 300 channels, all
+    // checks of one cold `generate`: 150-180 ms with it, 75-105 ms without.
+    const result = live.schema.safeParse(value, { jitless: true });
+    if (result.success) return { value: result.data };
+    const issue = result.error.issues[0];
+    if (!issue) return { issue: 'invalid' };
+    const at = issue.path.length > 0 ? ` at ${issue.path.map(String).join('.')}` : '';
+    return { issue: `${issue.message}${at}` };
+  };
+  return {
+    ok: true,
+    parse,
+    check: (value) => {
+      const result = parse(value);
+      return 'issue' in result ? result.issue : undefined;
+    },
+  };
 }
 
 /**
- * Header values travel as strings; a header schema may still say `integer` or `boolean`. Such values
- * are read the way the generated code reads them before they are checked.
+ * Header values travel as text: a spec example may write a header as a number or boolean, and the
+ * generated code sends it as that text (what a header validator then reads).
  */
-export function headerValuesForCheck(schema: JsonSchema, headers: unknown): unknown {
-  if (!isObject(schema) || !isObject(headers) || !isObject(schema.properties)) return headers;
-  const props = schema.properties;
+export function headerValuesForCheck(_schema: JsonSchema, headers: unknown): unknown {
+  if (!isObject(headers)) return headers;
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(headers)) {
-    const sub = props[name];
-    const types = isObject(sub) ? (Array.isArray(sub.type) ? sub.type : [sub.type]) : [];
-    let v: unknown = value;
-    if (typeof value === 'string' && (types.includes('integer') || types.includes('number')) && value.trim() !== '') {
-      const n = Number(value);
-      if (!Number.isNaN(n)) v = n;
-    } else if (typeof value === 'string' && types.includes('boolean') && (value === 'true' || value === 'false')) {
-      v = value === 'true';
-    }
-    Object.defineProperty(out, name, { value: v, enumerable: true, writable: true });
+    setKey(out, name, typeof value === 'number' || typeof value === 'boolean' ? String(value) : value);
   }
   return out;
 }
 
 /** A generated header set: a sample for each header, every value as the string sent on the wire. */
-export function headerSample(schema: JsonSchema): Record<string, string> {
-  const sample = sampleOf(schema);
+export function headerSample(schema: JsonSchema, dialect?: SchemaDialect): Record<string, string> {
+  const sample = sampleOf(schema, dialect);
   const out: Record<string, string> = {};
   if (!isObject(sample)) return out;
-  for (const [k, v] of Object.entries(sample)) {
-    Object.defineProperty(out, k, {
-      value: typeof v === 'string' ? v : JSON.stringify(v),
-      enumerable: true,
-      writable: true,
-    });
-  }
+  for (const [k, v] of Object.entries(sample)) setKey(out, k, typeof v === 'string' ? v : JSON.stringify(v));
   return out;
 }
 

@@ -15,12 +15,12 @@ import type {
 } from '../model/types.js';
 import type { Problem } from '../problems.js';
 import {
+  declarationValidator,
   headerSample,
   headerValuesForCheck,
   invalidExampleProblem,
   sampleOf,
   type Validator,
-  validator,
 } from './examples.js';
 import { operationSnippets, type Snippet, subjectPattern } from './snippets.js';
 
@@ -461,10 +461,12 @@ export function buildView(model: ApiModel): { view: DocsView; problems: Problem[
   const exampleViews = new Map<string, ExampleView[]>();
   const firstExample = new Map<string, { payload?: unknown; headers?: Record<string, unknown> }>();
   for (const m of model.messages) {
-    const payloadSchema = m.payload !== undefined ? schemaByName.get(m.payload)?.schema : undefined;
-    const headerSchema = m.headers !== undefined ? schemaByName.get(m.headers)?.schema : undefined;
-    const payloadCheck: Validator | undefined = payloadSchema !== undefined ? validator(payloadSchema) : undefined;
-    const headerCheck: Validator | undefined = headerSchema !== undefined ? validator(headerSchema) : undefined;
+    const payloadDecl = m.payload !== undefined ? schemaByName.get(m.payload) : undefined;
+    const headerDecl = m.headers !== undefined ? schemaByName.get(m.headers) : undefined;
+    const payloadSchema = payloadDecl?.schema;
+    const headerSchema = headerDecl?.schema;
+    const payloadCheck: Validator | undefined = payloadDecl ? declarationValidator(payloadDecl) : undefined;
+    const headerCheck: Validator | undefined = headerDecl ? declarationValidator(headerDecl) : undefined;
     const unchecked = [payloadCheck, headerCheck].find((v) => v && !v.ok);
     if (unchecked && !unchecked.ok) {
       problems.push({

@@ -6,7 +6,7 @@
  * warning. The value is printed as a literal inside the function, so every call returns a new object.
  */
 import { ts } from 'ts-morph';
-import { headerValuesForCheck, sampleOf, validator } from '../docs/examples.js';
+import { declarationValidator, headerValuesForCheck, sampleOf } from '../docs/examples.js';
 import type { JsonSchema, MessageModel, NamedSchema, SpecLocation } from '../model/types.js';
 import { NameRegistry, safeIdentifier } from '../naming.js';
 import type { Problem } from '../problems.js';
@@ -134,6 +134,7 @@ function buildPlan(index: ModelIndex): ExamplePlan {
         refs,
         ...(typeof decl.schema === 'object' ? { root: decl.schema } : {}),
         role: decl.role,
+        dialect: decl.dialect,
       });
       shapes.set(name, shape);
     }
@@ -198,36 +199,43 @@ function buildPlan(index: ModelIndex): ExamplePlan {
 
 type Chosen = { readonly value: unknown; readonly source: ExampleFactory['source'] } | { readonly issue: string };
 
-/** The first spec example of the type that validates, else the schema's sample if it validates. */
+/**
+ * The first spec example of the type that validates, else the schema's sample if it validates: judged
+ * by the declaration's zod schema as the generated code runs it. A header set is judged as the text
+ * sent on the wire, and the factory returns what the schema reads from that text.
+ */
 function chooseSample(
   decl: NamedSchema,
   role: 'payload' | 'headers',
   messages: readonly MessageModel[],
   prune: (value: unknown) => unknown,
 ): Chosen {
-  const check = validator(decl.schema);
+  const check = declarationValidator(decl);
   if (!check.ok) return { issue: `its schema cannot be checked: ${check.reason}` };
-  const problem = (value: unknown): string | undefined => {
-    if (!isJson(value)) return 'the sample is not JSON data';
-    if (role === 'headers') {
-      if (!isPlainObject(value)) return 'a header set must be an object';
-      for (const [name, v] of Object.entries(value)) {
-        if (!['string', 'number', 'boolean'].includes(typeof v))
-          return `header '${name}' is not a string, number or boolean`;
-        if (/[\r\n]/.test(String(v))) return `header '${name}' contains a line break`;
-      }
+  const accept = (raw: unknown): { value: unknown } | { issue: string } => {
+    if (!isJson(raw)) return { issue: 'the sample is not JSON data' };
+    if (role === 'payload') {
+      const value = prune(raw);
+      const issue = check.check(value);
+      return issue === undefined ? { value } : { issue };
     }
-    return check.check(value);
+    if (!isPlainObject(raw)) return { issue: 'a header set must be an object' };
+    for (const [name, v] of Object.entries(raw)) {
+      if (!['string', 'number', 'boolean'].includes(typeof v))
+        return { issue: `header '${name}' is not a string, number or boolean` };
+      if (/[\r\n]/.test(String(v))) return { issue: `header '${name}' contains a line break` };
+    }
+    const parsed = check.parse(headerValuesForCheck(decl.schema, raw));
+    return 'issue' in parsed ? parsed : { value: prune(parsed.value) };
   };
   for (const m of messages) {
     const found = m.examples.findIndex((e) => (role === 'payload' ? e.payload : e.headers) !== undefined);
     const example = m.examples[found];
     if (!example) continue;
-    const raw = role === 'payload' ? example.payload : headerValuesForCheck(decl.schema, example.headers);
-    const value = prune(raw);
-    if (problem(value) === undefined) {
+    const result = accept(role === 'payload' ? example.payload : example.headers);
+    if ('value' in result) {
       return {
-        value,
+        value: result.value,
         source: {
           kind: 'example',
           message: m.name,
@@ -237,16 +245,16 @@ function chooseSample(
       };
     }
   }
-  const value = prune(sampleOf(decl.schema as JsonSchema));
-  const issue = problem(value);
-  if (issue !== undefined) return { issue: `the sample built from its schema does not validate: ${issue}` };
-  return { value, source: { kind: 'schema', location: decl.location } };
+  const result = accept(sampleOf(decl.schema as JsonSchema, decl.dialect));
+  if ('issue' in result) return { issue: `the sample built from its schema does not validate: ${result.issue}` };
+  return { value: result.value, source: { kind: 'schema', location: decl.location } };
 }
 
 /**
- * The value as the generated type reads it: keys the schema does not declare are dropped wherever the
- * type has no place for them (zod strips them too), so the printed literal passes TypeScript's
- * excess-property check. Keys of unions are kept when any member declares them.
+ * The value as the generated type reads it: keys the type has no place for (undeclared keys of an
+ * object whose schema says nothing about them) are dropped, so the printed literal passes TypeScript's
+ * excess-property check; the caller validates the result again. Keys of unions are kept when any
+ * member declares them.
  */
 function fitToType(value: unknown, shape: Shape, shapeOf: (name: string) => Shape): unknown {
   switch (shape.kind) {
@@ -254,6 +262,10 @@ function fitToType(value: unknown, shape: Shape, shapeOf: (name: string) => Shap
       return fitToType(value, shapeOf(shape.name), shapeOf);
     case 'nullable':
       return value === null ? null : fitToType(value, shape.inner, shapeOf);
+    case 'refined':
+      return fitToType(value, shape.base, shapeOf);
+    case 'headers':
+      return fitToType(value, shape.headers, shapeOf);
     case 'array':
       return Array.isArray(value) ? value.map((v) => fitToType(v, shape.items, shapeOf)) : value;
     case 'tuple':
@@ -263,34 +275,27 @@ function fitToType(value: unknown, shape: Shape, shapeOf: (name: string) => Shap
             return item ? fitToType(v, item, shapeOf) : v;
           })
         : value;
-    case 'record':
-      return isPlainObject(value)
-        ? mapObject(value, (_, v) => ({ keep: true, value: fitToType(v, shape.value, shapeOf) }))
-        : value;
     case 'object':
       if (!isPlainObject(value)) return value;
       return mapObject(value, (key, v) => {
         const declared = shape.properties.find((p) => p.name === key);
         if (declared) return { keep: true, value: fitToType(v, declared.shape, shapeOf) };
-        if (shape.extra === 'strip') return { keep: false };
+        if (closedType(shape)) return { keep: false };
         return { keep: true, value: typeof shape.extra === 'object' ? fitToType(v, shape.extra, shapeOf) : v };
       });
-    case 'intersection':
+    case 'allOf':
+    case 'oneOf':
     case 'union': {
       if (!isPlainObject(value)) return value;
-      const members = shape.members.map((m) => (m.kind === 'ref' ? shapeOf(m.name) : m));
+      const members = shape.members.map((m) => resolve(m, shapeOf));
       const objects = members.filter((m) => m.kind === 'object');
-      // Only objects whose extra keys are stripped can drop a key; any other member may hold it.
-      if (objects.length < members.length || objects.some((m) => m.kind === 'object' && m.extra !== 'strip'))
-        return value;
+      // Only object types without an index signature can drop a key; any other member may hold it.
+      if (objects.length < members.length || objects.some((m) => m.kind === 'object' && !closedType(m))) return value;
       return mapObject(value, (key, v) => {
         const owner = objects.find((m) => m.kind === 'object' && m.properties.some((p) => p.name === key));
         if (owner?.kind !== 'object') return { keep: false };
         const declared = owner.properties.find((p) => p.name === key);
-        return {
-          keep: true,
-          value: shape.kind === 'intersection' && declared ? fitToType(v, declared.shape, shapeOf) : v,
-        };
+        return { keep: true, value: shape.kind === 'allOf' && declared ? fitToType(v, declared.shape, shapeOf) : v };
       });
     }
     default:
@@ -298,14 +303,28 @@ function fitToType(value: unknown, shape: Shape, shapeOf: (name: string) => Shap
   }
 }
 
+/** A Shape with references and refinements looked through, to see which object type it is. */
+function resolve(shape: Shape, shapeOf: (name: string) => Shape): Shape {
+  if (shape.kind === 'ref') return resolve(shapeOf(shape.name), shapeOf);
+  if (shape.kind === 'refined') return resolve(shape.base, shapeOf);
+  return shape;
+}
+
+/** An object type without an index signature: TypeScript rejects other keys in a literal. */
+function closedType(shape: Extract<Shape, { kind: 'object' }>): boolean {
+  return shape.extra === 'open' && shape.patterns === undefined && shape.properties.length > 0;
+}
+
 /** True when `{ ...example, ...overrides }` of `Partial<T>` is still a T: an object type without typed extra keys. */
 function spreadable(shape: Shape, shapeOf: (name: string) => Shape): boolean {
   switch (shape.kind) {
     case 'ref':
       return spreadable(shapeOf(shape.name), shapeOf);
+    case 'refined':
+      return spreadable(shape.base, shapeOf);
     case 'object':
-      return shape.properties.length > 0 && typeof shape.extra === 'string';
-    case 'intersection':
+      return shape.properties.length > 0 && typeof shape.extra === 'string' && shape.patterns === undefined;
+    case 'allOf':
       return shape.members.every((m) => spreadable(m, shapeOf));
     default:
       return false;

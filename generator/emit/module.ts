@@ -40,7 +40,7 @@ export function emitModel(
   const index = new ModelIndex(model);
   const emitters: Record<(typeof GENERATED_FILES)[number], (file: GeneratedFile) => void> = {
     'types.ts': (f) => emitTypes(index, f, refs),
-    'schemas.ts': (f) => emitSchemas(index, f, refs, (p) => problems.push(p)),
+    'schemas.ts': (f) => emitSchemas(index, f, refs),
     'examples.ts': (f) => emitExamples(index, f, (p) => problems.push(p)),
     'subjects.ts': (f) => emitSubjects(index, f),
     'client.ts': (f) => emitClient(index, f),

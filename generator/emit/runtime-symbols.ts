@@ -6,6 +6,7 @@
 export const RUNTIME_SYMBOLS = {
   RUNTIME_CONTRACT: { type: false },
   z: { type: false },
+  jsonSchema: { type: false },
   subjectTemplate: { type: false },
   publish: { type: false },
   request: { type: false },
@@ -33,7 +34,7 @@ export const RUNTIME_SYMBOLS = {
 export type RuntimeSymbol = keyof typeof RUNTIME_SYMBOLS;
 
 /** The contract version this generator emits code for. */
-export const RUNTIME_CONTRACT_VERSION = 3;
+export const RUNTIME_CONTRACT_VERSION = 4;
 
 /** Where generated code imports the runtime from, unless the user says otherwise. */
 export const DEFAULT_RUNTIME_IMPORT = 'asyncapi-nats/runtime';

@@ -1,37 +1,26 @@
-import type { Problem } from '../problems.js';
 import { type GeneratedFile, jsDoc, print } from './file.js';
 import type { ModelIndex } from './operation.js';
-import { type SchemaRefs, zodExpression } from './schema/index.js';
+import { type SchemaRefs, usesHelpers, zodExpression } from './schema/index.js';
 
 /**
- * `warn` receives what a zod schema cannot enforce (e.g. `uniqueItems`), located at the declaration.
+ * schemas.ts: one zod constant per declaration. What a schema says that the code reads differently
+ * is reported once, when the model is built (`SchemaCollector.findings`), not here.
  */
-export function emitSchemas(
-  index: ModelIndex,
-  file: GeneratedFile,
-  refs: SchemaRefs,
-  warn: (problem: Problem) => void,
-): void {
+export function emitSchemas(index: ModelIndex, file: GeneratedFile, refs: SchemaRefs): void {
   const z = file.runtime('z');
   const types = file.siblingNamespace('types', 'T', true);
   const declared = new Set<string>();
   for (const decl of index.model.schemas) {
-    const expression = zodExpression(decl.schema, {
+    const ctx = {
       refs,
       ...(typeof decl.schema === 'object' ? { root: decl.schema } : {}),
       declared,
       role: decl.role,
-      warn: (message, pointer) =>
-        warn({
-          code: 'schema-not-enforced',
-          severity: 'warning',
-          message: `${decl.name}${pointer === '' ? '' : ` at ${pointer}`}: ${message}`,
-          file: decl.location.file,
-          line: decl.location.line,
-          column: decl.location.column,
-          help: 'the generated validator does not check this keyword; validate it in your handler if it matters',
-        }),
-    });
+      dialect: decl.dialect,
+      qualifier: types,
+    };
+    const helpers = usesHelpers(decl.schema, ctx) ? file.runtime('jsonSchema') : 'jsonSchema';
+    const expression = zodExpression(decl.schema, { ...ctx, helpers });
     file.constant({
       name: decl.zodName,
       type: `${z}.ZodType<${types}.${decl.name}>`,

@@ -131,6 +131,7 @@ class ModelBuilder {
     const schemas = this.#schemas.finish((component) =>
       this.#locate(component ? `/components/schemas/${component}` : '/components/schemas'),
     );
+    this.#problems.push(...this.#schemas.findings((pointer) => this.#spec.sourceMap.locate(pointer), this.#spec.file));
     const description = text(info.description());
     const model: ApiModel = {
       source: this.#spec.file,
@@ -246,7 +247,7 @@ class ModelBuilder {
           `${pointer}/payload`,
         );
       } else {
-        const schema = this.#schemas.clean(message.payload()?.json());
+        const schema = this.#schemas.clean(message.payload()?.json(), `${pointer}/payload`);
         if (typeof schema === 'object') {
           payload = this.#schemas.declare(schema, `${name}Payload`, 'payload', this.#locate(`${pointer}/payload`));
         } else if (schema === false) {
@@ -258,7 +259,7 @@ class ModelBuilder {
     let headers: string | undefined;
     let requiredHeaders: string[] = [];
     if (message.hasHeaders()) {
-      const schema = this.#schemas.clean(message.headers()?.json());
+      const schema = this.#schemas.clean(message.headers()?.json(), `${pointer}/headers`);
       const props = typeof schema === 'object' ? schema.properties : undefined;
       if (
         typeof schema !== 'object' ||

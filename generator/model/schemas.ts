@@ -3,9 +3,11 @@
  * schemas get declarations of their own: payload and header roots, named components, and every
  * schema a cycle passes through (a recursive type needs a name to refer to).
  */
+import { type SchemaFinding, schemaRefs, toShape } from '../emit/schema/shape.js';
 import type { NameRegistry } from '../naming.js';
 import { pascalCase, safeIdentifier } from '../naming.js';
-import type { JsonSchema, JsonSchemaObject, NamedSchema, SpecLocation } from './types.js';
+import type { Problem } from '../problems.js';
+import type { JsonSchema, JsonSchemaObject, NamedSchema, SchemaDialect, SpecLocation } from './types.js';
 
 const ANONYMOUS = /^<anonymous-/;
 
@@ -23,6 +25,10 @@ export class SchemaCollector {
   readonly #componentId = new Map<JsonSchemaObject, string>();
   readonly #declared = new Map<JsonSchemaObject, NamedSchema>();
   readonly #order: NamedSchema[] = [];
+  /** Where each clean object was first met in the document (a JSON pointer), for findings. */
+  readonly #pointer = new Map<JsonSchemaObject, string>();
+  /** The dialect each clean object was read in (absent: draft-07). */
+  readonly #dialect = new Map<JsonSchemaObject, SchemaDialect>();
 
   readonly #locateComponent: ((component: string) => SpecLocation | undefined) | undefined;
 
@@ -32,31 +38,89 @@ export class SchemaCollector {
     this.#locateComponent = locateComponent;
   }
 
-  /** A copy of `raw` without `x-parser-*` keys; cycles and shared objects are kept as such. */
-  clean(raw: unknown): JsonSchema {
+  /**
+   * A copy of `raw` without `x-parser-*` keys; cycles and shared objects are kept as such. `pointer`
+   * says where `raw` is in the document and `dialect` what it is written in.
+   */
+  clean(raw: unknown, pointer = '', dialect?: SchemaDialect): JsonSchema {
     if (typeof raw === 'boolean') return raw;
     if (!isObject(raw)) return true;
-    return this.#cleanObject(raw);
+    return this.#cleanObject(raw, pointer, dialect);
   }
 
-  #cleanObject(raw: Raw): JsonSchemaObject {
+  #cleanObject(raw: Raw, pointer: string, dialect: SchemaDialect | undefined): JsonSchemaObject {
     const existing = this.#clean.get(raw);
     if (existing) return existing;
     const out: Record<string, unknown> = {};
     this.#clean.set(raw, out);
     const id = raw['x-parser-schema-id'];
-    if (typeof id === 'string' && !ANONYMOUS.test(id)) this.#componentId.set(out, id);
+    const component = typeof id === 'string' && !ANONYMOUS.test(id) ? id : undefined;
+    if (component) this.#componentId.set(out, component);
+    const at =
+      component && this.#locateComponent?.(component) ? `/components/schemas/${pointerToken(component)}` : pointer;
+    this.#pointer.set(out, at);
+    if (dialect) this.#dialect.set(out, dialect);
     for (const [key, value] of Object.entries(raw)) {
       if (key.startsWith('x-parser-')) continue;
-      out[key] = this.#cleanValue(value);
+      out[key] = this.#cleanValue(value, `${at}/${pointerToken(key)}`, dialect);
     }
     return out;
   }
 
-  #cleanValue(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map((v) => this.#cleanValue(v));
-    if (isObject(value)) return this.#cleanObject(value);
+  #cleanValue(value: unknown, pointer: string, dialect: SchemaDialect | undefined): unknown {
+    if (Array.isArray(value)) return value.map((v, i) => this.#cleanValue(v, `${pointer}/${i}`, dialect));
+    if (isObject(value)) return this.#cleanObject(value, pointer, dialect);
     return value;
+  }
+
+  /**
+   * What the declarations' schemas say that the generated code reads differently from a plain reading
+   * or cannot honour, as located problems (each once, however many declarations share the schema).
+   */
+  findings(locate: (pointer: string) => { line: number; column: number }, file: string): Problem[] {
+    const refs = schemaRefs(this.#order);
+    const seen = new Set<string>();
+    const ids = new Map<JsonSchemaObject, number>();
+    const problems: Problem[] = [];
+    for (const decl of this.#order) {
+      if (typeof decl.schema !== 'object') continue;
+      const report = (f: SchemaFinding): void => {
+        let id = ids.get(f.schema);
+        if (id === undefined) {
+          id = ids.size;
+          ids.set(f.schema, id);
+        }
+        const key = `${id} ${f.keyword ?? ''} ${f.code} ${f.message}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        const base = this.#pointer.get(f.schema) ?? decl.location.pointer;
+        const pointer = f.keyword === undefined ? base : `${base}/${pointerToken(f.keyword)}`;
+        const { line, column } = locate(pointer);
+        problems.push({
+          code: f.code,
+          severity: f.severity,
+          message: `${decl.name}${f.path === '/' ? '' : ` at ${f.path}`}: ${f.message}`,
+          file,
+          line,
+          column,
+          ...(f.help ? { help: f.help } : {}),
+        });
+      };
+      try {
+        toShape(decl.schema, { refs, root: decl.schema, role: decl.role, dialect: decl.dialect, warn: report });
+      } catch (e) {
+        // A cycle without a name cannot happen after finish(); anything else is a bug worth showing.
+        problems.push({
+          code: 'schema-internal',
+          severity: 'error',
+          message: `${decl.name}: ${e instanceof Error ? e.message : String(e)}`,
+          file,
+          line: decl.location.line,
+          column: decl.location.column,
+        });
+      }
+    }
+    return problems;
   }
 
   /** The schema declared under `name`. */
@@ -84,11 +148,13 @@ export class SchemaCollector {
     while (!this.#names.isFree(`${name}Schema`)) name = this.#names.claim(base);
     const zodName = this.#names.claim(`${name}Schema`);
     const description = typeof schema.description === 'string' ? schema.description : undefined;
+    const dialect = this.#dialect.get(schema);
     const decl: NamedSchema = {
       name,
       zodName,
       schema,
       role: component && role === 'recursive' ? 'component' : role,
+      ...(dialect ? { dialect } : {}),
       ...(description ? { description } : {}),
       location,
     };
@@ -159,4 +225,8 @@ function isDeclarable(schema: JsonSchemaObject): boolean {
     schema.type === 'object' ||
     schema.type === 'array'
   );
+}
+
+function pointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }

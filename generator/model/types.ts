@@ -23,6 +23,12 @@ export interface SpecLocation {
  */
 export type JsonSchema = boolean | JsonSchemaObject;
 
+/**
+ * A JSON Schema dialect: AsyncAPI's default schema format is draft-07 based; a multi-format schema may
+ * name another JSON Schema draft or an OpenAPI 3.0 schema object.
+ */
+export type SchemaDialect = 'draft-04' | 'draft-06' | 'draft-07' | '2019-09' | '2020-12' | 'openapi-3.0';
+
 /** A JSON Schema object (draft 7 vocabulary as used by AsyncAPI's default schema format). */
 export interface JsonSchemaObject {
   readonly [keyword: string]: unknown;
@@ -37,6 +43,8 @@ export interface NamedSchema {
   readonly schema: JsonSchema;
   /** How the schema is used; header sets are validated from string header values. */
   readonly role: 'payload' | 'headers' | 'component' | 'recursive';
+  /** The JSON Schema dialect it is written in (its message's schema format); `draft-07` when absent. */
+  readonly dialect?: SchemaDialect;
   readonly description?: string;
   readonly location: SpecLocation;
 }

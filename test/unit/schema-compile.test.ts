@@ -48,7 +48,9 @@ const headers = {
     flag: { type: 'boolean' },
     level,
     'content-type': { type: 'string' },
+    either: { type: ['integer', 'string'] },
   },
+  allOf: [{ properties: { trace: { type: 'string', minLength: 1 } }, required: ['trace'] }],
 };
 const payload = {
   type: 'object',
@@ -80,6 +82,45 @@ const payload = {
     both: { allOf: [tree, { type: 'object', properties: { extra: { type: 'string' } }, additionalProperties: true }] },
     anything: {},
     nothing: false,
+    // every keyword zod has no check for, nested and combined
+    patterned: {
+      type: 'object',
+      properties: { id: { type: 'string' } },
+      patternProperties: { '^x-': { type: 'integer' } },
+      additionalProperties: false,
+      propertyNames: { maxLength: 8 },
+      minProperties: 1,
+      maxProperties: 4,
+      dependencies: { id: ['x-a'], 'x-b': { required: ['id'] } },
+    },
+    counted: { type: 'array', items: { type: 'object' }, uniqueItems: true, contains: { required: ['ok'] } },
+    deep: { enum: [{ a: [1, { b: null }] }, [1, 2], 'x'] },
+    notX: { type: 'string', not: { const: 'x' } },
+    conditional: {
+      type: 'object',
+      properties: { kind: { type: 'string' } },
+      if: { properties: { kind: { const: 'a' } } },
+      // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
+      then: { required: ['a'] },
+      else: { required: ['b'] },
+    },
+    exactlyOne: { oneOf: [{ type: 'number', minimum: 0 }, { type: 'number', maximum: 10 }, tree] },
+    closedBranch: {
+      allOf: [
+        { type: 'object', properties: { a: {} } },
+        { properties: { a: {} }, additionalProperties: false },
+      ],
+    },
+    proto: {
+      type: 'object',
+      required: ['__proto__', 'constructor'],
+      properties: { ['__proto__']: { type: 'string' } },
+    },
+    big: { type: 'integer', format: 'int64', multipleOf: 0.5 },
+    when: { type: 'string', format: 'date-time' },
+    tail: { type: 'array', items: [{ type: 'string' }], additionalItems: { type: 'integer' }, maxItems: 3 },
+    untyped: { properties: { a: { type: 'string' } } },
+    mapOfTrees: { type: 'object', additionalProperties: { anyOf: [tree, { type: 'null' }] } },
   },
 };
 
@@ -118,6 +159,15 @@ function emitModule(): { types: string; schemas: string; order: string[] } {
     ),
     f.createImportDeclaration(
       undefined,
+      f.createImportClause(
+        undefined,
+        undefined,
+        f.createNamedImports([f.createImportSpecifier(false, undefined, f.createIdentifier('jsonSchema'))]),
+      ),
+      f.createStringLiteral('../../../../runtime/json-schema.js', true),
+    ),
+    f.createImportDeclaration(
+      undefined,
       f.createImportClause(ts.SyntaxKind.TypeKeyword, undefined, f.createNamespaceImport(f.createIdentifier('T'))),
       f.createStringLiteral('./types.js', true),
     ),
@@ -138,7 +188,7 @@ function emitModule(): { types: string; schemas: string; order: string[] } {
     const zodType = f.createTypeReferenceNode(f.createQualifiedName(f.createIdentifier('z'), 'ZodType'), [
       f.createTypeReferenceNode(f.createQualifiedName(f.createIdentifier('T'), d.name)),
     ]);
-    const value = zodExpression(d.schema, { refs, root, declared, role: d.role });
+    const value = zodExpression(d.schema, { refs, root, declared, role: d.role, qualifier: 'T' });
     schemas.push(
       f.createVariableStatement(
         exportModifier(),
@@ -159,11 +209,16 @@ const checks = `import type * as T from './types.js';
 export const tree: T.Tree = { value: 1, label: null, children: [{ value: 2 }] };
 // @ts-expect-error exactOptionalPropertyTypes: an optional property is not 'undefined'
 export const badTree: T.Tree = { value: 1, children: undefined };
-export const headers: T.Headers = { count: 1, flag: true, level: 2, 'content-type': 'x' };
+export const headers: T.Headers = { count: 1, flag: true, level: 2, 'content-type': 'x', trace: 't', either: 1 };
 // @ts-expect-error header numbers stay numbers in the type
 export const badHeaders: T.Headers = { count: '1' };
 export const labels: NonNullable<T.Payload['labels']> = { main: 'x', count: 1, other: true };
 export const person: T.Person = { name: 'x', team: { members: [{ team: { members: [] } }] } };
+export const patterned: NonNullable<T.Payload['patterned']> = { id: 'x', 'x-a': 1 };
+export const deep: NonNullable<T.Payload['deep']> = { a: [1, { b: null }] };
+// @ts-expect-error an enum value's type is its literal
+export const badDeep: NonNullable<T.Payload['deep']> = { a: [2] };
+export const proto: NonNullable<T.Payload['proto']> = { ['__proto__']: 'x', constructor: 1 };
 `;
 
 describe('schema emit compiles', () => {
@@ -220,11 +275,36 @@ describe('schema emit compiles', () => {
     expect(Payload.safeParse({ ...ok, strict: { a: 'x', b: 1 } }).success).toBe(false);
     expect(Payload.safeParse({ ...ok, empty: { a: 1 } }).success).toBe(false);
     expect(Payload.safeParse({ ...ok, nothing: 1 }).success).toBe(false);
-    expect(Headers.safeParse({ count: '3', level: '2', flag: 'false', 'Nats-Msg-Id': 'x' })).toEqual({
+    expect(Payload.safeParse({ ...ok, patterned: { id: 'x', 'x-a': 1 } }).success).toBe(true);
+    expect(Payload.safeParse({ ...ok, patterned: { id: 'x' } }).success).toBe(false);
+    expect(Payload.safeParse({ ...ok, patterned: { 'x-a': 'no' } }).success).toBe(false);
+    expect(Payload.safeParse({ ...ok, counted: [{ ok: 1 }, {}] }).success).toBe(true);
+    expect(Payload.safeParse({ ...ok, counted: [{ ok: 1 }, { ok: 1 }] }).success).toBe(false);
+    expect(Payload.safeParse({ ...ok, deep: { a: [1, { b: null }] } }).success).toBe(true);
+    expect(Payload.safeParse({ ...ok, deep: { a: [1, {}] } }).success).toBe(false);
+    expect(Payload.safeParse({ ...ok, notX: 'x' }).success).toBe(false);
+    expect(Payload.safeParse({ ...ok, conditional: { kind: 'a', a: 1 } }).success).toBe(true);
+    expect(Payload.safeParse({ ...ok, conditional: { kind: 'a', b: 1 } }).success).toBe(false);
+    expect(Payload.safeParse({ ...ok, exactlyOne: 5 }).success).toBe(false);
+    expect(Payload.safeParse({ ...ok, exactlyOne: { value: 1 } }).success).toBe(true);
+    expect(Payload.safeParse({ ...ok, closedBranch: { a: 1, b: 2 } }).success).toBe(false);
+    expect(Payload.safeParse({ ...ok, proto: JSON.parse('{"__proto__": "x", "constructor": 1}') }).success).toBe(true);
+    expect(Payload.safeParse({ ...ok, proto: JSON.parse('{"__proto__": 1, "constructor": 1}') }).success).toBe(false);
+    expect(Payload.safeParse({ ...ok, big: 2 ** 60 }).success).toBe(true);
+    expect(Payload.safeParse({ ...ok, when: '2024-01-02t03:04:05z' }).success).toBe(true);
+    expect(Payload.safeParse({ ...ok, tail: ['a', 1, 2] }).success).toBe(true);
+    expect(Payload.safeParse({ ...ok, tail: ['a', 1, 2, 3] }).success).toBe(false);
+    expect(Payload.safeParse({ ...ok, untyped: 'x' }).success).toBe(true);
+    expect(Payload.safeParse({ ...ok, mapOfTrees: { a: null, b: { value: 1 } } }).success).toBe(true);
+    expect(Payload.safeParse({ ...ok, mapOfTrees: { a: { value: 'x' } } }).success).toBe(false);
+    expect(
+      Headers.safeParse({ count: '3', level: '2', flag: 'false', trace: 't', either: '7', 'Nats-Msg-Id': 'x' }),
+    ).toEqual({
       success: true,
-      data: { count: 3, level: 2, flag: false },
+      data: { count: 3, level: 2, flag: false, trace: 't', either: 7 },
     });
-    expect(Headers.safeParse({ count: '3', level: '4' }).success).toBe(false);
+    expect(Headers.safeParse({ count: '3', level: '4', trace: 't' }).success).toBe(false);
+    expect(Headers.safeParse({ count: '3' }).success).toBe(false);
     expect(Person.safeParse({ team: { members: [{ name: 'a' }], lead: { team: { members: [] } } } }).success).toBe(
       true,
     );

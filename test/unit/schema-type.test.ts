@@ -56,7 +56,14 @@ const table: [string, { schema: JsonSchema; want: string }][] = [
   ],
   ['object without properties', { schema: { type: 'object' }, want: 'Record<string, unknown>' }],
   ['closed empty object', { schema: { type: 'object', additionalProperties: false }, want: 'Record<string, never>' }],
-  ['map', { schema: { additionalProperties: { type: 'number' } }, want: 'Record<string, number>' }],
+  ['map', { schema: { type: 'object', additionalProperties: { type: 'number' } }, want: 'Record<string, number>' }],
+  [
+    'object keywords without type admit every other type too',
+    {
+      schema: { additionalProperties: { type: 'number' } },
+      want: 'Record<string, number> | unknown[] | string | number | boolean | null',
+    },
+  ],
   ['oneOf', { schema: { oneOf: [{ type: 'string' }, { type: 'number' }] }, want: 'string | number' }],
   [
     'allOf of non-mergeable members',
@@ -64,10 +71,17 @@ const table: [string, { schema: JsonSchema; want: string }][] = [
       schema: {
         allOf: [
           { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: true },
-          { oneOf: [{ type: 'string' }, { type: 'number' }] },
+          { oneOf: [{ type: 'object', required: ['b'] }, { type: 'number' }] },
         ],
       },
-      want: '{\n    a?: string;\n    [key: string]: unknown;\n} & (string | number)',
+      want: '{\n    a?: string;\n    [key: string]: unknown;\n} & {\n    b: unknown;\n}',
+    },
+  ],
+  [
+    'allOf of members whose types exclude each other is never',
+    {
+      schema: { allOf: [{ type: 'object' }, { oneOf: [{ type: 'string' }, { type: 'number' }] }] },
+      want: 'never',
     },
   ],
   ['true', { schema: true, want: 'unknown' }],

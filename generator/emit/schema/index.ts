@@ -1,6 +1,15 @@
 /** JSON Schema emitters: TypeScript types, zod 4 schemas, and the order to declare them in. */
+export { type LiveSchema, LiveSchemas, liveSchema } from './live.js';
 export { orderDeclarations, referencedNames } from './order.js';
-export { addDoc, docOf, printNode } from './print.js';
-export { type SchemaRefs, type SchemaRole, type SchemaWarn, schemaRefs } from './shape.js';
-export { type TypeContext, typeNode } from './type.js';
-export { type ZodContext, zodExpression } from './zod.js';
+export { addDoc, printNode } from './print.js';
+export {
+  type Dialect,
+  docOf,
+  type SchemaFinding,
+  type SchemaRefs,
+  type SchemaRole,
+  type SchemaWarn,
+  schemaRefs,
+} from './shape.js';
+export { shapeType, type TypeContext, typeNode } from './type.js';
+export { usesHelpers, type ZodContext, zodExpression } from './zod.js';

@@ -3,7 +3,6 @@
  * names, literals. Everything that ends up in generated code goes through `ts.factory` here.
  */
 import { ts } from 'ts-morph';
-import type { JsonSchema } from '../../model/types.js';
 import { docText, isIdentifierName } from '../../naming.js';
 
 const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed, removeComments: false });
@@ -38,13 +37,6 @@ export function guardTrailingBackslash(text: string): string {
     }
   }
   return out + text.slice(last);
-}
-
-/** The description of a schema, for JSDoc; undefined when it has none. */
-export function docOf(schema: JsonSchema): string | undefined {
-  if (typeof schema !== 'object') return undefined;
-  const text = schema.description;
-  return typeof text === 'string' && text.trim() !== '' ? text.trim() : undefined;
 }
 
 /** Attach `text` as a JSDoc block to `node` (no-op without text). Returns the node. */

@@ -1,10 +1,19 @@
 /**
  * JSON Schema → `Shape`: the one place that decides what a schema means for the generated code.
- * Both emitters (`zod.ts`, `type.ts`) print the same Shape, so the zod output type and the TypeScript
- * type cannot drift apart. Named schemas become `ref` shapes here, which makes every Shape a tree.
+ * The TypeScript printer (`type.ts`), the zod printer (`zod.ts`), the example factories and the docs
+ * checks all read the same Shape, so types, validators and examples cannot drift apart. Named schemas
+ * become `ref` shapes here, which makes every Shape a tree.
+ *
+ * The meaning is JSON Schema's as the reference validator has it (ajv 8 with ajv-formats' full
+ * formats; docs/schemas.md lists where we differ and why): keywords apply to values of their JSON
+ * type only, `oneOf` means exactly one, `format` is ajv-formats' table. What a schema says that code
+ * cannot honour is a finding, never silence.
  */
-import type { JsonSchema, JsonSchemaObject, NamedSchema } from '../../model/types.js';
-import { docOf } from './print.js';
+import { isKnownFormat } from '../../../runtime/json-schema.js';
+import type { JsonSchema, JsonSchemaObject, NamedSchema, SchemaDialect } from '../../model/types.js';
+import { type JsonValue, staticallyAccepts } from './static.js';
+
+export type { JsonValue } from './static.js';
 
 /** Declared names by identity: the schema objects that have a declaration of their own. */
 export interface SchemaRefs {
@@ -34,8 +43,27 @@ export function schemaRefs(schemas: readonly NamedSchema[]): SchemaRefs {
 
 export type SchemaRole = NamedSchema['role'];
 
-/** Receives what the generated code cannot check; `path` is a JSON pointer from the emitted schema. */
-export type SchemaWarn = (message: string, path: string) => void;
+/**
+ * The JSON Schema dialect a schema is read in: AsyncAPI's default schema format is draft-07 based;
+ * a multi-format schema may name another draft or an OpenAPI 3.0 schema object.
+ */
+export type Dialect = SchemaDialect;
+
+/** Something a schema says that the generated code reads differently from, or cannot honour. */
+export interface SchemaFinding {
+  readonly code: string;
+  readonly severity: 'error' | 'warning' | 'info';
+  readonly message: string;
+  /** The schema object the finding is about, and the keyword of it (when about one). */
+  readonly schema: JsonSchemaObject;
+  readonly keyword?: string | undefined;
+  /** JSON pointer of the keyword (or schema) from the declaration's root, for messages. */
+  readonly path: string;
+  readonly help?: string | undefined;
+}
+
+/** Receives the findings of one declaration. */
+export type SchemaWarn = (finding: SchemaFinding) => void;
 
 export interface ShapeContext {
   readonly refs: SchemaRefs;
@@ -43,11 +71,17 @@ export interface ShapeContext {
   readonly root?: JsonSchemaObject | undefined;
   readonly role?: SchemaRole | undefined;
   readonly warn?: SchemaWarn | undefined;
+  /** Default `draft-07`. */
+  readonly dialect?: Dialect | undefined;
 }
 
 export type Literal = string | number | boolean | null;
 
-export type StringFormat = 'date-time' | 'date' | 'time' | 'email' | 'uuid' | 'uri' | 'ipv4' | 'ipv6';
+/** A regular expression as JSON Schema writes it, with the flags it compiles with (`u` when it can). */
+export interface PatternSource {
+  readonly source: string;
+  readonly flags: string;
+}
 
 export interface PropertyShape {
   readonly name: string;
@@ -56,124 +90,237 @@ export interface PropertyShape {
   readonly doc?: string | undefined;
 }
 
+/** What a header value's text may stand for, tried in this order (runtime `HeaderValueKind`). */
+export type HeaderKind = 'string' | 'integer' | 'number' | 'boolean';
+
+export interface ObjectShape {
+  readonly kind: 'object';
+  readonly properties: readonly PropertyShape[];
+  /**
+   * Keys neither declared nor matched by a pattern: allowed (`open`: the schema says nothing;
+   * `loose`: it says `additionalProperties: true`, so the type has an index signature), forbidden
+   * (`strict`), or each validated by a Shape.
+   */
+  readonly extra: 'open' | 'loose' | 'strict' | Shape;
+  readonly patterns?: readonly { readonly pattern: PatternSource; readonly shape: Shape }[] | undefined;
+  readonly propertyNames?: Shape | undefined;
+  readonly minProperties?: number | undefined;
+  readonly maxProperties?: number | undefined;
+  /** When `name` is present: `required` keys must be too, or the object must match `shape`. */
+  readonly dependencies?:
+    | readonly { readonly name: string; readonly required?: readonly string[]; readonly shape?: Shape }[]
+    | undefined;
+}
+
+export interface ArrayChecks {
+  readonly minItems?: number | undefined;
+  readonly maxItems?: number | undefined;
+  readonly uniqueItems?: boolean | undefined;
+  readonly contains?: { readonly shape: Shape; readonly min: number; readonly max?: number | undefined } | undefined;
+}
+
 export type Shape =
   | { readonly kind: 'unknown' }
   | { readonly kind: 'never' }
   /** A declaration: type `name`, zod constant `zodName`. */
   | { readonly kind: 'ref'; readonly name: string; readonly zodName: string }
+  | { readonly kind: 'null' }
+  | { readonly kind: 'boolean' }
   | {
       readonly kind: 'string';
-      readonly format?: StringFormat | undefined;
+      /** Code points, as JSON Schema counts. */
       readonly minLength?: number | undefined;
       readonly maxLength?: number | undefined;
-      readonly pattern?: { readonly source: string; readonly flags: string } | undefined;
+      readonly pattern?: PatternSource | undefined;
+      /** A string format ajv-formats knows. */
+      readonly format?: string | undefined;
       /** Said in a comment next to the validator (e.g. a pattern JavaScript cannot compile). */
       readonly note?: string | undefined;
     }
   | {
       readonly kind: 'number';
+      /** JSON Schema `integer`: no fractional part, at any magnitude. */
       readonly integer: boolean;
-      /** Header values: parsed from their string form. */
-      readonly coerce: boolean;
       readonly gte?: number | undefined;
       readonly gt?: number | undefined;
       readonly lte?: number | undefined;
       readonly lt?: number | undefined;
       readonly multipleOf?: number | undefined;
+      /** A number format ajv-formats knows (int32, int64, float, double). */
+      readonly format?: string | undefined;
     }
-  | { readonly kind: 'boolean'; readonly coerce: boolean }
-  | { readonly kind: 'null' }
-  /** `enum` / `const`: at least one value. */
-  | { readonly kind: 'literal'; readonly values: readonly Literal[] }
-  | {
-      readonly kind: 'object';
-      readonly properties: readonly PropertyShape[];
-      /** Other keys: dropped (`strip`), rejected (`strict`), kept (`loose`), or validated by a Shape. */
-      readonly extra: 'strip' | 'strict' | 'loose' | Shape;
-    }
-  /** An object with no declared properties whose values all have one shape. */
-  | { readonly kind: 'record'; readonly value: Shape }
-  | {
-      readonly kind: 'array';
-      readonly items: Shape;
-      readonly minItems?: number | undefined;
-      readonly maxItems?: number | undefined;
-    }
-  /** `items: [...]`: the first `required` elements must be present; `rest` undefined means no more. */
-  | { readonly kind: 'tuple'; readonly items: readonly Shape[]; readonly required: number; readonly rest?: Shape }
+  /** `enum` / `const`: at least one value, equal by deep JSON equality. */
+  | { readonly kind: 'literal'; readonly values: readonly JsonValue[] }
+  | ObjectShape
+  | ({ readonly kind: 'array'; readonly items: Shape } & ArrayChecks)
+  /** `items: [...]` / `prefixItems`: the first `required` elements must be present; `rest` undefined means no more. */
+  | ({
+      readonly kind: 'tuple';
+      readonly items: readonly Shape[];
+      readonly required: number;
+      readonly rest?: Shape | undefined;
+    } & ArrayChecks)
+  /** `anyOf`, or a list of types: at least one member. */
   | { readonly kind: 'union'; readonly members: readonly Shape[] }
-  | { readonly kind: 'intersection'; readonly members: readonly Shape[] }
+  /** `oneOf`: exactly one member. */
+  | { readonly kind: 'oneOf'; readonly members: readonly Shape[] }
+  /** `allOf` (and a schema's own keywords next to its combinators): every member. */
+  | { readonly kind: 'allOf'; readonly members: readonly Shape[] }
+  /** `base`, and the value must match none of `not` and satisfy each `if`/`then`/`else`. */
+  | {
+      readonly kind: 'refined';
+      readonly base: Shape;
+      readonly not: readonly Shape[];
+      readonly conditions: readonly {
+        readonly if: Shape;
+        readonly then?: Shape | undefined;
+        readonly else?: Shape | undefined;
+      }[];
+    }
   | { readonly kind: 'nullable'; readonly inner: Shape }
-  /** A header value whose schema is not a plain number/boolean: parse the string, then validate. */
-  | { readonly kind: 'coerce'; readonly to: 'number' | 'boolean'; readonly inner: Shape };
+  /** A header value: its text read as each of `kinds` in turn, the first reading `inner` accepts. */
+  | { readonly kind: 'header'; readonly kinds: readonly HeaderKind[]; readonly inner: Shape }
+  /** A header set: the parsed headers of `headers`, then checked against `rest` (what else the schema says). */
+  | { readonly kind: 'headers'; readonly headers: ObjectShape; readonly rest: Shape };
 
 const UNKNOWN: Shape = { kind: 'unknown' };
 const NEVER: Shape = { kind: 'never' };
 
-/** Keywords with validation meaning that the generated code does not check. */
-const IGNORED = [
-  'not',
-  'if',
-  'then',
-  'else',
+type JsonType = 'null' | 'boolean' | 'object' | 'array' | 'number' | 'integer' | 'string';
+const ALL_TYPES: readonly JsonType[] = ['object', 'array', 'string', 'number', 'boolean', 'null'];
+const TYPE_NAMES: ReadonlySet<string> = new Set<JsonType>([...ALL_TYPES, 'integer']);
+
+/** Keywords that annotate and never reject a value (in every dialect we read). */
+const ANNOTATIONS = new Set([
+  '$schema',
+  '$id',
+  'id',
+  '$comment',
+  '$anchor',
+  '$vocabulary',
+  'definitions',
+  '$defs',
+  'title',
+  'description',
+  'default',
+  'examples',
+  'example',
+  'readOnly',
+  'writeOnly',
+  'deprecated',
+  'contentMediaType',
+  'contentEncoding',
+  'contentSchema',
+  'discriminator',
+  'externalDocs',
+  'xml',
+]);
+
+/** Keywords with validation meaning, and the dialects that give it to them. */
+const DRAFT4 = [
+  'type',
+  'enum',
+  'multipleOf',
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'format',
+  'items',
+  'additionalItems',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
+  'maxProperties',
+  'minProperties',
+  'required',
+  'properties',
   'patternProperties',
-  'propertyNames',
+  'additionalProperties',
   'dependencies',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+];
+const DRAFT6 = [...DRAFT4, 'const', 'contains', 'propertyNames'];
+const DRAFT7 = [...DRAFT6, 'if', 'then', 'else'];
+const DRAFT2019 = [
+  ...DRAFT7,
   'dependentRequired',
   'dependentSchemas',
-  'minProperties',
-  'maxProperties',
-  'contains',
+  'minContains',
+  'maxContains',
   'unevaluatedProperties',
   'unevaluatedItems',
-] as const;
+];
+const DRAFT2020 = [...DRAFT2019.filter((k) => k !== 'additionalItems'), 'prefixItems'];
+const VOCABULARY: Record<Dialect, ReadonlySet<string>> = {
+  'draft-04': new Set(DRAFT4),
+  'draft-06': new Set(DRAFT6),
+  'draft-07': new Set(DRAFT7),
+  '2019-09': new Set(DRAFT2019),
+  '2020-12': new Set(DRAFT2020),
+  'openapi-3.0': new Set([...DRAFT4, 'nullable']),
+};
+const ANY_VOCABULARY = new Set([...DRAFT2020, 'additionalItems', 'nullable', '$ref', '$recursiveRef', '$dynamicRef']);
 
-/** RFC 3339 `full-time` (JSON Schema `time`); `z.iso.time()` rejects the offset this requires. */
-export const FULL_TIME =
-  '^(?:[01]\\d|2[0-3]):[0-5]\\d:(?:[0-5]\\d|60)(?:\\.\\d+)?(?:[Zz]|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)$';
-
-const FORMATS: ReadonlySet<string> = new Set<StringFormat>([
-  'date-time',
-  'date',
-  'time',
-  'email',
-  'uuid',
-  'uri',
-  'ipv4',
-  'ipv6',
-]);
+/** Names `z.object` would find on every object (`'constructor' in {}`): objects declaring them are read by own keys. */
+export const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 /** The Shape of `schema`. Throws when it meets a cycle through objects that have no name. */
 export function toShape(schema: JsonSchema, ctx: ShapeContext): Shape {
   return new ShapeBuilder(ctx).top(schema);
 }
 
+/** The description of a schema, for JSDoc; undefined when it has none. */
+export function docOf(schema: JsonSchema): string | undefined {
+  if (typeof schema !== 'object') return undefined;
+  const text = schema.description;
+  return typeof text === 'string' && text.trim() !== '' ? text.trim() : undefined;
+}
+
 class ShapeBuilder {
   private readonly onPath = new Set<JsonSchemaObject>();
+  private readonly dialect: Dialect;
+  private readonly vocabulary: ReadonlySet<string>;
 
-  constructor(private readonly ctx: ShapeContext) {}
+  constructor(private readonly ctx: ShapeContext) {
+    this.dialect = ctx.dialect ?? 'draft-07';
+    this.vocabulary = VOCABULARY[this.dialect];
+  }
 
   top(schema: JsonSchema): Shape {
-    if (typeof schema === 'boolean' || schema !== this.ctx.root) return this.shape(schema, '');
-    return this.expand(schema, '', this.ctx.role === 'headers');
+    if (typeof schema === 'boolean' || schema !== this.ctx.root) return this.shape(schema, '', ALL_TYPES);
+    if (this.ctx.role === 'headers') return this.guard(schema, '', () => this.headers(schema));
+    return this.expand(schema, '', ALL_TYPES);
   }
 
-  private warn(message: string, path: string): void {
-    this.ctx.warn?.(message, path === '' ? '/' : path);
+  private find(
+    schema: JsonSchemaObject,
+    path: string,
+    finding: Omit<SchemaFinding, 'schema' | 'path'> & { readonly keyword?: string | undefined },
+  ): void {
+    const at = finding.keyword === undefined ? path : `${path}/${pointerToken(finding.keyword)}`;
+    this.ctx.warn?.({ ...finding, schema, path: at === '' ? '/' : at });
   }
 
-  private shape(schema: JsonSchema | undefined, path: string): Shape {
+  private shape(schema: unknown, path: string, allowed: readonly JsonType[]): Shape {
     if (schema === undefined || schema === true) return UNKNOWN;
     if (schema === false) return NEVER;
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
       throw new Error(`not a JSON Schema at '${path || '/'}': ${JSON.stringify(schema)}`);
     }
-    const name = this.ctx.refs.nameOf(schema);
+    const object = schema as JsonSchemaObject;
+    const name = this.ctx.refs.nameOf(object);
     if (name !== undefined) return { kind: 'ref', name, zodName: this.ctx.refs.zodNameOf(name) };
-    return this.expand(schema, path, false);
+    return this.expand(object, path, allowed);
   }
 
-  private expand(schema: JsonSchemaObject, path: string, headers: boolean): Shape {
+  private guard<T>(schema: JsonSchemaObject, path: string, build: () => T): T {
     if (this.onPath.has(schema)) {
       throw new Error(
         `schema at '${path || '/'}' contains itself but has no name; the model must name every member of a cycle`,
@@ -181,232 +328,754 @@ class ShapeBuilder {
     }
     this.onPath.add(schema);
     try {
-      return this.describe(schema, path, headers);
+      return build();
     } finally {
       this.onPath.delete(schema);
     }
   }
 
-  private describe(schema: JsonSchemaObject, path: string, headers: boolean): Shape {
-    for (const keyword of IGNORED) {
-      if (schema[keyword] !== undefined) this.warn(`'${keyword}' is not checked by the generated schema`, path);
+  private expand(schema: JsonSchemaObject, path: string, allowed: readonly JsonType[]): Shape {
+    return this.guard(schema, path, () => this.describe(schema, path, allowed));
+  }
+
+  /** Findings about keywords this dialect does not give meaning to. */
+  private vet(schema: JsonSchemaObject, path: string): void {
+    for (const keyword of Object.keys(schema)) {
+      if (keyword.startsWith('x-') || ANNOTATIONS.has(keyword) || this.vocabulary.has(keyword)) continue;
+      if (keyword === 'nullable' || keyword === '$ref') continue; // read where they matter
+      if (!ANY_VOCABULARY.has(keyword)) {
+        const near = nearest(keyword, [...this.vocabulary, ...ANNOTATIONS]);
+        this.find(schema, path, {
+          code: 'schema-unknown-keyword',
+          severity: 'info',
+          keyword,
+          message: `'${keyword}' is not a JSON Schema keyword: it has no effect${near ? ` (did you mean '${near}'?)` : ''}`,
+          help: near ? `rename it to '${near}'` : `remove it, or prefix it with 'x-' if it is an extension`,
+        });
+      } else {
+        this.find(schema, path, {
+          code: 'schema-keyword-not-in-dialect',
+          severity: 'warning',
+          keyword,
+          message: `'${keyword}' is not a keyword of ${dialectName(this.dialect)}: it has no effect here`,
+          help: replacement(keyword, this.dialect),
+        });
+      }
     }
-    const parts: Shape[] = [];
-    const allOf = schemaList(schema.allOf);
+  }
+
+  private has(schema: JsonSchemaObject, keyword: string): boolean {
+    return schema[keyword] !== undefined && this.vocabulary.has(keyword);
+  }
+
+  private describe(schema: JsonSchemaObject, path: string, allowed: readonly JsonType[]): Shape {
+    this.vet(schema, path);
+    let types = this.typesOf(schema, path, allowed);
+    const allOf = this.has(schema, 'allOf') ? schemaList(schema.allOf) : undefined;
+    // The types an allOf member declares bind the whole value, so its other keywords need no others.
+    for (const member of allOf ?? []) {
+      const declared = typeof member === 'object' ? declaredTypes(member) : undefined;
+      if (declared) types = intersectTypes(types, declared);
+    }
+    if (types.length === 0) return NEVER;
     const merged = allOf && mergeableAllOf(schema, allOf, this.ctx.refs);
-    const base = this.base(merged ?? schema, path, headers);
-    if (base) parts.push(base);
-    if (allOf && !merged) parts.push(...allOf.map((s, i) => this.shape(s, `${path}/allOf/${i}`)));
-    for (const keyword of ['anyOf', 'oneOf'] as const) {
-      const members = schemaList(schema[keyword]);
-      if (members) parts.push(union(members.map((s, i) => this.shape(s, `${path}/${keyword}/${i}`))));
+    const parts: Shape[] = [this.base(merged ?? schema, path, types)];
+    if (allOf && !merged) parts.push(...allOf.map((s, i) => this.shape(s, `${path}/allOf/${i}`, types)));
+    if (this.has(schema, 'anyOf')) {
+      const members = schemaList(schema.anyOf);
+      if (members) parts.push(union(members.map((s, i) => this.shape(s, `${path}/anyOf/${i}`, types))));
     }
-    const shape = intersection(parts);
-    return schema.nullable === true ? nullable(shape) : shape;
-  }
-
-  /** What `type` (or its absence), `enum`, `const` and the type's own keywords say; undefined: nothing. */
-  private base(schema: JsonSchemaObject, path: string, headers: boolean): Shape | undefined {
-    const types = typesOf(schema);
-    if (schema.const !== undefined) return this.literal([schema.const], types, path);
-    if (Array.isArray(schema.enum)) return this.literal(schema.enum, types, path);
-    if (types === undefined) return undefined;
-    const hasNull = types.includes('null');
-    let rest = types.filter((t) => t !== 'null');
-    if (rest.includes('number')) rest = rest.filter((t) => t !== 'integer');
-    const shape = union(rest.map((type) => this.typed(type, schema, path, headers)));
-    if (!hasNull) return shape;
-    return rest.length === 0 ? { kind: 'null' } : nullable(shape);
-  }
-
-  /** `enum`/`const` values allowed by `type` (when given), as a literal Shape. */
-  private literal(values: readonly unknown[], types: readonly string[] | undefined, path: string): Shape {
-    if (values.some((v) => v !== null && typeof v === 'object')) {
-      this.warn(`object and array values of 'enum'/'const' are not checked by the generated schema`, path);
-      return UNKNOWN;
+    if (this.has(schema, 'oneOf')) {
+      const members = schemaList(schema.oneOf);
+      if (members) {
+        const shapes = members.map((s, i) => this.shape(s, `${path}/oneOf/${i}`, types));
+        // Members no value can match two of (told apart by type or by a discriminating property) need
+        // no exclusivity check: the cheaper union means the same.
+        parts.push(exclusive(members, types) ? union(shapes) : oneOf(shapes));
+      }
     }
-    const allowed = (values as Literal[]).filter((v) => types === undefined || types.includes(jsonType(v)));
-    const unique = [...new Set(allowed)];
-    return unique.length === 0 ? NEVER : { kind: 'literal', values: unique };
+    const not: Shape[] = [];
+    if (this.has(schema, 'not')) not.push(this.shape(schema.not, `${path}/not`, types));
+    const conditions: { if: Shape; then?: Shape; else?: Shape }[] = [];
+    if (this.has(schema, 'if')) {
+      const then = this.has(schema, 'then') ? this.shape(schema.then, `${path}/then`, types) : undefined;
+      const otherwise = this.has(schema, 'else') ? this.shape(schema.else, `${path}/else`, types) : undefined;
+      if (then !== undefined || otherwise !== undefined) {
+        conditions.push({
+          if: this.shape(schema.if, `${path}/if`, types),
+          ...(then !== undefined ? { then } : {}),
+          ...(otherwise !== undefined ? { else: otherwise } : {}),
+        });
+      }
+    }
+    // A base that says only which types are allowed adds nothing to a part built for those types.
+    const own = parts[0] as Shape;
+    const rest = parts.slice(1);
+    const core = onlyTypes(own) && rest.some(narrowed) ? rest : [own, ...rest];
+    return refined(allOfShape(core), not, conditions);
   }
 
-  private typed(type: string, schema: JsonSchemaObject, path: string, headers: boolean): Shape {
+  /**
+   * The JSON types `schema` admits, within `allowed`: its `type` (plus `null` for `nullable: true`,
+   * which ajv honours next to `type`), or all of `allowed`.
+   */
+  private typesOf(schema: JsonSchemaObject, path: string, allowed: readonly JsonType[]): JsonType[] {
+    let declared: JsonType[] | undefined;
+    const type = schema.type;
+    if (type !== undefined) {
+      const list = Array.isArray(type) ? type : [type];
+      declared = [];
+      for (const t of list) {
+        if (typeof t === 'string' && TYPE_NAMES.has(t)) declared.push(t as JsonType);
+        else {
+          this.find(schema, path, {
+            code: 'schema-unknown-type',
+            severity: 'warning',
+            keyword: 'type',
+            message: `${JSON.stringify(t)} is not a JSON Schema type: it admits no value`,
+            help: `use one of ${[...TYPE_NAMES].join(', ')}`,
+          });
+        }
+      }
+      if (declared.length === 0 && list.length > 0) return [];
+    }
+    if (schema.nullable !== undefined) this.nullable(schema, path, declared);
+    if (declared !== undefined && schema.nullable === true && !declared.includes('null')) declared.push('null');
+    return declared === undefined ? [...allowed] : intersectTypes(allowed, declared);
+  }
+
+  private nullable(schema: JsonSchemaObject, path: string, declared: readonly JsonType[] | undefined): void {
+    if (declared === undefined && schema.nullable === true) {
+      this.find(schema, path, {
+        code: 'schema-nullable-without-type',
+        severity: 'warning',
+        keyword: 'nullable',
+        message: `'nullable' without 'type' has no effect (every type is already allowed)`,
+        help: this.dialect === 'openapi-3.0' ? 'add a type' : "remove it, or use type: [<type>, 'null']",
+      });
+    } else if (this.dialect !== 'openapi-3.0' && schema.nullable === true) {
+      this.find(schema, path, {
+        code: 'schema-nullable',
+        severity: 'warning',
+        keyword: 'nullable',
+        message: `'nullable' is an OpenAPI 3.0 keyword, not JSON Schema: the generated code allows null here, as ajv does, but other JSON Schema tools ignore it`,
+        help: `use type: [${(declared ?? []).map((t) => `'${t}'`).join(', ')}, 'null']`,
+      });
+    }
+  }
+
+  /** What `type` (or its absence), `enum`, `const` and the types' own keywords say. */
+  private base(schema: JsonSchemaObject, path: string, types: readonly JsonType[]): Shape {
+    const typed = types.map((type) => this.typed(type, schema, path));
+    const shape = union(typed);
+    const values = this.has(schema, 'const') ? [schema.const] : Array.isArray(schema.enum) ? schema.enum : undefined;
+    if (values === undefined) return shape;
+    const keyword = this.has(schema, 'const') ? 'const' : 'enum';
+    const kept: JsonValue[] = [];
+    const dropped: unknown[] = [];
+    let structured = false;
+    for (const value of values as JsonValue[]) {
+      const type = jsonType(value);
+      const member = typed[types.indexOf(type)] ?? (type === 'integer' ? typed[types.indexOf('number')] : undefined);
+      if (member === undefined || !staticallyAccepts(member, value)) dropped.push(value);
+      else if (!kept.some((k) => deepEqual(k, value))) {
+        kept.push(value);
+        if (value !== null && typeof value === 'object') structured = true;
+      }
+    }
+    if (dropped.length > 0) {
+      this.find(schema, path, {
+        code: 'schema-enum-contradiction',
+        severity: 'warning',
+        keyword,
+        message:
+          kept.length === 0
+            ? `no value of '${keyword}' satisfies the rest of the schema (${describeValues(dropped)}): no value is valid`
+            : `${describeValues(dropped)} of '${keyword}' can never be valid: the rest of the schema rejects ${dropped.length === 1 ? 'it' : 'them'}`,
+        help: 'make the values agree with `type` and the other keywords, or remove the ones that cannot occur',
+      });
+    }
+    if (kept.length === 0) return NEVER;
+    const literal: Shape = { kind: 'literal', values: kept };
+    if (!structured) return literal;
+    // Object and array values: their own keywords (properties, items, ...) still apply to them.
+    const present = new Set(kept.map((v) => jsonType(v)));
+    const structure = typed.filter(
+      (s) =>
+        (s.kind === 'object' && present.has('object')) ||
+        ((s.kind === 'array' || s.kind === 'tuple') && present.has('array')),
+    );
+    if (structure.every(plain)) return literal;
+    // The scalar values were checked above; the structure part only has to let them through.
+    const scalars: Shape[] = [];
+    for (const type of present) {
+      if (type === 'null' || type === 'boolean') scalars.push({ kind: type });
+      else if (type === 'string') scalars.push({ kind: 'string' });
+      else if (type === 'number' || type === 'integer') scalars.push({ kind: 'number', integer: false });
+    }
+    return allOfShape([literal, union([...structure, ...scalars])]);
+  }
+
+  private typed(type: JsonType, schema: JsonSchemaObject, path: string): Shape {
     switch (type) {
+      case 'null':
+        return { kind: 'null' };
+      case 'boolean':
+        return { kind: 'boolean' };
       case 'string':
         return this.string(schema, path);
       case 'number':
       case 'integer':
-        return {
-          kind: 'number',
-          integer: type === 'integer',
-          coerce: false,
-          ...numberBounds(schema),
-        };
-      case 'boolean':
-        return { kind: 'boolean', coerce: false };
+        return this.number(schema, path, type === 'integer');
       case 'object':
-        return this.object(schema, path, headers);
+        return this.object(schema, path);
       case 'array':
         return this.array(schema, path);
-      default:
-        this.warn(`unknown type '${type}' accepts any value`, path);
-        return UNKNOWN;
     }
   }
 
+  private count(schema: JsonSchemaObject, path: string, keyword: string): number | undefined {
+    if (!this.has(schema, keyword)) return undefined;
+    const value = schema[keyword];
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+    this.invalid(schema, path, keyword, 'a non-negative integer');
+    return undefined;
+  }
+
+  private finite(schema: JsonSchemaObject, path: string, keyword: string): number | undefined {
+    if (!this.has(schema, keyword)) return undefined;
+    const value = schema[keyword];
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+    if (typeof value === 'boolean' && (keyword === 'exclusiveMinimum' || keyword === 'exclusiveMaximum')) {
+      if (this.draft4) return undefined;
+      this.find(schema, path, {
+        code: 'schema-invalid-keyword',
+        severity: 'warning',
+        keyword,
+        message: `boolean '${keyword}' is draft-04 syntax; in ${dialectName(this.dialect)} it must be a number, so it has no effect (ajv rejects the schema)`,
+        help: `write ${keyword}: <bound> instead of ${keyword === 'exclusiveMinimum' ? 'minimum' : 'maximum'}: <bound> with ${keyword}: true`,
+      });
+      return undefined;
+    }
+    this.invalid(schema, path, keyword, 'a number');
+    return undefined;
+  }
+
+  private invalid(schema: JsonSchemaObject, path: string, keyword: string, expected: string): void {
+    this.find(schema, path, {
+      code: 'schema-invalid-keyword',
+      severity: 'warning',
+      keyword,
+      message: `'${keyword}' must be ${expected} (it is ${JSON.stringify(schema[keyword])}): it has no effect here (ajv rejects the schema)`,
+      help: `write ${keyword} as ${expected}`,
+    });
+  }
+
+  private get draft4(): boolean {
+    return this.dialect === 'draft-04' || this.dialect === 'openapi-3.0';
+  }
+
   private string(schema: JsonSchemaObject, path: string): Shape {
-    const format = typeof schema.format === 'string' && FORMATS.has(schema.format) ? schema.format : undefined;
-    const pattern = schema.pattern;
-    let compiled: { source: string; flags: string } | undefined;
+    let pattern: PatternSource | undefined;
     let note: string | undefined;
-    if (typeof pattern === 'string') {
-      compiled = compilePattern(pattern);
-      if (!compiled) {
-        note = `pattern ${JSON.stringify(pattern)} is not a valid JavaScript regular expression and is not checked`;
-        this.warn(note, `${path}/pattern`);
+    if (this.has(schema, 'pattern')) {
+      if (typeof schema.pattern !== 'string') this.invalid(schema, path, 'pattern', 'a string');
+      else {
+        pattern = this.pattern(schema.pattern, schema, path, 'pattern');
+        if (!pattern)
+          note = `pattern ${JSON.stringify(schema.pattern)} is not a valid JavaScript regular expression and is not checked`;
       }
     }
+    const format = this.format(schema, path, 'string');
     return {
       kind: 'string',
-      format: format as StringFormat | undefined,
-      minLength: count(schema.minLength),
-      maxLength: count(schema.maxLength),
-      pattern: compiled,
+      minLength: this.count(schema, path, 'minLength'),
+      maxLength: this.count(schema, path, 'maxLength'),
+      pattern,
+      format,
       note,
     };
   }
 
-  private object(schema: JsonSchemaObject, path: string, headers: boolean): Shape {
-    const declared = isRecord(schema.properties) ? schema.properties : {};
-    const required = new Set(Array.isArray(schema.required) ? schema.required : []);
-    const properties = Object.entries(declared).map(([name, value]): PropertyShape => {
-      const at = `${path}/properties/${pointerToken(name)}`;
-      const propSchema = value as JsonSchema;
-      const shape = headers ? this.headerValue(propSchema, at) : this.shape(propSchema, at);
+  private formatSeen = new WeakSet<JsonSchemaObject>();
+
+  /** `format`, when it is one ajv-formats checks for values of `type`. */
+  private format(schema: JsonSchemaObject, path: string, type: 'string' | 'number'): string | undefined {
+    const format = schema.format;
+    if (format === undefined) return undefined;
+    if (typeof format !== 'string') {
+      if (!this.formatSeen.has(schema)) this.invalid(schema, path, 'format', 'a string');
+      this.formatSeen.add(schema);
+      return undefined;
+    }
+    if (!isKnownFormat(format)) {
+      if (!this.formatSeen.has(schema)) {
+        this.find(schema, path, {
+          code: 'schema-unknown-format',
+          severity: 'info',
+          keyword: 'format',
+          message: `format '${format}' is not one ajv-formats knows: JSON Schema makes it an annotation, so it is not checked`,
+          help: `use a known format (${KNOWN_FORMATS}), or a pattern`,
+        });
+      }
+      this.formatSeen.add(schema);
+      return undefined;
+    }
+    return formatType(format) === type ? format : undefined;
+  }
+
+  /** Compiles a pattern as ajv does (Unicode mode); one that needs non-Unicode mode is read so, with a warning. */
+  private pattern(source: string, schema: JsonSchemaObject, path: string, keyword: string): PatternSource | undefined {
+    const compiled = compilePattern(source);
+    if (compiled?.flags === 'u') return compiled;
+    this.find(schema, path, {
+      code: 'schema-invalid-pattern',
+      severity: 'warning',
+      keyword,
+      message:
+        compiled === undefined
+          ? `pattern ${JSON.stringify(source)} is not a valid JavaScript regular expression and is not checked`
+          : `pattern ${JSON.stringify(source)} is not valid in Unicode mode (ajv rejects the schema); it is checked without the 'u' flag`,
+      help: 'JSON Schema patterns are ECMA-262 regular expressions with Unicode semantics: escape only syntax characters',
+    });
+    return compiled;
+  }
+
+  private number(schema: JsonSchemaObject, path: string, integer: boolean): Shape {
+    const minimum = this.finite(schema, path, 'minimum');
+    const maximum = this.finite(schema, path, 'maximum');
+    const bounds: { gte?: number; gt?: number; lte?: number; lt?: number } = {};
+    if (this.draft4) {
+      // draft 4 wrote exclusiveMinimum/Maximum as booleans next to minimum/maximum
+      if (minimum !== undefined) bounds[schema.exclusiveMinimum === true ? 'gt' : 'gte'] = minimum;
+      if (maximum !== undefined) bounds[schema.exclusiveMaximum === true ? 'lt' : 'lte'] = maximum;
+    } else {
+      if (minimum !== undefined) bounds.gte = minimum;
+      if (maximum !== undefined) bounds.lte = maximum;
+      const gt = this.finite(schema, path, 'exclusiveMinimum');
+      const lt = this.finite(schema, path, 'exclusiveMaximum');
+      if (gt !== undefined) bounds.gt = gt;
+      if (lt !== undefined) bounds.lt = lt;
+    }
+    let multipleOf = this.finite(schema, path, 'multipleOf');
+    if (multipleOf !== undefined && multipleOf <= 0) {
+      this.invalid(schema, path, 'multipleOf', 'a number greater than 0');
+      multipleOf = undefined;
+    }
+    return { kind: 'number', integer, ...bounds, multipleOf, format: this.format(schema, path, 'number') };
+  }
+
+  private object(schema: JsonSchemaObject, path: string): ObjectShape {
+    const declared = this.has(schema, 'properties') && isRecord(schema.properties) ? schema.properties : {};
+    const required = this.requiredNames(schema, path);
+    const properties: PropertyShape[] = Object.entries(declared).map(([name, value]): PropertyShape => {
+      const shape = this.shape(value, `${path}/properties/${pointerToken(name)}`, ALL_TYPES);
       return {
         name,
         shape,
         required: required.has(name),
-        doc: shape.kind === 'ref' ? undefined : docOf(propSchema),
+        doc: shape.kind === 'ref' ? undefined : docOf(value as JsonSchema),
       };
     });
-    const additional = schema.additionalProperties;
-    let extra: 'strip' | 'strict' | 'loose' | Shape;
-    if (headers)
-      extra = 'strip'; // NATS adds headers of its own
-    else if (additional === undefined) extra = 'strip';
-    else {
-      const shape = this.shape(additional as JsonSchema, `${path}/additionalProperties`);
+    for (const name of required) {
+      if (!Object.hasOwn(declared, name)) properties.push({ name, shape: UNKNOWN, required: true });
+    }
+    let patterns: { pattern: PatternSource; shape: Shape }[] | undefined;
+    if (this.has(schema, 'patternProperties') && isRecord(schema.patternProperties)) {
+      patterns = [];
+      for (const [source, value] of Object.entries(schema.patternProperties)) {
+        const pattern = this.pattern(source, schema, path, 'patternProperties');
+        // A pattern JavaScript cannot compile matches no key here; its schema checks nothing.
+        if (pattern === undefined) continue;
+        patterns.push({
+          pattern,
+          shape: this.shape(value, `${path}/patternProperties/${pointerToken(source)}`, ALL_TYPES),
+        });
+      }
+    }
+    let extra: ObjectShape['extra'] = 'open';
+    if (this.has(schema, 'additionalProperties')) {
+      const additional = schema.additionalProperties;
+      const shape = this.shape(additional, `${path}/additionalProperties`, ALL_TYPES);
       extra = shape.kind === 'never' ? 'strict' : shape.kind === 'unknown' ? 'loose' : shape;
     }
-    if (properties.length > 0 || extra === 'strict') return { kind: 'object', properties, extra };
-    return { kind: 'record', value: typeof extra === 'string' ? UNKNOWN : extra };
+    const propertyNames = this.has(schema, 'propertyNames')
+      ? this.shape(schema.propertyNames, `${path}/propertyNames`, ['string'])
+      : undefined;
+    const dependencies = this.dependencies(schema, path);
+    return {
+      kind: 'object',
+      properties,
+      extra,
+      ...(patterns && patterns.length > 0 ? { patterns } : {}),
+      ...(propertyNames && propertyNames.kind !== 'unknown' ? { propertyNames } : {}),
+      minProperties: this.count(schema, path, 'minProperties'),
+      maxProperties: this.count(schema, path, 'maxProperties'),
+      ...(dependencies.length > 0 ? { dependencies } : {}),
+    };
   }
 
-  /** NATS header values are strings: numbers and booleans are parsed from them. */
-  private headerValue(schema: JsonSchema, path: string): Shape {
-    const scalar = typeof schema === 'object' ? scalarOf(schema) : undefined;
-    const shape = this.shape(schema, path);
-    if (scalar === undefined) return shape;
-    if (shape.kind === 'number' || shape.kind === 'boolean') return { ...shape, coerce: true };
-    return { kind: 'coerce', to: scalar, inner: shape };
+  private requiredNames(schema: JsonSchemaObject, path: string): Set<string> {
+    if (!this.has(schema, 'required')) return new Set();
+    const required = schema.required;
+    if (!Array.isArray(required) || !required.every((r) => typeof r === 'string')) {
+      // OpenAPI/AsyncAPI property-level `required: true` is not JSON Schema.
+      this.invalid(schema, path, 'required', 'an array of property names');
+      return new Set();
+    }
+    return new Set(required as string[]);
+  }
+
+  private dependencies(schema: JsonSchemaObject, path: string): { name: string; required?: string[]; shape?: Shape }[] {
+    const out: { name: string; required?: string[]; shape?: Shape }[] = [];
+    for (const keyword of ['dependencies', 'dependentRequired', 'dependentSchemas'] as const) {
+      if (!this.has(schema, keyword) || !isRecord(schema[keyword])) continue;
+      for (const [name, value] of Object.entries(schema[keyword] as Record<string, unknown>)) {
+        if (Array.isArray(value) && keyword !== 'dependentSchemas') {
+          out.push({ name, required: value.filter((v): v is string => typeof v === 'string') });
+        } else if (keyword !== 'dependentRequired') {
+          const shape = this.shape(value, `${path}/${keyword}/${pointerToken(name)}`, ['object']);
+          if (shape.kind !== 'unknown') out.push({ name, shape });
+        }
+      }
+    }
+    return out;
   }
 
   private array(schema: JsonSchemaObject, path: string): Shape {
-    if (schema.uniqueItems === true) this.warn(`'uniqueItems' is not checked by the generated schema`, path);
-    const items = schema.items;
-    const minItems = count(schema.minItems);
-    const maxItems = count(schema.maxItems);
-    if (Array.isArray(items)) {
-      const shapes = items.map((s, i) => this.shape(s as JsonSchema, `${path}/items/${i}`));
-      const additional = schema.additionalItems;
-      const rest = this.shape(additional as JsonSchema | undefined, `${path}/additionalItems`);
-      if (maxItems !== undefined) this.warn(`'maxItems' of a tuple is not checked by the generated schema`, path);
+    const checks: { -readonly [K in keyof ArrayChecks]: ArrayChecks[K] } = {
+      minItems: this.count(schema, path, 'minItems'),
+      maxItems: this.count(schema, path, 'maxItems'),
+    };
+    if (this.has(schema, 'uniqueItems') && schema.uniqueItems === true) checks.uniqueItems = true;
+    if (this.has(schema, 'contains')) {
+      const shape = this.shape(schema.contains, `${path}/contains`, ALL_TYPES);
+      const min = this.count(schema, path, 'minContains') ?? 1;
+      const max = this.count(schema, path, 'maxContains');
+      checks.contains = { shape, min, ...(max !== undefined ? { max } : {}) };
+    }
+    const prefix = this.dialect === '2020-12' ? schema.prefixItems : schema.items;
+    if (Array.isArray(prefix)) {
+      const at = this.dialect === '2020-12' ? 'prefixItems' : 'items';
+      const shapes = prefix.map((s, i) => this.shape(s, `${path}/${at}/${i}`, ALL_TYPES));
+      const restKeyword = this.dialect === '2020-12' ? 'items' : 'additionalItems';
+      const rest = this.has(schema, restKeyword)
+        ? this.shape(schema[restKeyword], `${path}/${restKeyword}`, ALL_TYPES)
+        : UNKNOWN;
       return {
         kind: 'tuple',
         items: shapes,
-        required: Math.min(minItems ?? 0, shapes.length),
+        required: Math.min(checks.minItems ?? 0, shapes.length),
         ...(rest.kind === 'never' ? {} : { rest }),
+        ...checks,
       };
     }
-    return {
-      kind: 'array',
-      items: this.shape(items as JsonSchema | undefined, `${path}/items`),
-      minItems,
-      maxItems,
+    const items = this.has(schema, 'items') && !Array.isArray(schema.items) ? schema.items : undefined;
+    return { kind: 'array', items: this.shape(items, `${path}/items`, ALL_TYPES), ...checks };
+  }
+
+  /**
+   * A header set. NATS headers are text: each declared header's text is read as the JSON value it
+   * stands for (`headerValue`), and only declared headers are ever sent or read, so keywords about
+   * other keys change nothing on the wire.
+   */
+  private headers(schema: JsonSchemaObject): Shape {
+    this.vet(schema, '');
+    const members = [{ schema, path: '' }, ...this.headerMembers(schema, '')];
+    const declared = new Map<string, { schemas: { schema: unknown; path: string }[] }>();
+    const required = new Set<string>();
+    for (const { schema: member, path } of members) {
+      if (isRecord(member.properties)) {
+        for (const [name, value] of Object.entries(member.properties)) {
+          let entry = declared.get(name);
+          if (!entry) {
+            entry = { schemas: [] };
+            declared.set(name, entry);
+          }
+          entry.schemas.push({ schema: value, path: `${path}/properties/${pointerToken(name)}` });
+        }
+      }
+      for (const name of this.requiredNames(member, path)) required.add(name);
+    }
+    const properties: PropertyShape[] = [...declared].map(([name, { schemas }]) => {
+      const values = schemas.map(({ schema: value, path }) => this.headerValue(name, value, path));
+      const shape = values.length === 1 ? (values[0] as Shape) : allOfShape(values);
+      const first = schemas[0]?.schema;
+      return {
+        name,
+        shape,
+        required: required.has(name),
+        doc: shape.kind === 'ref' || first === undefined ? undefined : docOf(first as JsonSchema),
+      };
+    });
+    for (const name of required) {
+      if (!declared.has(name)) properties.push({ name, shape: { kind: 'string' }, required: true });
+    }
+    for (const { schema: member, path } of members) {
+      for (const keyword of ['patternProperties', 'additionalProperties', 'propertyNames'] as const) {
+        if (member[keyword] === undefined || (keyword === 'additionalProperties' && member[keyword] === false))
+          continue;
+        this.find(member, path, {
+          code: 'schema-header-keyword',
+          severity: 'warning',
+          keyword,
+          message: `'${keyword}' has no effect on headers: the generated code sends and reads the declared headers only`,
+          help: 'declare each header under properties',
+        });
+      }
+    }
+    const headerSet: ObjectShape = { kind: 'object', properties, extra: 'open' };
+    // Whatever else the schema says about the header set applies to the parsed headers.
+    const rest = this.headerRest(schema);
+    return rest.kind === 'unknown' ? headerSet : { kind: 'headers', headers: headerSet, rest };
+  }
+
+  /** The `allOf` members of a header schema that contribute headers (their properties merge). */
+  private headerMembers(schema: JsonSchemaObject, path: string): { schema: JsonSchemaObject; path: string }[] {
+    const out: { schema: JsonSchemaObject; path: string }[] = [];
+    const allOf = schemaList(schema.allOf);
+    allOf?.forEach((member, i) => {
+      if (!isRecord(member)) return;
+      const at = `${path}/allOf/${i}`;
+      out.push({ schema: member, path: at }, ...this.headerMembers(member, at));
+    });
+    return out;
+  }
+
+  /** A header schema without what `headers()` read from it: the other keywords, on the parsed set. */
+  private headerRest(schema: JsonSchemaObject): Shape {
+    const strip = (s: JsonSchemaObject): JsonSchemaObject => {
+      const rest: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(s)) {
+        if (
+          ['properties', 'required', 'patternProperties', 'additionalProperties', 'propertyNames', 'type'].includes(key)
+        )
+          continue;
+        if (key === 'allOf' && Array.isArray(value)) {
+          rest.allOf = value.map((m) => (isRecord(m) ? strip(m) : m));
+        } else rest[key] = value;
+      }
+      return rest;
     };
+    const rest = strip(schema);
+    if (!Object.keys(rest).some((k) => this.vocabulary.has(k))) return UNKNOWN;
+    const shape = new ShapeBuilder({ ...this.ctx, root: undefined, warn: undefined }).shape(rest, '', ['object']);
+    return shape;
+  }
+
+  /** One header: its text is parsed as the scalar types its schema admits; objects and arrays cannot be sent. */
+  private headerValue(name: string, schema: unknown, path: string): Shape {
+    const shape = this.shape(schema, path, ['string', 'number', 'boolean']);
+    const types = isRecord(schema) ? admittedTypes(schema) : ALL_TYPES;
+    const scalar = types.filter((t) => t !== 'object' && t !== 'array' && t !== 'null');
+    if (scalar.length === 0 && isRecord(schema)) {
+      this.find(schema, path, {
+        code: 'schema-header-not-scalar',
+        severity: 'error',
+        message: `header '${name}' is ${types.length === 1 && types[0] === 'null' ? 'null' : 'an object or array'}: a NATS header value is text, and no encoding of ${types.length === 1 && types[0] === 'null' ? 'null' : 'objects and arrays'} is defined`,
+        help: 'make the header a string, number, integer or boolean, or move the data into the payload',
+      });
+      return NEVER;
+    }
+    // Numbers and booleans first: text that reads as one is taken for one when the schema allows it.
+    const kinds: HeaderKind[] = [];
+    if (scalar.includes('number')) kinds.push('number');
+    else if (scalar.includes('integer')) kinds.push('integer');
+    if (scalar.includes('boolean')) kinds.push('boolean');
+    if (scalar.includes('string')) kinds.push('string');
+    if (kinds.length === 1 && kinds[0] === 'string') return shape;
+    return { kind: 'header', kinds, inner: shape };
   }
 }
 
-function jsonType(value: Literal): string {
+/**
+ * True when no value of `types` can match two of `members`: their types do not overlap, or they are
+ * objects that all require one property whose `const`/`enum` values do not overlap.
+ */
+function exclusive(members: readonly JsonSchema[], types: readonly JsonType[]): boolean {
+  const admitted = members.map((m) =>
+    typeof m === 'object' ? intersectTypes(types, admittedTypes(m)) : m ? [...types] : [],
+  );
+  const overlaps = (a: readonly JsonType[], b: readonly JsonType[]) => intersectTypes(a, b).length > 0;
+  let disjoint = true;
+  for (let i = 0; i < admitted.length && disjoint; i++) {
+    for (let j = 0; j < i && disjoint; j++)
+      if (overlaps(admitted[i] as JsonType[], admitted[j] as JsonType[])) disjoint = false;
+  }
+  if (disjoint) return true;
+  if (!admitted.every((a) => a.length === 1 && a[0] === 'object')) return false;
+  const tags = members.map((m) => (typeof m === 'object' ? discriminators(m) : new Map<string, unknown[]>()));
+  const first = tags[0] ?? new Map<string, unknown[]>();
+  for (const [name] of first) {
+    const values = tags.map((t) => t.get(name));
+    if (values.some((v) => v === undefined)) continue;
+    const seen = new Set<string>();
+    let clash = false;
+    for (const list of values as unknown[][]) {
+      for (const value of new Set(list.map((v) => JSON.stringify(canonical(v))))) {
+        if (seen.has(value)) clash = true;
+        seen.add(value);
+      }
+    }
+    if (!clash) return true;
+  }
+  return false;
+}
+
+/** Required properties of an object schema (and its allOf members) whose values are a `const` or an `enum`. */
+function discriminators(schema: JsonSchemaObject, seen = new Set<JsonSchemaObject>()): Map<string, unknown[]> {
+  const out = new Map<string, unknown[]>();
+  if (seen.has(schema)) return out;
+  seen.add(schema);
+  const required = Array.isArray(schema.required) ? schema.required : [];
+  const properties = isRecord(schema.properties) ? schema.properties : {};
+  for (const name of required) {
+    if (typeof name !== 'string') continue;
+    const property = properties[name];
+    if (!isRecord(property)) continue;
+    const values =
+      property.const !== undefined ? [property.const] : Array.isArray(property.enum) ? property.enum : undefined;
+    if (values) out.set(name, values);
+  }
+  for (const member of schemaList(schema.allOf) ?? []) {
+    if (!isRecord(member)) continue;
+    for (const [name, values] of discriminators(member, seen)) if (!out.has(name)) out.set(name, values);
+  }
+  return out;
+}
+
+/** The JSON types a schema admits as far as `type`, `enum`/`const` and its combinators say (for headers). */
+function admittedTypes(schema: JsonSchemaObject, seen = new Set<JsonSchemaObject>()): JsonType[] {
+  if (seen.has(schema)) return [...ALL_TYPES];
+  seen.add(schema);
+  let types: JsonType[] = [...ALL_TYPES];
+  const type = schema.type;
+  if (type !== undefined) {
+    const list = (Array.isArray(type) ? type : [type]).filter((t): t is JsonType => TYPE_NAMES.has(t as string));
+    types = intersectTypes(types, list);
+    if (schema.nullable === true && !types.includes('null')) types.push('null');
+  }
+  const values = schema.const !== undefined ? [schema.const] : Array.isArray(schema.enum) ? schema.enum : undefined;
+  if (values) types = intersectTypes(types, [...new Set(values.map((v) => jsonType(v as JsonValue)))]);
+  for (const keyword of ['anyOf', 'oneOf'] as const) {
+    const members = schemaList(schema[keyword]);
+    if (members) {
+      const admitted = new Set(
+        members.flatMap((m) => (isRecord(m) ? admittedTypes(m, seen) : m === true ? ALL_TYPES : [])),
+      );
+      types = intersectTypes(types, [...admitted]);
+    }
+  }
+  for (const member of schemaList(schema.allOf) ?? []) {
+    if (isRecord(member)) types = intersectTypes(types, admittedTypes(member, seen));
+  }
+  return types;
+}
+
+/** The types a schema's `type` (and `nullable: true` next to it) names; undefined without `type`. */
+function declaredTypes(schema: JsonSchemaObject): JsonType[] | undefined {
+  if (schema.type === undefined) return undefined;
+  const list = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((t): t is JsonType =>
+    TYPE_NAMES.has(t as string),
+  );
+  if (schema.nullable === true && !list.includes('null')) list.push('null');
+  return list;
+}
+
+/** `a ∩ b`, where `number` contains `integer`. */
+function intersectTypes(a: readonly JsonType[], b: readonly JsonType[]): JsonType[] {
+  const out: JsonType[] = [];
+  for (const t of a) {
+    if (b.includes(t)) out.push(t);
+    else if (t === 'number' && b.includes('integer')) out.push('integer');
+    else if (t === 'integer' && b.includes('number')) out.push('integer');
+  }
+  return [...new Set(out)].filter((t, _, all) => !(t === 'integer' && all.includes('number')));
+}
+
+function jsonType(value: JsonValue): JsonType {
   if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
-  return typeof value;
+  return typeof value as JsonType;
 }
 
-/** The `type` list; without `type`, `properties`/`additionalProperties` say object and `items` array. */
-function typesOf(schema: JsonSchemaObject): string[] | undefined {
-  const type = schema.type;
-  if (typeof type === 'string') return type === 'number' ? ['number', 'integer'] : [type];
-  if (Array.isArray(type)) {
-    const types = type.filter((t): t is string => typeof t === 'string');
-    return types.includes('number') ? [...types, 'integer'] : types;
+/** True for a type's Shape that constrains nothing beyond the type itself. */
+function plain(shape: Shape): boolean {
+  switch (shape.kind) {
+    case 'object':
+      return (
+        shape.properties.length === 0 &&
+        (shape.extra === 'open' || shape.extra === 'loose') &&
+        !shape.patterns &&
+        !shape.propertyNames &&
+        shape.minProperties === undefined &&
+        shape.maxProperties === undefined &&
+        !shape.dependencies
+      );
+    case 'array':
+      return (
+        shape.items.kind === 'unknown' &&
+        shape.minItems === undefined &&
+        shape.maxItems === undefined &&
+        !shape.uniqueItems &&
+        !shape.contains
+      );
+    case 'string':
+      return shape.minLength === undefined && shape.maxLength === undefined && !shape.pattern && !shape.format;
+    case 'number':
+      return (
+        !shape.integer &&
+        shape.gte === undefined &&
+        shape.gt === undefined &&
+        shape.lte === undefined &&
+        shape.lt === undefined &&
+        shape.multipleOf === undefined &&
+        !shape.format
+      );
+    case 'null':
+    case 'boolean':
+      return true;
+    default:
+      return false;
   }
-  if (schema.properties !== undefined || schema.additionalProperties !== undefined) return ['object'];
-  if (schema.items !== undefined) return ['array'];
-  return undefined;
 }
 
-/** 'number' or 'boolean' when every value the schema allows is one (for header values). */
-function scalarOf(schema: JsonSchemaObject): 'number' | 'boolean' | undefined {
-  const values = schema.const !== undefined ? [schema.const] : schema.enum;
-  if (Array.isArray(values) && values.length > 0) {
-    if (values.every((v) => typeof v === 'number')) return 'number';
-    if (values.every((v) => typeof v === 'boolean')) return 'boolean';
-    return undefined;
+/** True for a Shape built for the types its context allows: it admits no value of another type. */
+function narrowed(shape: Shape): boolean {
+  switch (shape.kind) {
+    case 'ref':
+    case 'unknown':
+      return false;
+    case 'union':
+    case 'oneOf':
+      return shape.members.every(narrowed);
+    case 'allOf':
+      return shape.members.some(narrowed);
+    case 'refined':
+      return narrowed(shape.base);
+    case 'nullable':
+      return narrowed(shape.inner);
+    default:
+      return true;
   }
-  const type = schema.type;
-  if (type === 'number' || type === 'integer') return 'number';
-  if (type === 'boolean') return 'boolean';
-  return undefined;
 }
 
-function numberBounds(schema: JsonSchemaObject) {
-  const minimum = finite(schema.minimum);
-  const maximum = finite(schema.maximum);
-  const exclusiveMinimum = schema.exclusiveMinimum;
-  const exclusiveMaximum = schema.exclusiveMaximum;
-  const bounds: { gte?: number; gt?: number; lte?: number; lt?: number; multipleOf?: number } = {};
-  // draft 4 wrote exclusiveMinimum/Maximum as booleans next to minimum/maximum
-  if (exclusiveMinimum === true && minimum !== undefined) bounds.gt = minimum;
-  else if (minimum !== undefined) bounds.gte = minimum;
-  if (typeof exclusiveMinimum === 'number' && Number.isFinite(exclusiveMinimum)) {
-    if (bounds.gte !== undefined && bounds.gte > exclusiveMinimum) {
-      // minimum is the tighter bound
-    } else {
-      delete bounds.gte;
-      bounds.gt = exclusiveMinimum;
-    }
-  }
-  if (exclusiveMaximum === true && maximum !== undefined) bounds.lt = maximum;
-  else if (maximum !== undefined) bounds.lte = maximum;
-  if (typeof exclusiveMaximum === 'number' && Number.isFinite(exclusiveMaximum)) {
-    if (bounds.lte !== undefined && bounds.lte < exclusiveMaximum) {
-      // maximum is the tighter bound
-    } else {
-      delete bounds.lte;
-      bounds.lt = exclusiveMaximum;
-    }
-  }
-  const multipleOf = finite(schema.multipleOf);
-  if (multipleOf !== undefined && multipleOf > 0) bounds.multipleOf = multipleOf;
-  return bounds;
+/** True for a Shape that says nothing but which JSON types are allowed. */
+function onlyTypes(shape: Shape): boolean {
+  if (shape.kind === 'union') return shape.members.every(onlyTypes);
+  if (shape.kind === 'nullable') return onlyTypes(shape.inner);
+  return shape.kind === 'unknown' || plain(shape);
+}
+
+function isPlainType(shape: Shape, type: 'object' | 'array' | 'string' | 'number' | 'boolean' | 'null'): boolean {
+  return shape.kind === type && plain(shape);
 }
 
 /**
  * `allOf` whose members are all anonymous plain objects (properties/required only, no name shared,
  * no `additionalProperties` anywhere, which would change what the members accept) is one object:
- * merged here so zod reports one object's errors instead of an intersection's.
+ * merged here so zod reports one object's errors instead of several members'.
  */
 function mergeableAllOf(
   schema: JsonSchemaObject,
@@ -415,14 +1084,17 @@ function mergeableAllOf(
 ): JsonSchemaObject | undefined {
   const parentType = schema.type;
   if (parentType !== undefined && parentType !== 'object') return undefined;
-  if (!isPlainObject(schema, ['allOf', 'anyOf', 'oneOf', 'nullable'])) return undefined;
+  if (!isPlainObject(schema, ['allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else'])) return undefined;
   const properties: Record<string, unknown> = {};
   const required = new Set<unknown>();
+  let typed = parentType === 'object';
   for (const part of [schema, ...members]) {
     if (typeof part !== 'object') return undefined;
     if (part !== schema && (refs.nameOf(part) !== undefined || !isPlainObject(part, []))) return undefined;
     if (part !== schema && part.type !== undefined && part.type !== 'object') return undefined;
+    if (part.type === 'object') typed = true;
     if (part.properties !== undefined && !isRecord(part.properties)) return undefined;
+    if (part.required !== undefined && !Array.isArray(part.required)) return undefined;
     for (const [name, value] of Object.entries((part.properties as Record<string, unknown> | undefined) ?? {})) {
       if (Object.hasOwn(properties, name)) return undefined;
       properties[name] = value;
@@ -430,40 +1102,100 @@ function mergeableAllOf(
     if (Array.isArray(part.required)) for (const name of part.required) required.add(name);
   }
   if (Object.keys(properties).length === 0) return undefined;
-  return { type: 'object', properties, required: [...required] };
+  const merged: Record<string, unknown> = { properties, required: [...required] };
+  if (typed) merged.type = 'object';
+  // The parent's own combinators stay with the parent (describe() reads them from `schema`).
+  return merged;
 }
 
 /** Only documentation, `type`, `properties` and `required` (plus the keywords in `allowed`). */
 function isPlainObject(schema: JsonSchemaObject, allowed: readonly string[]): boolean {
-  const plain = new Set(['type', 'properties', 'required', 'description', 'title', 'examples', 'default', ...allowed]);
-  return Object.keys(schema).every((key) => plain.has(key) || key.startsWith('x-') || key === '$id');
+  const plainKeys = new Set(['type', 'properties', 'required', ...allowed]);
+  return Object.keys(schema).every((key) => plainKeys.has(key) || key.startsWith('x-') || ANNOTATIONS.has(key));
 }
 
-function union(members: readonly Shape[]): Shape {
+/** `anyOf`: at least one member. */
+export function union(members: readonly Shape[]): Shape {
   const flat = members.flatMap((m) => (m.kind === 'union' ? m.members : [m]));
   if (flat.some((m) => m.kind === 'unknown')) return UNKNOWN;
-  const rest = flat.filter((m) => m.kind !== 'never');
+  const rest = dedupe(flat.filter((m) => m.kind !== 'never'));
+  if (coversEverything(rest)) return UNKNOWN;
   const withoutNull = rest.filter((m) => m.kind !== 'null');
   if (withoutNull.length < rest.length && withoutNull.length > 0) return nullable(union(withoutNull));
   if (rest.length === 0) return NEVER;
   return rest.length === 1 ? (rest[0] as Shape) : { kind: 'union', members: rest };
 }
 
-function intersection(parts: readonly Shape[]): Shape {
-  const flat = parts.flatMap((p) => (p.kind === 'intersection' ? p.members : [p])).filter((p) => p.kind !== 'unknown');
-  if (flat.some((p) => p.kind === 'never')) return NEVER;
-  if (flat.length === 0) return UNKNOWN;
-  return flat.length === 1 ? (flat[0] as Shape) : { kind: 'intersection', members: flat };
+/** Every JSON value, as a union of each type without constraints. */
+function coversEverything(members: readonly Shape[]): boolean {
+  const types = ['object', 'array', 'string', 'number', 'boolean', 'null'] as const;
+  return types.every((t) => members.some((m) => isPlainType(m, t)));
 }
 
-function nullable(shape: Shape): Shape {
+function dedupe(members: readonly Shape[]): Shape[] {
+  const seen = new Set<string>();
+  return members.filter((m) => {
+    const key = JSON.stringify(m);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** `oneOf`: exactly one member. */
+function oneOf(members: readonly Shape[]): Shape {
+  if (members.length === 1) return members[0] as Shape;
+  // A member that admits nothing can never be the one; the others decide alone.
+  const rest = members.filter((m) => m.kind !== 'never');
+  if (rest.length === 0) return NEVER;
+  if (rest.length === 1) return rest[0] as Shape;
+  return { kind: 'oneOf', members: rest };
+}
+
+/** `allOf`: every member. */
+export function allOfShape(parts: readonly Shape[]): Shape {
+  const flat = parts.flatMap((p) => (p.kind === 'allOf' ? p.members : [p])).filter((p) => p.kind !== 'unknown');
+  if (flat.some((p) => p.kind === 'never')) return NEVER;
+  const members = dedupe(flat);
+  if (members.length === 0) return UNKNOWN;
+  return members.length === 1 ? (members[0] as Shape) : { kind: 'allOf', members };
+}
+
+function refined(
+  base: Shape,
+  not: readonly Shape[],
+  conditions: readonly { if: Shape; then?: Shape; else?: Shape }[],
+): Shape {
+  if (base.kind === 'never') return NEVER;
+  // `not: {}` rejects everything; `not: false` rejects nothing.
+  if (not.some((n) => n.kind === 'unknown')) return NEVER;
+  const nots = not.filter((n) => n.kind !== 'never');
+  const conds = conditions.filter((c) => {
+    if (c.if.kind === 'unknown') return c.then !== undefined && c.then.kind !== 'unknown';
+    if (c.if.kind === 'never') return c.else !== undefined && c.else.kind !== 'unknown';
+    return (c.then !== undefined && c.then.kind !== 'unknown') || (c.else !== undefined && c.else.kind !== 'unknown');
+  });
+  // An `if` that always or never matches is just its branch.
+  const extra: Shape[] = [];
+  const rest = conds.filter((c) => {
+    if (c.if.kind === 'unknown' && c.then) extra.push(c.then);
+    else if (c.if.kind === 'never' && c.else) extra.push(c.else);
+    else return true;
+    return false;
+  });
+  const core = extra.length > 0 ? allOfShape([base, ...extra]) : base;
+  if (nots.length === 0 && rest.length === 0) return core;
+  return { kind: 'refined', base: core, not: nots, conditions: rest };
+}
+
+export function nullable(shape: Shape): Shape {
   if (shape.kind === 'unknown' || shape.kind === 'nullable' || shape.kind === 'null') return shape;
   if (shape.kind === 'never') return { kind: 'null' };
   if (shape.kind === 'literal' && shape.values.includes(null)) return shape;
   return { kind: 'nullable', inner: shape };
 }
 
-function compilePattern(pattern: string): { source: string; flags: string } | undefined {
+function compilePattern(pattern: string): PatternSource | undefined {
   // JSON Schema patterns are ECMA-262 with Unicode semantics (as in ajv); some only compile without 'u'
   for (const flags of ['u', '']) {
     try {
@@ -476,6 +1208,100 @@ function compilePattern(pattern: string): { source: string; flags: string } | un
   return undefined;
 }
 
+const NUMBER_FORMATS = new Set(['int32', 'int64', 'float', 'double']);
+const KNOWN_FORMATS =
+  'date, time, date-time, iso-time, iso-date-time, duration, uri, uri-reference, uri-template, url, email, hostname, ipv4, ipv6, regex, uuid, json-pointer, json-pointer-uri-fragment, relative-json-pointer, byte, int32, int64, float, double, password, binary';
+
+function formatType(format: string): 'string' | 'number' {
+  return NUMBER_FORMATS.has(format) ? 'number' : 'string';
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return Object.is(value, -0) ? 0 : value;
+}
+
+function describeValues(values: readonly unknown[]): string {
+  const shown = values.slice(0, 3).map((v) => JSON.stringify(v));
+  return values.length > 3 ? `${shown.join(', ')} and ${values.length - 3} more` : shown.join(', ');
+}
+
+function dialectName(dialect: Dialect): string {
+  return dialect === 'openapi-3.0' ? 'an OpenAPI 3.0 schema' : `JSON Schema ${dialect}`;
+}
+
+function replacement(keyword: string, dialect: Dialect): string {
+  const later = ['2019-09', '2020-12'];
+  switch (keyword) {
+    case 'dependentRequired':
+    case 'dependentSchemas':
+      return later.includes(dialect)
+        ? ''
+        : "use 'dependencies', or declare the schema format as JSON Schema 2019-09 or later";
+    case 'unevaluatedProperties':
+    case 'unevaluatedItems':
+      return `'${keyword}' needs JSON Schema 2019-09 or later: declare that schema format, or use additionalProperties/additionalItems`;
+    case 'prefixItems':
+      return "use 'items' with an array (draft-07), or declare the schema format as JSON Schema 2020-12";
+    case 'minContains':
+    case 'maxContains':
+      return 'declare the schema format as JSON Schema 2019-09 or later';
+    case 'if':
+    case 'then':
+    case 'else':
+      return 'if/then/else needs JSON Schema draft-07 or later';
+    case 'const':
+    case 'contains':
+    case 'propertyNames':
+      return `'${keyword}' needs JSON Schema draft-06 or later`;
+    case 'additionalItems':
+      return "in 2020-12 'items' next to 'prefixItems' says what additional items must match";
+    default:
+      return `remove '${keyword}', or declare a schema format whose dialect has it`;
+  }
+}
+
+/** The keyword a misspelling is closest to (within 1 edit, 2 for longer words), if one is. */
+function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = word.length >= 6 ? 3 : 2;
+  for (const candidate of candidates) {
+    const d = distance(word.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
 function schemaList(value: unknown): JsonSchema[] | undefined {
   return Array.isArray(value) && value.length > 0 ? (value as JsonSchema[]) : undefined;
 }
@@ -484,14 +1310,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function count(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
-}
-
-function finite(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-function pointerToken(name: string): string {
+export function pointerToken(name: string): string {
   return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }

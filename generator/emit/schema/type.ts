@@ -1,11 +1,12 @@
 /**
  * Shape → TypeScript type node. Prints the type the zod expression of `zod.ts` parses to (its output
- * type is assignable to this one under `exactOptionalPropertyTypes`).
+ * type is assignable to this one under `exactOptionalPropertyTypes`). Keywords TypeScript cannot say
+ * (`not`, bounds, patterns, exactly one of `oneOf`) leave the type wider than the validator.
  */
 import { ts } from 'ts-morph';
 import type { JsonSchema } from '../../model/types.js';
 import { addDoc, literalType, printNode, propertyName } from './print.js';
-import { type Shape, type ShapeContext, toShape } from './shape.js';
+import { type JsonValue, type ObjectShape, type Shape, type ShapeContext, toShape } from './shape.js';
 
 export interface TypeContext extends ShapeContext {
   /** Namespace for references to declarations (`T` gives `T.X`); bare `X` without it. */
@@ -16,10 +17,12 @@ const f = ts.factory;
 
 /** The TypeScript type of `schema`; references to declarations are type references `X` (or `Q.X`). */
 export function typeNode(schema: JsonSchema, ctx: TypeContext): ts.TypeNode {
-  return typeOf(toShape(schema, ctx), ctx.qualifier);
+  return shapeType(toShape(schema, ctx), ctx.qualifier);
 }
 
-function typeOf(shape: Shape, qualifier: string | undefined): ts.TypeNode {
+/** The TypeScript type of a Shape (also the type argument of the runtime helpers zod.ts prints). */
+export function shapeType(shape: Shape, qualifier: string | undefined): ts.TypeNode {
+  const of = (s: Shape) => shapeType(s, qualifier);
   switch (shape.kind) {
     case 'unknown':
       return keyword(ts.SyntaxKind.UnknownKeyword);
@@ -38,53 +41,82 @@ function typeOf(shape: Shape, qualifier: string | undefined): ts.TypeNode {
     case 'boolean':
       return keyword(ts.SyntaxKind.BooleanKeyword);
     case 'literal':
-      return unionOf(shape.values.map(literalType));
-    case 'object': {
-      const members: ts.TypeElement[] = shape.properties.map((p) =>
-        addDoc(
-          f.createPropertySignature(
-            undefined,
-            propertyName(p.name),
-            p.required ? undefined : f.createToken(ts.SyntaxKind.QuestionToken),
-            typeOf(p.shape, qualifier),
-          ),
-          p.doc,
-        ),
-      );
-      // Extra keys: their type must also admit every declared property's type for the index signature
-      // to be valid TypeScript; zod's output (`{...} & { [k: string]: X }`) is assignable to it.
-      if (shape.extra === 'loose') members.push(indexSignature(keyword(ts.SyntaxKind.UnknownKeyword)));
-      else if (typeof shape.extra === 'object') {
-        const extra = shape.extra;
-        const types = extra.kind === 'unknown' ? [extra] : [extra, ...shape.properties.map((p) => p.shape)];
-        members.push(indexSignature(unionOf(types.map((t) => typeOf(t, qualifier)))));
-      }
-      if (shape.properties.length === 0 && shape.extra === 'strict') {
-        return record(keyword(ts.SyntaxKind.NeverKeyword));
-      }
-      return f.createTypeLiteralNode(members);
-    }
-    case 'record':
-      return record(typeOf(shape.value, qualifier));
+      return unionOf(shape.values.map(jsonType));
+    case 'object':
+      return objectType(shape, of);
     case 'array':
-      return f.createArrayTypeNode(typeOf(shape.items, qualifier));
+      return f.createArrayTypeNode(of(shape.items));
     case 'tuple': {
       const elements: ts.TypeNode[] = shape.items.map((item, i) => {
-        const type = typeOf(item, qualifier);
+        const type = of(item);
         return i < shape.required ? type : f.createOptionalTypeNode(type);
       });
-      if (shape.rest) elements.push(f.createRestTypeNode(f.createArrayTypeNode(typeOf(shape.rest, qualifier))));
+      if (shape.rest) elements.push(f.createRestTypeNode(f.createArrayTypeNode(of(shape.rest))));
       return f.createTupleTypeNode(elements);
     }
     case 'union':
-      return unionOf(shape.members.map((m) => typeOf(m, qualifier)));
-    case 'intersection':
-      return f.createIntersectionTypeNode(shape.members.map((m) => typeOf(m, qualifier)));
+    case 'oneOf':
+      return unionOf(shape.members.map(of));
+    case 'allOf':
+      return f.createIntersectionTypeNode(shape.members.map((m) => parenthesized(of(m))));
+    case 'refined':
+      return of(shape.base);
     case 'nullable':
-      return unionOf([typeOf(shape.inner, qualifier), literalType(null)]);
-    case 'coerce':
-      return typeOf(shape.inner, qualifier);
+      return unionOf([of(shape.inner), literalType(null)]);
+    case 'header':
+      return of(shape.inner);
+    case 'headers':
+      return of(shape.headers);
   }
+}
+
+function objectType(shape: ObjectShape, of: (s: Shape) => ts.TypeNode): ts.TypeNode {
+  const members: ts.TypeElement[] = shape.properties.map((p) =>
+    addDoc(
+      f.createPropertySignature(
+        undefined,
+        propertyName(p.name),
+        p.required ? undefined : f.createToken(ts.SyntaxKind.QuestionToken),
+        of(p.shape),
+      ),
+      p.doc,
+    ),
+  );
+  // Other keys, when the schema says what they are: an index signature, whose type must also admit
+  // every declared property's type to be valid TypeScript.
+  let others: Shape[] | undefined;
+  const patterns = (shape.patterns ?? []).map((p) => p.shape);
+  if (shape.extra === 'loose' || (shape.extra === 'open' && patterns.length > 0)) others = [{ kind: 'unknown' }];
+  else if (typeof shape.extra === 'object') others = [shape.extra, ...patterns];
+  else if (shape.extra === 'strict' && patterns.length > 0) others = patterns;
+  if (others !== undefined) {
+    const all = others.some((o) => o.kind === 'unknown')
+      ? others
+      : [...others, ...shape.properties.map((p) => p.shape)];
+    if (shape.properties.length === 0) return record(unionOf(all.map(of)));
+    members.push(indexSignature(unionOf(all.map(of))));
+  }
+  if (shape.properties.length === 0) {
+    return record(keyword(shape.extra === 'strict' ? ts.SyntaxKind.NeverKeyword : ts.SyntaxKind.UnknownKeyword));
+  }
+  return f.createTypeLiteralNode(members);
+}
+
+/** The literal type of a JSON value: primitives as literal types, arrays as tuples, objects as type literals. */
+function jsonType(value: JsonValue): ts.TypeNode {
+  if (Array.isArray(value)) return f.createTupleTypeNode(value.map(jsonType));
+  if (value !== null && typeof value === 'object') {
+    return f.createTypeLiteralNode(
+      Object.entries(value).map(([key, v]) =>
+        f.createPropertySignature(undefined, propertyName(key), undefined, jsonType(v)),
+      ),
+    );
+  }
+  return literalType(value as string | number | boolean | null);
+}
+
+function parenthesized(type: ts.TypeNode): ts.TypeNode {
+  return ts.isUnionTypeNode(type) || ts.isFunctionTypeNode(type) ? f.createParenthesizedType(type) : type;
 }
 
 /** A union without nested unions or repeated members (compared by their printed form). */
@@ -95,9 +127,12 @@ function unionOf(types: readonly ts.TypeNode[]): ts.TypeNode {
     const text = printNode(type);
     if (seen.has(text)) continue;
     seen.add(text);
-    members.push(type);
+    members.push(
+      ts.isIntersectionTypeNode(type) || ts.isFunctionTypeNode(type) ? f.createParenthesizedType(type) : type,
+    );
   }
   if (members.some((m) => m.kind === ts.SyntaxKind.UnknownKeyword)) return keyword(ts.SyntaxKind.UnknownKeyword);
+  if (members.length === 0) return keyword(ts.SyntaxKind.NeverKeyword);
   return members.length === 1 ? (members[0] as ts.TypeNode) : f.createUnionTypeNode(members);
 }
 

@@ -1,17 +1,24 @@
 /**
- * Shape → zod 4 expression (classic API, `import { z } from 'zod'`). The output type of every
- * expression is assignable to the TypeScript type `type.ts` prints for the same Shape, under
- * `exactOptionalPropertyTypes`.
+ * Shape → zod 4 expression (classic API, `import { z } from 'zod'`), printed from the tree
+ * `zod-tree.ts` builds (the same tree `live.ts` evaluates for the generator's own checks). The output
+ * type of every expression is assignable to the TypeScript type `type.ts` prints for the same Shape,
+ * under `exactOptionalPropertyTypes`.
  */
 import { ts } from 'ts-morph';
 import type { JsonSchema } from '../../model/types.js';
 import { addInlineNote, literalExpression, numberExpression, objectLiteralKey } from './print.js';
-import { FULL_TIME, type Literal, type SchemaRole, type Shape, type ShapeContext, toShape } from './shape.js';
+import { type JsonValue, type SchemaRole, type ShapeContext, toShape } from './shape.js';
+import { shapeType } from './type.js';
+import { type ZodNode, zodTree } from './zod-tree.js';
 
 export interface ZodContext extends ShapeContext {
   /** Type names (`X`, not `XSchema`) whose zod constant is already declared above the one being emitted. */
   readonly declared: ReadonlySet<string>;
   readonly role: SchemaRole;
+  /** Namespace of the declarations' types (`T` gives `T.X`) in the type arguments of runtime helpers. */
+  readonly qualifier?: string | undefined;
+  /** Local name of the runtime's `jsonSchema` helpers; default `jsonSchema`. */
+  readonly helpers?: string | undefined;
 }
 
 const f = ts.factory;
@@ -22,158 +29,89 @@ const f = ts.factory;
  */
 export function zodExpression(schema: JsonSchema, ctx: ZodContext): ts.Expression {
   const self = ctx.root === undefined ? undefined : ctx.refs.nameOf(ctx.root);
-  return zodOf(toShape(schema, ctx), (name) => name !== self && ctx.declared.has(name));
+  const tree = zodTree(toShape(schema, ctx), (name) => name !== self && ctx.declared.has(name));
+  return printZod(tree, { qualifier: ctx.qualifier, helpers: ctx.helpers ?? 'jsonSchema' });
 }
 
-type IsDeclared = (name: string) => boolean;
+/** Whether printing `schema` needs the runtime's `jsonSchema` helpers. */
+export function usesHelpers(schema: JsonSchema, ctx: ShapeContext): boolean {
+  const uses = (node: ZodNode): boolean => {
+    switch (node.op) {
+      case 'jsonSchema':
+        return true;
+      case 'get':
+        return uses(node.of);
+      case 'call':
+        return uses(node.fn) || node.args.some(uses);
+      case 'thunk':
+        return uses(node.body);
+      case 'object':
+        return node.entries.some(([, v]) => uses(v));
+      case 'array':
+        return node.items.some(uses);
+      case 'note':
+        return uses(node.node);
+      default:
+        return false;
+    }
+  };
+  return uses(zodTree(toShape(schema, ctx), () => true));
+}
 
-function zodOf(shape: Shape, declared: IsDeclared): ts.Expression {
-  switch (shape.kind) {
-    case 'unknown':
-      return z('unknown');
-    case 'never':
-      return z('never');
-    case 'null':
-      return z('null');
-    case 'ref': {
-      const constant = f.createIdentifier(shape.zodName);
-      if (declared(shape.name)) return constant;
-      return z('lazy', f.createArrowFunction(undefined, undefined, [], undefined, undefined, constant));
-    }
-    case 'string': {
-      let expr: ts.Expression;
-      switch (shape.format) {
-        case 'date-time':
-          expr = call(f.createPropertyAccessExpression(zed(), 'iso'), 'datetime', [
-            f.createObjectLiteralExpression([f.createPropertyAssignment('offset', f.createTrue())]),
-          ]);
-          break;
-        case 'date':
-          expr = call(f.createPropertyAccessExpression(zed(), 'iso'), 'date');
-          break;
-        case 'time':
-          expr = call(z('string'), 'regex', [regExp(FULL_TIME, '')]);
-          break;
-        case 'email':
-          expr = z('email');
-          break;
-        case 'uuid':
-          expr = z('uuid');
-          break;
-        case 'uri':
-          expr = z('url');
-          break;
-        case 'ipv4':
-          expr = z('ipv4');
-          break;
-        case 'ipv6':
-          expr = z('ipv6');
-          break;
-        case undefined:
-          expr = z('string');
-      }
-      if (shape.minLength !== undefined) expr = call(expr, 'min', [numberExpression(shape.minLength)]);
-      if (shape.maxLength !== undefined) expr = call(expr, 'max', [numberExpression(shape.maxLength)]);
-      if (shape.pattern) expr = call(expr, 'regex', [regExp(shape.pattern.source, shape.pattern.flags)]);
-      return addInlineNote(expr, shape.note);
-    }
-    case 'number': {
-      let expr: ts.Expression;
-      if (shape.coerce) {
-        expr = call(f.createPropertyAccessExpression(zed(), 'coerce'), 'number');
-        if (shape.integer) expr = call(expr, 'int');
-      } else expr = z(shape.integer ? 'int' : 'number');
-      for (const bound of ['gte', 'gt', 'lte', 'lt', 'multipleOf'] as const) {
-        const value = shape[bound];
-        if (value !== undefined) expr = call(expr, bound, [numberExpression(value)]);
-      }
-      return expr;
-    }
-    case 'boolean':
-      return z(shape.coerce ? 'stringbool' : 'boolean');
-    case 'literal':
-      return literal(shape.values);
-    case 'object': {
-      const fields = f.createObjectLiteralExpression(
-        shape.properties.map((p) => {
-          const value = zodOf(p.shape, declared);
-          return f.createPropertyAssignment(
-            objectLiteralKey(p.name),
-            p.required ? value : call(value, 'exactOptional'),
-          );
-        }),
-        shape.properties.length > 0,
+interface PrintContext {
+  readonly qualifier: string | undefined;
+  readonly helpers: string;
+}
+
+function printZod(node: ZodNode, ctx: PrintContext): ts.Expression {
+  const of = (n: ZodNode) => printZod(n, ctx);
+  switch (node.op) {
+    case 'z':
+      return f.createIdentifier('z');
+    case 'jsonSchema':
+      return f.createIdentifier(ctx.helpers);
+    case 'declaration':
+      return f.createIdentifier(node.zodName);
+    case 'get':
+      return f.createPropertyAccessExpression(of(node.of), node.name);
+    case 'call':
+      return f.createCallExpression(
+        of(node.fn),
+        node.type ? [shapeType(node.type, ctx.qualifier)] : undefined,
+        node.args.map(of),
       );
-      switch (shape.extra) {
-        case 'strip':
-          return z('object', fields);
-        case 'strict':
-          return z('strictObject', fields);
-        case 'loose':
-          return z('looseObject', fields);
-        default:
-          return call(z('object', fields), 'catchall', [zodOf(shape.extra, declared)]);
-      }
+    case 'thunk':
+      return f.createArrowFunction(undefined, undefined, [], undefined, undefined, of(node.body));
+    case 'json':
+      return jsonExpression(node.value);
+    case 'undefined':
+      return f.createIdentifier('undefined');
+    case 'object':
+      return f.createObjectLiteralExpression(
+        node.entries.map(([key, value]) => f.createPropertyAssignment(objectLiteralKey(key), of(value))),
+        node.entries.length > 0,
+      );
+    case 'array':
+      return f.createArrayLiteralExpression(node.items.map(of));
+    case 'regexp': {
+      // `new RegExp('…', 'u')`: the pattern travels as a string literal, so no escaping can go wrong.
+      const args: ts.Expression[] = [f.createStringLiteral(node.source, true)];
+      if (node.flags !== '') args.push(f.createStringLiteral(node.flags, true));
+      return f.createNewExpression(f.createIdentifier('RegExp'), undefined, args);
     }
-    case 'record':
-      return z('record', z('string'), zodOf(shape.value, declared));
-    case 'array': {
-      let expr = z('array', zodOf(shape.items, declared));
-      if (shape.minItems !== undefined) expr = call(expr, 'min', [numberExpression(shape.minItems)]);
-      if (shape.maxItems !== undefined) expr = call(expr, 'max', [numberExpression(shape.maxItems)]);
-      return expr;
-    }
-    case 'tuple': {
-      const items = shape.items.map((item, i) => {
-        const value = zodOf(item, declared);
-        return i < shape.required ? value : call(value, 'exactOptional');
-      });
-      const args: ts.Expression[] = [f.createArrayLiteralExpression(items)];
-      if (shape.rest) args.push(zodOf(shape.rest, declared));
-      return z('tuple', ...args);
-    }
-    case 'union':
-      return z('union', f.createArrayLiteralExpression(shape.members.map((m) => zodOf(m, declared))));
-    case 'intersection':
-      return shape.members.map((m) => zodOf(m, declared)).reduce((left, right) => z('intersection', left, right));
-    case 'nullable':
-      return call(zodOf(shape.inner, declared), 'nullable');
-    case 'coerce': {
-      const parse =
-        shape.to === 'number' ? call(f.createPropertyAccessExpression(zed(), 'coerce'), 'number') : z('stringbool');
-      const inner = zodOf(shape.inner, declared);
-      // `.pipe()` wants a target whose input type accepts number/boolean; a declared schema is typed
-      // `z.ZodType<T.X>` (input `unknown`), so it is reached through `z.any()`, which accepts anything.
-      return call(parse, 'pipe', [shape.inner.kind === 'ref' ? call(z('any'), 'pipe', [inner]) : inner]);
-    }
+    case 'note':
+      return addInlineNote(of(node.node), node.text);
   }
 }
 
-function literal(values: readonly Literal[]): ts.Expression {
-  if (values.length === 1) return z('literal', literalExpression(values[0] as Literal));
-  if (values.every((v) => typeof v === 'string')) {
-    return z('enum', f.createArrayLiteralExpression(values.map(literalExpression)));
+/** A JSON value as a literal expression; `__proto__` keys stay data (see `objectLiteralKey`). */
+function jsonExpression(value: JsonValue): ts.Expression {
+  if (Array.isArray(value)) return f.createArrayLiteralExpression(value.map(jsonExpression));
+  if (value !== null && typeof value === 'object') {
+    return f.createObjectLiteralExpression(
+      Object.entries(value).map(([key, v]) => f.createPropertyAssignment(objectLiteralKey(key), jsonExpression(v))),
+    );
   }
-  return z('union', f.createArrayLiteralExpression(values.map((v) => z('literal', literalExpression(v)))));
-}
-
-/** `new RegExp('…', 'u')`: the pattern travels as a string literal, so no escaping can go wrong. */
-function regExp(source: string, flags: string): ts.Expression {
-  const args: ts.Expression[] = [f.createStringLiteral(source, true)];
-  if (flags !== '') args.push(f.createStringLiteral(flags, true));
-  return f.createNewExpression(f.createIdentifier('RegExp'), undefined, args);
-}
-
-function zed(): ts.Identifier {
-  return f.createIdentifier('z');
-}
-
-/** `z.<method>(...args)` */
-function z(method: string, ...args: ts.Expression[]): ts.Expression {
-  return call(zed(), method, args);
-}
-
-/** `<target>.<method>(...args)` */
-function call(target: ts.Expression, method: string, args: readonly ts.Expression[] = []): ts.Expression {
-  return f.createCallExpression(f.createPropertyAccessExpression(target, method), undefined, args);
+  if (typeof value === 'number') return numberExpression(value);
+  return literalExpression(value as string | boolean | null);
 }

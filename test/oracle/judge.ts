@@ -154,7 +154,8 @@ export function judge(
   const headers = decl.role === 'headers';
   for (const drawn of payloadsFor(decl.schema, count, seed)) {
     const value = headers ? toWire(drawn) : drawn;
-    const expected = ref.check(headers ? fromWire(decl.schema, value) : value);
+    const judged = headers ? fromWire(decl.schema, value) : value;
+    const expected = ref.check(judged);
     const result = decl.zod.safeParse(value);
     tally.payloads++;
     if (expected.valid === result.success) {
@@ -168,6 +169,9 @@ export function judge(
       declaration: decl.name,
       role: decl.role,
       value,
+      schema: decl.schema,
+      draft,
+      judged,
       reference: expected.valid,
       referenceError: expected.error,
       ours: result.success,

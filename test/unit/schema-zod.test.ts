@@ -619,6 +619,31 @@ const table: [string, Row][] = [
     },
   ],
   [
+    'a required name without a property is still an additional key: additionalProperties false forbids it',
+    {
+      schema: { type: 'object', required: ['a', 'b'], properties: { a: {} }, additionalProperties: false },
+      accept: [],
+      reject: [{ a: 1, b: 1 }, { a: 1 }, {}],
+      code: 'z.never()',
+      findings: [
+        "warning /required: 'b' is required but is not a property, and additionalProperties forbids other keys: no object is valid",
+      ],
+    },
+  ],
+  [
+    'a required name without a property takes its value schema from patternProperties or additionalProperties',
+    {
+      schema: {
+        type: 'object',
+        required: ['x-a', 'b'],
+        patternProperties: { '^x-': { type: 'integer' } },
+        additionalProperties: { type: 'string' },
+      },
+      accept: [{ 'x-a': 1, b: 'y' }],
+      reject: [{ 'x-a': 'y', b: 'y' }, { 'x-a': 1, b: 1 }, { 'x-a': 1 }],
+    },
+  ],
+  [
     'object with additionalProperties false is strict',
     {
       schema: { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false },

@@ -87,6 +87,11 @@ export interface PropertyShape {
   readonly name: string;
   readonly shape: Shape;
   readonly required: boolean;
+  /**
+   * False for a `required` name without a property: its value is what `patternProperties` and
+   * `additionalProperties` say of its key (it stays an "additional" key for them).
+   */
+  readonly declared: boolean;
   readonly doc?: string | undefined;
 }
 
@@ -665,7 +670,7 @@ class ShapeBuilder {
     return { kind: 'number', integer, ...bounds, multipleOf, format: this.format(schema, path, 'number') };
   }
 
-  private object(schema: JsonSchemaObject, path: string): ObjectShape {
+  private object(schema: JsonSchemaObject, path: string): Shape {
     const declared = this.has(schema, 'properties') && isRecord(schema.properties) ? schema.properties : {};
     const required = this.requiredNames(schema, path);
     const properties: PropertyShape[] = Object.entries(declared).map(([name, value]): PropertyShape => {
@@ -674,12 +679,10 @@ class ShapeBuilder {
         name,
         shape,
         required: required.has(name),
+        declared: true,
         doc: shape.kind === 'ref' ? undefined : docOf(value as JsonSchema),
       };
     });
-    for (const name of required) {
-      if (!Object.hasOwn(declared, name)) properties.push({ name, shape: UNKNOWN, required: true });
-    }
     let patterns: { pattern: PatternSource; shape: Shape }[] | undefined;
     if (this.has(schema, 'patternProperties') && isRecord(schema.patternProperties)) {
       patterns = [];
@@ -703,6 +706,31 @@ class ShapeBuilder {
       ? this.shape(schema.propertyNames, `${path}/propertyNames`, ['string'])
       : undefined;
     const dependencies = this.dependencies(schema, path);
+    // A required name without a property is still an "additional" key: its value is what the
+    // patterns matching it, or additionalProperties, say; additionalProperties: false forbids it.
+    for (const name of required) {
+      if (Object.hasOwn(declared, name)) continue;
+      const matching = (patterns ?? []).filter((p) => new RegExp(p.pattern.source, p.pattern.flags).test(name));
+      const shape =
+        matching.length > 0
+          ? allOfShape(matching.map((p) => p.shape))
+          : extra === 'strict'
+            ? NEVER
+            : typeof extra === 'object'
+              ? extra
+              : UNKNOWN;
+      if (shape.kind === 'never') {
+        this.find(schema, path, {
+          code: 'schema-required-forbidden',
+          severity: 'warning',
+          keyword: 'required',
+          message: `'${name}' is required but ${matching.length > 0 ? 'no value matches its patternProperties' : 'is not a property, and additionalProperties forbids other keys'}: no object is valid`,
+          help: `declare '${name}' under properties, or drop it from required`,
+        });
+        return NEVER;
+      }
+      properties.push({ name, shape, required: true, declared: false });
+    }
     return {
       kind: 'object',
       properties,
@@ -805,11 +833,12 @@ class ShapeBuilder {
         name,
         shape,
         required: required.has(name),
+        declared: true,
         doc: shape.kind === 'ref' || first === undefined ? undefined : docOf(first as JsonSchema),
       };
     });
     for (const name of required) {
-      if (!declared.has(name)) properties.push({ name, shape: { kind: 'string' }, required: true });
+      if (!declared.has(name)) properties.push({ name, shape: { kind: 'string' }, required: true, declared: true });
     }
     for (const { schema: member, path } of members) {
       for (const keyword of ['patternProperties', 'additionalProperties', 'propertyNames'] as const) {

@@ -213,7 +213,7 @@ function object(shape: ObjectShape, of: (s: Shape) => ZodNode): ZodNode {
     }
   }
   const entries: [string, ZodNode][] = [];
-  const declared = shape.properties.filter((p) => p.shape.kind !== 'unknown' || !p.required);
+  const declared = shape.properties.filter((p) => p.declared);
   if (declared.length > 0) {
     entries.push(['properties', { op: 'object', entries: declared.map((p) => [p.name, of(p.shape)]) }]);
   }

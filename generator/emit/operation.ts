@@ -86,11 +86,9 @@ function messageSpec(index: ModelIndex, key: string, file: GeneratedFile): ts.Ex
   );
 }
 
-/** Header names of a message, in the order its schema lists them. */
-export function headerNamesOf(index: ModelIndex, m: MessageModel): string[] {
-  const schema = index.model.schemas.find((s) => s.name === m.headers)?.schema;
-  const props = typeof schema === 'object' ? (schema.properties as Record<string, unknown> | undefined) : undefined;
-  return props ? Object.keys(props) : [];
+/** Header names of a message, in the order its schema lists them (allOf members included). */
+export function headerNamesOf(_index: ModelIndex, m: MessageModel): string[] {
+  return [...m.headerNames];
 }
 
 /** The `OperationSpec` literal the runtime executes for `op`. */

@@ -9,7 +9,14 @@ export function emitTypes(index: ModelIndex, file: GeneratedFile, refs: SchemaRe
     file.typeAlias({
       name: decl.name,
       isExported: true,
-      type: print(typeNode(decl.schema, { refs, ...(typeof decl.schema === 'object' ? { root: decl.schema } : {}) })),
+      type: print(
+        typeNode(decl.schema, {
+          refs,
+          ...(typeof decl.schema === 'object' ? { root: decl.schema } : {}),
+          role: decl.role,
+          dialect: decl.dialect,
+        }),
+      ),
       docs: jsDoc(
         [
           decl.description,

@@ -8,15 +8,18 @@ import type { ParsedSpec } from '../parse/parse.js';
 import type { Problem } from '../problems.js';
 import { EXTENSIONS, type ExtensionContext, readMatchHeaders, readQueue, readTimeout } from './extensions.js';
 import { JETSTREAM_EXTENSION, readJetStream } from './jetstream.js';
+import { readSchemaFormat, unwrapSchema } from './schema-format.js';
 import { SchemaCollector } from './schemas.js';
 import { parseSubjectTemplate } from './subject.js';
 import type {
   ApiModel,
   ChannelModel,
+  JsonSchemaObject,
   MessageModel,
   OperationKind,
   OperationModel,
   ParameterModel,
+  SchemaDialect,
   SpecLocation,
 } from './types.js';
 
@@ -24,12 +27,6 @@ import type {
 export function buildModel(spec: ParsedSpec): { model: ApiModel; problems: Problem[] } {
   return new ModelBuilder(spec).build();
 }
-
-/**
- * Schema formats whose payloads are JSON Schema (or a superset the parser already hands us as one):
- * JSON Schema and AsyncAPI schemas in JSON or YAML form, and OpenAPI 3.0 schema objects.
- */
-const JSON_SCHEMA_FORMAT = /^application\/(schema|vnd\.aai\.asyncapi|vnd\.oai\.openapi)(\+(json|yaml))?(;|$)/i;
 
 /** Header names NATS accepts: printable ASCII without ':' (FIELD-NOTES: the client throws otherwise). */
 const HEADER_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
@@ -234,38 +231,37 @@ class ModelBuilder {
     const location = this.#locate(pointer);
 
     let payload: string | undefined;
-    const format = message.schemaFormat();
     if (message.hasPayload()) {
-      if (format && !JSON_SCHEMA_FORMAT.test(format)) {
-        this.#report(
-          {
-            code: 'unsupported-schema-format',
-            severity: 'warning',
-            message: `message '${label}' uses schema format '${format}'; its payload is typed as unknown and not validated`,
-            help: 'use a JSON Schema (or AsyncAPI schema) payload to get types and validation',
-          },
-          `${pointer}/payload`,
-        );
-      } else {
-        const schema = this.#schemas.clean(message.payload()?.json(), `${pointer}/payload`);
+      const json = message.payload()?.json();
+      const { schema: raw, at, format } = unwrapSchema(json, `${pointer}/payload`);
+      const reading = this.#schemaFormat(format ?? message.schemaFormat(), label, 'payload', at);
+      if (reading !== undefined) {
+        const schema = this.#schemas.clean(raw, at, reading);
         if (typeof schema === 'object') {
-          payload = this.#schemas.declare(schema, `${name}Payload`, 'payload', this.#locate(`${pointer}/payload`));
+          payload = this.#schemas.declare(schema, `${name}Payload`, 'payload', this.#locate(at));
         } else if (schema === false) {
-          payload = this.#schemas.declare({ not: {} }, `${name}Payload`, 'payload', this.#locate(`${pointer}/payload`));
+          payload = this.#schemas.declare({ not: {} }, `${name}Payload`, 'payload', this.#locate(at));
         }
       }
     }
 
     let headers: string | undefined;
+    let headerNames: string[] = [];
     let requiredHeaders: string[] = [];
-    if (message.hasHeaders()) {
-      const schema = this.#schemas.clean(message.headers()?.json(), `${pointer}/headers`);
-      const props = typeof schema === 'object' ? schema.properties : undefined;
+    const headersJson = message.hasHeaders() ? message.headers()?.json() : undefined;
+    const headersFormat = unwrapSchema(headersJson, `${pointer}/headers`);
+    const headersReading =
+      headersFormat.format === undefined
+        ? 'draft-07'
+        : this.#schemaFormat(headersFormat.format, label, 'headers', headersFormat.at);
+    if (message.hasHeaders() && headersReading !== undefined) {
+      const schema = this.#schemas.clean(headersFormat.schema, headersFormat.at, headersReading);
+      const declared = typeof schema === 'object' ? headerDeclarations(schema) : undefined;
       if (
         typeof schema !== 'object' ||
         (schema.type !== undefined && schema.type !== 'object') ||
-        typeof props !== 'object' ||
-        props === null
+        declared === undefined ||
+        declared.names.length === 0
       ) {
         this.#report(
           {
@@ -277,7 +273,7 @@ class ModelBuilder {
           `${pointer}/headers`,
         );
       } else {
-        for (const header of Object.keys(props)) {
+        for (const header of declared.names) {
           if (!HEADER_NAME.test(header)) {
             this.#report(
               {
@@ -290,10 +286,9 @@ class ModelBuilder {
             );
           }
         }
-        headers = this.#schemas.declare(schema, `${name}Headers`, 'headers', this.#locate(`${pointer}/headers`));
-        requiredHeaders = Array.isArray(schema.required)
-          ? schema.required.filter((h): h is string => typeof h === 'string')
-          : [];
+        headers = this.#schemas.declare(schema, `${name}Headers`, 'headers', this.#locate(headersFormat.at));
+        headerNames = declared.names;
+        requiredHeaders = declared.required;
       }
     }
 
@@ -318,6 +313,7 @@ class ModelBuilder {
       contentType,
       ...(payload ? { payload } : {}),
       ...(headers ? { headers } : {}),
+      headerNames,
       requiredHeaders,
       examples: message
         .examples()
@@ -334,12 +330,47 @@ class ModelBuilder {
     return model;
   }
 
-  /** Header names a message declares (keys of its header schema). */
-  #headerNames(messageKey: string): string[] {
+  /**
+   * The dialect a message's payload or header schema is read in, or undefined (with a warning) when its
+   * schema format is not JSON Schema: that part is then `unknown` and not validated.
+   */
+  #schemaFormat(
+    format: string | undefined,
+    label: string,
+    part: 'payload' | 'headers',
+    at: string,
+  ): SchemaDialect | undefined {
+    const reading = readSchemaFormat(format);
+    if (reading.kind === 'unsupported') {
+      this.#report(
+        {
+          code: 'unsupported-schema-format',
+          severity: 'warning',
+          message: `the ${part} of message '${label}' is ${reading.name} ('${format}'): the generator reads JSON Schema only, so it is typed as unknown and not validated`,
+          help: 'describe it as a JSON Schema (or AsyncAPI schema) to get types and validation',
+        },
+        at.replace(/\/schema$/, ''),
+      );
+      return undefined;
+    }
+    if (reading.note !== undefined) {
+      this.#report(
+        {
+          code: 'schema-format-assumed',
+          severity: 'warning',
+          message: `the ${part} of message '${label}': ${reading.note}`,
+          help: "name a JSON Schema version the generator reads: draft-04, draft-06, draft-07, 2019-09 or 2020-12 (e.g. 'application/schema+json;version=draft-07')",
+        },
+        at.replace(/\/schema$/, ''),
+      );
+    }
+    return reading.dialect;
+  }
+
+  /** Header names a message declares. */
+  #headerNames(messageKey: string): readonly string[] {
     const message = [...this.#messages.values()].find((m) => m.key === messageKey);
-    const schema = message?.headers ? this.#schemas.schemaOf(message.headers) : undefined;
-    const props = typeof schema === 'object' ? schema.properties : undefined;
-    return typeof props === 'object' && props !== null ? Object.keys(props) : [];
+    return message?.headerNames ?? [];
   }
 
   #operation(
@@ -574,4 +605,33 @@ function commonHeaderNames(lists: readonly (readonly string[])[]): string[] {
 function optionalText<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
   const t = text(value);
   return (t ? { [key]: t } : {}) as { [P in K]?: string };
+}
+
+/**
+ * The headers a header schema declares: its properties and those of its `allOf` members (recursively),
+ * in order, and the names they require.
+ */
+function headerDeclarations(schema: JsonSchemaObject): { names: string[]; required: string[] } {
+  const names: string[] = [];
+  const required: string[] = [];
+  const seen = new Set<JsonSchemaObject>();
+  const visit = (s: JsonSchemaObject): void => {
+    if (seen.has(s)) return;
+    seen.add(s);
+    const props = s.properties;
+    if (typeof props === 'object' && props !== null && !Array.isArray(props)) {
+      for (const name of Object.keys(props)) if (!names.includes(name)) names.push(name);
+    }
+    if (Array.isArray(s.required)) {
+      for (const name of s.required) if (typeof name === 'string' && !required.includes(name)) required.push(name);
+    }
+    if (Array.isArray(s.allOf)) {
+      for (const member of s.allOf) {
+        if (typeof member === 'object' && member !== null && !Array.isArray(member)) visit(member as JsonSchemaObject);
+      }
+    }
+  };
+  visit(schema);
+  for (const name of required) if (!names.includes(name)) names.push(name);
+  return { names, required };
 }

@@ -59,7 +59,7 @@ export class SchemaCollector {
     const at =
       component && this.#locateComponent?.(component) ? `/components/schemas/${pointerToken(component)}` : pointer;
     this.#pointer.set(out, at);
-    if (dialect) this.#dialect.set(out, dialect);
+    if (dialect && dialect !== 'draft-07') this.#dialect.set(out, dialect);
     for (const [key, value] of Object.entries(raw)) {
       if (key.startsWith('x-parser-')) continue;
       out[key] = this.#cleanValue(value, `${at}/${pointerToken(key)}`, dialect);

@@ -100,6 +100,11 @@ export interface MessageModel {
   readonly payload?: string;
   /** Name of the header set's NamedSchema; undefined when the message declares no headers. */
   readonly headers?: string;
+  /**
+   * Header names the message declares, in schema order: the header schema's properties and those of
+   * its `allOf` members (the headers generated code sends and reads).
+   */
+  readonly headerNames: readonly string[];
   /** Header names the spec marks required. */
   readonly requiredHeaders: readonly string[];
   /** The spec's examples, in order; `location` is where each was written (for docs diagnostics). */

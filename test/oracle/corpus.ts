@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { z } from 'zod';
 import { emitModel } from '../../generator/emit/module.js';
 import { loadModel } from '../../generator/model/load.js';
-import type { ApiModel, JsonSchema, NamedSchema } from '../../generator/model/types.js';
+import type { ApiModel, JsonSchema, NamedSchema, SchemaDialect } from '../../generator/model/types.js';
 import type { Problem } from '../../generator/problems.js';
 
 export const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -28,6 +28,8 @@ export interface Declaration {
   readonly name: string;
   readonly role: NamedSchema['role'];
   readonly schema: JsonSchema;
+  /** The dialect the schema is written in (its message's schema format). */
+  readonly dialect?: SchemaDialect | undefined;
   readonly zod: z.ZodType;
 }
 
@@ -134,7 +136,7 @@ export async function declarationsOf(model: ApiModel, id: string): Promise<Model
   const declarations = model.schemas.map((decl): Declaration => {
     const zod = module[decl.zodName];
     if (zod === undefined) throw new Error(`${id}: schemas.ts has no ${decl.zodName}`);
-    return { name: decl.name, role: decl.role, schema: decl.schema, zod };
+    return { name: decl.name, role: decl.role, schema: decl.schema, dialect: decl.dialect, zod };
   });
   return { ok: true, declarations };
 }

@@ -8,13 +8,11 @@
  * entries apply in order, each on top of the ones before it, so a payload that differs for two listed
  * reasons is explained by the second; a disagreement no correction removes fails the oracle.
  */
-import { Ajv, type Options } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Ajv, Options } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { JsonSchema } from '../../generator/model/types.js';
 import { isMultipleOf } from '../../runtime/json-schema.js';
-import { acyclic, type Draft } from './reference.js';
+import { acyclic, ajvClass, type Draft } from './reference.js';
 
 /** One judged payload on which the two validators disagreed. */
 export interface Disagreement {
@@ -62,8 +60,7 @@ function correctedAjv(draft: Draft, corrections: ReadonlySet<Correction>): Ajv {
     code: { optimize: false },
     ...(corrections.has('own-keys') ? { ownProperties: true } : {}),
   };
-  const ajv =
-    draft === '2020-12' ? new Ajv2020(options) : draft === '2019-09' ? new Ajv2019(options) : new Ajv(options);
+  const ajv = ajvClass(draft, options);
   addFormats(ajv);
   if (corrections.has('multipleOf')) {
     ajv.removeKeyword('multipleOf');

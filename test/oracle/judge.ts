@@ -6,7 +6,7 @@
 import type { JsonSchema } from '../../generator/model/types.js';
 import type { Declaration } from './corpus.js';
 import { type Disagreement, EXCEPTIONS } from './exceptions.js';
-import { type Draft, reference } from './reference.js';
+import { type Draft, draftOf, reference } from './reference.js';
 import { payloadsFor } from './samples.js';
 
 /** Running totals of one oracle run. */
@@ -117,7 +117,7 @@ const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
  * number and integer headers, `true`/`false` for boolean headers, the string itself otherwise.
  */
 function fromWire(schema: JsonSchema, wire: unknown): unknown {
-  if (typeof schema !== 'object' || typeof wire !== 'object' || wire === null) return wire;
+  if (typeof schema !== 'object' || typeof wire !== 'object' || wire === null || Array.isArray(wire)) return wire;
   const props = (schema.properties ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(wire as Record<string, unknown>)) {
@@ -142,7 +142,7 @@ export function judge(
   count: number,
   seed: number,
   tally: Tally,
-  draft: Draft = 'draft-07',
+  draft: Draft = draftOf(decl.dialect),
 ): void {
   const ref = reference(decl.schema, draft);
   if (!ref.ok) {

@@ -4,14 +4,38 @@
  * dereferenced object graphs that may contain themselves, so each is first written as a tree whose
  * cycles go through `definitions` and `$ref`.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
-import type { JsonSchema } from '../../generator/model/types.js';
+import type { JsonSchema, SchemaDialect } from '../../generator/model/types.js';
 
 /** The drafts the oracle judges with. */
-export type Draft = 'draft-07' | '2019-09' | '2020-12';
+export type Draft = 'draft-04' | 'draft-07' | '2019-09' | '2020-12';
+
+/**
+ * The draft ajv judges a declaration's dialect in: draft-04 (ajv-draft-04) for draft-04 and OpenAPI
+ * 3.0 schema objects (ajv honours `nullable` next to `type` in every draft), draft-07 for draft-06.
+ */
+export function draftOf(dialect: SchemaDialect | undefined): Draft {
+  if (dialect === 'draft-04' || dialect === 'openapi-3.0') return 'draft-04';
+  if (dialect === '2019-09' || dialect === '2020-12') return dialect;
+  return 'draft-07';
+}
+
+// ajv-draft-04 is CommonJS with `exports.default`, like ajv-formats.
+const Ajv04 = ((Ajv04Module as unknown as { default?: unknown }).default ?? Ajv04Module) as new (
+  options: Options,
+) => Ajv;
+
+/** An ajv instance of `draft`'s class. */
+export function ajvClass(draft: Draft, options: Options): Ajv {
+  if (draft === '2020-12') return new Ajv2020(options);
+  if (draft === '2019-09') return new Ajv2019(options);
+  if (draft === 'draft-04') return new Ajv04(options);
+  return new Ajv(options);
+}
 
 // ajv-formats is CommonJS with `exports.default`: under ESM interop the function may sit one level down.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
@@ -36,7 +60,7 @@ const instances = new Map<Draft, Ajv>();
 function ajvFor(draft: Draft): Ajv {
   let ajv = instances.get(draft);
   if (!ajv) {
-    ajv = draft === '2020-12' ? new Ajv2020(options) : draft === '2019-09' ? new Ajv2019(options) : new Ajv(options);
+    ajv = ajvClass(draft, options);
     addFormats(ajv);
     instances.set(draft, ajv);
   }

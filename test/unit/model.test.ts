@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LiveSchemas } from '../../generator/emit/schema/live.js';
 import { buildModel } from '../../generator/model/build.js';
 import type { ApiModel, OperationModel } from '../../generator/model/types.js';
 import { parseSpec } from '../../generator/parse/parse.js';
@@ -145,10 +146,72 @@ describe('model of edge cases', () => {
 });
 
 describe('model of schema formats', () => {
-  it('model - JSON Schema in YAML or JSON form and AsyncAPI schemas are typed, not unknown', async () => {
-    const { model: formats, problems } = await model('test/fixtures/specs/schema-formats.asyncapi.yaml');
-    expect(problems.filter((p) => p.code === 'unsupported-schema-format')).toEqual([]);
-    expect(formats.messages.map((m) => m.payload !== undefined)).toEqual([true, true, true]);
+  const file = 'test/fixtures/specs/schema-formats.asyncapi.yaml';
+
+  it('model - a multi-format payload is its schema, not the {schemaFormat, schema} wrapper (which validated nothing)', async () => {
+    const { model: formats } = await model(file);
+    const declared = Object.fromEntries(formats.schemas.map((s) => [s.name, s]));
+    expect(declared.YamlFormPayload?.schema).toEqual({
+      type: 'object',
+      required: ['id'],
+      properties: { id: { type: 'string' } },
+    });
+    for (const s of formats.schemas) expect(s.schema, s.name).not.toHaveProperty('schemaFormat');
+  });
+
+  it('model - each JSON Schema format is read in the dialect it names', async () => {
+    const { model: formats } = await model(file);
+    expect(formats.schemas.map((s) => [s.name, s.dialect ?? 'draft-07'])).toEqual([
+      ['Draft04FormPayload', 'draft-04'],
+      ['Draft2019FormPayload', '2019-09'],
+      ['Draft2020FormPayload', '2020-12'],
+      ['OpenapiFormPayload', 'openapi-3.0'],
+      ['OpenapiFormHeaders', 'openapi-3.0'],
+      ['YamlFormPayload', 'draft-07'],
+      ['JsonFormPayload', 'draft-07'],
+      ['AsyncapiFormPayload', 'draft-07'],
+    ]);
+  });
+
+  it('model - Avro and Protobuf payloads get a located warning and no schema (unknown)', async () => {
+    const { model: formats, problems } = await model(file);
+    expect(
+      problems
+        .filter((p) => p.code === 'unsupported-schema-format')
+        .map((p) => `${p.line}:${p.column} ${p.severity} ${p.message}`),
+    ).toEqual([
+      "101:9 warning the payload of message 'avroForm' is an Avro schema ('application/vnd.apache.avro+json;version=1.9.0'): the generator reads JSON Schema only, so it is typed as unknown and not validated",
+      "112:9 warning the payload of message 'protobufForm' is a Protobuf schema ('application/vnd.google.protobuf;version=3'): the generator reads JSON Schema only, so it is typed as unknown and not validated",
+    ]);
+    const unread = formats.messages.filter((m) => m.name === 'AvroForm' || m.name === 'ProtobufForm');
+    expect(unread.map((m) => [m.name, m.payload])).toEqual([
+      ['AvroForm', undefined],
+      ['ProtobufForm', undefined],
+    ]);
+  });
+
+  it('model - the schemas of other dialects validate as their dialect says', async () => {
+    const { model: formats } = await model(file);
+    const live = new LiveSchemas(formats.schemas);
+    const verdict = (name: string, value: unknown) => {
+      const built = live.of(name);
+      if (!built.ok) throw new Error(built.reason);
+      return built.schema.safeParse(value).success;
+    };
+    expect([0.5, 0, 1, 1.5].map((ratio) => verdict('Draft04FormPayload', { ratio }))).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+    expect(verdict('Draft2019FormPayload', { card: 'x' })).toBe(false);
+    expect(verdict('Draft2019FormPayload', { card: 'x', billing: 'y' })).toBe(true);
+    expect(verdict('Draft2020FormPayload', ['a', 1])).toBe(true);
+    expect(verdict('Draft2020FormPayload', ['a', 1, 2])).toBe(false);
+    expect(verdict('OpenapiFormPayload', { name: null })).toBe(true);
+    expect(verdict('OpenapiFormPayload', { name: 'x', size: 0 })).toBe(false);
+    expect(verdict('OpenapiFormPayload', { name: 'x', size: 2 ** 31 })).toBe(false);
+    expect(verdict('OpenapiFormHeaders', { attempt: '2' })).toBe(true);
   });
 });
 

@@ -41,6 +41,14 @@ function fail(payload: Payload, message: string, path?: PropertyKey[]): void {
   payload.issues.push({ code: 'custom', message, input: payload.value, ...(path ? { path } : {}) });
 }
 
+/**
+ * A key the schema forbids. Not zod's `unrecognized_keys` issue: zod lets that one through a pipe
+ * (for intersections to reconcile), and checks before a base run in a pipe (`all`).
+ */
+function unrecognized(payload: Payload, key: string): void {
+  fail(payload, `Unrecognized key: ${JSON.stringify(key)}`, [key]);
+}
+
 function check(fn: (payload: Payload) => void): JsonSchemaCheck {
   return z.check(fn as z.core.CheckFn<unknown>) as unknown as JsonSchemaCheck;
 }
@@ -224,6 +232,52 @@ export interface ObjectSpec {
   readonly dependencies?: readonly (readonly [string, readonly string[] | z.core.$ZodType])[];
 }
 
+/**
+ * What a schema and the subschemas applied in place evaluate of an object's keys or an array's items
+ * (JSON Schema 2019-09 annotations), for `unevaluatedProperties`/`unevaluatedItems`. A branch counts
+ * when its `key` is present or the value matches `when` (else `otherwise` counts).
+ */
+export interface Coverage {
+  readonly names?: readonly string[];
+  readonly patterns?: readonly RegExp[];
+  /** Leading items evaluated by prefixItems (array-form items). */
+  readonly prefix?: number;
+  /** Everything is evaluated. */
+  readonly all?: boolean;
+  /** 2020-12: items matching `contains` are evaluated. */
+  readonly contains?: z.core.$ZodType;
+  readonly branches?: readonly {
+    readonly when?: z.core.$ZodType;
+    readonly key?: string;
+    readonly cover: Coverage;
+    readonly otherwise?: Coverage;
+  }[];
+}
+
+/** Adds the keys (or positions) `coverage` evaluates in `value` to `out`; true when it evaluates all. */
+function evaluated(value: Record<string, unknown> | unknown[], coverage: Coverage, out: Set<string | number>): boolean {
+  if (coverage.all) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < Math.min(coverage.prefix ?? 0, value.length); i++) out.add(i);
+    if (coverage.contains)
+      value.forEach((item, i) => matches(coverage.contains as z.core.$ZodType, item) && out.add(i));
+  } else {
+    for (const name of coverage.names ?? []) if (hasOwn.call(value, name)) out.add(name);
+    if (coverage.patterns && coverage.patterns.length > 0) {
+      for (const key of Object.keys(value)) if (coverage.patterns.some((p) => p.test(key))) out.add(key);
+    }
+  }
+  for (const branch of coverage.branches ?? []) {
+    const applies =
+      branch.key !== undefined
+        ? !Array.isArray(value) && hasOwn.call(value, branch.key)
+        : branch.when === undefined || matches(branch.when, value);
+    const cover = applies ? branch.cover : branch.otherwise;
+    if (cover && evaluated(value, cover, out)) return true;
+  }
+  return false;
+}
+
 function objectCheck(spec: ObjectSpec, payload: Payload): void {
   const value = payload.value;
   if (!isObject(value)) {
@@ -254,7 +308,7 @@ function objectCheck(spec: ObjectSpec, payload: Payload): void {
     }
     if (!known && spec.additionalProperties !== undefined) {
       if (spec.additionalProperties === false) {
-        payload.issues.push({ code: 'unrecognized_keys', keys: [key], input: value });
+        unrecognized(payload, key);
       } else forward(payload, issuesOf(spec.additionalProperties, value[key]), key);
     }
     if (spec.propertyNames && !matches(spec.propertyNames, key)) {
@@ -358,6 +412,28 @@ export const jsonSchema = Object.freeze({
   not(schema: z.core.$ZodType): JsonSchemaCheck {
     return check((payload) => {
       if (matches(schema, payload.value)) fail(payload, 'Invalid input: must not match the schema under "not"');
+    });
+  },
+
+  /**
+   * `unevaluatedProperties` (`of` `properties`) or `unevaluatedItems` (`items`): every key or item that
+   * `coverage` does not evaluate must match `schema` (`false`: there must be none).
+   */
+  unevaluated(of: 'properties' | 'items', coverage: Coverage, schema: z.core.$ZodType | false): JsonSchemaCheck {
+    return check((payload) => {
+      const value = payload.value;
+      if (of === 'items' ? !Array.isArray(value) : !isObject(value)) return;
+      const seen = new Set<string | number>();
+      if (evaluated(value as Record<string, unknown> | unknown[], coverage, seen)) return;
+      const rest: (string | number)[] = Array.isArray(value)
+        ? value.map((_, i) => i).filter((i) => !seen.has(i))
+        : Object.keys(value as object).filter((k) => !seen.has(k));
+      for (const at of rest) {
+        if (schema === false) {
+          if (of === 'properties') unrecognized(payload, at as string);
+          else fail(payload, `Item ${at} is not evaluated and unevaluatedItems forbids it`, [at]);
+        } else forward(payload, issuesOf(schema, (value as Record<string | number, unknown>)[at]), at);
+      }
     });
   },
 

@@ -106,6 +106,8 @@ const MULTIPLE_OF =
   'multipleOf is exact for decimal numbers; ajv divides binary floats (0.3 / 0.1 = 2.9999999999999996)';
 const OWN_KEYS = "objects are read by their own keys; ajv also sees inherited ones ('constructor' in {})";
 const PROTO = 'ajv does not check a property named __proto__; we check it like any other key';
+const CONTAINS_EVALUATES =
+  '2020-12: only the items contains matches are evaluated; ajv counts every item as evaluated once contains is there';
 const BIG = 'a number of 1e21 or more: ajv checks multipleOf with parseInt, which reads 1e+21 as 1';
 
 const table: [string, Row][] = [
@@ -739,6 +741,104 @@ const table: [string, Row][] = [
       dialect: '2019-09',
       accept: [{}, { a: 1, b: 1 }, { c: 1, d: 1 }],
       reject: [{ a: 1 }, { c: 1 }],
+    },
+  ],
+  [
+    'unevaluatedProperties counts what allOf members evaluate (2019-09)',
+    {
+      schema: {
+        type: 'object',
+        properties: { a: {} },
+        allOf: [{ properties: { b: {} } }],
+        unevaluatedProperties: false,
+      },
+      dialect: '2019-09',
+      accept: [{}, { a: 1, b: 2 }],
+      reject: [{ c: 1 }, { a: 1, c: 1 }],
+    },
+  ],
+  [
+    'unevaluatedProperties counts only the anyOf members that pass (2019-09)',
+    {
+      schema: {
+        anyOf: [
+          { properties: { a: { const: 1 } }, required: ['a'] },
+          { properties: { b: {} }, required: ['b'] },
+        ],
+        unevaluatedProperties: false,
+      },
+      dialect: '2019-09',
+      accept: [{ a: 1 }, { b: 1 }, { a: 1, b: 1 }, 'x'],
+      reject: [
+        { a: 2, b: 1 },
+        { c: 1, b: 1 },
+      ],
+    },
+  ],
+  [
+    'unevaluatedProperties after if/then/else: a failed if evaluates nothing (2020-12)',
+    {
+      schema: {
+        type: 'object',
+        // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
+        if: { properties: { kind: { const: 'x' } }, required: ['kind'] },
+        then: { properties: { x: {} } },
+        else: { properties: { y: {}, kind: {} } },
+        unevaluatedProperties: false,
+      },
+      dialect: '2020-12',
+      accept: [{ kind: 'x', x: 1 }, { kind: 'z', y: 1 }, {}],
+      reject: [
+        { kind: 'x', y: 1 },
+        { kind: 'z', x: 1 },
+      ],
+    },
+  ],
+  [
+    'unevaluatedProperties with a schema, and dependentSchemas (2019-09)',
+    {
+      schema: {
+        type: 'object',
+        properties: { a: {} },
+        dependentSchemas: { a: { properties: { b: { type: 'integer' } } } },
+        unevaluatedProperties: { type: 'string' },
+      },
+      dialect: '2019-09',
+      accept: [{ a: 1, b: 2, c: 'x' }, { c: 'x' }, { b: 'x' }],
+      reject: [{ b: 1 }, { a: 1, c: 1 }, { a: 1, b: 'x' }],
+    },
+  ],
+  [
+    'unevaluatedItems after array-form items and allOf (2019-09)',
+    {
+      schema: { type: 'array', items: [{}], allOf: [{ items: [{}, {}] }], unevaluatedItems: false },
+      dialect: '2019-09',
+      accept: [[], [1], [1, 2]],
+      reject: [[1, 2, 3]],
+    },
+  ],
+  [
+    'unevaluatedItems counts the items contains matches (2020-12)',
+    {
+      schema: { type: 'array', prefixItems: [{}], contains: { const: 'x' }, unevaluatedItems: false },
+      dialect: '2020-12',
+      accept: [
+        [1, 'x'],
+        ['x', 'x'],
+      ],
+      reject: [[1, 2, 'x'], [1]],
+      differs: [{ value: [1, 2, 'x'], reason: CONTAINS_EVALUATES }],
+    },
+  ],
+  [
+    'unevaluatedProperties in draft-07 has no effect, with a finding',
+    {
+      schema: { type: 'object', unevaluatedProperties: false },
+      accept: [{ a: 1 }],
+      reject: [1],
+      findings: [
+        "warning /unevaluatedProperties: 'unevaluatedProperties' is not a keyword of JSON Schema draft-07: it has no effect here",
+      ],
     },
   ],
   [

@@ -8,7 +8,26 @@ import type { JsonSchema, JsonSchemaObject, NamedSchema } from '../../model/type
 import type { SchemaRefs } from './shape.js';
 
 /** Keywords whose values are subschemas (or lists of them) the emitters print, in printing order. */
-const SUBSCHEMAS = ['additionalProperties', 'items', 'additionalItems', 'allOf', 'anyOf', 'oneOf'] as const;
+const SUBSCHEMAS = [
+  'additionalProperties',
+  'propertyNames',
+  'unevaluatedProperties',
+  'prefixItems',
+  'items',
+  'additionalItems',
+  'contains',
+  'unevaluatedItems',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'if',
+  'then',
+  'else',
+] as const;
+
+/** Keywords whose values map names to subschemas. */
+const SCHEMA_MAPS = ['patternProperties', 'dependencies', 'dependentSchemas'] as const;
 
 export function orderDeclarations(schemas: readonly NamedSchema[], refs: SchemaRefs): NamedSchema[] {
   const byName = new Map(schemas.map((s) => [s.name, s]));
@@ -49,6 +68,12 @@ export function referencedNames(schema: JsonSchema, refs: SchemaRefs): string[] 
     const properties = object.properties;
     if (typeof properties === 'object' && properties !== null) {
       for (const value of Object.values(properties)) walk(value, false);
+    }
+    for (const keyword of SCHEMA_MAPS) {
+      const map = object[keyword];
+      if (typeof map === 'object' && map !== null && !Array.isArray(map)) {
+        for (const value of Object.values(map)) walk(value, false);
+      }
     }
     for (const keyword of SUBSCHEMAS) {
       const value = object[keyword];

@@ -124,6 +124,36 @@ export interface ArrayChecks {
   readonly contains?: { readonly shape: Shape; readonly min: number; readonly max?: number | undefined } | undefined;
 }
 
+/**
+ * What a schema and the subschemas applied to the same value evaluate (JSON Schema 2019-09 annotations):
+ * property names and patterns, or item positions, for `unevaluatedProperties`/`unevaluatedItems`.
+ * `branches` count only when they apply: an `anyOf`/`oneOf` member or an `if` when the value matches
+ * `when` (else `otherwise`), a `dependentSchemas` entry when the object has key `key`.
+ */
+export interface Coverage {
+  readonly names: readonly string[];
+  readonly patterns: readonly PatternSource[];
+  /** Leading items (prefixItems / array-form items). */
+  readonly prefix: number;
+  /** Everything is evaluated (additionalProperties, items, a nested unevaluated keyword). */
+  readonly all: boolean;
+  /** 2020-12: items that match `contains` are evaluated. */
+  readonly contains?: Shape | undefined;
+  readonly branches: readonly {
+    readonly when?: Shape | undefined;
+    readonly key?: string | undefined;
+    readonly cover: Coverage;
+    readonly otherwise?: Coverage | undefined;
+  }[];
+}
+
+export interface Unevaluated {
+  readonly of: 'properties' | 'items';
+  readonly coverage: Coverage;
+  /** What each key or item nothing evaluated must match (`never`: there must be none). */
+  readonly shape: Shape;
+}
+
 export type Shape =
   | { readonly kind: 'unknown' }
   | { readonly kind: 'never' }
@@ -181,6 +211,8 @@ export type Shape =
         readonly then?: Shape | undefined;
         readonly else?: Shape | undefined;
       }[];
+      /** 2019-09 and later: keys (or items) no keyword of this schema or its passing subschemas evaluated. */
+      readonly unevaluated?: readonly Unevaluated[] | undefined;
     }
   | { readonly kind: 'nullable'; readonly inner: Shape }
   /** A header value: its text read as each of `kinds` in turn, the first reading `inner` accepts. */
@@ -417,7 +449,98 @@ class ShapeBuilder {
     const own = parts[0] as Shape;
     const rest = parts.slice(1);
     const core = onlyTypes(own) && rest.some(narrowed) ? rest : [own, ...rest];
-    return refined(allOfShape(core), not, conditions);
+    return refined(allOfShape(core), not, conditions, this.unevaluated(schema, path, types));
+  }
+
+  /** `unevaluatedProperties` / `unevaluatedItems` of `schema` (2019-09 and later), with what evaluates keys. */
+  private unevaluated(schema: JsonSchemaObject, path: string, types: readonly JsonType[]): Unevaluated[] {
+    const out: Unevaluated[] = [];
+    if (this.has(schema, 'unevaluatedProperties') && types.includes('object')) {
+      const shape = this.shape(schema.unevaluatedProperties, `${path}/unevaluatedProperties`, ALL_TYPES);
+      if (shape.kind !== 'unknown')
+        out.push({ of: 'properties', coverage: this.coverage(schema, 'properties', true), shape });
+    }
+    if (this.has(schema, 'unevaluatedItems') && types.includes('array')) {
+      const shape = this.shape(schema.unevaluatedItems, `${path}/unevaluatedItems`, ALL_TYPES);
+      if (shape.kind !== 'unknown') out.push({ of: 'items', coverage: this.coverage(schema, 'items', true), shape });
+    }
+    return out;
+  }
+
+  /** What `schema` and the subschemas it applies in place evaluate, of an object's keys or an array's items. */
+  private coverage(
+    schema: unknown,
+    of: 'properties' | 'items',
+    top: boolean,
+    seen: Set<JsonSchemaObject> = new Set(),
+  ): Coverage {
+    const none: Coverage = { names: [], patterns: [], prefix: 0, all: false, branches: [] };
+    if (schema === true || schema === false || !isRecord(schema)) return none;
+    const s = schema as JsonSchemaObject;
+    if (seen.has(s)) return none;
+    seen.add(s);
+    try {
+      const names: string[] = [];
+      const patterns: PatternSource[] = [];
+      let prefix = 0;
+      let all = false;
+      let contains: Shape | undefined;
+      const branches: Coverage['branches'][number][] = [];
+      const merge = (c: Coverage) => {
+        names.push(...c.names);
+        patterns.push(...c.patterns);
+        prefix = Math.max(prefix, c.prefix);
+        all ||= c.all;
+        branches.push(...c.branches);
+        if (c.contains) contains = c.contains;
+      };
+      const nested = (sub: unknown) => this.coverage(sub, of, false, seen);
+      const quiet = (sub: unknown) =>
+        new ShapeBuilder({ ...this.ctx, root: undefined, warn: undefined }).shape(sub, '', ALL_TYPES);
+      if (of === 'properties') {
+        if (this.has(s, 'properties') && isRecord(s.properties)) names.push(...Object.keys(s.properties));
+        if (this.has(s, 'patternProperties') && isRecord(s.patternProperties)) {
+          for (const source of Object.keys(s.patternProperties)) {
+            const compiled = compilePattern(source);
+            if (compiled) patterns.push(compiled);
+          }
+        }
+        if (this.has(s, 'additionalProperties')) all = true;
+        if (!top && this.has(s, 'unevaluatedProperties')) all = true;
+        for (const keyword of ['dependentSchemas', 'dependencies'] as const) {
+          if (!this.has(s, keyword) || !isRecord(s[keyword])) continue;
+          for (const [key, sub] of Object.entries(s[keyword] as Record<string, unknown>)) {
+            if (!Array.isArray(sub)) branches.push({ key, cover: nested(sub) });
+          }
+        }
+      } else {
+        const prefixItems = this.dialect === '2020-12' ? s.prefixItems : s.items;
+        if (Array.isArray(prefixItems)) {
+          prefix = prefixItems.length;
+          const rest = this.dialect === '2020-12' ? 'items' : 'additionalItems';
+          if (this.has(s, rest)) all = true;
+        } else if (this.has(s, 'items')) all = true;
+        if (!top && this.has(s, 'unevaluatedItems')) all = true;
+        if (this.dialect === '2020-12' && this.has(s, 'contains')) contains = quiet(s.contains);
+      }
+      for (const member of schemaList(s.allOf) ?? []) merge(nested(member));
+      for (const keyword of ['anyOf', 'oneOf'] as const) {
+        for (const member of schemaList(s[keyword]) ?? [])
+          branches.push({ when: quiet(member), cover: nested(member) });
+      }
+      if (this.has(s, 'if')) {
+        const cover = nested(s.if);
+        const then = this.has(s, 'then') ? nested(s.then) : undefined;
+        branches.push({
+          when: quiet(s.if),
+          cover: then ? union2(cover, then) : cover,
+          ...(this.has(s, 'else') ? { otherwise: nested(s.else) } : {}),
+        });
+      }
+      return { names: [...new Set(names)], patterns, prefix, all, branches, ...(contains ? { contains } : {}) };
+    } finally {
+      seen.delete(s);
+    }
   }
 
   /**
@@ -1190,10 +1313,23 @@ export function allOfShape(parts: readonly Shape[]): Shape {
   return members.length === 1 ? (members[0] as Shape) : { kind: 'allOf', members };
 }
 
+/** Both coverages at once. */
+function union2(a: Coverage, b: Coverage): Coverage {
+  return {
+    names: [...new Set([...a.names, ...b.names])],
+    patterns: [...a.patterns, ...b.patterns],
+    prefix: Math.max(a.prefix, b.prefix),
+    all: a.all || b.all,
+    branches: [...a.branches, ...b.branches],
+    ...(a.contains || b.contains ? { contains: a.contains ?? b.contains } : {}),
+  };
+}
+
 function refined(
   base: Shape,
   not: readonly Shape[],
   conditions: readonly { if: Shape; then?: Shape; else?: Shape }[],
+  unevaluated: readonly Unevaluated[] = [],
 ): Shape {
   if (base.kind === 'never') return NEVER;
   // `not: {}` rejects everything; `not: false` rejects nothing.
@@ -1213,8 +1349,16 @@ function refined(
     return false;
   });
   const core = extra.length > 0 ? allOfShape([base, ...extra]) : base;
-  if (nots.length === 0 && rest.length === 0) return core;
-  return { kind: 'refined', base: core, not: nots, conditions: rest };
+  // Nothing left unevaluated when everything is: such a keyword checks nothing.
+  const open = unevaluated.filter((u) => !u.coverage.all);
+  if (nots.length === 0 && rest.length === 0 && open.length === 0) return core;
+  return {
+    kind: 'refined',
+    base: core,
+    not: nots,
+    conditions: rest,
+    ...(open.length > 0 ? { unevaluated: open } : {}),
+  };
 }
 
 export function nullable(shape: Shape): Shape {

@@ -7,7 +7,7 @@
  * Plain keywords stay plain zod (the hot path costs what hand-written zod does); keywords zod has no
  * check for use the runtime's `jsonSchema` helpers.
  */
-import { type JsonValue, type ObjectShape, PROTOTYPE_NAMES, type Shape } from './shape.js';
+import { type Coverage, type JsonValue, type ObjectShape, PROTOTYPE_NAMES, type Shape } from './shape.js';
 
 export type ZodNode =
   /** zod's `z`. */
@@ -140,6 +140,13 @@ export function zodTree(shape: Shape, declared: IsDeclared): ZodNode {
     case 'refined': {
       const checks = [
         ...shape.not.map((n) => js('not', [of(n)])),
+        ...(shape.unevaluated ?? []).map((u) =>
+          js('unevaluated', [
+            json(u.of),
+            coverage(u.coverage, of),
+            u.shape.kind === 'never' ? json(false) : of(u.shape),
+          ]),
+        ),
         ...shape.conditions.map((c) =>
           js('when', [of(c.if), c.then ? of(c.then) : { op: 'undefined' }, ...(c.else ? [of(c.else)] : [])]),
         ),
@@ -154,6 +161,32 @@ export function zodTree(shape: Shape, declared: IsDeclared): ZodNode {
       // What the schema says beyond its headers applies to the headers as parsed (the object's output).
       return call(object(shape.headers, of), 'check', [js('matches', [of(shape.rest)])]);
   }
+}
+
+/** A Shape's `Coverage` as the runtime's: only what it has. */
+function coverage(c: Coverage, of: (s: Shape) => ZodNode): ZodNode {
+  const entries: [string, ZodNode][] = [];
+  if (c.names.length > 0) entries.push(['names', json(c.names)]);
+  if (c.patterns.length > 0) entries.push(['patterns', array(c.patterns.map(regexp))]);
+  if (c.prefix > 0) entries.push(['prefix', json(c.prefix)]);
+  if (c.all) entries.push(['all', json(true)]);
+  if (c.contains) entries.push(['contains', of(c.contains)]);
+  if (c.branches.length > 0) {
+    entries.push([
+      'branches',
+      array(
+        c.branches.map((b) => {
+          const branch: [string, ZodNode][] = [];
+          if (b.when) branch.push(['when', of(b.when)]);
+          if (b.key !== undefined) branch.push(['key', json(b.key)]);
+          branch.push(['cover', coverage(b.cover, of)]);
+          if (b.otherwise) branch.push(['otherwise', coverage(b.otherwise, of)]);
+          return { op: 'object', entries: branch };
+        }),
+      ),
+    ]);
+  }
+  return { op: 'object', entries };
 }
 
 function literal(shape: Extract<Shape, { kind: 'literal' }>): ZodNode {

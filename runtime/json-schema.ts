@@ -259,8 +259,10 @@ function evaluated(value: Record<string, unknown> | unknown[], coverage: Coverag
   if (coverage.all) return true;
   if (Array.isArray(value)) {
     for (let i = 0; i < Math.min(coverage.prefix ?? 0, value.length); i++) out.add(i);
-    if (coverage.contains)
-      value.forEach((item, i) => matches(coverage.contains as z.core.$ZodType, item) && out.add(i));
+    const contains = coverage.contains;
+    if (contains) {
+      for (let i = 0; i < value.length; i++) if (matches(contains, value[i])) out.add(i);
+    }
   } else {
     for (const name of coverage.names ?? []) if (hasOwn.call(value, name)) out.add(name);
     if (coverage.patterns && coverage.patterns.length > 0) {

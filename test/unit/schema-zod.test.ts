@@ -780,8 +780,8 @@ const table: [string, Row][] = [
     {
       schema: {
         type: 'object',
-        // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
         if: { properties: { kind: { const: 'x' } }, required: ['kind'] },
+        // biome-ignore lint/suspicious/noThenProperty: the JSON Schema keyword
         then: { properties: { x: {} } },
         else: { properties: { y: {}, kind: {} } },
         unevaluatedProperties: false,

@@ -117,14 +117,17 @@ class Sampler {
     }
     const allOf = Array.isArray(schema.allOf) ? (schema.allOf as JsonSchema[]) : [];
     const members = allOf.map((m) => this.pick(m, depth));
-    const bases = own.length > 0 ? own : [undefined];
+    const bases = (own.length > 0 ? own : [undefined]).map((base) =>
+      members.reduce<unknown>((value, m) => merge(value, m), base),
+    );
     for (const base of bases) {
-      const withAllOf = members.reduce<unknown>((value, m) => merge(value, m), base);
-      if (parts.length === 0 && withAllOf !== undefined) yield withAllOf;
       for (const alternatives of parts) {
-        for (const member of alternatives) yield merge(withAllOf, this.pick(member, depth));
+        for (const member of alternatives) yield merge(base, this.pick(member, depth));
       }
     }
+    // Unmerged too: the schema's own value (it may satisfy the combinators as it is), then each member's.
+    for (const base of bases) if (base !== undefined) yield base;
+    for (const alternatives of parts) for (const member of alternatives) yield this.pick(member, depth);
   }
 
   /** Candidates from the schema's types and their keywords. */
@@ -242,6 +245,13 @@ class Sampler {
     for (const key of required) add(key);
     const min = typeof schema.minProperties === 'number' ? schema.minProperties : 0;
     for (const key of Object.keys(props)) if (Object.keys(out).length < min) add(key);
+    // More keys: from patternProperties (a key its pattern matches), else additional ones.
+    const patterns = isObject(schema.patternProperties) ? Object.entries(schema.patternProperties) : [];
+    for (const [pattern, sub] of patterns) {
+      if (Object.keys(out).length >= min) break;
+      const key = samplePattern(pattern);
+      if (key !== undefined && !Object.hasOwn(out, key)) setKey(out, key, this.pick(sub as JsonSchema, depth + 1));
+    }
     if (Object.keys(out).length < min && schema.additionalProperties !== false) {
       const extra = (isObject(schema.additionalProperties) ? schema.additionalProperties : true) as JsonSchema;
       for (let i = 0; Object.keys(out).length < min; i++) setKey(out, `key${i}`, this.pick(extra, depth + 1));
@@ -254,6 +264,10 @@ class Sampler {
   }
 }
 
+/**
+ * `part`'s keys added to `base` (objects, recursively). Where both have a value, `base`'s stays: it was
+ * built from the schema that declares the property, `part`'s maybe from a member that only requires it.
+ */
 function merge(base: unknown, part: unknown): unknown {
   if (base === undefined) return part;
   if (part === undefined) return base;
@@ -263,7 +277,7 @@ function merge(base: unknown, part: unknown): unknown {
     for (const [k, v] of Object.entries(part)) setKey(out, k, Object.hasOwn(out, k) ? merge(out[k], v) : v);
     return out;
   }
-  return part;
+  return base;
 }
 
 function* numberSamples(schema: JsonSchemaObject, integer: boolean): Generator<number> {
@@ -275,6 +289,8 @@ function* numberSamples(schema: JsonSchemaObject, integer: boolean): Generator<n
   const max = schema.exclusiveMaximum === true ? undefined : num('maximum');
   const multiple = num('multipleOf');
   const step = multiple ?? (integer ? 1 : 0.5);
+  // Each bound, just inside and just outside it (an overlapping oneOf wants a value only one member
+  // allows), then small numbers.
   const starts = [
     min,
     exMin !== undefined ? exMin + step : undefined,
@@ -282,6 +298,10 @@ function* numberSamples(schema: JsonSchemaObject, integer: boolean): Generator<n
     exMax !== undefined ? exMax - step : undefined,
     1,
     0,
+    min !== undefined ? min - step : undefined,
+    max !== undefined ? max + step : undefined,
+    -1,
+    100,
   ];
   for (const start of starts) {
     if (start === undefined) continue;

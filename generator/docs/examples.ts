@@ -125,9 +125,17 @@ class Sampler {
         for (const member of alternatives) yield merge(base, this.pick(member, depth));
       }
     }
-    // Unmerged too: the schema's own value (it may satisfy the combinators as it is), then each member's.
+    // Unmerged too: the schema's own value (it may satisfy the combinators as it is), then each member's
+    // candidates (the first valid one of a member may be valid for another member too, which oneOf
+    // forbids).
     for (const base of bases) if (base !== undefined) yield base;
-    for (const alternatives of parts) for (const member of alternatives) yield this.pick(member, depth);
+    for (const member of [...allOf, ...parts.flat()]) {
+      let n = 0;
+      for (const candidate of this.fromSchema(member, depth)) {
+        yield merge(candidate, bases[0]);
+        if (++n >= 8) break;
+      }
+    }
   }
 
   /** Candidates from the schema's types and their keywords. */
@@ -195,7 +203,11 @@ class Sampler {
         : ((schema.items as JsonSchema | undefined) ?? true);
     const count = Math.min(max, Math.max(min, prefix.length, depth < MAX_OPTIONAL_DEPTH + 1 ? 1 : 0));
     const items: unknown[] = [];
-    if (schema.contains !== undefined) items.push(this.pick(schema.contains as JsonSchema, depth + 1));
+    if (schema.contains !== undefined) {
+      // An item for contains must be a valid item too.
+      const contained = rest === true ? (schema.contains as JsonSchema) : { allOf: [rest, schema.contains] };
+      items.push(this.pick(contained, depth + 1));
+    }
     for (let i = items.length; i < count; i++) {
       const item = i < prefix.length ? (prefix[i] as JsonSchema) : rest;
       if (schema.uniqueItems === true) items.push(this.distinct(item, depth + 1, items));
@@ -357,6 +369,13 @@ export function samplePattern(pattern: string): string | undefined {
         const end = pattern.indexOf(']', i + 2);
         if (end < 0) return undefined;
         atom = classChar(pattern.slice(i + 1, end));
+        i = end + 1;
+      } else if (c === '\\' && (pattern[i + 1] === 'p' || pattern[i + 1] === 'P') && pattern[i + 2] === '{') {
+        // A Unicode property class: the first of a few characters it matches.
+        const end = pattern.indexOf('}', i + 3);
+        if (end < 0) return undefined;
+        const re = new RegExp(pattern.slice(i, end + 1), 'u');
+        atom = [...'aA1 -_.é'].find((ch) => re.test(ch));
         i = end + 1;
       } else if (c === '\\') {
         const e = pattern[i + 1] ?? '';

@@ -72,6 +72,7 @@ describe('compilation', () => {
       'v2',
       'v31',
       'schema-formats',
+      'schema-keywords',
       'unicode',
       'escapes',
       'wildcard-kafka',

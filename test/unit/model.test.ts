@@ -240,3 +240,23 @@ describe('model of other protocols', () => {
     expect(v2.operations.length).toBeGreaterThan(0);
   });
 });
+
+describe('model of schema findings', () => {
+  it('model - what a schema says that cannot hold or is not checked is reported at the keyword (enum against its type, a required key additionalProperties forbids, an unknown format)', async () => {
+    const { problems } = await model('test/fixtures/specs/schema-keywords.asyncapi.yaml');
+    expect(
+      problems
+        .filter((p) => p.code.startsWith('schema-'))
+        .map((p) => `${p.line}:${p.column} ${p.severity} ${p.code} ${p.message}`),
+    ).toEqual([
+      "67:32 info schema-unknown-format Order at /properties/color/format: format 'rgb' is not one ajv-formats knows: JSON Schema makes it an annotation, so it is not checked",
+      `50:35 warning schema-enum-contradiction ContradictionPayload at /properties/state/enum: no value of 'enum' satisfies the rest of the schema ("open", "closed"): no value is valid`,
+      "54:9 warning schema-required-forbidden ForbiddenPayload at /required: 'secret' is required but is not a property, and additionalProperties forbids other keys: no object is valid",
+    ]);
+  });
+
+  it('model - the sample spec has no schema findings', async () => {
+    const { problems } = await model('spec/ai-sdk.asyncapi.yaml');
+    expect(problems.filter((p) => p.code.startsWith('schema-'))).toEqual([]);
+  });
+});

@@ -979,7 +979,7 @@ class ShapeBuilder {
     const headerSet: ObjectShape = { kind: 'object', properties, extra: 'open' };
     // Whatever else the schema says about the header set applies to the parsed headers.
     const rest = this.headerRest(schema);
-    return rest.kind === 'unknown' ? headerSet : { kind: 'headers', headers: headerSet, rest };
+    return onlyTypes(rest) ? headerSet : { kind: 'headers', headers: headerSet, rest };
   }
 
   /** The `allOf` members of a header schema that contribute headers (their properties merge). */

@@ -86,14 +86,27 @@ function parserTree(root: ParserNode | null): Tree<ParserNode> {
   };
 }
 
+/** A mapping key met by {@link SourceMap.forEachKey}. */
+export interface KeyVisit {
+  /** Segments from the root to the key, the key last (array indices as strings). */
+  readonly path: readonly string[];
+  /** Where the key is written. */
+  readonly position: Position;
+  /** True when the key's value is a mapping or a sequence (something `forEachKey` can enter). */
+  readonly container: boolean;
+}
+
 /** Positions of nodes in one YAML document, found by JSON pointer. Follows local `$ref`s. */
 export class SourceMap {
   readonly #tree: Tree<unknown>;
   readonly #lines: LineCounter;
+  /** Turns a pointer of the document the caller holds into one of this text (see {@link translated}). */
+  readonly #translate: ((pointer: string) => string) | undefined;
 
-  private constructor(tree: Tree<unknown>, lines: LineCounter) {
+  private constructor(tree: Tree<unknown>, lines: LineCounter, translate?: (pointer: string) => string) {
     this.#tree = tree;
     this.#lines = lines;
+    this.#translate = translate;
   }
 
   /** Parses `text` with the yaml package. */
@@ -122,7 +135,42 @@ export class SourceMap {
    * not exist, the deepest node that does; line 1 column 1 when nothing matches.
    */
   locate(pointer: string): Position {
-    return this.#walk(splitPointer(pointer), 0) ?? { line: 1, column: 1 };
+    const own = this.#translate ? this.#translate(pointer) : pointer;
+    return this.#walk(splitPointer(own), 0) ?? { line: 1, column: 1 };
+  }
+
+  /**
+   * The same text, located through `translate`: for a document converted from this one (AsyncAPI
+   * 2.x to 3.0), `translate` turns a pointer of the converted document into the pointer of the node
+   * it came from here, so positions stay those of the file a person edits.
+   */
+  translated(translate: (pointer: string) => string): SourceMap {
+    return new SourceMap(this.#tree, this.#lines, translate);
+  }
+
+  /**
+   * Visits every mapping key of the text as written (no `$ref` is followed), depth first, in order.
+   * `visit` returns whether to look inside the key's value; items of sequences are always entered.
+   */
+  forEachKey(visit: (key: KeyVisit) => boolean): void {
+    const tree = this.#tree;
+    const walk = (node: unknown, path: string[]): void => {
+      const entries = tree.entries(node);
+      if (entries !== undefined) {
+        for (const entry of entries) {
+          if (entry.key === undefined) continue;
+          const at = [...path, entry.key];
+          const container = tree.entries(entry.value) !== undefined || tree.items(entry.value) !== undefined;
+          const position = this.#pos(entry.keyNode) ?? { line: 1, column: 1 };
+          if (visit({ path: at, position, container }) && container) walk(entry.value, at);
+        }
+        return;
+      }
+      tree.items(node)?.forEach((item, i) => {
+        walk(item, [...path, String(i)]);
+      });
+    };
+    walk(tree.root, []);
   }
 
   #walk(segments: readonly string[], depth: number): Position | undefined {

@@ -12,14 +12,19 @@ export interface SiteOptions {
   readonly source: string;
   /** A user's templates folder (absolute); missing files fall back to ours. */
   readonly templatesDir?: string;
+  /** A spec example that fails its schema is an error that stops generation (`--strict`). */
+  readonly strict?: boolean;
 }
 
-/** The site's files (relative paths) when no example is invalid, and every problem found. */
+/**
+ * The site's files (relative paths), and every problem found; no files only under `strict` when a
+ * spec example fails its schema (by default such an example is a warning and the page marks it).
+ */
 export async function buildSite(
   model: ApiModel,
   options: SiteOptions,
 ): Promise<{ files?: Map<string, string>; problems: Problem[] }> {
-  const { view, problems } = buildView(model);
+  const { view, problems } = buildView(model, { strict: options.strict === true });
   if (problems.some((p) => p.severity === 'error')) return { problems };
   return { files: await renderSite(view, options), problems };
 }

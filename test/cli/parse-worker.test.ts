@@ -97,7 +97,7 @@ describe('parse worker', () => {
       ['generate', `${FIXTURES}/v2.asyncapi.yaml`, '--format', 'json'],
       ['docs', `${FIXTURES}/edge-cases.asyncapi.yaml`, '--format', 'json'],
       ['generate', `${FIXTURES}/bad-ref.yaml`],
-      ['generate', `${FIXTURES}/docs-invalid-example.asyncapi.yaml`, '--format', 'github'],
+      ['generate', `${FIXTURES}/docs-invalid-example.asyncapi.yaml`, '--format', 'github', '--strict'],
       ['generate', `${FIXTURES}/kafka.asyncapi.yaml`, '--format', 'json', '--no-docs'],
     ];
     await Promise.all(

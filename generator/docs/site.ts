@@ -2,9 +2,11 @@
  * The docs site of a model: the view (with its example checks) rendered into files. Used by
  * `generate` (into `<out>/docs/`) and by the `docs` command.
  */
+
+import { displayPath } from '../diagnostics.js';
 import type { ApiModel } from '../model/types.js';
 import type { Problem } from '../problems.js';
-import { renderSite } from './render.js';
+import { renderSite, TemplateError } from './render.js';
 import { buildView } from './view.js';
 
 export interface SiteOptions {
@@ -26,5 +28,19 @@ export async function buildSite(
 ): Promise<{ files?: Map<string, string>; problems: Problem[] }> {
   const { view, problems } = buildView(model, { strict: options.strict === true });
   if (problems.some((p) => p.severity === 'error')) return { problems };
-  return { files: await renderSite(view, options), problems };
+  try {
+    return { files: await renderSite(view, options), problems };
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    problems.push({
+      code: 'docs-template-invalid',
+      severity: 'error',
+      message: `the docs template cannot be rendered: ${e.message}`,
+      file: displayPath(process.cwd(), e.file),
+      line: e.line,
+      column: e.column,
+      help: 'fix the template (Handlebars syntax, and partials that exist), or remove it from --templates to use ours',
+    });
+    return { problems };
+  }
 }

@@ -3,7 +3,7 @@
  * checked at build time, the size budget, a 300-channel spec, template overrides and the CLI command.
  * The browser behaviour (search, theme, deep links, axe) is tested in test/browser/.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -200,6 +200,30 @@ describe('docs site', () => {
     expect(lenient.problems.filter((p) => p.severity !== 'info').map((p) => `${p.severity} ${p.code}`)).toEqual([
       'warning docs-invalid-example',
     ]);
+  });
+
+  // Regression: a user's template with a Handlebars error crashed the command with a stack trace (exit 70).
+  it('docs - a user template that does not parse or render is a located error, never a stack trace (exit 2)', async () => {
+    const templates = await tempDir();
+    await mkdir(path.join(templates, 'partials'));
+    await writeFile(path.join(templates, 'partials/message.hbs'), '<section>\n{{#if summary}}\n');
+    const { io, err, out } = capture();
+    const code = await main(['docs', INVALID_EXAMPLE, '--out', await tempDir(), '--templates', templates], io);
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    const file = path.join(templates, 'partials/message.hbs'); // outside the working folder: shown absolute
+    expect(err[0]).toBe(
+      `${file}:3:1 error docs-template-invalid the docs template cannot be rendered: parse error: Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF'\n  help: fix the template (Handlebars syntax, and partials that exist), or remove it from --templates to use ours`,
+    );
+    await writeFile(path.join(templates, 'index.html.hbs'), '{{> nosuch}}');
+    await rm(path.join(templates, 'partials/message.hbs'));
+    const missing = capture();
+    expect(await main(['docs', INVALID_EXAMPLE, '--out', await tempDir(), '--templates', templates], missing.io)).toBe(
+      2,
+    );
+    expect(missing.err[0]).toMatch(
+      /index\.html\.hbs error docs-template-invalid the docs template cannot be rendered: The partial nosuch could not be found\n/,
+    );
   });
 
   it('docs - the ai-sdk site stays under 150 KB gzipped', async () => {

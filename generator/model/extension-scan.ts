@@ -9,7 +9,7 @@
  * `const`, an extension's value) nor the names of maps (`properties`, `channels`, `parameters`,
  * anything under `components`): a header property named `x-queue` is a header, not an extension.
  */
-import type { KeyVisit, SourceMap } from '../parse/locate.js';
+import type { SourceMap } from '../parse/locate.js';
 import type { Problem } from '../problems.js';
 import { EXTENSIONS, suggest } from './extensions.js';
 import { JETSTREAM_EXTENSION } from './jetstream.js';
@@ -85,74 +85,68 @@ function describe(path: readonly string[]): string {
   return path.length === 0 ? 'the document root' : `#/${path.join('/')}`;
 }
 
+/**
+ * How the keys of an object are read: as fields (of an AsyncAPI object or a schema), as names (of
+ * properties, channels...), the sections of `components` (each maps names), or the items of a 2.x
+ * `security` list (scheme names mapped to scopes).
+ */
+type Keys = 'fields' | 'names' | 'components' | 'security';
+
 /** The located warnings of one document's `x-` keys. `version` is the `asyncapi` version it declares. */
 export function scanExtensions(sourceMap: SourceMap, file: string, version: string): Problem[] {
   const v2 = version.startsWith('2.');
   const problems: Problem[] = [];
-  const report = (p: Omit<Problem, 'file' | 'line' | 'column'>, at: KeyVisit) =>
-    problems.push({ ...p, file, line: at.position.line, column: at.position.column });
-  /** Paths whose keys are names, not fields. */
-  const nameMaps = new Set<string>();
-  sourceMap.forEachKey((visit) => {
-    const { path } = visit;
-    const key = path[path.length - 1] as string;
-    const parent = path.slice(0, -1);
-    const parentKey = parent.join('\u0000');
-    // A name: its value is an object of fields. In 2.x, each item of a `security` list maps scheme
-    // names to scopes.
-    const securityItem =
-      v2 && parent[parent.length - 2] === 'security' && /^\d+$/.test(parent[parent.length - 1] ?? '');
-    if (nameMaps.has(parentKey) || securityItem) return true;
+  sourceMap.forEachKey<Keys>('fields', (visit) => {
+    const { key, context } = visit;
+    if (context === 'names') return 'fields';
+    if (context === 'security') return undefined;
     if (/^x-/i.test(key)) {
-      check(key, parent, visit, v2, report);
-      return false;
+      const problem = check(key, visit.path.slice(0, -1), v2);
+      if (problem) {
+        const { line, column } = visit.position();
+        problems.push({ ...problem, file, line, column });
+      }
+      return undefined;
     }
-    if (DATA.has(key)) return false;
-    const inComponents = parent.length === 1 && parent[0] === 'components';
-    if (NAME_MAPS.has(key) || inComponents) nameMaps.add(path.join('\u0000'));
-    return true;
+    if (context === 'components') return 'names';
+    if (DATA.has(key)) return undefined;
+    if (key === 'components' && visit.path.length === 1) return 'components';
+    if (v2 && key === 'security') return 'security';
+    return NAME_MAPS.has(key) ? 'names' : 'fields';
   });
   return problems;
 }
 
+/** The warning about one `x-` key whose object is at `parent`, if it deserves one. */
 function check(
   key: string,
   parent: readonly string[],
-  at: KeyVisit,
   v2: boolean,
-  report: (p: Omit<Problem, 'file' | 'line' | 'column'>, at: KeyVisit) => void,
-): void {
+): Omit<Problem, 'file' | 'line' | 'column'> | undefined {
   const ours = OURS[key];
   if (ours !== undefined) {
     const place = placeOf(parent, v2);
-    if (place !== undefined && ours.places.includes(place)) return;
-    report(
-      {
-        code: 'nats-extension-misplaced',
-        severity: 'warning',
-        message: `${key} has no effect at ${describe(parent)}: it is read only on ${ours.places.map((p) => `${p}s`).join(' and ')}`,
-        help: `move it: ${ours.use}`,
-      },
-      at,
-    );
-    return;
+    if (place !== undefined && ours.places.includes(place)) return undefined;
+    return {
+      code: 'nats-extension-misplaced',
+      severity: 'warning',
+      message: `${key} has no effect at ${describe(parent)}: it is read only on ${ours.places.map((p) => `${p}s`).join(' and ')}`,
+      help: `move it: ${ours.use}`,
+    };
   }
   const meant = suggest(key, NAMES, ['x-', 'nats-']);
   const natsLike = /^x-nats/i.test(key);
-  if (meant === undefined && !natsLike) return;
-  report(
-    {
-      code: 'nats-unknown-extension',
-      severity: 'warning',
-      message:
-        meant !== undefined
-          ? `${key} is not an extension asyncapi-nats reads, so it has no effect; did you mean \`${meant}\`?`
-          : `${key} is not an extension asyncapi-nats reads, so it has no effect`,
-      help:
-        meant !== undefined
-          ? (OURS[meant]?.use ?? '')
-          : `the NATS extensions are ${NAMES.join(', ')} (docs/extensions.md); another tool's extension should not start with x-nats-`,
-    },
-    at,
-  );
+  if (meant === undefined && !natsLike) return undefined;
+  return {
+    code: 'nats-unknown-extension',
+    severity: 'warning',
+    message:
+      meant !== undefined
+        ? `${key} is not an extension asyncapi-nats reads, so it has no effect; did you mean \`${meant}\`?`
+        : `${key} is not an extension asyncapi-nats reads, so it has no effect`,
+    help:
+      meant !== undefined
+        ? (OURS[meant]?.use ?? '')
+        : `the NATS extensions are ${NAMES.join(', ')} (docs/extensions.md); another tool's extension should not start with x-nats-`,
+  };
 }

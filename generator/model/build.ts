@@ -87,7 +87,10 @@ class ModelBuilder {
     this.#problems.push({ ...p, file: this.#spec.file, line, column });
   }
 
-  /** Address rules are errors for a NATS spec; for a spec of another protocol the channel is skipped. */
+  /**
+   * Address rules are errors for a NATS spec; for a spec of another protocol, or without servers, the
+   * channel is skipped with a warning.
+   */
   #addressProblem(p: Omit<Problem, 'file' | 'line' | 'column' | 'severity'>, pointer: string, channelId: string): void {
     if (this.#natsSpec) {
       this.#report({ ...p, severity: 'error' }, pointer);
@@ -97,7 +100,7 @@ class ModelBuilder {
     }
   }
 
-  /** An operation NATS cannot serve: an error for a NATS spec; for another protocol, the operation is skipped. */
+  /** An operation NATS cannot serve: an error for a NATS spec; otherwise the operation is skipped with a warning. */
   #operationProblem(
     p: Omit<Problem, 'file' | 'line' | 'column' | 'severity'>,
     pointer: string,

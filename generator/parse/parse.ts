@@ -17,7 +17,10 @@ export interface ParsedSpec {
   readonly document: AsyncAPIDocumentInterface;
   /** The `asyncapi` version the file declares (before any conversion). */
   readonly declaredVersion: string;
-  /** Positions in the text the document was parsed from (the original file for 3.x). */
+  /**
+   * Positions in the file as written: for a converted 2.x document, pointers of the 3.0 document are
+   * translated back to the 2.x node they came from (see `convert.ts`).
+   */
   readonly sourceMap: SourceMap;
 }
 

@@ -54,6 +54,7 @@ const specSchema = z.strictObject({
   runtimeImport: z.string().min(1).optional(),
   outputs: z.array(z.enum(OUTPUT_KINDS)).min(1).optional(),
   docs: docsSchema.optional(),
+  strict: z.boolean().optional(),
 });
 
 const configSchema = z.strictObject({ specs: z.array(specSchema).min(1) });
@@ -150,7 +151,7 @@ export async function loadConfig(
           display,
           'config-invalid',
           `${where}${issue.message}`,
-          `a config is { specs: [{ spec, out?, runtimeImport?, outputs?: (${OUTPUT_KINDS.map((k) => `'${k}'`).join(' | ')})[], docs?: false | { out?, templates? } }] }`,
+          `a config is { specs: [{ spec, out?, runtimeImport?, outputs?: (${OUTPUT_KINDS.map((k) => `'${k}'`).join(' | ')})[], docs?: false | { out?, templates? }, strict?: boolean }] }`,
           at.line,
           at.column,
         );

@@ -14,7 +14,7 @@ import { type GenerateOptions, OUTPUT_KINDS, type OutputKind, specName } from '.
 
 export { type DocsOptions, type GenerateOptions, OUTPUT_KINDS, type OutputKind, specName } from './options.js';
 
-import type { Problem } from './problems.js';
+import { type Problem, uniqueProblems } from './problems.js';
 import { GENERATED_EXTENSIONS } from './write.js';
 
 /** GenerateOptions with every default applied. */
@@ -30,6 +30,8 @@ export interface ResolvedOptions {
   readonly docsDir: string;
   /** Absolute path of the user's docs templates, if any. */
   readonly templatesDir?: string;
+  /** Docs-only findings (an example that fails its schema) are errors. */
+  readonly strict: boolean;
 }
 
 /** Fills in every default. Throws `TypeError` for an empty or unknown `outputs` entry (the CLI and config check first). */
@@ -56,6 +58,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     outDir,
     runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
     outputs,
+    strict: options.strict === true,
     docsDir: docs.out !== undefined ? path.resolve(cwd, docs.out) : path.join(outDir, 'docs'),
     ...(docs.templates !== undefined ? { templatesDir: path.resolve(cwd, docs.templates) } : {}),
   };
@@ -67,6 +70,7 @@ export function resolveDocsOptions(options: {
   readonly out?: string;
   readonly templates?: string;
   readonly cwd?: string;
+  readonly strict?: boolean;
 }): ResolvedOptions {
   const out = options.out ?? path.join('generated', specName(options.spec), 'docs');
   return resolveOptions({
@@ -75,6 +79,7 @@ export function resolveDocsOptions(options: {
     outputs: ['docs'],
     docs: { out, ...(options.templates !== undefined ? { templates: options.templates } : {}) },
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    ...(options.strict !== undefined ? { strict: options.strict } : {}),
   });
 }
 
@@ -127,7 +132,7 @@ export async function generateFiles(
   const docsSite = outputs.has('docs') && models.parallel ? preload(import('./docs/site.js')) : undefined;
   const modelled = await loading;
   const timings: Timings = { ...modelled.timings, emit: 0, docs: 0 };
-  if (!modelled.model) return { problems: modelled.problems, timings };
+  if (!modelled.model) return { problems: uniqueProblems(modelled.problems), timings };
   const { model } = modelled;
   const problems = [...modelled.problems];
 
@@ -152,7 +157,7 @@ export async function generateFiles(
     const built = await buildSite(model, siteOptions(options));
     timings.docs = performance.now() - t;
     problems.push(...built.problems);
-    if (!built.files) return { model, problems, timings };
+    if (!built.files) return { model, problems: uniqueProblems(problems), timings };
     site = built.files;
   }
 
@@ -167,7 +172,7 @@ export async function generateFiles(
     sets.push({ dir: options.outDir, files, staleExtensions: GENERATED_EXTENSIONS });
   }
   if (site) sets.push({ dir: options.docsDir, files: site, staleExtensions: SITE_EXTENSIONS });
-  return { outputs: sets, files: sets[0]?.files ?? new Map(), model, problems, timings };
+  return { outputs: sets, files: sets[0]?.files ?? new Map(), model, problems: uniqueProblems(problems), timings };
 }
 
 /** The docs site only (the `docs` command), for options from {@link resolveDocsOptions}. */
@@ -178,6 +183,7 @@ export async function generateDocsFiles(options: ResolvedOptions): Promise<Gener
 function siteOptions(options: ResolvedOptions): SiteOptions {
   return {
     source: options.specDisplay,
+    strict: options.strict,
     ...(options.templatesDir !== undefined ? { templatesDir: options.templatesDir } : {}),
   };
 }

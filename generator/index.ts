@@ -91,11 +91,14 @@ export interface GenerateDocsOptions {
   readonly templates?: string;
   /** Folder relative paths are resolved against; default `process.cwd()`. */
   readonly cwd?: string;
+  /** An example that does not match its schema is an error (as `--strict`); by default a warning. */
+  readonly strict?: boolean;
 }
 
 /**
  * Writes the static docs site of a spec (index.html, assets/, search-index.js). Throws `SpecError`
- * when the spec has errors or one of its examples does not match its schema; nothing is written then.
+ * when the spec has errors, or under `strict` when one of its examples does not match its schema;
+ * nothing is written then. By default such an example is a warning, shown marked on the page.
  */
 export async function generateDocs(options: GenerateDocsOptions): Promise<GenerateResult> {
   const { docsOnly } = await import('./commands/generate.js');
@@ -109,6 +112,7 @@ export async function generateDocs(options: GenerateDocsOptions): Promise<Genera
           ? { docs: { templates: options.templates } }
           : {}),
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+      ...(options.strict !== undefined ? { strict: options.strict } : {}),
     }),
   );
 }

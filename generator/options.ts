@@ -34,6 +34,11 @@ export interface GenerateOptions {
   readonly outputs?: readonly OutputKind[];
   /** Docs site options, or `false` for no docs site (same as leaving `docs` out of `outputs`). */
   readonly docs?: boolean | DocsOptions;
+  /**
+   * A spec example that does not match its schema stops generation (an error, exit 2) instead of being
+   * a warning with the example marked on the docs page; for CI. Default false.
+   */
+  readonly strict?: boolean;
   /** Folder relative paths are resolved against; default `process.cwd()` (the config file's folder for a config). */
   readonly cwd?: string;
 }

@@ -63,3 +63,17 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
       a.code.localeCompare(b.code),
   );
 }
+
+/**
+ * Each problem once, in first-seen order: the parser reports some twice (a rule on the resolved and
+ * on the unresolved document, or the same schema error reached through two `$ref`s).
+ */
+export function uniqueProblems(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = JSON.stringify([p.severity, p.code, p.file, p.line, p.column, p.message, p.help ?? '']);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

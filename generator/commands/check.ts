@@ -167,6 +167,7 @@ function parseCheckArgs(args: readonly string[]) {
       config: { type: 'string', short: 'c' },
       format: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
+      strict: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

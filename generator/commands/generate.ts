@@ -16,6 +16,7 @@ const COMMON = {
   config: { type: 'string', short: 'c' },
   format: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
+  strict: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

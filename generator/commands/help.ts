@@ -43,6 +43,8 @@ Options:
       --templates <dir>        docs templates that replace ours by file name
   -c, --config <file>          config file (default: asyncapi-nats.config.* in this folder)
   -w, --watch                  regenerate when a spec, template or the config changes
+      --strict                 a spec example that does not match its schema is an error
+                               (by default a warning, and the docs page marks the example)
       --format <text|json|github>
                                how to report: text (default), one JSON document on stdout,
                                or GitHub Actions annotations
@@ -50,7 +52,8 @@ Options:
   -h, --help                   show this help
 
 A spec with errors prints each as \`file:line:col error CODE message\` with a help line,
-exits 2 and writes nothing. Exit codes: 0 ok, 2 usage, config or spec error.
+exits 2 and writes nothing. Warnings are printed and the code is written; a docs-only finding
+never stops generation unless --strict is given. Exit codes: 0 ok, 2 usage, config or spec error.
 
 Example:
   $ asyncapi-nats generate spec/ai-sdk.asyncapi.yaml
@@ -71,6 +74,8 @@ Options:
       --no-docs                as for generate
       --docs-out <dir>         as for generate
       --templates <dir>        as for generate
+      --strict                 a spec example that does not match its schema is an error
+                               (exit 2), for CI
   -c, --config <file>          config file (default: asyncapi-nats.config.* in this folder)
       --format <text|json|github>
                                how to report: text (default), one JSON document on stdout,
@@ -103,10 +108,12 @@ Options:
       --templates <dir>  a folder with any of index.html.hbs, partials/*.hbs, assets/site.css,
                          assets/site.js; files missing there come from ours (templates/docs/)
   -c, --config <file>    config file (default: asyncapi-nats.config.* in this folder)
+      --strict           an example that does not match its schema is an error
       --format <text|json|github>
                          how to report (see \`generate --help\`)
   -v, --verbose          also print informational diagnostics
   -h, --help             show this help
 
-A spec with errors, or an example that does not match its schema, prints each problem as
+An example that does not match its schema is a warning, and the page shows it marked as not
+matching, with the reason; under --strict it is an error. A spec with errors prints each problem as
 \`file:line:col error CODE message\` with a help line, exits 2 and writes nothing.`;

@@ -17,6 +17,7 @@ export interface TargetFlags {
   readonly 'docs-out'?: string | undefined;
   readonly 'no-docs'?: boolean | undefined;
   readonly outputs?: string | undefined;
+  readonly strict?: boolean | undefined;
 }
 
 /** The specs to work on, or the problems that stop the command (a broken config). */
@@ -118,5 +119,6 @@ function applyFlags(
     ...(target.outputs !== undefined ? { outputs: target.outputs } : {}),
     ...(outputs !== undefined ? { outputs } : {}),
     docs: docsOff ? false : docsOptions,
+    ...(flags.strict === true || target.strict === true ? { strict: true } : {}),
   };
 }

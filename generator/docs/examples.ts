@@ -2,9 +2,10 @@
  * Example payloads and headers for the docs site and the example factories: one generated from each
  * message's JSON Schema, and every example shown (the spec's and the generated one) checked at build
  * time with the very zod schema the generated code runs (built live from the same Shape, see
- * `generator/emit/schema/live.ts`). An invalid spec example is an error (the page would teach a wrong
- * payload); a generated example that does not validate is left out with a warning (our generator is
- * not smart enough for that schema, the spec itself is fine).
+ * `generator/emit/schema/live.ts`). An invalid spec example is a warning (an error under `--strict`)
+ * and is shown marked as not matching, with the reason; a generated example that does not validate
+ * is left out with a warning (our generator is not smart enough for that schema, the spec itself is
+ * fine).
  */
 import { liveSchema } from '../emit/schema/live.js';
 import type { JsonSchema, JsonSchemaObject, NamedSchema, SchemaDialect, SpecLocation } from '../model/types.js';
@@ -502,15 +503,20 @@ export function headerSample(schema: JsonSchema, dialect?: SchemaDialect): Recor
   return out;
 }
 
-/** A spec example that does not match its schema, as a located problem. */
-export function invalidExampleProblem(location: SpecLocation, what: string, issue: string): Problem {
+/**
+ * A spec example that does not match its schema, as a located problem: a warning (the docs page shows
+ * the example marked as not matching), an error under `--strict`.
+ */
+export function invalidExampleProblem(location: SpecLocation, what: string, issue: string, strict = false): Problem {
   return {
     code: 'docs-invalid-example',
-    severity: 'error',
+    severity: strict ? 'error' : 'warning',
     message: `${what} does not match its schema: ${issue}`,
     file: location.file,
     line: location.line,
     column: location.column,
-    help: 'fix the example (or the schema) so that the docs never show a message the generated code would reject',
+    help: strict
+      ? 'fix the example (or the schema): under --strict an example the generated code would reject stops generation'
+      : 'fix the example (or the schema); the docs show it marked as not matching, and --strict makes this an error',
   };
 }

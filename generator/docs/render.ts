@@ -50,10 +50,47 @@ async function listPartials(dir: string): Promise<string[]> {
   }
 }
 
-/** A template file: the user's when they have it, else ours. */
-async function templateFile(name: string, user: string | undefined, ours: string): Promise<string> {
+/** A user's template that Handlebars cannot read or render: where, and why. */
+export class TemplateError extends Error {
+  override readonly name = 'TemplateError';
+  /** Absolute path of the template (the page's, when a render error names no file). */
+  readonly file: string;
+  /** 1-based; 0 when Handlebars gives no position. */
+  readonly line: number;
+  readonly column: number;
+
+  constructor(file: string, cause: unknown) {
+    const e = cause as { message?: unknown; lineNumber?: unknown; column?: unknown };
+    const text = String(e.message ?? cause);
+    // The parser's message is `Parse error on line N:`, the line with a caret, then what it expected.
+    const parse = /^Parse error on line (\d+):\n[^\n]*\n[^\n]*\n(.*)$/s.exec(text);
+    super(parse ? `parse error: ${parse[2]}` : (text.split('\n')[0] ?? text), { cause });
+    this.file = file;
+    this.line = typeof e.lineNumber === 'number' ? e.lineNumber : parse ? Number(parse[1]) : 0;
+    // Handlebars counts columns from 0.
+    this.column = typeof e.column === 'number' ? e.column + 1 : this.line > 0 ? 1 : 0;
+  }
+}
+
+/** A template file, the user's when they have it, else ours; `path` is where it was read from. */
+async function templateFile(
+  name: string,
+  user: string | undefined,
+  ours: string,
+): Promise<{ text: string; path: string }> {
   const mine = user !== undefined ? await readOptional(path.join(user, name)) : undefined;
-  return mine ?? (await readFile(path.join(ours, name), 'utf8'));
+  if (mine !== undefined && user !== undefined) return { text: mine, path: path.join(user, name) };
+  return { text: await readFile(path.join(ours, name), 'utf8'), path: path.join(ours, name) };
+}
+
+/** The template's text after Handlebars parsed it; a syntax error is a {@link TemplateError} at its line. */
+function checked(hbs: typeof Handlebars, template: { text: string; path: string }): string {
+  try {
+    hbs.parse(template.text);
+  } catch (e) {
+    throw new TemplateError(template.path, e);
+  }
+  return template.text;
 }
 
 /** JSON that is safe inside a `<script>`: no `<`, `>`, `&` or line separators left as such. */
@@ -79,7 +116,10 @@ export interface RenderOptions {
   readonly templatesDir?: string;
 }
 
-/** Renders the site; file names are relative to the docs folder, `/`-separated. */
+/**
+ * Renders the site; file names are relative to the docs folder, `/`-separated. A user's template that
+ * does not parse or render throws {@link TemplateError}.
+ */
 export async function renderSite(view: DocsView, options: RenderOptions): Promise<Map<string, string>> {
   const ours = defaultTemplatesDir();
   const user = options.templatesDir;
@@ -89,15 +129,28 @@ export async function renderSite(view: DocsView, options: RenderOptions): Promis
     ...(user !== undefined ? await listPartials(user) : []),
   ]);
   for (const file of [...partialNames].sort()) {
-    hbs.registerPartial(file.replace(/\.hbs$/, ''), await templateFile(`partials/${file}`, user, ours));
+    hbs.registerPartial(file.replace(/\.hbs$/, ''), checked(hbs, await templateFile(`partials/${file}`, user, ours)));
   }
-  const page = hbs.compile(await templateFile('index.html.hbs', user, ours), { preventIndent: true, strict: false });
-  const html = page(view).trimStart();
+  const index = await templateFile('index.html.hbs', user, ours);
+  const page = hbs.compile(checked(hbs, index), { preventIndent: true, strict: false });
+  let html: string;
+  try {
+    html = page(view).trimStart();
+  } catch (e) {
+    // A render error (a partial that does not exist, say) names no file: the page is where it starts.
+    throw new TemplateError(index.path, e);
+  }
   const entries: SearchEntry[] = view.search.map((e) => ({ ...e }));
   const files = new Map<string, string>();
   files.set('index.html', preamble(options.source, 'html') + html);
-  files.set('assets/site.css', preamble(options.source, 'block') + (await templateFile('assets/site.css', user, ours)));
-  files.set('assets/site.js', preamble(options.source, 'block') + (await templateFile('assets/site.js', user, ours)));
+  files.set(
+    'assets/site.css',
+    preamble(options.source, 'block') + (await templateFile('assets/site.css', user, ours)).text,
+  );
+  files.set(
+    'assets/site.js',
+    preamble(options.source, 'block') + (await templateFile('assets/site.js', user, ours)).text,
+  );
   files.set(
     'search-index.js',
     `${preamble(options.source, 'block')}globalThis.${SEARCH_GLOBAL} = ${scriptJson(entries)};\n`,

@@ -118,6 +118,10 @@ export interface ExampleView {
   readonly name: string;
   /** True for the example built by the generator (not written in the spec). */
   readonly generated: boolean;
+  /** Why a spec example does not match its schema (the page marks it); undefined when it matches. */
+  readonly invalid?: string;
+  /** Id of the element that says so (the example refers to it with `aria-describedby`). */
+  readonly invalidId?: string;
   /** Pretty JSON of the payload; undefined when the example has none. */
   readonly payload?: string;
   readonly headers?: string;
@@ -440,8 +444,18 @@ function json(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? 'null';
 }
 
-/** Builds the view of a model; examples that fail their schema are problems (errors for the spec's). */
-export function buildView(model: ApiModel): { view: DocsView; problems: Problem[] } {
+/** How the view is built. */
+export interface ViewOptions {
+  /** A spec example that fails its schema is an error (`--strict`), not a warning. */
+  readonly strict?: boolean;
+}
+
+/**
+ * Builds the view of a model; a spec example that fails its schema is a warning (an error under
+ * `strict`) and is shown marked, with the reason.
+ */
+export function buildView(model: ApiModel, options: ViewOptions = {}): { view: DocsView; problems: Problem[] } {
+  const strict = options.strict === true;
   const problems: Problem[] = [];
   const anchors = new AnchorSet();
   const schemaByName = new Map(model.schemas.map((s) => [s.name, s]));
@@ -482,23 +496,41 @@ export function buildView(model: ApiModel): { view: DocsView; problems: Problem[
     const views: ExampleView[] = [];
     m.examples.forEach((e, i) => {
       const label = e.name ?? `example ${i + 1}`;
+      const reasons: string[] = [];
       if (e.payload !== undefined && payloadCheck?.ok) {
         const issue = payloadCheck.check(e.payload);
-        if (issue)
+        if (issue) {
+          reasons.push(`payload: ${issue}`);
           problems.push(
-            invalidExampleProblem(e.location, `the payload of example '${label}' of message '${m.name}'`, issue),
+            invalidExampleProblem(
+              e.location,
+              `the payload of example '${label}' of message '${m.name}'`,
+              issue,
+              strict,
+            ),
           );
+        }
       }
       if (e.headers !== undefined && headerCheck?.ok && headerSchema !== undefined) {
         const issue = headerCheck.check(headerValuesForCheck(headerSchema, e.headers));
-        if (issue)
+        if (issue) {
+          reasons.push(`headers: ${issue}`);
           problems.push(
-            invalidExampleProblem(e.location, `the headers of example '${label}' of message '${m.name}'`, issue),
+            invalidExampleProblem(
+              e.location,
+              `the headers of example '${label}' of message '${m.name}'`,
+              issue,
+              strict,
+            ),
           );
+        }
       }
       views.push({
         name: label,
         generated: false,
+        ...(reasons.length > 0
+          ? { invalid: reasons.join('; '), invalidId: anchors.take('invalid', `${m.name}-${i}`) }
+          : {}),
         ...(e.payload !== undefined ? { payload: json(e.payload) } : {}),
         ...(e.headers !== undefined ? { headers: json(e.headers) } : {}),
       });
@@ -532,7 +564,8 @@ export function buildView(model: ApiModel): { view: DocsView; problems: Problem[
       }
     }
     exampleViews.set(m.key, views);
-    const spec = m.examples[0];
+    // Snippets show a message the generated code accepts: never an example marked as not matching.
+    const spec = m.examples.find((_, i) => views[i]?.invalid === undefined);
     const gen = views.find((v) => v.generated);
     const source =
       spec ??

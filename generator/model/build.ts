@@ -6,6 +6,7 @@ import type { ChannelInterface, MessageInterface, OperationInterface } from '@as
 import { camelCase, NameRegistry, pascalCase, safeIdentifier, safeMember } from '../naming.js';
 import type { ParsedSpec } from '../parse/parse.js';
 import type { Problem } from '../problems.js';
+import { scanExtensions } from './extension-scan.js';
 import { EXTENSIONS, type ExtensionContext, readMatchHeaders, readQueue, readTimeout } from './extensions.js';
 import { JETSTREAM_EXTENSION, readJetStream } from './jetstream.js';
 import { readSchemaFormat, unwrapSchema } from './schema-format.js';
@@ -64,11 +65,12 @@ class ModelBuilder {
     this.#schemas = new SchemaCollector(this.#names, (component) =>
       components.has(component) ? this.#locate(`/components/schemas/${component}`) : undefined,
     );
-    const protocols = spec.document
+    // Only a declared nats server makes this a NATS spec, whose addresses must all be NATS subjects.
+    // Without servers the protocol is unknown: an address gets the same verdict as under Kafka or MQTT.
+    this.#natsSpec = spec.document
       .servers()
       .all()
-      .map((s) => s.protocol().toLowerCase());
-    this.#natsSpec = protocols.length === 0 || protocols.includes('nats');
+      .some((s) => s.protocol().toLowerCase() === 'nats');
     this.#ext = { report: (p, pointer) => this.#report(p, pointer), locate: (pointer) => this.#locate(pointer) };
   }
 
@@ -82,7 +84,10 @@ class ModelBuilder {
     this.#problems.push({ ...p, file: this.#spec.file, line, column });
   }
 
-  /** Address rules are errors for a NATS spec; for a spec of another protocol the channel is skipped. */
+  /**
+   * Address rules are errors for a NATS spec; for a spec of another protocol, or without servers, the
+   * channel is skipped with a warning.
+   */
   #addressProblem(p: Omit<Problem, 'file' | 'line' | 'column' | 'severity'>, pointer: string, channelId: string): void {
     if (this.#natsSpec) {
       this.#report({ ...p, severity: 'error' }, pointer);
@@ -92,7 +97,7 @@ class ModelBuilder {
     }
   }
 
-  /** An operation NATS cannot serve: an error for a NATS spec; for another protocol, the operation is skipped. */
+  /** An operation NATS cannot serve: an error for a NATS spec; otherwise the operation is skipped with a warning. */
   #operationProblem(
     p: Omit<Problem, 'file' | 'line' | 'column' | 'severity'>,
     pointer: string,
@@ -114,6 +119,7 @@ class ModelBuilder {
     const clientClass = this.#names.claim(`${base}Client`);
     const serverClass = this.#names.claim(`${base}Server`);
 
+    this.#problems.push(...scanExtensions(this.#spec.sourceMap, this.#spec.file, this.#spec.declaredVersion));
     // Component messages first, so a shared message is known by its component, not its first use.
     for (const message of doc.components().messages().all()) this.#message(message);
     for (const channel of doc.channels().all()) this.#channel(channel);
@@ -125,6 +131,7 @@ class ModelBuilder {
     }
     for (const message of doc.allMessages().all()) this.#message(message);
 
+    this.#protocolProblem(operations.length);
     const schemas = this.#schemas.finish((component) =>
       this.#locate(component ? `/components/schemas/${component}` : '/components/schemas'),
     );
@@ -152,6 +159,63 @@ class ModelBuilder {
       schemas,
     };
     return { model, problems: this.#problems };
+  }
+
+  /**
+   * One diagnostic per document when its servers do not make it a NATS spec: what protocol it
+   * declares, and what is generated from it anyway.
+   */
+  #protocolProblem(operationsKept: number): void {
+    const doc = this.#spec.document;
+    // Each protocol once, as first written (`kafka` and `Kafka` are one).
+    const byName = new Map<string, string>();
+    for (const server of doc.servers().all()) {
+      const protocol = server.protocol();
+      if (!byName.has(protocol.toLowerCase())) byName.set(protocol.toLowerCase(), protocol);
+    }
+    const protocols = [...byName.values()];
+    const addressed = [...this.#channels.values()].filter((c) => c.address !== null).length;
+    const skipped = this.#skipped.size;
+    const operations = doc.operations().all().length;
+    const operationsSkipped = operations - operationsKept;
+    const outcome =
+      `the generated code speaks NATS; channels whose addresses are legal NATS subjects are generated, ${skipped === 0 ? 'none' : `${skipped} of ${addressed}`} skipped` +
+      (operationsSkipped > 0 ? ` (and ${operationsSkipped} of ${operations} operations)` : '');
+    if (protocols.length === 0) {
+      this.#report(
+        {
+          code: 'no-servers',
+          severity: 'info',
+          message: `the document declares no servers, so its protocol is not known: ${outcome}`,
+          help: 'declare a server with `protocol: nats` to make this a NATS spec, where every address must be a NATS subject',
+        },
+        '/asyncapi',
+      );
+    } else if (!this.#natsSpec) {
+      const names = protocols.join(', ');
+      this.#report(
+        {
+          code: 'not-nats',
+          severity: 'warning',
+          message: `servers declare ${names}, not nats: ${outcome}`,
+          help: `the generated client and server connect to NATS, not to ${names}; use them with a NATS server or a bridge, or declare a nats server if this is a NATS system`,
+        },
+        '/servers',
+      );
+    } else {
+      const others = protocols.filter((p) => p.toLowerCase() !== 'nats');
+      if (others.length > 0) {
+        this.#report(
+          {
+            code: 'not-nats',
+            severity: 'info',
+            message: `servers also declare ${others.join(', ')}: the generated code connects to NATS only`,
+            help: 'nothing to do; describe only the NATS side in this document to silence this',
+          },
+          '/servers',
+        );
+      }
+    }
   }
 
   #channel(channel: ChannelInterface): void {

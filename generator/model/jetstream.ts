@@ -3,7 +3,7 @@
  * the channel so both sides agree on them; an operation adds what only it knows (the message id a
  * publisher sends, the durable consumer a receiver shares). docs/extensions.md is the reference.
  */
-import type { ExtensionContext } from './extensions.js';
+import { type ExtensionContext, suggest } from './extensions.js';
 import { parseSubjectTemplate } from './subject.js';
 import type { DurableModel, OperationKind, SubjectToken } from './types.js';
 
@@ -236,9 +236,10 @@ class Reader {
   unknownKeys(values: Values | undefined, at: string, allowed: readonly string[], where: string): void {
     for (const key of Object.keys(values ?? {})) {
       if (allowed.includes(key)) continue;
+      const meant = suggest(key, allowed);
       this.problem(
         'nats-bad-extension',
-        `${JETSTREAM_EXTENSION} key '${key}' is not allowed ${where}`,
+        `${JETSTREAM_EXTENSION} key '${key}' is not allowed ${where}${meant !== undefined ? `; did you mean '${meant}'?` : ''}`,
         `allowed here: ${allowed.join(', ')}`,
         `${at}/${key}`,
       );

@@ -4,7 +4,7 @@
  * process, with the same result.
  */
 import { parseSpec } from '../parse/parse.js';
-import { hasErrors, type Problem } from '../problems.js';
+import { hasErrors, type Problem, uniqueProblems } from '../problems.js';
 import { buildModel } from './build.js';
 import type { ApiModel } from './types.js';
 
@@ -26,6 +26,6 @@ export async function loadModel(specPath: string, file: string): Promise<LoadedM
   t = performance.now();
   const { model, problems } = buildModel(parsed.spec);
   const timings = { parse, model: performance.now() - t };
-  const all = [...parsed.problems, ...problems];
+  const all = uniqueProblems([...parsed.problems, ...problems]);
   return hasErrors(all) ? { problems: all, timings } : { model, problems: all, timings };
 }

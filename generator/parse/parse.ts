@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type AsyncAPIDocumentInterface, type Diagnostic, DiagnosticSeverity, Parser } from '@asyncapi/parser';
-import type { Problem, Severity } from '../problems.js';
+import { type Problem, type Severity, uniqueProblems } from '../problems.js';
+import { type Conversion, convertToV3 } from './convert.js';
 import { SourceMap } from './locate.js';
 import { useBuiltRulesetCheck } from './ruleset-check.js';
 import { structureRuleset } from './structure.js';
@@ -16,7 +17,10 @@ export interface ParsedSpec {
   readonly document: AsyncAPIDocumentInterface;
   /** The `asyncapi` version the file declares (before any conversion). */
   readonly declaredVersion: string;
-  /** Positions in the text the document was parsed from (the original file for 3.x). */
+  /**
+   * Positions in the file as written: for a converted 2.x document, pointers of the 3.0 document are
+   * translated back to the 2.x node they came from (see `convert.ts`).
+   */
   readonly sourceMap: SourceMap;
 }
 
@@ -33,6 +37,18 @@ function parser(): Parser {
     sharedParser = new Parser(structureRuleset());
   }
   return sharedParser;
+}
+
+/**
+ * The document as the parser's Spectral document read it (`parserResult.data`: plain data, `$ref`s
+ * unresolved), which the converter takes instead of parsing the text a second time.
+ */
+function parserData(document: unknown): unknown {
+  const result = (document as { parserResult?: { data?: unknown } } | undefined)?.parserResult;
+  if (typeof result !== 'object' || result === null || typeof result.data !== 'object' || result.data === null) {
+    throw new Error('the parser kept no data of the document');
+  }
+  return result.data;
 }
 
 /**
@@ -55,9 +71,10 @@ const PARSER_CODES: Record<string, { code: string; help: string }> = {
 
 /**
  * A diagnostic as our problem. Some parser rules report an empty range (0:0) but a JSON path; those
- * are located by walking the path in the YAML ourselves (to the deepest node that exists).
+ * are located by walking the path in the YAML ourselves (to the deepest node that exists), and so is
+ * every diagnostic of a converted document (`byPath`: its range is in text nobody wrote).
  */
-function mapDiagnostic(file: string, d: Diagnostic, sourceMap?: SourceMap): Problem {
+function mapDiagnostic(file: string, d: Diagnostic, sourceMap?: SourceMap, byPath = false): Problem {
   const severity: Severity = d.severity === DiagnosticSeverity.Error ? 'error' : 'info';
   let { code, help } = PARSER_CODES[String(d.code)] ?? { code: String(d.code), help: undefined };
   if (d.code === 'asyncapi-is-asyncapi') {
@@ -70,7 +87,7 @@ function mapDiagnostic(file: string, d: Diagnostic, sourceMap?: SourceMap): Prob
   help ??= severity === 'error' ? 'see https://www.asyncapi.com/docs/reference/specification/latest' : undefined;
   let line = (d.range?.start.line ?? -1) + 1;
   let column = (d.range?.start.character ?? -1) + 1;
-  if (sourceMap && line <= 1 && column <= 1 && d.path.length > 0) {
+  if (sourceMap && (byPath || (line <= 1 && column <= 1)) && d.path.length > 0) {
     const pointer = `/${d.path.map((s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
     ({ line, column } = sourceMap.locate(pointer));
   }
@@ -83,27 +100,6 @@ function mapDiagnostic(file: string, d: Diagnostic, sourceMap?: SourceMap): Prob
     column,
     ...(help ? { help } : {}),
   };
-}
-
-/** Runs the converter (loaded only for 2.x documents), collecting its console warnings as info problems. */
-async function convertToV3(file: string, text: string, problems: Problem[]): Promise<string> {
-  const { convert } = await import('@asyncapi/converter');
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    problems.push({
-      code: 'converted',
-      severity: 'info',
-      message: args.map(String).join(' '),
-      file,
-      line: 0,
-      column: 0,
-    });
-  };
-  try {
-    return convert(text, '3.0.0') as string;
-  } finally {
-    console.warn = warn;
-  }
 }
 
 /**
@@ -169,44 +165,42 @@ export async function parseSpecText(
         column: 0,
       });
     }
-    return { problems };
+    return { problems: uniqueProblems(problems) };
   }
 
   const declaredVersion = first.document.version();
   if (!declaredVersion.startsWith('2.')) {
-    return { spec: { file, document: first.document, declaredVersion, sourceMap }, problems };
+    return { spec: { file, document: first.document, declaredVersion, sourceMap }, problems: uniqueProblems(problems) };
   }
 
-  let converted: string;
+  let conversion: Conversion;
   try {
-    converted = await convertToV3(file, text, problems);
+    conversion = await convertToV3(parserData(first.extras?.document), sourceMap, file, problems);
   } catch (cause) {
     problems.push({
       code: 'convert-failed',
       severity: 'error',
       message: `could not convert AsyncAPI ${declaredVersion} to 3.0.0: ${cause instanceof Error ? cause.message : String(cause)}`,
       file,
-      line: 1,
-      column: 1,
+      ...sourceMap.locate('/asyncapi'),
       help: 'convert the document to 3.0 by hand (see the AsyncAPI migration guide)',
     });
-    return { problems };
+    return { problems: uniqueProblems(problems) };
   }
-  const second = await parser().parse(converted, { source: sourcePath });
+  // Every pointer of the converted document is located where its node was in the original.
+  const convertedMap = sourceMap.translated(conversion.translate);
+  const second = await parser().parse(conversion.text, { source: sourcePath });
   if (!second.document) {
     for (const d of second.diagnostics) {
       if (d.severity === DiagnosticSeverity.Error) {
-        problems.push({
-          ...mapDiagnostic(file, d),
-          line: 0,
-          column: 0,
-          message: `after conversion to 3.0.0: ${d.message}`,
-        });
+        const p = mapDiagnostic(file, d, convertedMap, true);
+        problems.push({ ...p, message: `after conversion to 3.0.0: ${p.message}` });
       }
     }
-    return { problems };
+    return { problems: uniqueProblems(problems) };
   }
-  // Pointers of the converted document mostly exist in the original too (channels keep their keys);
-  // where one does not, the locator falls back to the nearest enclosing node.
-  return { spec: { file, document: second.document, declaredVersion, sourceMap }, problems };
+  return {
+    spec: { file, document: second.document, declaredVersion, sourceMap: convertedMap },
+    problems: uniqueProblems(problems),
+  };
 }

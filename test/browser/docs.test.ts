@@ -670,3 +670,43 @@ test('docs site - script and HTML in spec text are escaped, never executed', asy
   await page.reload();
   expect(await state()).toEqual(clean);
 });
+
+test('docs site - an example that does not match its schema is marked in words, described to assistive technology, and passes axe in both themes', async () => {
+  const index = await buildSite(path.join(ROOT, 'test/fixtures/specs/docs-invalid-example.asyncapi.yaml'), 'invalid');
+  const { page } = await visit(index, '#message-Order', { reducedMotion: 'reduce' });
+  const marked = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('figure.example')).map((f) => {
+      const described = f.getAttribute('aria-describedby');
+      return {
+        caption: f.querySelector('figcaption')?.textContent ?? '',
+        description: described ? (document.getElementById(described)?.textContent ?? '(missing)') : null,
+        visible: described ? (document.getElementById(described)?.checkVisibility() ?? false) : null,
+      };
+    }),
+  );
+  expect(marked).toEqual([
+    { caption: 'good', description: null, visible: null },
+    {
+      caption: 'negative does not match its schema',
+      description:
+        'Not a valid message: the generated code would reject this example (payload: Too small: expected number to be >=0 at total).',
+      visible: true,
+    },
+    { caption: 'generated (generated from the schema, validated)', description: null, visible: null },
+  ]);
+
+  const require = createRequire(import.meta.url);
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const serious: string[] = [];
+  for (const label of ['light', 'dark']) {
+    if ((await theme(page)).theme !== label) await page.locator('#theme-toggle').click();
+    await settled(page);
+    const violations = await page.evaluate(async () =>
+      (
+        await axe.run(document.querySelector('#message-Order'), { resultTypes: ['violations'], preload: false })
+      ).violations.map((v) => `${v.impact} ${v.id}: ${v.nodes[0]?.target.join(' ')} ${v.nodes[0]?.any[0]?.message}`),
+    );
+    serious.push(...violations.filter((v) => /^(serious|critical) /.test(v)).map((v) => `${label}: ${v}`));
+  }
+  expect(serious).toEqual([]);
+});

@@ -163,6 +163,31 @@ export default defineConfig({ specs: [{ spec: '${spec}' }] });
     );
   });
 
+  it('config - strict: true in the config, or --strict, makes an example that does not match its schema an error; check too', async () => {
+    const invalid = await readFile(path.join(ROOT, 'test/fixtures/specs/docs-invalid-example.asyncapi.yaml'), 'utf8');
+    const dir = await project('strict', {
+      'asyncapi-nats.config.json': JSON.stringify({ specs: [{ spec: 'specs/c.yaml', out: 'gen/c', strict: true }] }),
+      'specs/c.yaml': invalid,
+    });
+    const strict = await runCli(['generate'], dir);
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toMatch(/^specs\/c\.yaml:40:11 error docs-invalid-example /);
+    expect(await ls(dir)).not.toContain('gen');
+
+    await writeFile(
+      path.join(dir, 'asyncapi-nats.config.json'),
+      JSON.stringify({ specs: [{ spec: 'specs/c.yaml', out: 'gen/c' }] }),
+    );
+    const lenient = await runCli(['generate'], dir);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toMatch(/^specs\/c\.yaml:40:11 warning docs-invalid-example /);
+    expect((await runCli(['check'], dir)).code).toBe(0);
+    const checked = await runCli(['check', '--strict'], dir);
+    expect(checked.code).toBe(2);
+    expect(checked.stderr).toMatch(/^specs\/c\.yaml:40:11 error docs-invalid-example /);
+    expect(checked.stderr).toContain('specs/c.yaml: 1 error; could not check its output');
+  });
+
   it('config - no spec and no config is a usage error that says what to do', async () => {
     const dir = path.join(work, 'empty');
     await mkdir(dir);

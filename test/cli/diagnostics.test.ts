@@ -3,7 +3,7 @@
  * help line, never a stack trace), the same problems as JSON and as GitHub annotations, and the
  * documented exit codes: 0 ok, 1 check/diff found something, 2 usage, config or spec error.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,6 @@ const MALFORMED = [
   'partial-parameter.yaml',
   'request-without-reply-message.yaml',
   'bad-extensions.yaml',
-  'docs-invalid-example.asyncapi.yaml',
   'does-not-exist.yaml',
 ] as const;
 
@@ -35,6 +34,67 @@ describe('diagnostics', () => {
     expect(res.stderr).toMatch(/\n {2}help: /);
     expect(res.stderr).not.toMatch(/\n\s+at /);
     await expect(res.stderr).toMatchFileSnapshot(`__snapshots__/diagnostics/${fixture}.txt`);
+  });
+
+  it('diagnostics - docs-invalid-example.asyncapi.yaml under --strict: the message a person reads, exit 2, nothing on stdout', async () => {
+    const fixture = 'docs-invalid-example.asyncapi.yaml';
+    const res = await runCli(
+      ['generate', `test/fixtures/specs/${fixture}`, '--out', '/nonexistent/never-written', '--strict'],
+      ROOT,
+    );
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).not.toMatch(/\n\s+at /);
+    await expect(res.stderr).toMatchFileSnapshot(`__snapshots__/diagnostics/${fixture}.txt`);
+  });
+
+  it('diagnostics - docs-invalid-example.asyncapi.yaml without --strict: a warning, and the code and docs are written (exit 0)', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'asyncapi-nats-lenient-'));
+    const res = await runCli(
+      ['generate', 'test/fixtures/specs/docs-invalid-example.asyncapi.yaml', '--out', out],
+      ROOT,
+    );
+    const written = await readdir(out, { recursive: true });
+    await rm(out, { recursive: true });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(
+      /^test\/fixtures\/specs\/docs-invalid-example\.asyncapi\.yaml:40:11 warning docs-invalid-example the payload of example 'negative' of message 'Order' does not match its schema: /,
+    );
+    expect(res.stdout).toMatch(/^generated 11 files in /);
+    expect(written).toEqual(expect.arrayContaining(['client.ts', 'server.ts', 'docs/index.html']));
+  });
+
+  // Regression: a channel's x-nats-jetstream is read once per operation, and its typo was printed once each.
+  it('diagnostics - every problem is printed once, as text and as JSON', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'asyncapi-nats-once-'));
+    const spec = path.join(dir, 'once.yaml');
+    await writeFile(
+      spec,
+      [
+        'asyncapi: 3.0.0',
+        'info: { title: Once, version: 1.0.0 }',
+        "servers: { local: { host: 'localhost:4222', protocol: nats } }",
+        'channels:',
+        '  jobs:',
+        '    address: jobs.created',
+        '    x-nats-jetstream: { stream: JOBS, replica: 1 }',
+        '    messages: { job: { payload: { type: object } } }',
+        'operations:',
+        "  sendJob: { action: send, channel: { $ref: '#/channels/jobs' } }",
+        "  takeJob: { action: receive, channel: { $ref: '#/channels/jobs' } }",
+        '',
+      ].join('\n'),
+    );
+    const text = await runCli(['generate', spec, '--out', path.join(dir, 'out')], dir);
+    const json = await runCli(['generate', spec, '--out', path.join(dir, 'out'), '--format', 'json'], dir);
+    await rm(dir, { recursive: true });
+    const line =
+      "once.yaml:7:39 error nats-bad-extension x-nats-jetstream key 'replica' is not allowed on a channel; did you mean 'replicas'?";
+    expect(text.code).toBe(2);
+    expect(text.stderr.split('\n').filter((l) => l === line)).toHaveLength(1);
+    expect(text.stderr).toContain('once.yaml: 1 error; nothing was written');
+    const problems = JSON.parse(json.stdout).problems as { code: string }[];
+    expect(problems.filter((p) => p.code === 'nats-bad-extension')).toHaveLength(1);
   });
 
   it('diagnostics - --format json puts every problem, located, into one JSON document on stdout', async () => {

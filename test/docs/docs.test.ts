@@ -3,7 +3,7 @@
  * checked at build time, the size budget, a 300-channel spec, template overrides and the CLI command.
  * The browser behaviour (search, theme, deep links, axe) is tested in test/browser/.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +14,7 @@ import { generateDocsFiles, resolveDocsOptions } from '../../generator/generate.
 import { generateDocs } from '../../generator/index.js';
 
 const HOSTILE = 'test/fixtures/specs/docs-hostile.asyncapi.yaml';
+const INVALID_EXAMPLE = 'test/fixtures/specs/docs-invalid-example.asyncapi.yaml';
 const tmp: string[] = [];
 
 async function tempDir(): Promise<string> {
@@ -160,21 +161,69 @@ describe('docs site', () => {
     expect(html).toContain('nats pub &#x27;evil.x&#x27;\\&#x27;&#x27;y&#x27;');
   });
 
-  it('docs - a spec example that does not match its schema fails the build with a located problem (exit 2)', async () => {
+  it('docs - a spec example that does not match its schema is a located warning; the page shows it marked, with the reason', async () => {
+    const { io, err } = capture();
+    const dir = await tempDir();
+    const code = await main(['docs', INVALID_EXAMPLE, '--out', dir], io);
+    expect(code).toBe(0);
+    expect(err).toEqual([
+      "test/fixtures/specs/docs-invalid-example.asyncapi.yaml:40:11 warning docs-invalid-example the payload of example 'negative' of message 'Order' does not match its schema: Too small: expected number to be >=0 at total\n  help: fix the example (or the schema); the docs show it marked as not matching, and --strict makes this an error",
+    ]);
+    const html = await readFile(path.join(dir, 'index.html'), 'utf8');
+    // Said in words, tied to the example for assistive technology, never by colour alone.
+    expect(html).toContain(
+      '<figure class="example invalid" aria-describedby="invalid-Order-1">\n    <figcaption>negative <span class="badge-invalid">does not match its schema</span></figcaption>\n    <p class="example-invalid" id="invalid-Order-1"><strong>Not a valid message:</strong> the generated code would reject this example (payload: Too small: expected number to be &gt;&#x3D;0 at total).</p>',
+    );
+    expect(html.match(/class="example invalid"/g)).toHaveLength(1);
+    expect(html).toContain('<figure class="example">\n    <figcaption>good</figcaption>');
+    // The snippets show the valid example, never the marked one.
+    expect(html).toContain('&quot;total&quot;: 10');
+    expect(html).not.toMatch(/nats pub [^<]*-1/);
+  });
+
+  it('docs - --strict makes an example that does not match its schema an error: exit 2, nothing written', async () => {
     const { io, err, out } = capture();
     const dir = await tempDir();
-    const code = await main(['docs', 'test/fixtures/specs/docs-invalid-example.asyncapi.yaml', '--out', dir], io);
+    const code = await main(['docs', INVALID_EXAMPLE, '--out', dir, '--strict'], io);
     expect(code).toBe(2);
     expect(out).toEqual([]);
     const text = err.join('\n');
     expect(text).toMatch(
-      /^test\/fixtures\/specs\/docs-invalid-example\.asyncapi\.yaml:\d+:\d+ error docs-invalid-example the payload of example 'negative' of message 'Order' does not match its schema: .* at total\n {2}help: /m,
+      /^test\/fixtures\/specs\/docs-invalid-example\.asyncapi\.yaml:40:11 error docs-invalid-example the payload of example 'negative' of message 'Order' does not match its schema: .* at total\n {2}help: /m,
     );
     expect(text).not.toContain('    at ');
     await expect(readFile(path.join(dir, 'index.html'), 'utf8')).rejects.toThrow();
-    await expect(
-      generateDocs({ spec: 'test/fixtures/specs/docs-invalid-example.asyncapi.yaml', out: dir }),
-    ).rejects.toThrow(/docs-invalid-example|does not match its schema/);
+    await expect(generateDocs({ spec: INVALID_EXAMPLE, out: dir, strict: true })).rejects.toThrow(
+      /does not match its schema/,
+    );
+    const lenient = await generateDocs({ spec: INVALID_EXAMPLE, out: dir });
+    expect(lenient.problems.filter((p) => p.severity !== 'info').map((p) => `${p.severity} ${p.code}`)).toEqual([
+      'warning docs-invalid-example',
+    ]);
+  });
+
+  // Regression: a user's template with a Handlebars error crashed the command with a stack trace (exit 70).
+  it('docs - a user template that does not parse or render is a located error, never a stack trace (exit 2)', async () => {
+    const templates = await tempDir();
+    await mkdir(path.join(templates, 'partials'));
+    await writeFile(path.join(templates, 'partials/message.hbs'), '<section>\n{{#if summary}}\n');
+    const { io, err, out } = capture();
+    const code = await main(['docs', INVALID_EXAMPLE, '--out', await tempDir(), '--templates', templates], io);
+    expect(code).toBe(2);
+    expect(out).toEqual([]);
+    const file = path.join(templates, 'partials/message.hbs'); // outside the working folder: shown absolute
+    expect(err[0]).toBe(
+      `${file}:3:1 error docs-template-invalid the docs template cannot be rendered: parse error: Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF'\n  help: fix the template (Handlebars syntax, and partials that exist), or remove it from --templates to use ours`,
+    );
+    await writeFile(path.join(templates, 'index.html.hbs'), '{{> nosuch}}');
+    await rm(path.join(templates, 'partials/message.hbs'));
+    const missing = capture();
+    expect(await main(['docs', INVALID_EXAMPLE, '--out', await tempDir(), '--templates', templates], missing.io)).toBe(
+      2,
+    );
+    expect(missing.err[0]).toMatch(
+      /index\.html\.hbs error docs-template-invalid the docs template cannot be rendered: The partial nosuch could not be found\n/,
+    );
   });
 
   it('docs - the ai-sdk site stays under 150 KB gzipped', async () => {

@@ -18,10 +18,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A NATS spec with one channel `c` (address `ai.{tenant}`), a message with header `h`, and `operations`. */
+/**
+ * A NATS spec (its server speaks nats, so every address must be a NATS subject) with one channel `c`
+ * (address `ai.{tenant}`), a message with header `h`, and `operations`.
+ */
 function spec(operations: string, channel = "address: 'ai.{tenant}'"): string {
   return `asyncapi: 3.0.0
 info: { title: Checks, version: 1.0.0 }
+servers: { local: { host: 'localhost:4222', protocol: nats } }
 channels:
   c:
     ${channel}

@@ -142,7 +142,7 @@ describe('x-nats-jetstream - problems', () => {
       'a typo in a key',
       spec('    x-nats-jetstream: { stream: S, replica: 3 }'),
       'nats-bad-extension',
-      "x-nats-jetstream key 'replica' is not allowed on a channel",
+      "x-nats-jetstream key 'replica' is not allowed on a channel; did you mean 'replicas'?",
     ],
     [
       'a consumer key on a send operation',

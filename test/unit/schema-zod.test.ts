@@ -105,6 +105,8 @@ const person = {
 const MULTIPLE_OF =
   'multipleOf is exact for decimal numbers; ajv divides binary floats (0.3 / 0.1 = 2.9999999999999996)';
 const OWN_KEYS = "objects are read by their own keys; ajv also sees inherited ones ('constructor' in {})";
+const UNTYPED =
+  "'properties' without 'type: object': JSON Schema applies it to objects only, so this schema accepts strings, numbers, arrays and null as well (and its TypeScript type says so)";
 const PROTO = 'ajv does not check a property named __proto__; we check it like any other key';
 const CONTAINS_EVALUATES =
   '2020-12: only the items contains matches are evaluated; ajv counts every item as evaluated once contains is there';
@@ -606,6 +608,7 @@ const table: [string, Row][] = [
       schema: { properties: { a: { type: 'string' } } },
       accept: [{}, { a: 'x' }, 'x', 1, [], null],
       reject: [{ a: 1 }],
+      findings: [`info /properties: ${UNTYPED}`],
     },
   ],
   [
@@ -773,6 +776,7 @@ const table: [string, Row][] = [
         { a: 2, b: 1 },
         { c: 1, b: 1 },
       ],
+      findings: [`info /anyOf/0/properties: ${UNTYPED}`, `info /anyOf/1/properties: ${UNTYPED}`],
     },
   ],
   [

@@ -570,14 +570,16 @@ class ShapeBuilder {
     if (schema.nullable !== undefined) this.nullable(schema, path, declared);
     if (declared !== undefined && schema.nullable === true && !declared.includes('null')) declared.push('null');
     if (declared === undefined && allowed.length > 1) {
-      const keyword = ['properties', 'required', 'additionalProperties', 'patternProperties'].find((k) => this.has(schema, k));
+      const keyword = ['properties', 'required', 'additionalProperties', 'patternProperties'].find((k) =>
+        this.has(schema, k),
+      );
       if (keyword !== undefined) {
         this.find(schema, path, {
           code: 'schema-untyped-object',
           severity: 'info',
           keyword,
           message: `'${keyword}' without 'type: object': JSON Schema applies it to objects only, so this schema accepts strings, numbers, arrays and null as well (and its TypeScript type says so)`,
-          help: "add type: object if only objects are meant",
+          help: 'add type: object if only objects are meant',
         });
       }
     }

@@ -15,7 +15,11 @@ export const SERVICE_ERROR_CODE = 'Nats-Service-Error-Code';
 /** Shared empty parameter object, so calls without params allocate nothing. */
 export const NO_VALUES: Readonly<Record<string, never>> = Object.freeze({});
 
-/** A received message after validation: parsed payload and headers. */
+/**
+ * A received message after validation: the payload exactly as sent (decoded JSON, never replaced by a
+ * schema's output, so properties the schema allows but does not list reach the handler) and the
+ * declared headers as their schema parses them (header values travel as text).
+ */
 export interface Checked {
   readonly payload: unknown;
   readonly headers: Record<string, unknown>;
@@ -90,7 +94,7 @@ function sendOne(
 
 /**
  * Checks a received payload and the declared headers against the specs (first that fits wins).
- * Returns parsed values, so handlers get what the schemas output (coerced header numbers, defaults).
+ * Returns the payload as received (validated, never transformed) and the headers as parsed.
  */
 export function checkReceived(
   specs: readonly MessageSpec[],
@@ -123,11 +127,11 @@ function receiveOne(
   payload: unknown,
   msg: HeaderSource,
 ): Checked | ValidationError {
-  let value = payload;
   if (spec.payload !== undefined) {
+    // The verdict only: zod's output is a copy that drops properties the schema does not list (and
+    // fills defaults), and a receiver must see what was sent.
     const result = spec.payload.safeParse(payload);
     if (!result.success) return new ValidationError(operation, direction, 'payload', issuesOf(result.error));
-    value = result.data;
   }
   let headers: Record<string, unknown> = readHeaders(spec.headerNames, msg);
   if (spec.headers !== undefined) {
@@ -135,7 +139,7 @@ function receiveOne(
     if (!result.success) return new ValidationError(operation, direction, 'headers', issuesOf(result.error));
     headers = result.data as Record<string, unknown>;
   }
-  return { payload: value, headers };
+  return { payload, headers };
 }
 
 /**

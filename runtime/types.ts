@@ -107,11 +107,14 @@ export interface ReceiveArgs {
 
 /** What a subscribe or reply handler receives. */
 export interface ReceivedMessage<TPayload, THeaders, TParams> {
-  /** The validated (parsed) payload. */
+  /**
+   * The payload exactly as sent (the decoded JSON body), once it validated: properties the schema
+   * allows but does not list are kept, and no defaults are filled in.
+   */
   readonly payload: TPayload;
-  /** The declared headers, validated (parsed). */
+  /** The declared headers, validated and parsed from their text (numbers and booleans as such). */
   readonly headers: THeaders;
-  /** Subject parameter values read back from the subject. */
+  /** Subject parameter values read back from the subject (the tokens as they are, checked against the spec). */
   readonly params: TParams;
   /** The subject the message arrived on. */
   readonly subject: string;

@@ -180,7 +180,8 @@ const LINE_BREAK = /[\r\n]/;
 /**
  * The header values to send, as strings; `undefined` values are skipped. Without declared names every
  * given header is sent. Returns `undefined` when there is nothing to send, and a ValidationError when
- * a value contains CR or LF (validated or not: the NATS client would otherwise throw an untyped error).
+ * a value contains CR or LF (validated or not: the NATS client would otherwise throw an untyped error)
+ * or a lone UTF-16 surrogate (the client would silently send U+FFFD in its place).
  */
 function toStrings(
   names: readonly string[] | undefined,
@@ -197,6 +198,12 @@ function toStrings(
     if (LINE_BREAK.test(text)) {
       return new ValidationError(operation, direction, 'headers', [
         { path: name, message: 'header values cannot contain CR or LF' },
+      ]);
+    }
+    // The NATS client encodes a lone surrogate as U+FFFD, so the receiver would read another value.
+    if (!text.isWellFormed()) {
+      return new ValidationError(operation, direction, 'headers', [
+        { path: name, message: 'header values must be valid Unicode (a lone UTF-16 surrogate is not)' },
       ]);
     }
     out ??= {};

@@ -57,7 +57,8 @@ const PLACEHOLDER = /^\{([^{}]+)\}$/;
  * concatenate without a second check.
  */
 export function checkParameter(name: string, value: unknown): string {
-  if (typeof value === 'string' && value.length <= MAX_PARAMETER_LENGTH && !UNSAFE.test(value)) return value;
+  if (typeof value === 'string' && value.length <= MAX_PARAMETER_LENGTH && !UNSAFE.test(value) && value.isWellFormed())
+    return value;
   throw new InvalidSubjectParameterError(name, value, reason(value));
 }
 
@@ -71,6 +72,8 @@ function reason(value: unknown): string {
   if (value.includes('.')) return "contains '.', the token separator";
   if (WHITESPACE.test(value)) return 'contains whitespace';
   if (CONTROL.test(value)) return 'contains a control character';
+  // The NATS client encodes a lone surrogate as U+FFFD: two such values would become one subject.
+  if (!value.isWellFormed()) return 'contains a lone UTF-16 surrogate, which is not valid Unicode';
   return "starts with '$', reserved for system subjects";
 }
 

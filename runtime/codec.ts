@@ -169,7 +169,7 @@ export function readHeaders(names: readonly string[] | undefined, msg: HeaderSou
  * Of two failed candidates, the one the message most likely meant: one whose payload fitted (only its
  * headers failed) beats one whose payload failed; otherwise the earlier one, in spec order.
  */
-function closer(best: ValidationError | undefined, next: ValidationError): ValidationError {
+export function closer(best: ValidationError | undefined, next: ValidationError): ValidationError {
   if (best === undefined) return next;
   return best.part === 'payload' && next.part === 'headers' ? next : best;
 }

@@ -2,6 +2,7 @@
  * Subject templates: AsyncAPI channel addresses like `ai.agent.message.{tenant_id}` turned into concrete
  * NATS subjects, subscription patterns and parameters parsed back from a subject.
  */
+import type { z } from 'zod';
 import { InvalidSubjectParameterError } from './errors.js';
 
 /** Sentinel for "any value of this parameter" in a subscription: the token becomes `*`. */
@@ -31,8 +32,33 @@ export interface SubjectTemplate<P extends string = string> {
   build(params: Readonly<Record<P, string>>): string;
   /** Like {@link SubjectTemplate.build}, but a value may be {@link wildcard} to match any token. */
   subscription(params: Readonly<Record<P, string | Wildcard>>): string;
-  /** The parameter values of a concrete subject, or `undefined` when the subject does not fit the address. */
+  /**
+   * The parameter values of a concrete subject, or `undefined` when the subject does not fit the
+   * address. The values are not checked against the spec's rules: see {@link SubjectTemplate.check}.
+   */
   parse(subject: string): Record<P, string> | undefined;
+  /**
+   * Present only when the spec constrains the parameter values ({@link SubjectRules.schema}): checks
+   * values read from a received subject, and answers the error for the first one the spec does not
+   * allow (`undefined` when all fit). `build` and `subscription` check the same rules themselves.
+   */
+  readonly check: ((params: Readonly<Record<string, string>>) => InvalidSubjectParameterError | undefined) | undefined;
+}
+
+/**
+ * What the spec says about an address's parameter values beyond being one subject token; generated
+ * code passes it to {@link subjectTemplate} for the channels whose parameters have rules.
+ */
+export interface SubjectRules {
+  /**
+   * Validates an object of parameter values (the tokens as text) by parameter name: the channel's
+   * parameter schemas (`enum`, and from AsyncAPI 2.x `pattern`, `minLength`, `maxLength`, `format`, a
+   * numeric or boolean `type`, parsed from the text as a header value is). A value it leaves out is
+   * not checked, so it may be given the values of some parameters only.
+   */
+  readonly schema?: z.ZodType;
+  /** The value a parameter takes when none is given (the spec's `default`). */
+  readonly defaults?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -88,10 +114,12 @@ export function isPattern(subject: string): boolean {
 /**
  * Parses an address. Tokens are split on `.`; each is a literal or exactly `{name}`. Throws a plain Error
  * for anything else (the generator never emits such an address, so this is a programming error).
+ * `rules` are the spec's constraints on the parameter values and their defaults: `build` and
+ * `subscription` then check every concrete value against them, and `check` is there for received ones.
  */
-export function subjectTemplate<const A extends string>(address: A): SubjectTemplate<ParamsOf<A>>;
-export function subjectTemplate(address: string): SubjectTemplate;
-export function subjectTemplate(address: string): SubjectTemplate {
+export function subjectTemplate<const A extends string>(address: A, rules?: SubjectRules): SubjectTemplate<ParamsOf<A>>;
+export function subjectTemplate(address: string, rules?: SubjectRules): SubjectTemplate;
+export function subjectTemplate(address: string, rules?: SubjectRules): SubjectTemplate {
   const tokens = address.split('.');
   // Literal text between parameters, so build() is one concatenation per token: chunks[0] + v0 + chunks[1] ...
   const chunks: string[] = [];
@@ -143,6 +171,39 @@ export function subjectTemplate(address: string): SubjectTemplate {
     return subject;
   }
 
+  // A template with rules gets its own build and subscription, so one without pays nothing for them.
+  const schema = rules?.schema;
+  const defaults = rules?.defaults;
+
+  function check(params: Readonly<Record<string, string>>): InvalidSubjectParameterError | undefined {
+    const result = (schema as z.ZodType).safeParse(params);
+    if (result.success) return undefined;
+    const issue = result.error.issues[0];
+    const name = String(issue?.path[0] ?? names[0]);
+    return new InvalidSubjectParameterError(name, params[name], issue?.message ?? 'not allowed by the spec');
+  }
+
+  /** The subject for `params` (a wildcard value becomes `*`), each concrete value checked against the rules. */
+  function ruled(params: Readonly<Record<string, string | Wildcard>>, wildcards: boolean): string {
+    let subject = chunks[0] as string;
+    const values: Record<string, string> = {};
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      const value = params[name] ?? defaults?.[name];
+      if (value === wildcard && wildcards) {
+        subject += `*${chunks[i + 1] as string}`;
+        continue;
+      }
+      values[name] = checkParameter(name, value);
+      subject += values[name] + (chunks[i + 1] as string);
+    }
+    if (schema !== undefined) {
+      const error = check(values);
+      if (error !== undefined) throw error;
+    }
+    return subject;
+  }
+
   function parseLiteral(subject: string): Record<string, string> | undefined {
     const first = chunks[0] as string;
     if (!subject.startsWith(first)) return undefined;
@@ -187,12 +248,14 @@ export function subjectTemplate(address: string): SubjectTemplate {
     return out;
   }
 
+  const plain = names.length === 0 || (schema === undefined && defaults === undefined);
   return Object.freeze({
     address,
     parameters,
     pattern,
-    build: names.length === 0 ? () => address : build,
-    subscription: names.length === 0 ? () => address : subscription,
+    build: names.length === 0 ? () => address : plain ? build : (params) => ruled(params, false),
+    subscription: names.length === 0 ? () => address : plain ? subscription : (params) => ruled(params, true),
     parse,
+    check: names.length === 0 || schema === undefined ? undefined : check,
   });
 }

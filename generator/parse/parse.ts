@@ -18,6 +18,11 @@ export interface ParsedSpec {
   readonly declaredVersion: string;
   /** Positions in the text the document was parsed from (the original file for 3.x). */
   readonly sourceMap: SourceMap;
+  /**
+   * For a 2.x file, the document as written (parsed, before conversion): what the converter drops
+   * (a channel parameter's `schema` keywords beyond `enum`) is read from it.
+   */
+  readonly original?: AsyncAPIDocumentInterface;
 }
 
 let sharedParser: Parser | undefined;
@@ -208,5 +213,5 @@ export async function parseSpecText(
   }
   // Pointers of the converted document mostly exist in the original too (channels keep their keys);
   // where one does not, the locator falls back to the nearest enclosing node.
-  return { spec: { file, document: second.document, declaredVersion, sourceMap }, problems };
+  return { spec: { file, document: second.document, declaredVersion, sourceMap, original: first.document }, problems };
 }

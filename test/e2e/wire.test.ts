@@ -20,6 +20,7 @@ import {
   InvalidSubjectParameterError,
   type ReceivedMessage,
   RemoteError,
+  type SubjectTemplate,
   wildcard,
 } from '../../runtime/index.js';
 import { waitFor } from '../harness/util.js';
@@ -149,7 +150,11 @@ afterAll(() => conns.close());
 async function everyReply(nc: NatsConnection, subject: string, body: unknown, ms = 300, raw?: string): Promise<Msg[]> {
   const inbox = createInbox();
   const replies: Msg[] = [];
-  const sub = nc.subscribe(inbox, { callback: (err, msg) => err === null && void replies.push(msg) });
+  const sub = nc.subscribe(inbox, {
+    callback: (err, msg) => {
+      if (err === null) replies.push(msg);
+    },
+  });
   await nc.flush();
   nc.publish(subject, raw ?? (body === undefined ? undefined : JSON.stringify(body)), { reply: inbox });
   await nc.flush();
@@ -287,14 +292,27 @@ describe('wire - channel parameters', () => {
     const plain = await conns.plain();
     const server = new wire.WireFixtureServer(nc);
     const id = sessionId();
-    const handled: unknown[] = [];
-    const args = { params: { region: wildcard, session_id: id }, handler: (m: unknown) => void handled.push(m) };
-    await server.ping({ ...args, handler: () => ({ type: 'pong', req_id: 1 }) }).ready;
-    await server.subscribe({ ...args, handler: () => ({ type: 'ack', req_id: 1 }) }).ready;
+    const handled: string[] = [];
+    const params: Session = { region: wildcard, session_id: id };
+    await server.ping({
+      params,
+      handler: (m) => {
+        handled.push(m.subject);
+        return { type: 'pong', req_id: 1 };
+      },
+    }).ready;
+    await server.subscribe({
+      params,
+      handler: (m) => {
+        handled.push(m.subject);
+        return { type: 'ack', req_id: 1 };
+      },
+    }).ready;
     const replies = await everyReply(plain, `wire.session.zz.${id}`, { type: 'ping', req_id: 1 });
     expect(replies.map(serviceError)).toEqual([
       `400 invalid value for subject parameter 'region': 'zz' (Invalid option: expected one of "eu"|"us")`,
     ]);
+    expect(handled).toEqual([]);
   });
 });
 

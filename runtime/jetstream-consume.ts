@@ -497,13 +497,15 @@ export class Worker {
     },
   ): Checked | typeof SKIP | undefined {
     const none = shared.index === 0 ? undefined : SKIP;
-    if (paramsOf(this.config.op, this.fixed, m) instanceof InvalidSubjectParameterError) return none;
+    const params = paramsOf(this.config.op, this.fixed, m);
+    if (params instanceof InvalidSubjectParameterError) return none;
     let payload: unknown;
     try {
       payload = m.data.length === 0 ? undefined : m.json<unknown>();
     } catch {
       return none;
     }
+    if (this.config.op.subject.checkMessage?.(params, payload, m.headers) !== undefined) return none;
     let found: ReturnType<typeof classify>;
     try {
       found = classify(shared.channel, shared.byValue, payload, m, (index) => index !== shared.index || this.validate);
@@ -565,6 +567,12 @@ export class Worker {
     if (checked instanceof ValidationError) {
       this.done(m, t0, trace, 'validation', checked);
       void this.deadLetter(m, 'validation', checked);
+      return;
+    }
+    const disagrees = op.subject.checkMessage?.(params, checked.payload, m.headers);
+    if (disagrees !== undefined) {
+      this.done(m, t0, trace, 'validation', disagrees);
+      void this.deadLetter(m, 'validation', disagrees);
       return;
     }
     const deliveryCount = deliveryCountOf(m);

@@ -210,6 +210,11 @@ export function reply<TMsg, TReply>(
       respondError(ctx, msg, 400, text, t0, trace);
       return undefined;
     }
+    const disagrees = op.subject.checkMessage?.(params, payload, msg.headers);
+    if (disagrees !== undefined) {
+      respondError(ctx, msg, 400, disagrees.message, t0, trace);
+      return undefined;
+    }
     return received(ctx, msg, checked.payload, checked.headers, params);
   }
 
@@ -749,6 +754,11 @@ class Router {
       this.reject(first, msg, t0, 'decode', error, 'malformed JSON request');
       return;
     }
+    const disagrees = op.subject.checkMessage?.(params, payload, msg.headers);
+    if (disagrees !== undefined) {
+      this.reject(first, msg, t0, 'validation', disagrees, disagrees.message);
+      return;
+    }
     const found = this.classify(payload, msg);
     if (found instanceof ValidationError) {
       const owner = this.members[this.shared.operations.findIndex((o) => o.id === found.operation)] ?? first;
@@ -922,6 +932,13 @@ function receive(ctx: Context, msg: Msg, validate: boolean, t0: number, trace: T
   if (checked instanceof ValidationError) {
     ctx.report('validation', msg.subject, checked);
     ctx.done(msg, t0, trace, 'validation', checked);
+    return undefined;
+  }
+  // Only a channel whose parameters the spec locates in the message has this check.
+  const disagrees = op.subject.checkMessage?.(params, payload, msg.headers);
+  if (disagrees !== undefined) {
+    ctx.report('validation', msg.subject, disagrees);
+    ctx.done(msg, t0, trace, 'validation', disagrees);
     return undefined;
   }
   return received(ctx, msg, checked.payload, checked.headers, params);

@@ -28,8 +28,13 @@ export interface SubjectTemplate<P extends string = string> {
   readonly parameters: readonly string[];
   /** The address with every parameter replaced by `*`: a subscription to all values. */
   readonly pattern: string;
-  /** The concrete subject for these values; throws {@link InvalidSubjectParameterError} for a bad or missing value. */
-  build(params: Readonly<Record<P, string>>): string;
+  /**
+   * The concrete subject for these values; throws {@link InvalidSubjectParameterError} for a bad or
+   * missing value. `message`: the payload and headers being sent, where a parameter the spec locates
+   * in the message ({@link SubjectRules.locations}) takes its value from when it is not given, and
+   * must agree with when it is.
+   */
+  build(params: Readonly<Record<P, string>>, message?: MessageValues): string;
   /** Like {@link SubjectTemplate.build}, but a value may be {@link wildcard} to match any token. */
   subscription(params: Readonly<Record<P, string | Wildcard>>): string;
   /**
@@ -43,7 +48,38 @@ export interface SubjectTemplate<P extends string = string> {
    * allow (`undefined` when all fit). `build` and `subscription` check the same rules themselves.
    */
   readonly check: ((params: Readonly<Record<string, string>>) => InvalidSubjectParameterError | undefined) | undefined;
+  /**
+   * Present only when the spec locates parameter values in the message ({@link SubjectRules.locations}):
+   * the error when a received message carries, at such a location, a value other than its subject's
+   * token (a message without a value there is not checked).
+   */
+  readonly checkMessage:
+    | ((
+        params: Readonly<Record<string, string>>,
+        payload: unknown,
+        headers: ReceivedHeaders | undefined,
+      ) => InvalidSubjectParameterError | undefined)
+    | undefined;
 }
+
+/** What is being sent, as far as a parameter's location can point into it. */
+export interface MessageValues {
+  readonly payload?: unknown;
+  readonly headers?: Readonly<Record<string, unknown>>;
+}
+
+/** The headers of a received message (a NATS `MsgHdrs`), read by exact name. */
+export interface ReceivedHeaders {
+  get(name: string): string;
+  has(name: string): boolean;
+}
+
+/**
+ * Where a message carries a parameter's value (an AsyncAPI `location` such as
+ * `$message.payload#/user/id`): a path of property names (array indexes as text) into the payload, or
+ * a header name.
+ */
+export type ValueLocation = { readonly payload: readonly string[] } | { readonly header: string };
 
 /**
  * What the spec says about an address's parameter values beyond being one subject token; generated
@@ -59,6 +95,39 @@ export interface SubjectRules {
   readonly schema?: z.ZodType;
   /** The value a parameter takes when none is given (the spec's `default`). */
   readonly defaults?: Readonly<Record<string, string>>;
+  /**
+   * Where the message carries a parameter's value (the spec's `location`). Sending, a parameter not
+   * given takes the message's value (before its default), and a given one must equal it; receiving,
+   * a message whose value there differs from its subject's token is invalid. Only text, numbers and
+   * booleans count as values (as their text); a message with none there is not checked.
+   */
+  readonly locations?: Readonly<Record<string, ValueLocation>>;
+}
+
+/** The text of the value at `location` in what is being sent, or undefined when there is none. */
+function sentValue(location: ValueLocation, message: MessageValues | undefined): string | undefined {
+  if (message === undefined) return undefined;
+  if ('header' in location) return scalarText(message.headers?.[location.header]);
+  return scalarText(valueAt(message.payload, location.payload));
+}
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let at = value;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+function scalarText(value: unknown): string | undefined {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : undefined;
+}
+
+function describe(location: ValueLocation): string {
+  return 'header' in location ? `header '${location.header}'` : `payload /${location.payload.join('/')}`;
 }
 
 /**
@@ -174,6 +243,7 @@ export function subjectTemplate(address: string, rules?: SubjectRules): SubjectT
   // A template with rules gets its own build and subscription, so one without pays nothing for them.
   const schema = rules?.schema;
   const defaults = rules?.defaults;
+  const locations = rules?.locations;
 
   function check(params: Readonly<Record<string, string>>): InvalidSubjectParameterError | undefined {
     const result = (schema as z.ZodType).safeParse(params);
@@ -183,13 +253,30 @@ export function subjectTemplate(address: string, rules?: SubjectRules): SubjectT
     return new InvalidSubjectParameterError(name, params[name], issue?.message ?? 'not allowed by the spec');
   }
 
-  /** The subject for `params` (a wildcard value becomes `*`), each concrete value checked against the rules. */
-  function ruled(params: Readonly<Record<string, string | Wildcard>>, wildcards: boolean): string {
+  /**
+   * The subject for `params` (a wildcard value becomes `*`), each concrete value checked against the
+   * rules; a value the message locates comes from `message` when not given, and must agree with it.
+   */
+  function ruled(
+    params: Readonly<Record<string, string | Wildcard>>,
+    wildcards: boolean,
+    message?: MessageValues,
+  ): string {
     let subject = chunks[0] as string;
     const values: Record<string, string> = {};
     for (let i = 0; i < names.length; i++) {
       const name = names[i] as string;
-      const value = params[name] ?? defaults?.[name];
+      const location = locations?.[name];
+      const carried = location === undefined ? undefined : sentValue(location, message);
+      const given = params[name];
+      if (given !== undefined && carried !== undefined && given !== carried) {
+        throw new InvalidSubjectParameterError(
+          name,
+          given,
+          `${describe(location as ValueLocation)} of the message is ${JSON.stringify(carried)}`,
+        );
+      }
+      const value = given ?? carried ?? defaults?.[name];
       if (value === wildcard && wildcards) {
         subject += `*${chunks[i + 1] as string}`;
         continue;
@@ -248,14 +335,46 @@ export function subjectTemplate(address: string, rules?: SubjectRules): SubjectT
     return out;
   }
 
-  const plain = names.length === 0 || (schema === undefined && defaults === undefined);
+  function checkMessage(
+    params: Readonly<Record<string, string>>,
+    payload: unknown,
+    headers: ReceivedHeaders | undefined,
+  ): InvalidSubjectParameterError | undefined {
+    for (const name in locations) {
+      const location = locations[name] as ValueLocation;
+      const token = params[name];
+      let carried: string | undefined;
+      if ('header' in location) {
+        const text = headers?.get(location.header);
+        carried = text !== undefined && (text !== '' || headers?.has(location.header) === true) ? text : undefined;
+      } else {
+        carried = scalarText(valueAt(payload, location.payload));
+      }
+      if (token !== undefined && carried !== undefined && carried !== token) {
+        return new InvalidSubjectParameterError(
+          name,
+          token,
+          `${describe(location)} of the message is ${JSON.stringify(carried)}`,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  const plain = names.length === 0 || (schema === undefined && defaults === undefined && locations === undefined);
   return Object.freeze({
     address,
     parameters,
     pattern,
-    build: names.length === 0 ? () => address : plain ? build : (params) => ruled(params, false),
+    build:
+      names.length === 0
+        ? () => address
+        : plain
+          ? build
+          : (params: Readonly<Record<string, string>>, message?: MessageValues) => ruled(params, false, message),
     subscription: names.length === 0 ? () => address : plain ? subscription : (params) => ruled(params, true),
     parse,
     check: names.length === 0 || schema === undefined ? undefined : check,
+    checkMessage: names.length === 0 || locations === undefined ? undefined : checkMessage,
   });
 }

@@ -242,9 +242,21 @@ function parameterValueType(p: ChannelModel['parameters'][number]): ts.TypeNode 
 }
 
 /** Why a parameter may be left out: the value it then takes. */
-function defaultDoc(p: ChannelModel['parameters'][number]): string | undefined {
-  const doc = [p.description, p.default !== undefined ? `Default \`${p.default}\`.` : undefined].filter(Boolean);
+function defaultDoc(p: ChannelModel['parameters'][number], sending: boolean): string | undefined {
+  const at = p.valueAt;
+  const carried =
+    sending && at !== undefined
+      ? `Left out, it is the message's ${at.in === 'header' ? `header \`${at.path[0]}\`` : `\`/${at.path.join('/')}\``}; given, it must equal it.`
+      : undefined;
+  const doc = [p.description, carried, p.default !== undefined ? `Default \`${p.default}\`.` : undefined].filter(
+    Boolean,
+  );
   return doc.length > 0 ? doc.join('\n\n') : undefined;
+}
+
+/** Whether a client may leave a parameter out: it has a default, or the message carries it. */
+function optionalToSend(p: ChannelModel['parameters'][number]): boolean {
+  return p.default !== undefined || p.valueAt !== undefined;
 }
 
 /**
@@ -255,19 +267,19 @@ function sendParamsMember(channel: ChannelModel): Member | undefined {
   const params = paramsType(channel);
   if (params === undefined) return undefined;
   const doc = `Values for the subject \`${channel.address}\`.`;
-  if (!channel.parameters.some((p) => p.default !== undefined)) return { name: 'params', type: params, doc };
+  if (!channel.parameters.some(optionalToSend)) return { name: 'params', type: params, doc };
   const type = typeLiteral(
     channel.parameters.map((p) => {
-      const text = defaultDoc(p);
+      const text = defaultDoc(p, true);
       return {
         name: p.name,
         type: parameterValueType(p),
-        optional: p.default !== undefined,
+        optional: optionalToSend(p),
         ...(text ? { doc: text } : {}),
       };
     }),
   );
-  return { name: 'params', type, doc, optional: channel.parameters.every((p) => p.default !== undefined) };
+  return { name: 'params', type, doc, optional: channel.parameters.every(optionalToSend) };
 }
 
 /** Arguments of a send operation: one variant per message. */
@@ -334,7 +346,7 @@ export function receiveArgsType(
       doc: `Values for the subject \`${channel.address}\`; \`wildcard\` receives every value of that parameter.`,
       type: typeLiteral(
         channel.parameters.map((p) => {
-          const doc = defaultDoc(p);
+          const doc = defaultDoc(p, false);
           return {
             name: p.name,
             type: union([parameterValueType(p), wildcard]),

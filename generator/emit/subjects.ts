@@ -2,7 +2,7 @@
 import type { ts } from 'ts-morph';
 import type { ChannelModel, JsonSchemaObject } from '../model/types.js';
 import type { Problem } from '../problems.js';
-import { call, obj, str } from './ast.js';
+import { arr, call, obj, str } from './ast.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
 import type { ModelIndex } from './operation.js';
 import { type SchemaRefs, zodExpression } from './schema/index.js';
@@ -25,6 +25,13 @@ export function emitSubjects(index: ModelIndex, file: GeneratedFile, warn: (prob
     const params = channel.parameters.map((p) => `- \`${p.name}\`${p.description ? `: ${p.description.trim()}` : ''}`);
     const rules = subjectRules(channel, file, warn);
     const constrained = channel.parameters.filter((p) => p.schema !== undefined).map((p) => `\`${p.name}\``);
+    const located = channel.parameters.flatMap((p) =>
+      p.valueAt === undefined
+        ? []
+        : [
+            `\`${p.name}\` (${p.valueAt.in === 'header' ? `header \`${p.valueAt.path[0]}\`` : `payload \`/${p.valueAt.path.join('/')}\``})`,
+          ],
+    );
     file.constant({
       name: channel.subjectConst,
       initializer: print(
@@ -39,6 +46,9 @@ export function emitSubjects(index: ModelIndex, file: GeneratedFile, warn: (prob
           params.length > 0 ? `Parameters:\n${params.join('\n')}` : undefined,
           params.length > 0
             ? `\`build()\` rejects a value that is empty, contains \`.\`, \`*\`, \`>\`, whitespace, a control character or a lone UTF-16 surrogate, or starts with \`$\`${constrained.length > 0 ? `, and a value of ${constrained.join(', ')} that the spec does not allow; a server reports a message whose subject has such a value and never hands it over` : ''}.`
+            : undefined,
+          located.length > 0
+            ? `The message carries ${located.join(', ')}: \`build(params, message)\` takes a value left out from it and refuses one that differs, and a server refuses a message whose value there differs from its subject's.`
             : undefined,
         ],
         [{ tagName: 'generated', text: `from channels.${channel.id} (${where(channel.location)})` }],
@@ -59,7 +69,8 @@ function subjectRules(
 ): ts.Expression | undefined {
   const constrained = channel.parameters.filter((p) => p.schema !== undefined);
   const defaults = channel.parameters.filter((p) => p.default !== undefined);
-  if (constrained.length === 0 && defaults.length === 0) return undefined;
+  const located = channel.parameters.filter((p) => p.valueAt !== undefined);
+  if (constrained.length === 0 && defaults.length === 0 && located.length === 0) return undefined;
   let schema: ts.Expression | undefined;
   if (constrained.length > 0) {
     const root: JsonSchemaObject = {
@@ -99,6 +110,21 @@ function subjectRules(
         ? obj(
             defaults.map((p) => [p.name, str(p.default as string)] as const),
             false,
+          )
+        : undefined,
+    ],
+    [
+      'locations',
+      located.length > 0
+        ? obj(
+            located.map((p) => {
+              const at = p.valueAt as NonNullable<typeof p.valueAt>;
+              const where =
+                at.in === 'header'
+                  ? obj([['header', str(at.path[0] as string)]], false)
+                  : obj([['payload', arr(at.path.map(str))]], false);
+              return [p.name, where] as const;
+            }),
           )
         : undefined,
     ],

@@ -238,6 +238,7 @@ class ModelBuilder {
     } else if (Array.isArray(raw.enum)) {
       schema = { enum: raw.enum };
     }
+    const valueAt = typeof raw.location === 'string' ? parseLocation(raw.location) : undefined;
     const scalar =
       typeof raw.default === 'string' || typeof raw.default === 'number' || typeof raw.default === 'boolean';
     const fallback = scalar ? String(raw.default) : undefined;
@@ -272,13 +273,13 @@ class ModelBuilder {
           `${at}/default`,
         );
       }
-      if (raw.location !== undefined) {
+      if (raw.location !== undefined && valueAt === undefined) {
         this.#report(
           {
             code: 'nats-parameter-location',
             severity: 'warning',
-            message: `location ${JSON.stringify(raw.location)} of parameter '${name}' is not used: the value is always given as a subject parameter, and not compared with the message`,
-            help: 'pass the value in `params`; remove `location` to silence this warning',
+            message: `location ${JSON.stringify(raw.location)} of parameter '${name}' is not used: only a payload field or a header can be read (\`$message.payload#/<path>\`, \`$message.header#/<name>\`)`,
+            help: 'point the location at a payload field or a header, or remove it',
           },
           `${at}/location`,
         );
@@ -291,6 +292,7 @@ class ModelBuilder {
       ...(examples ? { examples } : {}),
       ...(schema ? { schema } : {}),
       ...(fallback !== undefined ? { default: fallback } : {}),
+      ...(valueAt !== undefined ? { valueAt } : {}),
       location: this.#locate(at),
     };
   }
@@ -819,6 +821,26 @@ function constrains(schema: JsonSchemaObject): boolean {
   return Object.entries(schema).some(
     ([key, value]) => !ANNOTATIONS.has(key) && !key.startsWith('x-') && !(key === 'type' && value === 'string'),
   );
+}
+
+/**
+ * A parameter `location` the runtime can read: `$message.payload#/a/b` (a JSON pointer into the
+ * payload; the empty pointer, the whole payload, too) or `$message.header#/<name>`.
+ */
+function parseLocation(expression: string): ParameterModel['valueAt'] {
+  const match = /^\$message\.(payload|header)#(.*)$/.exec(expression);
+  if (match === null) return undefined;
+  const pointer = match[2] as string;
+  if (pointer !== '' && !pointer.startsWith('/')) return undefined;
+  const path =
+    pointer === ''
+      ? []
+      : pointer
+          .slice(1)
+          .split('/')
+          .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (match[1] === 'header') return path.length === 1 && path[0] !== '' ? { in: 'header', path } : undefined;
+  return { in: 'payload', path };
 }
 
 /** A JSON pointer token: `~` and `/` escaped. */

@@ -62,6 +62,11 @@ export interface ParameterModel {
   readonly schema?: JsonSchemaObject;
   /** The value used when none is given (the spec's `default`). */
   readonly default?: string;
+  /**
+   * Where a message carries the value (the spec's `location`, `$message.payload#/a/b` or
+   * `$message.header#/name`): a payload path, or a header name as the one element of `path`.
+   */
+  readonly valueAt?: { readonly in: 'payload' | 'header'; readonly path: readonly string[] };
   readonly location: SpecLocation;
 }
 

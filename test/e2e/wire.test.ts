@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
-import { createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { createInbox, type Msg, type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { generateFiles, resolveOptions } from '../../generator/generate.js';
 import { writeOutput } from '../../generator/write.js';
@@ -59,6 +59,11 @@ interface WireModule {
       payload: { type: 'unsubscribe'; req_id: number; topic: string };
     }): Promise<Ack>;
     sendNote(args: { params: { region: Region }; payload: unknown }): void;
+    placeOrder(args: {
+      params?: { customer?: string; kind?: string };
+      payload: { customer: { id: string }; total: number };
+      headers?: { kind?: string };
+    }): void;
   };
   WireFixtureServer: new (
     nc: NatsConnection,
@@ -88,6 +93,10 @@ interface WireModule {
     onDeleted(args: {
       params: { region: Region | typeof wildcard };
       handler: (m: DurableReceivedMessage<unknown, unknown, unknown>) => void;
+    }): Handle;
+    onOrder(args: {
+      params: { customer: string | typeof wildcard; kind: string | typeof wildcard };
+      handler: (m: ReceivedMessage<unknown, unknown, unknown>) => void;
     }): Handle;
     drain(): Promise<void>;
   };
@@ -313,6 +322,71 @@ describe('wire - channel parameters', () => {
       `400 invalid value for subject parameter 'region': 'zz' (Invalid option: expected one of "eu"|"us")`,
     ]);
     expect(handled).toEqual([]);
+  });
+});
+
+describe('wire - parameters the message carries (location)', () => {
+  const order = { customer: { id: 'c1' }, total: 3 };
+
+  test('wire - a parameter left out is taken from the message; one that differs from it is refused before sending', async () => {
+    const nc = await conns.runtime();
+    const plain = await conns.plain();
+    const seen: string[] = [];
+    plain.subscribe('wire.orders.>', { callback: (_err, msg) => void seen.push(msg.subject) });
+    await plain.flush();
+    const client = new wire.WireFixtureClient(nc);
+    client.placeOrder({ payload: order, headers: { kind: 'rush' } });
+    client.placeOrder({ params: { customer: 'c1', kind: 'slow' }, payload: order });
+    const differs = thrown(() =>
+      client.placeOrder({ params: { customer: 'c2' }, payload: order, headers: { kind: 'rush' } }),
+    );
+    const header = thrown(() =>
+      client.placeOrder({ params: { kind: 'slow' }, payload: order, headers: { kind: 'rush' } }),
+    );
+    const missing = thrown(() => client.placeOrder({ payload: order }));
+    await waitFor('two orders', () => seen.length === 2);
+    await nc.flush();
+    await plain.flush();
+    expect(seen).toEqual(['wire.orders.c1.rush', 'wire.orders.c1.slow']);
+    expect([differs, header, missing].map(messageOf)).toEqual([
+      `invalid value for subject parameter 'customer': 'c2' (payload /customer/id of the message is "c1")`,
+      `invalid value for subject parameter 'kind': 'slow' (header 'kind' of the message is "rush")`,
+      "invalid value for subject parameter 'kind': undefined (missing)",
+    ]);
+    expect(differs).toBeInstanceOf(InvalidSubjectParameterError);
+  });
+
+  test('wire - a received message whose payload or header differs from its subject is reported and never handled', async () => {
+    const nc = await conns.runtime();
+    const plain = await conns.plain();
+    const errors = errorLog();
+    const server = new wire.WireFixtureServer(nc, { onError: errors.onError });
+    const got: unknown[] = [];
+    await server.onOrder({ params: { customer: wildcard, kind: wildcard }, handler: (m) => void got.push(m.subject) })
+      .ready;
+    const hdrs = (kind: string) => {
+      const h = natsHeaders();
+      h.set('kind', kind);
+      return h;
+    };
+    plain.publish('wire.orders.c9.rush', JSON.stringify(order), { headers: hdrs('rush') });
+    plain.publish('wire.orders.c1.rush', JSON.stringify(order), { headers: hdrs('slow') });
+    plain.publish('wire.orders.c1.rush', JSON.stringify(order), { headers: hdrs('rush') });
+    plain.publish('wire.orders.c1.bulk', JSON.stringify(order));
+    await waitFor('two orders and two reports', () => got.length === 2 && errors.events.length === 2);
+    expect(got).toEqual(['wire.orders.c1.rush', 'wire.orders.c1.bulk']);
+    expect(errors.events.map((e) => [e.kind, e.subject, messageOf(e.error)])).toEqual([
+      [
+        'validation',
+        'wire.orders.c9.rush',
+        `invalid value for subject parameter 'customer': 'c9' (payload /customer/id of the message is "c1")`,
+      ],
+      [
+        'validation',
+        'wire.orders.c1.rush',
+        `invalid value for subject parameter 'kind': 'rush' (header 'kind' of the message is "slow")`,
+      ],
+    ]);
   });
 });
 

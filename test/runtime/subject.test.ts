@@ -245,6 +245,45 @@ describe('subject - rules from the spec', () => {
     expect(bad?.parameter).toBe('region');
   });
 
+  test('subject rules - a located value comes from the message when left out, and must equal it when given', () => {
+    const orders = subjectTemplate('shop.{customer}.{kind}', {
+      locations: { customer: { payload: ['customer', 'id'] }, kind: { header: 'kind' } },
+    });
+    const message = { payload: { customer: { id: 42 } }, headers: { kind: 'rush' } };
+    expect(orders.build({} as never, message)).toBe('shop.42.rush');
+    expect(orders.build({ customer: '42', kind: 'rush' }, message)).toBe('shop.42.rush');
+    expect(orders.build({ customer: '7', kind: 'slow' })).toBe('shop.7.slow');
+    expect(error(() => orders.build({ customer: '7' } as never, message)).message).toBe(
+      `invalid value for subject parameter 'customer': '7' (payload /customer/id of the message is "42")`,
+    );
+    // Only text, numbers and booleans are values; an object there is no value.
+    expect(error(() => orders.build({} as never, { payload: { customer: { id: {} } } })).message).toBe(
+      "invalid value for subject parameter 'customer': undefined (missing)",
+    );
+  });
+
+  test('subject rules - checkMessage compares a received message with its subject; a message without the value passes', () => {
+    const orders = subjectTemplate('shop.{customer}.{kind}', {
+      locations: { customer: { payload: ['customer', 'id'] }, kind: { header: 'kind' } },
+    });
+    const checkMessage = orders.checkMessage;
+    if (checkMessage === undefined) throw new Error('a template with locations has checkMessage');
+    const headers = (kind?: string) => ({
+      get: (n: string) => (n === 'kind' ? (kind ?? '') : ''),
+      has: () => kind !== undefined,
+    });
+    const params = { customer: '42', kind: 'rush' };
+    expect(checkMessage(params, { customer: { id: 42 } }, headers('rush'))).toBeUndefined();
+    expect(checkMessage(params, { total: 1 }, undefined)).toBeUndefined();
+    expect(checkMessage(params, { customer: { id: '43' } }, headers('rush'))?.message).toBe(
+      `invalid value for subject parameter 'customer': '42' (payload /customer/id of the message is "43")`,
+    );
+    expect(checkMessage(params, { customer: { id: '42' } }, headers(''))?.message).toBe(
+      `invalid value for subject parameter 'kind': 'rush' (header 'kind' of the message is "")`,
+    );
+    expect(subjectTemplate('shop.{customer}').checkMessage).toBeUndefined();
+  });
+
   test('subject rules - a template without a schema has no check', () => {
     expect(subjectTemplate('app.{region}').check).toBeUndefined();
     expect(subjectTemplate('app.{region}', { defaults: { region: 'eu' } }).check).toBeUndefined();

@@ -35,6 +35,14 @@ describe('wire model - channel parameters', () => {
     ]);
   });
 
+  test('wire model - a location in the payload or a header is where the message carries the value', async () => {
+    const { model: m } = await model('test/fixtures/specs/wire.asyncapi.yaml');
+    expect(channel(m, 'orders').parameters.map((p) => [p.name, p.valueAt])).toEqual([
+      ['customer', { in: 'payload', path: ['customer', 'id'] }],
+      ['kind', { in: 'header', path: ['kind'] }],
+    ]);
+  });
+
   test('wire model - a 2.x parameter keeps the schema keywords the converter drops, $ref included, located in the file as written', async () => {
     const { model: m, problems } = await model('test/fixtures/specs/wire-v2.asyncapi.yaml');
     expect(problems.filter((p) => p.severity !== 'info')).toEqual([]);
@@ -76,7 +84,7 @@ describe('wire model - channel parameters', () => {
         'nats-parameter-location',
         'warning',
         '57:9',
-        `location "$message.payload#/region" of parameter 'region' is not used: the value is always given as a subject parameter, and not compared with the message`,
+        `location "$message.header#/meta/region" of parameter 'region' is not used: only a payload field or a header can be read (\`$message.payload#/<path>\`, \`$message.header#/<name>\`)`,
       ],
     ]);
   });

@@ -23,7 +23,7 @@ import {
   type SubjectTemplate,
   wildcard,
 } from '../../runtime/index.js';
-import { waitFor } from '../harness/util.js';
+import { gate, waitFor } from '../harness/util.js';
 import {
   Connections,
   consumerReady,
@@ -578,18 +578,40 @@ describe('wire - several receive operations on one subject', () => {
     expect(sub.map(serviceError)).toEqual(["501 operation 'subscribe' is not served here"]);
   });
 
-  test('wire - draining the server answers what arrived, then ends the one subscription', async () => {
+  test('wire - draining the server finishes the request in flight, answers it once, then ends the one subscription', async () => {
     const id = sessionId();
-    const { server, handles, nc } = await sessionServer(id, ['ping', 'subscribe', 'unsubscribe']);
+    const nc = await conns.runtime();
+    const server = new wire.WireFixtureServer(nc);
+    const params = { session_id: id };
+    const release = gate();
+    let started = false;
+    const handles = [
+      server.ping({
+        params,
+        handler: async (m) => {
+          started = true;
+          await release.promise;
+          return { type: 'pong', req_id: m.payload.req_id };
+        },
+      }),
+      server.subscribe({ params, handler: (m) => ({ type: 'ack', req_id: m.payload.req_id }) }),
+    ];
+    await Promise.all(handles.map((h) => h.ready));
     const plain = await conns.plain();
-    const replies = everyReply(plain, `wire.session.eu.${id}`, { type: 'subscribe', req_id: 3, topic: 't' }, 20);
-    await (await replies).length;
-    await server.drain();
+    const replies = everyReply(plain, `wire.session.eu.${id}`, { type: 'ping', req_id: 3 }, 50);
+    await waitFor('the handler', () => started);
+    let drained = false;
+    const draining = server.drain().then(() => {
+      drained = true;
+    });
+    await settle(50);
+    expect(drained).toBe(false);
+    release.open();
+    await draining;
     await Promise.all(handles.map((h) => h.closed));
-    await nc.flush();
-    const after = await everyReply(plain, `wire.session.eu.${id}`, { type: 'ping', req_id: 4 }, 20);
-    expect((await replies).map((r) => r.json())).toEqual([{ type: 'ack', req_id: 3 }]);
+    expect((await replies).map((r) => r.json())).toEqual([{ type: 'pong', req_id: 3 }]);
     // Nobody listens any more: the server itself answers "no responders" (status 503).
+    const after = await everyReply(plain, `wire.session.eu.${id}`, { type: 'ping', req_id: 4 }, 20);
     expect(after.map((r) => [r.headers?.code, serviceError(r)])).toEqual([[503, undefined]]);
   });
 

@@ -73,11 +73,9 @@ function subjectRules(
   if (constrained.length === 0 && defaults.length === 0 && located.length === 0) return undefined;
   let schema: ts.Expression | undefined;
   if (constrained.length > 0) {
-    // Other keys allowed: the runtime checks the values of every parameter at once, with or without rules.
     const root: JsonSchemaObject = {
       type: 'object',
       properties: Object.fromEntries(constrained.map((p) => [p.name, p.schema])),
-      additionalProperties: true,
     };
     file.runtime('z');
     schema = zodExpression(root, {

@@ -291,8 +291,6 @@ interface Member {
   readonly subject: string;
   readonly queue: string | undefined;
   readonly stats: EndpointStats;
-  /** Whether it answers requests (a `reply` registration). */
-  readonly replies: boolean;
   /** Whether it validates what it receives (`options.validate.receive`). */
   readonly validate: boolean;
   /** A message for this registration: skipped unless its headers match, else started or buffered. */
@@ -514,7 +512,6 @@ function createMember(
     subject,
     queue,
     stats,
-    replies: refuse !== undefined,
     validate: options?.validate?.receive !== false,
     accept(msg, routed) {
       if (match !== undefined && !matches(msg.headers, match)) return;
@@ -597,7 +594,7 @@ class Router {
   private readonly members: (Member | undefined)[];
   /** The registrations that asked to drain, to be let go together (see `drain`). */
   private readonly draining = new Set<Member>();
-  /** Resolvers of the registrations' `closed`, by member. */
+  /** Per registration still routed to: takes it out of routing (its `closed` follows once it is idle). */
   private readonly leave = new Map<Member, () => void>();
   private readonly sub: Subscription;
   private readonly ready: Promise<void>;
@@ -605,7 +602,9 @@ class Router {
   private ending = false;
   /** The drain of the subscription, once every registration asked for it. */
   private drained: Promise<void> | undefined;
+  /** The discriminator's values, to operation indexes (see `discriminatorValues`). */
   private readonly byValue: Map<unknown, number> | undefined;
+  /** One of the channel's operations is a reply: requests no registration takes are answered here. */
   private readonly answers: boolean;
 
   private constructor(

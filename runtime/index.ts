@@ -9,7 +9,7 @@
  * Version of this contract. Generated code checks it at type level, so a runtime with an incompatible
  * contract fails to compile instead of misbehaving.
  */
-export const RUNTIME_CONTRACT = 3 as const;
+export const RUNTIME_CONTRACT = 4 as const;
 
 /** The NATS connection and message types, re-exported so generated code needs no second import. */
 export type { NatsConnection } from '@nats-io/transport-node';
@@ -45,7 +45,7 @@ export { ServerCore, type ServiceIdentity } from './server-core.js';
 export type { ServiceInfo } from './service.js';
 export { type Drainable, drainOnSignal } from './shutdown.js';
 export { watchConnection } from './status.js';
-export { type SubjectTemplate, subjectTemplate, type Wildcard, wildcard } from './subject.js';
+export { type SubjectRules, type SubjectTemplate, subjectTemplate, type Wildcard, wildcard } from './subject.js';
 export {
   consoleLogger,
   jsonLogger,
@@ -72,4 +72,5 @@ export type {
   RequestOptions,
   ServerOptions,
   ServiceOptions,
+  SharedChannel,
 } from './types.js';

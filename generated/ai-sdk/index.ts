@@ -17,4 +17,4 @@ export type { AgentMessage, AgentMessageHeaders, AgentMessageParams, AgentTask, 
  * The runtime contract this code was generated for. It fails to compile against a runtime with another
  * contract: regenerate with the asyncapi-nats version that ships that runtime.
  */
-export const runtimeContract: 3 = RUNTIME_CONTRACT;
+export const runtimeContract: 4 = RUNTIME_CONTRACT;

@@ -19,6 +19,7 @@ export const RUNTIME_SYMBOLS = {
   NatsConnection: { type: true },
   SubjectTemplate: { type: true },
   OperationSpec: { type: true },
+  SharedChannel: { type: true },
   ClientOptions: { type: true },
   ServerOptions: { type: true },
   RequestOptions: { type: true },
@@ -33,7 +34,7 @@ export const RUNTIME_SYMBOLS = {
 export type RuntimeSymbol = keyof typeof RUNTIME_SYMBOLS;
 
 /** The contract version this generator emits code for. */
-export const RUNTIME_CONTRACT_VERSION = 3;
+export const RUNTIME_CONTRACT_VERSION = 4;
 
 /** Where generated code imports the runtime from, unless the user says otherwise. */
 export const DEFAULT_RUNTIME_IMPORT = 'asyncapi-nats/runtime';

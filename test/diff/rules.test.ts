@@ -137,10 +137,15 @@ const TABLE: readonly (readonly [string, Row])[] = [
     },
   ],
   [
-    'operation kind changed (send became receive)',
+    // Not send → receive: two receive operations with the same message on one channel cannot be routed (an error).
+    'operation kind changed (receive became send)',
     {
-      edits: [['  publishOrderCreated:\n    action: send', '  publishOrderCreated:\n    action: receive']],
-      want: [['breaking', 'nats-operation-kind-changed']],
+      edits: [['  receiveOrderCreated:\n    action: receive', '  receiveOrderCreated:\n    action: send']],
+      // A send operation has no queue group: the receiver's `shop.orders` is gone too.
+      want: [
+        ['breaking', 'nats-operation-kind-changed'],
+        ['breaking', 'nats-queue-changed'],
+      ],
     },
   ],
   [

@@ -67,6 +67,38 @@ export class RefResolver {
     return this.#walk(splitPointer(pointer), true);
   }
 
+  /**
+   * Every pointer `pointer` is known by on the way to where it is written: itself, then the path
+   * after each `$ref` followed (`/operations/o/channel/messages/m/payload/x` →
+   * `/channels/c/messages/m/payload/x` → `/components/messages/M/payload/x` → ...).
+   */
+  aliases(pointer: string): string[] {
+    const tokens = splitPointer(pointer);
+    const out = [pointer];
+    let node: Json = this.#root;
+    let hops = 0;
+    for (let i = 0; i < tokens.length; ) {
+      const token = tokens[i] as string;
+      if (isObject(node) && Object.hasOwn(node, token)) {
+        node = node[token];
+        i++;
+        continue;
+      }
+      if (Array.isArray(node) && /^\d+$/.test(token) && Number(token) < node.length) {
+        node = node[Number(token)];
+        i++;
+        continue;
+      }
+      const ref = this.#ref(node);
+      if (ref === undefined || hops++ > 32) break;
+      const target = splitPointer(ref);
+      node = this.#get(target);
+      if (node === undefined) break;
+      out.push([...target, ...tokens.slice(i)].reduce((p, t) => child(p, t), ''));
+    }
+    return out;
+  }
+
   #walk(tokens: readonly string[], followLast: boolean): string {
     let path: string[] = [];
     let node: Json = this.#root;
@@ -109,6 +141,26 @@ export class RefResolver {
       else return undefined;
     }
     return node;
+  }
+
+  #targets: string[] | undefined;
+
+  /** True when some local `$ref` of the document points at `pointer` or into it. */
+  isReferenced(pointer: string): boolean {
+    if (this.#targets === undefined) {
+      const targets: string[] = [];
+      const seen = new Set<unknown>();
+      const visit = (node: Json): void => {
+        if (typeof node !== 'object' || node === null || seen.has(node)) return;
+        seen.add(node);
+        const ref = this.#ref(node);
+        if (ref !== undefined) targets.push(splitPointer(ref).reduce((p, t) => child(p, t), ''));
+        for (const value of Object.values(node)) visit(value);
+      };
+      visit(this.#root);
+      this.#targets = targets;
+    }
+    return this.#targets.some((t) => isWithin(t, pointer));
   }
 
   /** Keys of the mapping at `pointer` (after following `$ref`s), e.g. a channel's message names. */

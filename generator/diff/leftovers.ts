@@ -5,37 +5,11 @@
  * Everything else keeps @asyncapi/diff's own classification.
  */
 import { splitPointer } from '../parse/locate.js';
-import { child } from './pointer.js';
+import { child, tokenRoles } from './pointer.js';
 import type { ChangeKind } from './types.js';
 
 /** The extensions asyncapi-nats reads (docs/extensions.md); their rules explain every edit of them. */
 const NATS_EXTENSIONS = new Set(['x-nats-queue', 'x-nats-timeout-ms', 'x-nats-match-headers', 'x-nats-jetstream']);
-
-/** Keys whose children are names, not keywords (a property called `x-foo` is no extension). */
-const NAMED = new Set([
-  'properties',
-  'patternProperties',
-  'definitions',
-  '$defs',
-  'dependencies',
-  'dependentRequired',
-  'dependentSchemas',
-  'channels',
-  'operations',
-  'messages',
-  'schemas',
-  'parameters',
-  'servers',
-  'replies',
-  'replyAddresses',
-  'securitySchemes',
-  'serverVariables',
-  'variables',
-  'correlationIds',
-  'operationTraits',
-  'messageTraits',
-  'bindings',
-]);
 
 /**
  * Rules of changes that only @asyncapi/diff saw: their messages say where, not what, so the values
@@ -58,48 +32,58 @@ export interface Leftover {
 
 /** What the merge knows of one side's document. */
 export interface References {
-  /** True when some `$ref` of the document points at `pointer` or into it. */
-  isReferenced(pointer: string): boolean;
+  /** True when something the document uses (outside `components` and extensions) reaches `pointer` through `$ref`s. */
+  isUsed(pointer: string): boolean;
 }
 
 /** The first extension key on the path (not a name), or undefined. */
-function extensionOf(tokens: readonly string[]): string | undefined {
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as string;
-    if (i > 0 && NAMED.has(tokens[i - 1] as string)) continue;
-    if (token.startsWith('x-')) return token;
-  }
-  return undefined;
+function extensionOf(pointer: string): string | undefined {
+  return tokenRoles(pointer).find(({ token, name }) => !name && token.startsWith('x-'))?.token;
 }
 
 /** True when the pointer is inside a schema, a message's payload or headers, or a channel parameter. */
-function inSchema(tokens: readonly string[]): boolean {
-  if (tokens[0] === 'components' && (tokens[1] === 'schemas' || tokens[1] === 'parameters')) return tokens.length > 2;
-  for (let i = 0; i < tokens.length - 1; i++) {
-    if (i > 0 && NAMED.has(tokens[i - 1] as string)) continue;
-    if (tokens[i] === 'parameters' && i > 0) return true;
-    if ((tokens[i] === 'payload' || tokens[i] === 'headers') && tokens.slice(0, i).includes('messages')) return true;
+function inSchema(pointer: string): boolean {
+  const roles = tokenRoles(pointer);
+  if (roles[0]?.token === 'components' && (roles[1]?.token === 'schemas' || roles[1]?.token === 'parameters')) {
+    return roles.length > 2;
   }
-  return false;
+  return roles.some(
+    ({ token, name }, i) =>
+      !name &&
+      i < roles.length - 1 &&
+      (token === 'parameters' ||
+        ((token === 'payload' || token === 'headers') &&
+          roles.slice(0, i).some((r) => !r.name && r.token === 'messages'))),
+  );
 }
 
 /**
- * How to classify a change at canonical `pointer` that no rule explained; undefined: keep
- * @asyncapi/diff's classification. `type` is that classification.
+ * How to classify a change at canonical `pointer` that no rule explained: `explained` when there is
+ * nothing to report, undefined to keep @asyncapi/diff's classification (`type`). `refs` are those
+ * of the side the change is in (the old document for a removal).
  */
-export function classifyLeftover(pointer: string, type: ChangeKind, refs: References): Leftover | undefined {
+export function classifyLeftover(
+  pointer: string,
+  action: 'add' | 'remove' | 'edit',
+  type: ChangeKind,
+  refs: References,
+): Leftover | 'explained' | undefined {
   const tokens = splitPointer(pointer);
-  if (tokens[0] === 'components' && tokens.length >= 3) {
-    const component = child('/components', tokens[1] as string, tokens[2] as string);
-    if (!refs.isReferenced(component)) {
+  if (tokens[0] === 'components' && tokens.length >= 2) {
+    const component = child('/components', ...tokens.slice(1, 3));
+    const referenced = refs.isUsed(component);
+    // A component (or a whole kind of them) added or removed with what refers to it: the rules
+    // report the referring side (a channel or message added, removed or changed).
+    if (referenced && action !== 'edit' && tokens.length <= 3) return 'explained';
+    if (!referenced) {
       return {
         kind: 'non-breaking',
         rule: 'nats-component-unused',
-        message: `${pointer} changed in ${tokens[1]} component '${tokens[2]}', which nothing refers to: no channel, operation or message uses it`,
+        message: `${pointer} changed in ${tokens[1]} component '${tokens[2]}', which no channel, operation or message uses: nothing generated changes`,
       };
     }
   }
-  const extension = extensionOf(tokens);
+  const extension = extensionOf(pointer);
   if (extension !== undefined && !NATS_EXTENSIONS.has(extension)) {
     return {
       kind: 'non-breaking',
@@ -107,7 +91,7 @@ export function classifyLeftover(pointer: string, type: ChangeKind, refs: Refere
       message: `${pointer} changed: asyncapi-nats does not read the extension ${extension}, so nothing generated changes`,
     };
   }
-  if (type === 'unclassified' && inSchema(tokens)) {
+  if (type === 'unclassified' && inSchema(pointer)) {
     return {
       kind: 'breaking',
       rule: 'nats-schema-unchecked',

@@ -9,7 +9,7 @@ import type { SourceMap } from '../parse/locate.js';
 import type { AsyncApiDiffEntry } from './asyncapi-diff.js';
 import type { At, Finding, Side } from './findings.js';
 import { classifyLeftover } from './leftovers.js';
-import { ancestors, child, type RefResolver } from './pointer.js';
+import { ancestors, child, type RefResolver, tokenRoles } from './pointer.js';
 import { CHANGE_KINDS, type ChangeKind, type SpecChange } from './types.js';
 
 /** What the merge needs to know about the two documents. */
@@ -24,40 +24,13 @@ export interface MergeContext {
 /** Keywords that only document: changing them changes JSDoc and the docs site, nothing on the wire. */
 const DOCS = new Set(['description', 'summary', 'title', 'examples', 'example', 'externalDocs', 'tags', '$comment']);
 
-/** Keys whose children are names (a property called `description` is not documentation). */
-const NAMED_CHILDREN = new Set([
-  'properties',
-  'patternProperties',
-  'definitions',
-  '$defs',
-  'dependentSchemas',
-  'components',
-  'channels',
-  'operations',
-  'messages',
-  'schemas',
-  'parameters',
-  'servers',
-  'replies',
-  'replyAddresses',
-  'securitySchemes',
-  'serverVariables',
-  'variables',
-  'correlationIds',
-  'operationTraits',
-  'messageTraits',
-  'bindings',
-]);
-
 /** Values, not schema: a `description` inside them is data. */
 const DATA = new Set(['enum', 'const', 'default']);
 
 /** True when the pointer is (inside) a documentation keyword. */
 export function isDocumentation(pointer: string): boolean {
-  const tokens = pointer.split('/').slice(1);
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as string;
-    if (i > 0 && NAMED_CHILDREN.has(tokens[i - 1] as string)) continue;
+  for (const { token, name } of tokenRoles(pointer)) {
+    if (name) continue;
     if (DOCS.has(token)) return true;
     if (DATA.has(token) || token.startsWith('x-')) return false;
   }
@@ -127,7 +100,8 @@ export function mergeChanges(
     const pointer = key.slice(key.indexOf(' ') + 1);
     const side: Side = first.action === 'remove' ? 'old' : 'new';
     const docs = isDocumentation(pointer);
-    const leftover = docs ? undefined : classifyLeftover(pointer, kindOf(group), ctx.refs[side]);
+    const leftover = docs ? undefined : classifyLeftover(pointer, first.action, kindOf(group), ctx.refs[side]);
+    if (leftover === 'explained') continue;
     const verdict = docs
       ? {
           kind: 'non-breaking' as const,

@@ -32,6 +32,47 @@ export function ancestors(pointer: string): string[] {
   return out;
 }
 
+/**
+ * Keys whose children are names chosen by the author, not keywords: a property called
+ * `description`, a message called `x-foo`, a schema called `replies`.
+ */
+const NAMED = new Set([
+  'properties',
+  'patternProperties',
+  'definitions',
+  '$defs',
+  'dependencies',
+  'dependentRequired',
+  'dependentSchemas',
+  'channels',
+  'operations',
+  'messages',
+  'schemas',
+  'parameters',
+  'servers',
+  'replies',
+  'replyAddresses',
+  'securitySchemes',
+  'serverVariables',
+  'variables',
+  'correlationIds',
+  'operationTraits',
+  'messageTraits',
+  'bindings',
+]);
+
+/** The tokens of `pointer` (as written, `~` escapes kept), each marked as a name or a keyword. */
+export function tokenRoles(pointer: string): { readonly token: string; readonly name: boolean }[] {
+  const out: { token: string; name: boolean }[] = [];
+  let nameNext = false;
+  for (const token of pointer.split('/').slice(1)) {
+    out.push({ token, name: nameNext });
+    // A name is never a container keyword itself: `/schemas/replies/description` is a description.
+    nameNext = !nameNext && NAMED.has(token);
+  }
+  return out;
+}
+
 type Json = unknown;
 
 function isObject(v: Json): v is Record<string, Json> {
@@ -143,24 +184,41 @@ export class RefResolver {
     return node;
   }
 
-  #targets: string[] | undefined;
+  #used: string[] | undefined;
 
-  /** True when some local `$ref` of the document points at `pointer` or into it. */
-  isReferenced(pointer: string): boolean {
-    if (this.#targets === undefined) {
-      const targets: string[] = [];
-      const seen = new Set<unknown>();
-      const visit = (node: Json): void => {
+  /**
+   * True when `pointer` is used: a local `$ref` reached from outside `components` (and outside `x-`
+   * extensions, which asyncapi-nats does not read), directly or through other components, points at
+   * it, into it, or at something that contains it.
+   */
+  isUsed(pointer: string): boolean {
+    if (this.#used === undefined) {
+      const used: string[] = [];
+      const pending: string[] = [];
+      const collect = (node: Json, path: readonly string[], seen: Set<unknown>): void => {
         if (typeof node !== 'object' || node === null || seen.has(node)) return;
         seen.add(node);
         const ref = this.#ref(node);
-        if (ref !== undefined) targets.push(splitPointer(ref).reduce((p, t) => child(p, t), ''));
-        for (const value of Object.values(node)) visit(value);
+        if (ref !== undefined) pending.push(splitPointer(ref).reduce((p, t) => child(p, t), ''));
+        const names = NAMED.has(path[path.length - 1] ?? '');
+        for (const [key, value] of Object.entries(node)) {
+          if (path.length === 0 && key === 'components') continue;
+          if (key.startsWith('x-') && !names && !Array.isArray(node)) continue;
+          collect(value, [...path, key], seen);
+        }
       };
-      visit(this.#root);
-      this.#targets = targets;
+      collect(this.#root, [], new Set());
+      const done = new Set<string>();
+      while (pending.length > 0) {
+        const target = pending.pop() as string;
+        if (done.has(target)) continue;
+        done.add(target);
+        used.push(target);
+        collect(this.#get(splitPointer(target)), ['components'], new Set());
+      }
+      this.#used = used;
     }
-    return this.#targets.some((t) => isWithin(t, pointer));
+    return this.#used.some((t) => isWithin(t, pointer) || isWithin(pointer, t));
   }
 
   /** Keys of the mapping at `pointer` (after following `$ref`s), e.g. a channel's message names. */

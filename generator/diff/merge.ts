@@ -9,7 +9,7 @@ import type { SourceMap } from '../parse/locate.js';
 import type { AsyncApiDiffEntry } from './asyncapi-diff.js';
 import type { At, Finding, Side } from './findings.js';
 import { classifyLeftover } from './leftovers.js';
-import { ancestors, child, type RefResolver, tokenRoles } from './pointer.js';
+import { child, type RefResolver, tokenRoles } from './pointer.js';
 import { CHANGE_KINDS, type ChangeKind, type SpecChange } from './types.js';
 
 /** What the merge needs to know about the two documents. */
@@ -58,7 +58,10 @@ export function mergeChanges(
     for (const at of f.covers) cover(at);
   }
   for (const at of explained) cover(at);
-  const coveredAt = (pointer: string) => ancestors(pointer).some((p) => p !== '' && covered.has(p));
+  const coveredAt = (pointer: string) => {
+    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) if (covered.has(p)) return true;
+    return false;
+  };
   // A change @asyncapi/diff reports at one path may be covered under any name of that path.
   const isCovered = (pointer: string, side?: Side) =>
     coveredAt(pointer) ||
@@ -91,7 +94,8 @@ export function mergeChanges(
     const pointer = ctx.refs[entry.action === 'remove' ? 'old' : 'new'].canonical(entry.path);
     const sides: readonly Side[] =
       entry.action === 'add' ? ['new'] : entry.action === 'remove' ? ['old'] : ['old', 'new'];
-    if (sides.some((s) => isCovered(entry.path, s)) || explainedEntry(entry)) continue;
+    // Where it is written first: most entries are copies of one change, explained there.
+    if (coveredAt(pointer) || sides.some((s) => isCovered(entry.path, s)) || explainedEntry(entry)) continue;
     const key = `${entry.action} ${pointer}`;
     groups.set(key, [...(groups.get(key) ?? []), entry]);
   }

@@ -11,7 +11,7 @@ import { Findings, inBoth, inNew, inOld, type Side } from './findings.js';
 import { child, isWithin } from './pointer.js';
 import type { ModelPair } from './rules.js';
 import { canonicalJson, type Dialect, type Effect } from './schema-keywords.js';
-import { compareSchemas, ROLLOUT, type SchemaSubject, type SchemaVersion } from './schema-rules.js';
+import { compareSchemas, ROLLOUT, SchemaMemo, type SchemaSubject, type SchemaVersion } from './schema-rules.js';
 
 /** The node at `pointer` in a (dereferenced) document, or undefined. */
 export function nodeAt(doc: unknown, pointer: string): unknown {
@@ -66,13 +66,14 @@ function compareParts(
   o: MessageModel,
   n: MessageModel,
   which: 'payload' | 'headers',
+  memo: SchemaMemo,
 ): Effect {
   const a = partOf(pair, 'old', o, which);
   const b = partOf(pair, 'new', n, which);
   if (a.kind === 'schema' && b.kind === 'schema') {
     const subject: SchemaSubject =
       which === 'payload' ? { role: 'payload', name: n.payload ?? n.name } : { role: 'headers', name: n.name };
-    return compareSchemas(out, subject, a.version, b.version, pair.refs);
+    return compareSchemas(out, subject, a.version, b.version, pair.refs, memo);
   }
   const pointerOf = (p: Part) => (p.kind === 'schema' ? p.version.pointer : p.pointer);
   const formatOf = (p: Part) => (p.kind === 'schema' ? 'JSON Schema' : `'${p.format}' schema`);
@@ -131,8 +132,8 @@ export interface MessageList {
   /** Pointer of the list in the operation (`/operations/o/messages`, `/operations/o/reply/messages`). */
   readonly at: string;
   readonly channels: readonly [string | undefined, string | undefined];
-  /** `operation 'x'`, or `the reply of operation 'x'`. */
-  readonly label: string;
+  /** `operation 'x'`, or `the reply of operation 'x'` (worked out only when something changed). */
+  readonly label: () => string;
 }
 
 /** Messages added to or removed from an operation's list (or its reply's), and swaps. */
@@ -157,7 +158,7 @@ export function compareMessageLists(pair: ModelPair, list: MessageList, out: Fin
     out.add({
       kind: 'breaking',
       rule: 'nats-message-removed',
-      message: `message ${name} was removed from ${list.label}`,
+      message: `message ${name} was removed from ${list.label()}`,
       at: inOld(list.at),
       covers,
       before: name,
@@ -171,7 +172,7 @@ export function compareMessageLists(pair: ModelPair, list: MessageList, out: Fin
     out.add({
       kind: 'breaking',
       rule: 'nats-message-added',
-      message: `message ${name} was added to ${list.label}`,
+      message: `message ${name} was added to ${list.label()}`,
       at: inNew(list.at),
       covers,
       after: name,
@@ -197,8 +198,9 @@ function swapped(
   const scratch = new Findings();
   let effect: Effect = 'same';
   if (o && n) {
-    const payload = compareParts(pair, scratch, o, n, 'payload');
-    const headers = compareParts(pair, scratch, o, n, 'headers');
+    const memo = new SchemaMemo();
+    const payload = compareParts(pair, scratch, o, n, 'payload', memo);
+    const headers = compareParts(pair, scratch, o, n, 'headers', memo);
     effect = mix(payload, headers);
   }
   const differences = scratch.list
@@ -220,7 +222,7 @@ function swapped(
   const entry = newEntries.find((e) => oldEntries.includes(e));
   const what =
     entry === undefined || nChannel === undefined
-      ? `${list.label} carries message ${nName} (#${to}) instead of ${oName} (#${from})`
+      ? `${list.label()} carries message ${nName} (#${to}) instead of ${oName} (#${from})`
       : `message '${splitPointer(entry).pop()}' of channel '${nChannel}' (${usersOf(pair, nChannel, to).join(', ')}) is now ${nName} (#${to}) instead of ${oName} (#${from})`;
   out.add({
     kind: 'breaking',
@@ -271,11 +273,12 @@ function mix(a: Effect, b: Effect): Effect {
 export function compareMessages(pair: ModelPair, out: Findings): void {
   const before = messagesByDefinition(pair, 'old');
   const after = messagesByDefinition(pair, 'new');
+  const memo = new SchemaMemo();
   for (const key of [...before.keys()].sort()) {
     const o = before.get(key);
     const n = after.get(key);
     if (!o || !n) continue;
-    compareParts(pair, out, o, n, 'payload');
-    compareParts(pair, out, o, n, 'headers');
+    compareParts(pair, out, o, n, 'payload', memo);
+    compareParts(pair, out, o, n, 'headers', memo);
   }
 }

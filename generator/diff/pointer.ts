@@ -22,16 +22,6 @@ export function isWithin(pointer: string, base: string): boolean {
   return pointer === base || pointer.startsWith(`${base}/`);
 }
 
-/** `pointer` and every pointer above it, deepest first (`/a/b` → `/a/b`, `/a`, ``). */
-export function ancestors(pointer: string): string[] {
-  const out = [pointer];
-  for (let i = pointer.lastIndexOf('/'); i >= 0; i = pointer.lastIndexOf('/', i - 1)) {
-    out.push(pointer.slice(0, i));
-    if (i === 0) break;
-  }
-  return out;
-}
-
 /**
  * Keys whose children are names chosen by the author, not keywords: a property called
  * `description`, a message called `x-foo`, a schema called `replies`.
@@ -75,6 +65,15 @@ export function tokenRoles(pointer: string): { readonly token: string; readonly 
 
 type Json = unknown;
 
+/** Where a walk along a pointer has got to (see {@link RefResolver.aliases}). */
+interface WalkState {
+  readonly aliases: string[];
+  readonly node: Json;
+  /** False once the pointer left the document. */
+  readonly alive: boolean;
+  readonly hops: number;
+}
+
 function isObject(v: Json): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -113,31 +112,48 @@ export class RefResolver {
    * after each `$ref` followed (`/operations/o/channel/messages/m/payload/x` →
    * `/channels/c/messages/m/payload/x` → `/components/messages/M/payload/x` → ...).
    */
-  aliases(pointer: string): string[] {
-    const tokens = splitPointer(pointer);
-    const out = [pointer];
-    let node: Json = this.#root;
-    let hops = 0;
-    for (let i = 0; i < tokens.length; ) {
-      const token = tokens[i] as string;
-      if (isObject(node) && Object.hasOwn(node, token)) {
-        node = node[token];
-        i++;
-        continue;
+  aliases(pointer: string): readonly string[] {
+    return this.#state(pointer).aliases;
+  }
+
+  /** Walk states by pointer: a diff asks for thousands of pointers sharing their prefixes. */
+  readonly #states = new Map<string, WalkState>();
+
+  #state(pointer: string): WalkState {
+    const known = this.#states.get(pointer);
+    if (known !== undefined) return known;
+    let state: WalkState;
+    if (pointer === '') {
+      state = { aliases: [''], node: this.#root, alive: true, hops: 0 };
+    } else {
+      const cut = pointer.lastIndexOf('/');
+      const parent = this.#state(pointer.slice(0, cut));
+      const raw = pointer.slice(cut + 1);
+      const token = splitPointer(`/${raw}`)[0] as string;
+      const aliases = parent.aliases.map((a) => `${a}/${raw}`);
+      let { node, alive, hops } = parent;
+      while (alive) {
+        if (isObject(node) && Object.hasOwn(node, token)) {
+          node = node[token];
+          break;
+        }
+        if (Array.isArray(node) && /^\d+$/.test(token) && Number(token) < node.length) {
+          node = node[Number(token)];
+          break;
+        }
+        const ref = this.#ref(node);
+        const target = ref === undefined || hops++ > 32 ? undefined : splitPointer(ref);
+        node = target === undefined ? undefined : this.#get(target);
+        if (target === undefined || node === undefined) {
+          alive = false;
+          break;
+        }
+        aliases.push(`${target.reduce((p, t) => child(p, t), '')}/${raw}`);
       }
-      if (Array.isArray(node) && /^\d+$/.test(token) && Number(token) < node.length) {
-        node = node[Number(token)];
-        i++;
-        continue;
-      }
-      const ref = this.#ref(node);
-      if (ref === undefined || hops++ > 32) break;
-      const target = splitPointer(ref);
-      node = this.#get(target);
-      if (node === undefined) break;
-      out.push([...target, ...tokens.slice(i)].reduce((p, t) => child(p, t), ''));
+      state = { aliases, node, alive, hops };
     }
-    return out;
+    this.#states.set(pointer, state);
+    return state;
   }
 
   #walk(tokens: readonly string[], followLast: boolean): string {

@@ -305,7 +305,13 @@ function compareOperation(pair: ModelPair, o: OperationModel, n: OperationModel,
   compareDurable(o, n, out);
   compareMessageLists(
     pair,
-    { oldKeys: o.messages, newKeys: n.messages, at: child(p, 'messages'), channels: [o.channel, n.channel], label },
+    {
+      oldKeys: o.messages,
+      newKeys: n.messages,
+      at: child(p, 'messages'),
+      channels: [o.channel, n.channel],
+      label: () => label,
+    },
     out,
   );
   if (o.reply && n.reply) {
@@ -318,7 +324,7 @@ function compareOperation(pair: ModelPair, o: OperationModel, n: OperationModel,
         newKeys: n.reply.messages,
         at: child(p, 'reply', 'messages'),
         channels: [o.reply.channel, n.reply.channel],
-        label: replyLabel(pair, n),
+        label: () => replyLabel(pair, n),
       },
       out,
     );

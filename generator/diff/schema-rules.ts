@@ -78,6 +78,27 @@ export interface SchemaSubject {
 /** The documents' `$ref`s, to name each node by where it is written. */
 export type SchemaRefs = Readonly<Record<Side, RefResolver>>;
 
+/**
+ * Pairs of schema objects already compared, with the effect found, shared by the comparisons of one
+ * diff: a component used by 300 messages is compared once (its findings, the same facts at the same
+ * pointers, would be merged into one anyway). `pending` marks a pair being compared: a cycle.
+ */
+export class SchemaMemo {
+  readonly #pairs = new Map<object, Map<object, Map<string, Effect | 'pending'>>>();
+
+  get(o: object, n: object, key: string): Effect | 'pending' | undefined {
+    return this.#pairs.get(o)?.get(n)?.get(key);
+  }
+
+  set(o: object, n: object, key: string, value: Effect | 'pending'): void {
+    const byNew = this.#pairs.get(o) ?? new Map<object, Map<string, Effect | 'pending'>>();
+    this.#pairs.set(o, byNew);
+    const byKey = byNew.get(n) ?? new Map<string, Effect | 'pending'>();
+    byNew.set(n, byKey);
+    byKey.set(key, value);
+  }
+}
+
 /** Compares two versions of a schema; every finding goes to `out`. Returns the overall effect. */
 export function compareSchemas(
   out: Findings,
@@ -85,8 +106,9 @@ export function compareSchemas(
   before: SchemaVersion,
   after: SchemaVersion,
   refs: SchemaRefs,
+  memo: SchemaMemo = new SchemaMemo(),
 ): Effect {
-  const comparison = new SchemaComparison(out, subject, refs, [
+  const comparison = new SchemaComparison(out, subject, refs, memo, [
     before.dialect ?? 'json-schema',
     after.dialect ?? 'json-schema',
   ]);
@@ -198,15 +220,22 @@ class SchemaComparison {
   readonly #subject: SchemaSubject;
   readonly #refs: SchemaRefs;
   readonly #dialects: readonly [Dialect, Dialect];
-  /** Pairs already compared: recursive schemas are cycles. */
-  readonly #seen = new Map<object, Set<object>>();
+  /** Pairs already compared (recursive schemas are cycles, components are shared). */
+  readonly #memo: SchemaMemo;
   /** The combined effect of everything reported so far. */
   effect: Effect = 'same';
 
-  constructor(out: Findings, subject: SchemaSubject, refs: SchemaRefs, dialects: readonly [Dialect, Dialect]) {
+  constructor(
+    out: Findings,
+    subject: SchemaSubject,
+    refs: SchemaRefs,
+    memo: SchemaMemo,
+    dialects: readonly [Dialect, Dialect],
+  ) {
     this.#out = out;
     this.#subject = subject;
     this.#refs = refs;
+    this.#memo = memo;
     this.#dialects = dialects;
   }
 
@@ -241,8 +270,15 @@ class SchemaComparison {
     return `#${this.#refs[side].canonical(pointer)}`;
   }
 
+  /** Marks keywords as compared: @asyncapi/diff's entries there are replaced by the findings. */
   #explain(p: Pair, ...keywords: readonly string[]): void {
-    for (const k of keywords) this.#out.explain(inOld(child(p.oPtr, k)), inNew(child(p.nPtr, k)));
+    const o = asObject(p.o);
+    const n = asObject(p.n);
+    for (const k of keywords) {
+      // Equal on both sides, @asyncapi/diff has nothing there to replace.
+      if (o[k] === n[k] || (typeof o[k] === 'object' && canonicalJson(o[k]) === canonicalJson(n[k]))) continue;
+      this.#out.explain(inOld(child(p.oPtr, k)), inNew(child(p.nPtr, k)));
+    }
   }
 
   /** Reports one change at node `p`; `through` its polarity decides the class. */
@@ -311,13 +347,25 @@ class SchemaComparison {
     }
     const os = asObject(o);
     const ns = asObject(n);
-    if (isSchemaObject(o) && isSchemaObject(n)) {
-      const seen = this.#seen.get(o) ?? new Set<object>();
-      if (seen.has(n)) return;
-      seen.add(n);
-      this.#seen.set(o, seen);
+    if (!isSchemaObject(o) || !isSchemaObject(n)) {
+      this.#keywords(p, os, ns);
+      return;
     }
-    this.#keywords(p, os, ns);
+    // The effect depends on how the pair is read and where it sits, not on the path that led here.
+    const key = `${this.#subject.role} ${p.polarity} ${this.#dialects.join(' ')}`;
+    const known = this.#memo.get(o, n, key);
+    if (known === 'pending') return;
+    if (known !== undefined) {
+      this.effect = combine(this.effect, known);
+      return;
+    }
+    this.#memo.set(o, n, key, 'pending');
+    this.#memo.set(
+      o,
+      n,
+      key,
+      this.#measure(() => this.#keywords(p, os, ns)),
+    );
   }
 
   /**

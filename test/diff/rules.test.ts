@@ -60,6 +60,35 @@ const MORE: readonly (readonly [string, Row])[] = [
     },
   ],
   [
+    'a reply message removed',
+    {
+      given: [[QUOTE, `${QUOTE}      quoteRejected:\n        payload:\n          type: string\n`]],
+      reverse: true,
+      want: [['breaking', 'nats-message-removed']],
+    },
+  ],
+  [
+    'a queue group from x-nats-queue instead of the binding',
+    {
+      given: [
+        ['    bindings:\n      nats:\n        queue: shop.orders\n', "    x-nats-queue: 'shop.orders.{shard}'\n"],
+      ],
+      want: [['breaking', 'nats-queue-changed']],
+    },
+  ],
+  [
+    'stream replicas lowered: fewer copies, breaking',
+    { given: [['replicas: 1', 'replicas: 3']], reverse: true, want: [['breaking', 'nats-stream-limits-changed']] },
+  ],
+  [
+    'max deliver removed (back to the default 5 from 10): breaking',
+    {
+      given: [[WORKERS, `${WORKERS}      max-deliver: 10\n`]],
+      reverse: true,
+      want: [['breaking', 'nats-delivery-changed']],
+    },
+  ],
+  [
     'the schema of a reply message tightened',
     {
       given: [

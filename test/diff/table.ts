@@ -19,6 +19,8 @@ export interface Row {
   readonly given: readonly Edit[];
   /** Every change the diff must report, in its order (most serious first, then by line). */
   readonly want: readonly Want[];
+  /** Compare the edited copy (as the old spec) with the base (as the new): the edit undone. */
+  readonly reverse?: boolean;
 }
 
 export function apply(text: string, edits: readonly Edit[]): string {
@@ -42,10 +44,11 @@ export function diffTable(base: string): (name: string, row: Row) => Promise<Dif
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
   });
-  return async (name, { given, want }) => {
-    const file = path.join(work, `${name.replace(/\W+/g, '-')}.yaml`);
-    await writeFile(file, apply(text, given));
-    const report = await diffSpecs({ old: base, new: file });
+  return async (name, { given, want, reverse }) => {
+    const edited = path.join(work, `${name.replace(/\W+/g, '-')}.yaml`);
+    await writeFile(edited, apply(text, given));
+    const [old, file] = reverse ? [edited, base] : [base, edited];
+    const report = await diffSpecs({ old, new: file });
     expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
     expect(
       report.changes.map((c, i) => (want[i]?.length === 3 ? [c.kind, c.rule, c.message] : [c.kind, c.rule])),

@@ -52,7 +52,7 @@ const NO_RESPONDERS_RETRY_MAX_MS = 250;
  * accept the message and drop it silently on reconnect).
  */
 export function publish(nc: NatsConnection, op: OperationSpec, args: SendArgs, options?: ClientOptions): void {
-  const subject = op.subject.build(args.params ?? NO_VALUES);
+  const subject = op.subject.build(args.params ?? NO_VALUES, args);
   // Unobserved (no metrics hook, no @opentelemetry/api): straight to the send, nothing measured.
   if (options?.metrics === undefined && !telemetryActive()) {
     send(nc, op, subject, args, options, undefined);
@@ -107,7 +107,7 @@ export async function request<TReply>(
   args: SendArgs,
   options?: ClientOptions & RequestOptions,
 ): Promise<TReply> {
-  const subject = op.subject.build(args.params ?? NO_VALUES);
+  const subject = op.subject.build(args.params ?? NO_VALUES, args);
   if (options?.metrics === undefined && !telemetryActive())
     return ask<TReply>(nc, op, subject, args, options, undefined);
   const t0 = performance.now();

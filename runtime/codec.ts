@@ -15,7 +15,11 @@ export const SERVICE_ERROR_CODE = 'Nats-Service-Error-Code';
 /** Shared empty parameter object, so calls without params allocate nothing. */
 export const NO_VALUES: Readonly<Record<string, never>> = Object.freeze({});
 
-/** A received message after validation: parsed payload and headers. */
+/**
+ * A received message after validation: the payload exactly as sent (decoded JSON, never replaced by a
+ * schema's output, so properties the schema allows but does not list reach the handler) and the
+ * declared headers as their schema parses them (header values travel as text).
+ */
 export interface Checked {
   readonly payload: unknown;
   readonly headers: Record<string, unknown>;
@@ -90,7 +94,7 @@ function sendOne(
 
 /**
  * Checks a received payload and the declared headers against the specs (first that fits wins).
- * Returns parsed values, so handlers get what the schemas output (coerced header numbers, defaults).
+ * Returns the payload as received (validated, never transformed) and the headers as parsed.
  */
 export function checkReceived(
   specs: readonly MessageSpec[],
@@ -123,11 +127,11 @@ function receiveOne(
   payload: unknown,
   msg: HeaderSource,
 ): Checked | ValidationError {
-  let value = payload;
   if (spec.payload !== undefined) {
+    // The verdict only: zod's output is a copy that drops properties the schema does not list (and
+    // fills defaults), and a receiver must see what was sent.
     const result = spec.payload.safeParse(payload);
     if (!result.success) return new ValidationError(operation, direction, 'payload', issuesOf(result.error));
-    value = result.data;
   }
   let headers: Record<string, unknown> = readHeaders(spec.headerNames, msg);
   if (spec.headers !== undefined) {
@@ -135,7 +139,7 @@ function receiveOne(
     if (!result.success) return new ValidationError(operation, direction, 'headers', issuesOf(result.error));
     headers = result.data as Record<string, unknown>;
   }
-  return { payload: value, headers };
+  return { payload, headers };
 }
 
 /**
@@ -165,7 +169,7 @@ export function readHeaders(names: readonly string[] | undefined, msg: HeaderSou
  * Of two failed candidates, the one the message most likely meant: one whose payload fitted (only its
  * headers failed) beats one whose payload failed; otherwise the earlier one, in spec order.
  */
-function closer(best: ValidationError | undefined, next: ValidationError): ValidationError {
+export function closer(best: ValidationError | undefined, next: ValidationError): ValidationError {
   if (best === undefined) return next;
   return best.part === 'payload' && next.part === 'headers' ? next : best;
 }
@@ -176,7 +180,8 @@ const LINE_BREAK = /[\r\n]/;
 /**
  * The header values to send, as strings; `undefined` values are skipped. Without declared names every
  * given header is sent. Returns `undefined` when there is nothing to send, and a ValidationError when
- * a value contains CR or LF (validated or not: the NATS client would otherwise throw an untyped error).
+ * a value contains CR or LF (validated or not: the NATS client would otherwise throw an untyped error)
+ * or a lone UTF-16 surrogate (the client would silently send U+FFFD in its place).
  */
 function toStrings(
   names: readonly string[] | undefined,
@@ -193,6 +198,12 @@ function toStrings(
     if (LINE_BREAK.test(text)) {
       return new ValidationError(operation, direction, 'headers', [
         { path: name, message: 'header values cannot contain CR or LF' },
+      ]);
+    }
+    // The NATS client encodes a lone surrogate as U+FFFD, so the receiver would read another value.
+    if (!text.isWellFormed()) {
+      return new ValidationError(operation, direction, 'headers', [
+        { path: name, message: 'header values must be valid Unicode (a lone UTF-16 surrogate is not)' },
       ]);
     }
     out ??= {};

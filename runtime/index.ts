@@ -46,7 +46,7 @@ export { ServerCore, type ServiceIdentity } from './server-core.js';
 export type { ServiceInfo } from './service.js';
 export { type Drainable, drainOnSignal } from './shutdown.js';
 export { watchConnection } from './status.js';
-export { type SubjectTemplate, subjectTemplate, type Wildcard, wildcard } from './subject.js';
+export { type SubjectRules, type SubjectTemplate, subjectTemplate, type Wildcard, wildcard } from './subject.js';
 export {
   consoleLogger,
   jsonLogger,
@@ -73,4 +73,5 @@ export type {
   RequestOptions,
   ServerOptions,
   ServiceOptions,
+  SharedChannel,
 } from './types.js';

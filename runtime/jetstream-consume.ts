@@ -5,13 +5,14 @@
  */
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers as createHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
-import { checkReceived, NO_VALUES } from './codec.js';
+import { type Checked, checkReceived, NO_VALUES } from './codec.js';
 import {
   AckError,
   DeadLetterError,
   DeadLetterHeaders,
   type DeadLetterReason,
   DecodeError,
+  InvalidSubjectParameterError,
   ValidationError,
 } from './errors.js';
 import { backoff, sendWithRetry, sleep } from './jetstream-publish.js';
@@ -23,7 +24,15 @@ import {
   type JsContext,
   jsContext,
 } from './jetstream-setup.js';
-import { errorHandler, type FixedSubject, fixedSubject, isThenable } from './server.js';
+import {
+  classify,
+  discriminatorValues,
+  errorHandler,
+  type FixedSubject,
+  fixedSubject,
+  isThenable,
+  paramsOf,
+} from './server.js';
 import { EndpointStats } from './service.js';
 import { type ConnectionState, connectionState, DisconnectWatch, watchConnection } from './status.js';
 import { finishReceive, runInTrace, startReceiveSpan, type Trace } from './telemetry.js';
@@ -35,6 +44,7 @@ import type {
   OperationSpec,
   ReceiveArgs,
   ServerOptions,
+  SharedChannel,
 } from './types.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
@@ -78,6 +88,9 @@ const ERROR_HEADER_MAX = 512;
 
 type Mode = 'running' | 'draining' | 'stopped';
 
+/** A message of a shared channel that is another operation's (see `Worker.route`). */
+const SKIP = Symbol('skip');
+
 /** Everything a worker needs, resolved once by `consume`. */
 export interface WorkerConfig {
   readonly op: OperationSpec;
@@ -108,6 +121,10 @@ export class Worker {
   private readonly validate: boolean;
   /** The consumer's one subject and its parameters when its filter has no wildcard (see `fixedSubject`). */
   private readonly fixed: FixedSubject | undefined;
+  /** The operation's shared channel, its index there and the discriminator's values (see `route`). */
+  private readonly shared:
+    | { readonly channel: SharedChannel; readonly index: number; readonly byValue: Map<unknown, number> | undefined }
+    | undefined;
   private readonly onError: (event: ErrorEvent) => void;
   /** Counters for the server's NATS service (`$SRV.STATS`). */
   private readonly stats = new EndpointStats();
@@ -163,6 +180,11 @@ export class Worker {
     this.parkAfterMs = Math.min(PARK_AFTER_MS, Math.max(25, config.settings.ackWaitMs / 4));
     this.validate = config.options?.validate?.receive !== false;
     this.fixed = fixedSubject(config.op, config.settings.filter);
+    const channel = config.op.shared;
+    if (channel !== undefined) {
+      const index = channel.operations.findIndex((o) => o.id === config.op.id);
+      this.shared = { channel, index, byValue: discriminatorValues(channel) };
+    }
     this.onError = errorHandler(config.options);
     this.stopped = new Promise((resolve) => {
       this.stopNow = resolve;
@@ -437,6 +459,17 @@ export class Worker {
 
   /** Starts the message's span (when tracing) and processes it inside it. */
   private process(m: JsMsg): void {
+    let pre: Checked | undefined;
+    if (this.shared !== undefined) {
+      const verdict = this.route(m, this.shared);
+      // Another operation's message (its own consumer handles it), or one no operation takes and the
+      // channel's first operation dead-letters: acked here, never handed over or counted.
+      if (verdict === SKIP) {
+        this.succeeded(m);
+        return;
+      }
+      pre = verdict;
+    }
     const t0 = performance.now();
     const trace = startReceiveSpan(
       this.config.op,
@@ -445,8 +478,42 @@ export class Worker {
       m,
       this.config.options?.tracing,
     );
-    if (trace === undefined) this.processIn(m, t0, undefined);
-    else runInTrace(trace, () => this.processIn(m, t0, trace));
+    if (trace === undefined) this.processIn(m, t0, undefined, pre);
+    else runInTrace(trace, () => this.processIn(m, t0, trace, pre));
+  }
+
+  /**
+   * Which operation of its shared channel a message is for: this one (its validated message), another
+   * one ({@link SKIP}), or none; a message none takes (bad subject, JSON or payload) is this one's to
+   * dead-letter when it is the channel's first operation (`undefined`: processed as usual, and failed),
+   * else skipped.
+   */
+  private route(
+    m: JsMsg,
+    shared: {
+      readonly channel: SharedChannel;
+      readonly index: number;
+      readonly byValue: Map<unknown, number> | undefined;
+    },
+  ): Checked | typeof SKIP | undefined {
+    const none = shared.index === 0 ? undefined : SKIP;
+    const params = paramsOf(this.config.op, this.fixed, m);
+    if (params instanceof InvalidSubjectParameterError) return none;
+    let payload: unknown;
+    try {
+      payload = m.data.length === 0 ? undefined : m.json<unknown>();
+    } catch {
+      return none;
+    }
+    if (this.config.op.subject.checkMessage?.(params, payload, m.headers) !== undefined) return none;
+    let found: ReturnType<typeof classify>;
+    try {
+      found = classify(shared.channel, shared.byValue, payload, m, (index) => index !== shared.index || this.validate);
+    } catch {
+      return none;
+    }
+    if (found instanceof ValidationError) return none;
+    return found.index === shared.index ? found.checked : SKIP;
   }
 
   /** The subject of a message of this consumer (fixed when its filter has no wildcard). */
@@ -461,32 +528,51 @@ export class Worker {
     finishReceive(this.stats, options?.metrics, op, 'consume', this.subjectOf, m, t0, trace, failure, error);
   }
 
-  /** Decodes, validates and hands one message to the handler; every path ends in exactly one `settle`. */
-  private processIn(m: JsMsg, t0: number, trace: Trace | undefined): void {
+  /**
+   * Decodes, validates and hands one message to the handler (`pre`: already validated, by the routing
+   * of a shared channel); every path ends in exactly one `settle`.
+   */
+  private processIn(m: JsMsg, t0: number, trace: Trace | undefined, pre: Checked | undefined): void {
     const { op } = this.config;
     const fixed = this.fixed;
     const subject = fixed === undefined ? m.subject : fixed.subject;
-    let payload: unknown;
-    try {
-      payload = m.data.length === 0 ? undefined : m.json<unknown>();
-    } catch (cause) {
-      const error = new DecodeError(op.id, subject, { cause });
-      this.done(m, t0, trace, 'decode', error);
-      void this.deadLetter(m, 'decode', error);
+    const params = paramsOf(op, fixed, m);
+    if (params instanceof InvalidSubjectParameterError) {
+      // A stored message on a subject the spec does not allow fails the same way on every delivery.
+      this.done(m, t0, trace, 'validation', params);
+      void this.deadLetter(m, 'validation', params);
       return;
     }
-    let checked: ReturnType<typeof checkReceived>;
-    try {
-      checked = checkReceived(op.messages, op.id, 'receive', payload, m, this.validate);
-    } catch (error) {
-      // A schema that throws (a refine or transform) fails the same way on every delivery.
-      this.done(m, t0, trace, 'validation', error);
-      void this.deadLetter(m, 'validation', error);
-      return;
+    let checked: Checked | ValidationError;
+    if (pre !== undefined) checked = pre;
+    else {
+      let payload: unknown;
+      try {
+        payload = m.data.length === 0 ? undefined : m.json<unknown>();
+      } catch (cause) {
+        const error = new DecodeError(op.id, subject, { cause });
+        this.done(m, t0, trace, 'decode', error);
+        void this.deadLetter(m, 'decode', error);
+        return;
+      }
+      try {
+        checked = checkReceived(op.messages, op.id, 'receive', payload, m, this.validate);
+      } catch (error) {
+        // A schema that throws (a refine or transform) fails the same way on every delivery.
+        this.done(m, t0, trace, 'validation', error);
+        void this.deadLetter(m, 'validation', error);
+        return;
+      }
     }
     if (checked instanceof ValidationError) {
       this.done(m, t0, trace, 'validation', checked);
       void this.deadLetter(m, 'validation', checked);
+      return;
+    }
+    const disagrees = op.subject.checkMessage?.(params, checked.payload, m.headers);
+    if (disagrees !== undefined) {
+      this.done(m, t0, trace, 'validation', disagrees);
+      void this.deadLetter(m, 'validation', disagrees);
       return;
     }
     const deliveryCount = deliveryCountOf(m);
@@ -501,14 +587,7 @@ export class Worker {
     let result: void | Promise<void>;
     try {
       result = this.config.handler(
-        new DurableMessage(
-          checked.payload,
-          checked.headers,
-          fixed === undefined ? (op.subject.parse(subject) ?? {}) : { ...fixed.params },
-          subject,
-          deliveryCount,
-          m,
-        ),
+        new DurableMessage(checked.payload, checked.headers, params, subject, deliveryCount, m),
       );
     } catch (error) {
       this.done(m, t0, trace, 'handler', error);

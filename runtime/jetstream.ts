@@ -46,7 +46,7 @@ export function durablePublish(
     if (durable === undefined) {
       throw new Error(`operation '${op.id}' is not durable (no x-nats-jetstream): use publish instead`);
     }
-    const subject = op.subject.build(args.params ?? NO_VALUES);
+    const subject = op.subject.build(args.params ?? NO_VALUES, args);
     if (options?.metrics === undefined && !telemetryActive())
       return send(nc, op, durable, subject, args, options, undefined);
     return observed(nc, op, durable, subject, args, options);

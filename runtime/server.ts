@@ -1,10 +1,22 @@
 /** The receiving side: `subscribe` and `reply`. */
-import type { Msg, MsgHdrs, NatsConnection, SubscriptionOptions } from '@nats-io/transport-node';
-import { checkReceived, checkSize, decodeBody, encodeBody, errorHeaders, NO_VALUES, prepareSend } from './codec.js';
+import type { Msg, MsgHdrs, NatsConnection, Subscription, SubscriptionOptions } from '@nats-io/transport-node';
+import {
+  type Checked,
+  checkReceived,
+  checkSize,
+  closer,
+  decodeBody,
+  encodeBody,
+  errorHeaders,
+  type HeaderSource,
+  NO_VALUES,
+  prepareSend,
+} from './codec.js';
 import {
   AsyncApiNatsError,
   DecodeError,
   formatIssue,
+  InvalidSubjectParameterError,
   PayloadTooLargeError,
   ServiceError,
   ValidationError,
@@ -20,7 +32,7 @@ import {
   startReceiveSpan,
   type Trace,
 } from './telemetry.js';
-import type { ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions } from './types.js';
+import type { ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions, SharedChannel } from './types.js';
 
 const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_MAX_PENDING = 10_000;
@@ -50,8 +62,11 @@ export function subscribe<TMsg>(
   options?: ServerOptions,
 ): Handle {
   const validate = options?.validate?.receive !== false;
-  return listen(nc, op, args, options, undefined, (ctx, msg, t0, trace) => {
-    const m = receive(ctx, msg, validate, t0, trace);
+  return listen(nc, op, args, options, undefined, (ctx, msg, t0, trace, routed) => {
+    const m =
+      routed === undefined
+        ? receive(ctx, msg, validate, t0, trace)
+        : received(ctx, msg, routed.checked.payload, routed.checked.headers, routed.params);
     if (m === undefined) return;
     let result: void | Promise<void>;
     try {
@@ -174,28 +189,48 @@ export function reply<TMsg, TReply>(
     ctx.refused();
   }
 
-  return listen(nc, op, args, options, busy, (ctx, msg, t0, trace) => {
-    if (!msg.reply) {
-      noReplySubject(ctx, msg, t0, trace);
-      return;
-    }
+  /** Decodes and checks a request; answers it 400 and returns undefined when it is not valid. */
+  function check(ctx: Context, msg: Msg, t0: number, trace: Trace | undefined): object | undefined {
     let payload: unknown;
     try {
       payload = decodeBody(msg);
     } catch {
       respondError(ctx, msg, 400, 'malformed JSON request', t0, trace);
-      return;
+      return undefined;
+    }
+    const params = paramsOf(ctx.op, ctx.fixed, msg);
+    if (params instanceof InvalidSubjectParameterError) {
+      respondError(ctx, msg, 400, params.message, t0, trace);
+      return undefined;
     }
     const checked = checkReceived(op.messages, op.id, 'receive', payload, msg, validateReceive);
     if (checked instanceof ValidationError) {
       const first = checked.issues[0];
       const text = first === undefined ? 'invalid request' : `invalid request: ${formatIssue(first)}`;
       respondError(ctx, msg, 400, text, t0, trace);
+      return undefined;
+    }
+    const disagrees = op.subject.checkMessage?.(params, payload, msg.headers);
+    if (disagrees !== undefined) {
+      respondError(ctx, msg, 400, disagrees.message, t0, trace);
+      return undefined;
+    }
+    return received(ctx, msg, checked.payload, checked.headers, params);
+  }
+
+  return listen(nc, op, args, options, busy, (ctx, msg, t0, trace, routed) => {
+    if (!msg.reply) {
+      noReplySubject(ctx, msg, t0, trace);
       return;
     }
+    const m =
+      routed === undefined
+        ? check(ctx, msg, t0, trace)
+        : received(ctx, msg, routed.checked.payload, routed.checked.headers, routed.params);
+    if (m === undefined) return;
     let result: TReply | Promise<TReply>;
     try {
-      result = handler(received(ctx, msg, checked.payload, checked.headers) as TMsg);
+      result = handler(m as TMsg);
     } catch (error) {
       fail(ctx, msg, error, t0, trace);
       return;
@@ -209,7 +244,7 @@ export function reply<TMsg, TReply>(
   });
 }
 
-/** Per-subscription state shared by the message callbacks; created once per subscription. */
+/** Per-registration state shared by the message callbacks; created once per registration. */
 interface Context {
   readonly op: OperationSpec;
   /**
@@ -236,9 +271,41 @@ interface Context {
 }
 
 /**
+ * A message of a shared channel, already decoded, validated and routed to its operation (see
+ * {@link Router}): the registration hands `checked` and `params` to its handler without doing it again.
+ */
+class Routed {
+  constructor(
+    readonly msg: Msg,
+    readonly checked: Checked,
+    readonly params: Record<string, string>,
+  ) {}
+}
+
+/** How a registration's callback handles one message (`routed`: its shared channel's verdict, if any). */
+type Deliver = (ctx: Context, msg: Msg, t0: number, trace: Trace | undefined, routed: Routed | undefined) => void;
+
+/** One registration's message handling: limits, backlog, reports and stats; fed by a subscription. */
+interface Member {
+  readonly ctx: Context;
+  readonly subject: string;
+  readonly queue: string | undefined;
+  readonly stats: EndpointStats;
+  /** Whether it validates what it receives (`options.validate.receive`). */
+  readonly validate: boolean;
+  /** A message for this registration: skipped unless its headers match, else started or buffered. */
+  accept(msg: Msg, routed?: Routed): void;
+  /** Resolves once nothing runs or waits, with the last `overflow` count reported. */
+  finish(): Promise<void>;
+  /** Discards the buffered messages (running handlers finish). */
+  clear(): void;
+}
+
+/**
  * Subscribes with the callback form and builds the {@link Handle}; a throw from `deliver` is reported,
  * never rethrown. With every handler slot taken, a message goes to `refuse` when given (requests),
- * else waits in the bounded backlog (core messages).
+ * else waits in the bounded backlog (core messages). An operation of a shared channel joins the
+ * channel's subscription on this connection instead (see {@link Router}).
  */
 function listen(
   nc: NatsConnection,
@@ -246,8 +313,67 @@ function listen(
   args: ReceiveArgs,
   options: ServerOptions | undefined,
   refuse: ((ctx: Context, msg: Msg) => void) | undefined,
-  deliver: (ctx: Context, msg: Msg, t0: number, trace: Trace | undefined) => void,
+  deliver: Deliver,
 ): Handle {
+  const member = createMember(op, args, options, refuse, deliver);
+  if (op.shared !== undefined) return Router.join(nc, op.shared, member);
+  const { ctx, subject, queue } = member;
+  const subOptions: SubscriptionOptions = {
+    callback: (err, msg) => {
+      if (err !== null) ctx.report('subscription', subject, err);
+      else member.accept(msg);
+    },
+  };
+  if (queue !== undefined) subOptions.queue = queue;
+  const sub = nc.subscribe(subject, subOptions);
+  // The server has the subscription once a PING sent after it is answered.
+  const ready = nc.flush().then(() => {
+    if (sub.isClosed()) throw new Error(`'${op.id}' on '${subject}' stopped before it was ready`);
+  });
+  ready.catch(() => {}); // a rejection nobody awaits must not become an unhandled rejection
+
+  const closed = sub.closed.then(async (err) => {
+    if (err instanceof Error) ctx.report('subscription', subject, err);
+    await member.finish();
+  });
+  let draining: Promise<void> | undefined;
+
+  return {
+    subject,
+    queue,
+    closed,
+    stats: member.stats,
+    ready,
+    drain() {
+      draining ??= (async () => {
+        if (!sub.isClosed() && !nc.isClosed()) {
+          try {
+            await sub.drain();
+          } catch {
+            // Closed meanwhile (connection closed or unsubscribed): delivery has stopped either way.
+          }
+        }
+        // Buffered messages were received before delivery stopped: they are processed, not dropped.
+        await member.finish();
+      })();
+      return draining;
+    },
+    unsubscribe() {
+      if (!sub.isClosed() && !nc.isClosed()) sub.unsubscribe();
+      // A hard stop: messages that have not started are discarded; running handlers finish.
+      member.clear();
+    },
+  };
+}
+
+/** The message handling of one registration (everything but its subscription). */
+function createMember(
+  op: OperationSpec,
+  args: ReceiveArgs,
+  options: ServerOptions | undefined,
+  refuse: ((ctx: Context, msg: Msg) => void) | undefined,
+  deliver: Deliver,
+): Member {
   const maxInFlight = limit(options?.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight', 1);
   const maxPending = limit(options?.maxPending, DEFAULT_MAX_PENDING, 'maxPending', 0);
   const params = args.params ?? NO_VALUES;
@@ -332,13 +458,13 @@ function listen(
     });
   }
 
-  function dispatch(msg: Msg): void {
+  function dispatch(msg: Msg, routed: Routed | undefined): void {
     const t0 = performance.now();
     // Without @opentelemetry/api (or with tracing off) this is one comparison and no span.
     const trace = startReceiveSpan(op, kind, subject, msg, tracing);
     try {
-      if (trace === undefined) deliver(ctx, msg, t0, undefined);
-      else runInTrace(trace, deliver, ctx, msg, t0, trace);
+      if (trace === undefined) deliver(ctx, msg, t0, undefined, routed);
+      else runInTrace(trace, deliver, ctx, msg, t0, trace, routed);
     } catch (error) {
       // Only a schema that throws (a refine or transform) gets here; this runs in the client's read
       // loop, where an exception would break the connection for every subscription.
@@ -353,12 +479,13 @@ function listen(
       const next = backlog.shift();
       if (next === undefined) return;
       if (backlog.length <= rearmAt) slowArmed = true;
-      dispatch(next);
+      if (next instanceof Routed) dispatch(next.msg, next);
+      else dispatch(next, undefined);
     }
   }
 
-  function hold(msg: Msg): void {
-    if (!backlog.push(msg)) {
+  function hold(item: Msg | Routed): void {
+    if (!backlog.push(item)) {
       overflow.add();
       return;
     }
@@ -380,66 +507,308 @@ function listen(
     }
   }
 
-  const subOptions: SubscriptionOptions = {
-    callback: (err, msg) => {
-      if (err !== null) {
-        ctx.report('subscription', subject, err);
-        return;
-      }
+  return {
+    ctx,
+    subject,
+    queue,
+    stats,
+    validate: options?.validate?.receive !== false,
+    accept(msg, routed) {
       if (match !== undefined && !matches(msg.headers, match)) return;
       // The uncontended path is this one comparison. The backlog is only ever non-empty while every
       // slot is taken (a freed slot takes the oldest buffered message at once), so order is kept.
-      if (running < maxInFlight) dispatch(msg);
+      if (running < maxInFlight) dispatch(msg, routed);
       else if (refuse !== undefined) refuse(ctx, msg);
-      else hold(msg);
+      else hold(routed ?? msg);
     },
-  };
-  if (queue !== undefined) subOptions.queue = queue;
-  const sub = nc.subscribe(subject, subOptions);
-  // The server has the subscription once a PING sent after it is answered.
-  const ready = nc.flush().then(() => {
-    if (sub.isClosed()) throw new Error(`'${op.id}' on '${subject}' stopped before it was ready`);
-  });
-  ready.catch(() => {}); // a rejection nobody awaits must not become an unhandled rejection
-
-  async function finish(): Promise<void> {
-    await idle();
-    overflow.flush();
-  }
-
-  const closed = sub.closed.then(async (err) => {
-    if (err instanceof Error) ctx.report('subscription', subject, err);
-    await finish();
-  });
-  let draining: Promise<void> | undefined;
-
-  return {
-    subject,
-    queue,
-    closed,
-    stats,
-    ready,
-    drain() {
-      draining ??= (async () => {
-        if (!sub.isClosed() && !nc.isClosed()) {
-          try {
-            await sub.drain();
-          } catch {
-            // Closed meanwhile (connection closed or unsubscribed): delivery has stopped either way.
-          }
-        }
-        // Buffered messages were received before delivery stopped: they are processed, not dropped.
-        await finish();
-      })();
-      return draining;
+    async finish() {
+      await idle();
+      overflow.flush();
     },
-    unsubscribe() {
-      if (!sub.isClosed() && !nc.isClosed()) sub.unsubscribe();
-      // A hard stop: messages that have not started are discarded; running handlers finish.
+    clear() {
       backlog.clear();
       settleIdle();
     },
   };
+}
+
+/** A shared channel's discriminator values, to look up per message; built once per subscription or worker. */
+export function discriminatorValues(shared: SharedChannel): Map<unknown, number> | undefined {
+  const discriminator = shared.discriminator;
+  return discriminator === undefined ? undefined : new Map(discriminator.values);
+}
+
+/**
+ * The operation of a shared channel that `payload` belongs to, with its validated message: by the
+ * discriminator when the payload has one of its values (validated as `validates(index)` says), else
+ * the first operation whose messages accept it (always validated: that is how it is found). When none
+ * does, the closest candidate's error (see `closer`).
+ */
+export function classify(
+  shared: SharedChannel,
+  byValue: Map<unknown, number> | undefined,
+  payload: unknown,
+  msg: HeaderSource,
+  validates: (index: number) => boolean,
+): { index: number; checked: Checked } | ValidationError {
+  const operations = shared.operations;
+  const discriminator = shared.discriminator;
+  if (discriminator !== undefined && typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
+    const index = byValue?.get((payload as Record<string, unknown>)[discriminator.property]);
+    const target = index === undefined ? undefined : operations[index];
+    if (index !== undefined && target !== undefined) {
+      const checked = checkReceived(target.messages, target.id, 'receive', payload, msg, validates(index));
+      return checked instanceof ValidationError ? checked : { index, checked };
+    }
+    // Every message of the channel requires one of these values: no operation could take this one.
+    const expected = discriminator.values.map(([value]) => JSON.stringify(value)).join('|');
+    return new ValidationError(operations[0]?.id ?? '', 'receive', 'payload', [
+      { path: discriminator.property, message: `Invalid option: expected one of ${expected}` },
+    ]);
+  }
+  let closest: ValidationError | undefined;
+  for (let index = 0; index < operations.length; index++) {
+    const target = operations[index] as SharedChannel['operations'][number];
+    const checked = checkReceived(target.messages, target.id, 'receive', payload, msg, true);
+    if (!(checked instanceof ValidationError)) return { index, checked };
+    closest = closer(closest, checked);
+  }
+  return closest ?? new ValidationError(operations[0]?.id ?? '', 'receive', 'payload', []);
+}
+
+/** The {@link Router}s of each connection: one per shared channel, subscription subject and queue group. */
+const routers = new WeakMap<NatsConnection, Set<Router>>();
+
+/**
+ * One subscription for the receive operations of a shared channel ({@link SharedChannel}) registered on
+ * one connection with the same subject and queue group. Each message is decoded, its subject checked,
+ * and routed to the operation whose message it is (by the discriminator property, or the first
+ * operation whose messages it validates for); only that registration sees it. So a request is answered
+ * once: by its operation's handler; `400` when it fits no operation's message (or its subject or JSON
+ * is bad); `501` when its operation is not registered here (also reported, as `unhandled`). Those
+ * answers come only when the channel has a reply operation; otherwise such messages are reported.
+ * A second registration of an operation already here starts a subscription of its own.
+ */
+class Router {
+  /** Registrations by operation index; undefined: not registered (or gone). */
+  private readonly members: (Member | undefined)[];
+  /** The registrations that asked to drain, to be let go together (see `drain`). */
+  private readonly draining = new Set<Member>();
+  /** Per registration still routed to: takes it out of routing (its `closed` follows once it is idle). */
+  private readonly leave = new Map<Member, () => void>();
+  private readonly sub: Subscription;
+  private readonly ready: Promise<void>;
+  /** The subscription is ending: no registration may join it any more. */
+  private ending = false;
+  /** The drain of the subscription, once every registration asked for it. */
+  private drained: Promise<void> | undefined;
+  /** The discriminator's values, to operation indexes (see `discriminatorValues`). */
+  private readonly byValue: Map<unknown, number> | undefined;
+  /** One of the channel's operations is a reply: requests no registration takes are answered here. */
+  private readonly answers: boolean;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    readonly shared: SharedChannel,
+    readonly subject: string,
+    readonly queue: string | undefined,
+  ) {
+    this.members = shared.operations.map(() => undefined);
+    this.byValue = discriminatorValues(shared);
+    this.answers = shared.operations.some((o) => o.reply);
+    const subOptions: SubscriptionOptions = {
+      callback: (err, msg) => {
+        if (err !== null) this.each((m) => m.ctx.report('subscription', subject, err));
+        else this.route(msg);
+      },
+    };
+    if (queue !== undefined) subOptions.queue = queue;
+    this.sub = nc.subscribe(subject, subOptions);
+    this.ready = nc.flush().then(() => {
+      if (this.sub.isClosed()) throw new Error(`the subscription to '${subject}' stopped before it was ready`);
+    });
+    this.ready.catch(() => {});
+    void this.sub.closed.then((err) => {
+      this.ending = true;
+      if (err instanceof Error) this.each((m) => m.ctx.report('subscription', subject, err));
+      for (const resolve of [...this.leave.values()]) resolve();
+    });
+  }
+
+  /** Adds `member` to a router of this connection with its subject and queue group (a new one when none has room). */
+  static join(nc: NatsConnection, shared: SharedChannel, member: Member): Handle {
+    const index = shared.operations.findIndex((o) => o.id === member.ctx.op.id);
+    if (index < 0) throw new Error(`internal: operation '${member.ctx.op.id}' is not one of its shared channel's`);
+    let set = routers.get(nc);
+    if (set === undefined) {
+      set = new Set();
+      routers.set(nc, set);
+    }
+    let router: Router | undefined;
+    for (const r of set) {
+      if (r.shared === shared && r.subject === member.subject && r.queue === member.queue && r.free(index)) {
+        router = r;
+        break;
+      }
+    }
+    if (router === undefined) {
+      const made = new Router(nc, shared, member.subject, member.queue);
+      const all = set;
+      all.add(made);
+      void made.sub.closed.then(() => all.delete(made));
+      router = made;
+    }
+    return router.add(index, member);
+  }
+
+  private free(index: number): boolean {
+    return !this.ending && this.members[index] === undefined && !this.sub.isClosed();
+  }
+
+  private add(index: number, member: Member): Handle {
+    this.members[index] = member;
+    const left = new Promise<void>((resolve) => {
+      this.leave.set(member, () => {
+        this.leave.delete(member);
+        if (this.members[index] === member) this.members[index] = undefined;
+        resolve();
+      });
+    });
+    if (this.ending) this.leave.get(member)?.();
+    const closed = left.then(() => member.finish());
+    let draining: Promise<void> | undefined;
+    return {
+      subject: this.subject,
+      queue: this.queue,
+      closed,
+      stats: member.stats,
+      ready: this.ready,
+      drain: () => {
+        draining ??= this.drain(member).then(() => closed);
+        return draining;
+      },
+      unsubscribe: () => {
+        this.leave.get(member)?.();
+        member.clear();
+        this.release();
+      },
+    };
+  }
+
+  /**
+   * A registration drains. When every registration still here is draining (a server's `drain()` asks
+   * them all in one go, so they are counted a microtask later), the subscription drains, and each
+   * processes what arrived for it until then; otherwise this one leaves at once (its messages are then
+   * unhandled here) and the others go on.
+   */
+  private async drain(member: Member): Promise<void> {
+    this.draining.add(member);
+    await Promise.resolve();
+    if (!this.leave.has(member)) return;
+    if (this.members.every((m) => m === undefined || this.draining.has(m))) {
+      this.drained ??= (async () => {
+        this.ending = true;
+        if (!this.sub.isClosed() && !this.nc.isClosed()) {
+          try {
+            await this.sub.drain();
+          } catch {
+            // Closed meanwhile: delivery has stopped either way.
+          }
+        }
+        for (const resolve of [...this.leave.values()]) resolve();
+      })();
+      await this.drained;
+      return;
+    }
+    this.leave.get(member)?.();
+  }
+
+  /** Ends the subscription once no registration is left. */
+  private release(): void {
+    if (this.members.some((m) => m !== undefined)) return;
+    this.ending = true;
+    if (!this.sub.isClosed() && !this.nc.isClosed()) this.sub.unsubscribe();
+  }
+
+  private each(f: (m: Member) => void): void {
+    for (const m of this.members) if (m !== undefined) f(m);
+  }
+
+  /** Decodes, checks and routes one message to its operation's registration, or answers it here. */
+  private route(msg: Msg): void {
+    const first = this.members.find((m) => m !== undefined);
+    if (first === undefined) return;
+    const t0 = performance.now();
+    const { op, fixed } = first.ctx;
+    const params = paramsOf(op, fixed, msg);
+    if (params instanceof InvalidSubjectParameterError) {
+      this.reject(first, msg, t0, 'validation', params, params.message);
+      return;
+    }
+    let payload: unknown;
+    try {
+      payload = decodeBody(msg);
+    } catch (cause) {
+      const error = new DecodeError(op.id, msg.subject, { cause });
+      this.reject(first, msg, t0, 'decode', error, 'malformed JSON request');
+      return;
+    }
+    const disagrees = op.subject.checkMessage?.(params, payload, msg.headers);
+    if (disagrees !== undefined) {
+      this.reject(first, msg, t0, 'validation', disagrees, disagrees.message);
+      return;
+    }
+    const found = this.classify(payload, msg);
+    if (found instanceof ValidationError) {
+      const owner = this.members[this.shared.operations.findIndex((o) => o.id === found.operation)] ?? first;
+      const issue = found.issues[0];
+      this.reject(
+        owner,
+        msg,
+        t0,
+        'validation',
+        found,
+        issue === undefined ? 'invalid request' : `invalid request: ${formatIssue(issue)}`,
+      );
+      return;
+    }
+    const member = this.members[found.index];
+    if (member !== undefined) {
+      member.accept(msg, new Routed(msg, found.checked, params));
+      return;
+    }
+    const id = this.shared.operations[found.index]?.id ?? '';
+    const error = new AsyncApiNatsError(
+      'UNHANDLED',
+      `no handler for operation '${id}' on '${msg.subject}': it is not registered on this subscription`,
+      id,
+    );
+    first.ctx.report('unhandled', msg.subject, error);
+    if (this.answers && msg.reply)
+      respondError(first.ctx, msg, 501, `operation '${id}' is not served here`, t0, undefined);
+    else first.ctx.done(msg, t0, undefined, 'unhandled', error);
+  }
+
+  private classify(payload: unknown, msg: Msg): { index: number; checked: Checked } | ValidationError {
+    return classify(this.shared, this.byValue, payload, msg, (index) => this.members[index]?.validate ?? true);
+  }
+
+  /** A message no registration takes: a request is answered 400 (not reported), others are reported. */
+  private reject(
+    member: Member,
+    msg: Msg,
+    t0: number,
+    kind: 'decode' | 'validation',
+    error: unknown,
+    text: string,
+  ): void {
+    if (this.answers && msg.reply) {
+      respondError(member.ctx, msg, 400, text, t0, undefined);
+      return;
+    }
+    member.ctx.report(kind, msg.subject, error);
+    member.ctx.done(msg, t0, undefined, kind, error);
+  }
 }
 
 /** A limit option: `fallback` when absent; an integer of at least `min`, or Infinity, when given. */
@@ -455,7 +824,7 @@ function limit(value: number | undefined, fallback: number, name: string, min: n
  * emptied after a burst.
  */
 class Backlog {
-  private items: (Msg | undefined)[] = [];
+  private items: (Msg | Routed | undefined)[] = [];
   private head = 0;
   /** Messages waiting. */
   length = 0;
@@ -463,7 +832,7 @@ class Backlog {
   constructor(private readonly limit: number) {}
 
   /** Appends `msg`; `false` when the backlog is full. */
-  push(msg: Msg): boolean {
+  push(msg: Msg | Routed): boolean {
     if (this.length >= this.limit) return false;
     if (this.length === this.items.length) this.grow();
     this.items[(this.head + this.length) % this.items.length] = msg;
@@ -472,7 +841,7 @@ class Backlog {
   }
 
   /** Removes and returns the oldest message. */
-  shift(): Msg | undefined {
+  shift(): Msg | Routed | undefined {
     if (this.length === 0) return undefined;
     const msg = this.items[this.head];
     this.items[this.head] = undefined;
@@ -494,7 +863,7 @@ class Backlog {
   private grow(): void {
     const old = this.items;
     const size = Math.min(Math.max(16, old.length * 2), this.limit);
-    const items: (Msg | undefined)[] = new Array(size);
+    const items: (Msg | Routed | undefined)[] = new Array(size);
     for (let i = 0; i < this.length; i++) items[i] = old[(this.head + i) % old.length];
     this.items = items;
     this.head = 0;
@@ -543,6 +912,12 @@ function plural(count: number, noun: string): string {
 /** Decodes and validates a message for `subscribe`; reports and answers `undefined` on failure. */
 function receive(ctx: Context, msg: Msg, validate: boolean, t0: number, trace: Trace | undefined): object | undefined {
   const { op } = ctx;
+  const params = paramsOf(ctx.op, ctx.fixed, msg);
+  if (params instanceof InvalidSubjectParameterError) {
+    ctx.report('validation', msg.subject, params);
+    ctx.done(msg, t0, trace, 'validation', params);
+    return undefined;
+  }
   let payload: unknown;
   try {
     payload = decodeBody(msg);
@@ -558,7 +933,14 @@ function receive(ctx: Context, msg: Msg, validate: boolean, t0: number, trace: T
     ctx.done(msg, t0, trace, 'validation', checked);
     return undefined;
   }
-  return received(ctx, msg, checked.payload, checked.headers);
+  // Only a channel whose parameters the spec locates in the message has this check.
+  const disagrees = op.subject.checkMessage?.(params, payload, msg.headers);
+  if (disagrees !== undefined) {
+    ctx.report('validation', msg.subject, disagrees);
+    ctx.done(msg, t0, trace, 'validation', disagrees);
+    return undefined;
+  }
+  return received(ctx, msg, checked.payload, checked.headers, params);
 }
 
 /** The subject and parameters of a subscription without wildcards; its messages all arrive on it. */
@@ -574,12 +956,31 @@ export function fixedSubject(op: OperationSpec, subject: string): FixedSubject |
   return params === undefined ? undefined : { subject, params };
 }
 
-/** What a handler receives; each message gets its own `params` object, as if parsed from its subject. */
-function received(ctx: Context, msg: Msg, payload: unknown, headers: Record<string, unknown>): object {
-  const fixed = ctx.fixed;
-  if (fixed !== undefined) return { payload, headers, params: { ...fixed.params }, subject: fixed.subject, msg };
-  const subject = msg.subject;
-  return { payload, headers, params: ctx.op.subject.parse(subject) ?? {}, subject, msg };
+/**
+ * The parameters of a message, each message its own object, as if parsed from its subject; the error
+ * when a value read from a wildcard subscription's subject breaks the spec's parameter rules (the
+ * values of a subscription without wildcards were checked when it was made).
+ */
+export function paramsOf(
+  op: OperationSpec,
+  fixed: FixedSubject | undefined,
+  msg: { readonly subject: string },
+): Record<string, string> | InvalidSubjectParameterError {
+  if (fixed !== undefined) return { ...fixed.params };
+  const params = op.subject.parse(msg.subject) ?? {};
+  const check = op.subject.check;
+  return check === undefined ? params : (check(params) ?? params);
+}
+
+/** What a handler receives. */
+function received(
+  ctx: Context,
+  msg: Msg,
+  payload: unknown,
+  headers: Record<string, unknown>,
+  params: Record<string, string>,
+): object {
+  return { payload, headers, params, subject: ctx.subjectOf(msg), msg };
 }
 
 async function settleHandler(

@@ -38,6 +38,36 @@ export interface OperationSpec {
   readonly matchHeaders?: readonly { readonly header: string; readonly value: SubjectTemplate }[];
   /** Present when the channel is JetStream-backed (`x-nats-jetstream`): publish with acks, consume with acks. */
   readonly durable?: DurableSpec;
+  /**
+   * Receive operations only: present when other receive operations share the channel. Each message
+   * then goes to the one operation whose message it is (see {@link SharedChannel}).
+   */
+  readonly shared?: SharedChannel;
+}
+
+/**
+ * The receive operations that share one channel, which the generator checked can be told apart by
+ * their messages. Core registrations of them on one connection with the same subject and queue group
+ * share one subscription; each message is routed to the operation whose message it matches, and a
+ * request is answered once. Durable ones each have their own consumer and skip the others' messages.
+ * Every operation's descriptor refers to the same object.
+ */
+export interface SharedChannel {
+  /** The channel's receive operations, in spec order: id, messages, and whether it answers requests. */
+  readonly operations: readonly {
+    readonly id: string;
+    readonly messages: readonly MessageSpec[];
+    readonly reply: boolean;
+  }[];
+  /**
+   * A payload property that every message of the channel requires with fixed values (`const` or
+   * `enum`), different per operation: each value names its operation (an index into `operations`), so
+   * only that operation's schemas run. Absent: a message goes to the first operation it validates for.
+   */
+  readonly discriminator?: {
+    readonly property: string;
+    readonly values: readonly (readonly [value: string | number | boolean | null, operation: number])[];
+  };
 }
 
 /** The JetStream stream a durable channel is stored in. Created on first use when missing. */
@@ -107,11 +137,14 @@ export interface ReceiveArgs {
 
 /** What a subscribe or reply handler receives. */
 export interface ReceivedMessage<TPayload, THeaders, TParams> {
-  /** The validated (parsed) payload. */
+  /**
+   * The payload exactly as sent (the decoded JSON body), once it validated: properties the schema
+   * allows but does not list are kept, and no defaults are filled in.
+   */
   readonly payload: TPayload;
-  /** The declared headers, validated (parsed). */
+  /** The declared headers, validated and parsed from their text (numbers and booleans as such). */
   readonly headers: THeaders;
-  /** Subject parameter values read back from the subject. */
+  /** Subject parameter values read back from the subject (the tokens as they are, checked against the spec). */
   readonly params: TParams;
   /** The subject the message arrived on. */
   readonly subject: string;
@@ -239,7 +272,8 @@ export interface ErrorEvent {
    * already waited, or requests answered 503 busy at `maxInFlight` (reported at most once a second, with counts); `slow-consumer`: the client or server reports this subscription falling behind;
    * `dead-letter`: a durable message moved to the dead-letter subject (the error says why); `ack`: an
    * ack, nak or term failed (the message will be redelivered); `consumer`: fetching from the durable
-   * consumer failed (it retries with backoff).
+   * consumer failed (it retries with backoff); `unhandled`: a message on a channel several operations
+   * share, for one of them that is not registered on this subscription (a request is answered 501).
    */
   readonly kind:
     | 'decode'
@@ -251,7 +285,8 @@ export interface ErrorEvent {
     | 'slow-consumer'
     | 'dead-letter'
     | 'ack'
-    | 'consumer';
+    | 'consumer'
+    | 'unhandled';
   /** Operation id. */
   readonly operation: string;
   /** Subject of the message (or of the subscription). */

@@ -20,7 +20,7 @@ import { subjectTemplate } from 'asyncapi-nats/runtime';
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.agentMessage (spec/ai-sdk.asyncapi.yaml:63:3)
  */
@@ -39,7 +39,7 @@ export const agentMessageSubject = subjectTemplate('ai.agent.message.{tenant_id}
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.agentTasks (spec/ai-sdk.asyncapi.yaml:81:3)
  */
@@ -59,7 +59,7 @@ export const agentTasksSubject = subjectTemplate('ai.agent.tasks.{tenant_id}');
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:105:3)
  */
@@ -78,7 +78,7 @@ export const gatewayRequestsSubject = subjectTemplate('ai.gateway.requests.{tena
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:130:3)
  */
@@ -97,7 +97,7 @@ export const gatewayResponsesSubject = subjectTemplate('ai.gateway.responses.{te
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:161:3)
  */
@@ -116,7 +116,7 @@ export const ragIngestSubject = subjectTemplate('ai.rag.ingest.{tenant_id}');
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:185:3)
  */
@@ -135,7 +135,7 @@ export const ragQueriesSubject = subjectTemplate('ai.rag.queries.{tenant_id}');
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace or a control character, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:201:3)
  */

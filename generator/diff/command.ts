@@ -14,8 +14,11 @@ export const DIFF_HELP = `Usage: asyncapi-nats diff <old-spec> <new-spec> [optio
 
 Compares two versions of an AsyncAPI document and classifies every change as breaking,
 non-breaking or unclassified: @asyncapi/diff's rules, plus NATS rules it does not know (subjects
-and parameters, headers, queue groups, JetStream streams and consumers, payload fields, request
-timeouts). Each change is printed as \`file:line:col kind RULE message\`, located in the new spec.
+and parameters, every JSON Schema keyword of payloads, headers and parameters, messages and
+replies, queue groups, request timeouts, JetStream streams and consumers). Senders and receivers
+both validate, so a schema that now accepts fewer or more values is breaking; the help line says
+which side to roll out first. Each change is printed as \`file:line:col kind RULE message\`,
+located in the new spec. The rules: docs/diff.md.
 
 A spec is a file, or REV:path for the file as stored in a git revision
 (e.g. main:spec/ai-sdk.asyncapi.yaml; the path starts at the repository root).

@@ -35,12 +35,13 @@ export async function runDiff(options: DiffOptions): Promise<DiffReport> {
   if (hasErrors(problems)) return report([]);
 
   const refs = { old: resolverOf(before.spec), new: resolverOf(after.spec) };
+  const docs = { old: before.spec.document.json(), new: after.spec.document.json() };
   const findings = new Findings();
-  compareModels({ old: oldModel.model, new: newModel.model, refs }, findings);
+  compareModels({ old: oldModel.model, new: newModel.model, refs, docs }, findings);
 
   let entries: AsyncApiDiffEntry[] = [];
   try {
-    entries = asyncApiDiff(before.spec.document.json(), after.spec.document.json());
+    entries = asyncApiDiff(docs.old, docs.new);
   } catch (cause) {
     problems.push({
       code: 'asyncapi-diff-failed',

@@ -1,49 +1,62 @@
 /**
  * `asyncapi-nats diff`: which changes between two versions of a spec break a deployed NATS fleet.
+ * docs/diff.md is the reference; this is the list of rules.
  *
- * Every change @asyncapi/diff finds keeps its classification (rule `asyncapi-diff`) unless a NATS
- * rule below explains the same place, in which case the rule's finding replaces it. A rule counts a
- * change as breaking when, during a rollout, old and new clients and workers would no longer agree
- * on the wire, or when code written against the old generated TypeScript API stops compiling.
- * Channels and operations are matched by their keys in the spec (a renamed key is a removal and an
- * addition).
+ * The rule: senders and receivers upgrade independently and BOTH validate, so a change that either
+ * side would reject is breaking. A schema change is non-breaking only when the new schema accepts
+ * exactly the same values (or it only documents or annotates). Narrowed (fewer values accepted)
+ * breaks old senders against new receivers, widened breaks new senders against old receivers;
+ * both are breaking, and each finding's help names the safe rollout order, if there is one. A
+ * comparison no rule can decide (two patterns, two formats) is breaking, saying why. Code written
+ * against the old generated API that stops compiling is breaking too.
  *
- * | rule                              | kind         | when                                                       |
- * | --------------------------------- | ------------ | ---------------------------------------------------------- |
- * | `nats-channel-removed`            | breaking     | a channel is gone                                          |
- * | `nats-channel-added`              | non-breaking | a new channel                                              |
- * | `nats-subject-changed`            | breaking     | the address' literal tokens (or their positions) changed   |
- * | `nats-parameter-renamed`          | breaking     | `{a}` became `{b}` at the same place of the address        |
- * | `nats-parameter-added`/`-removed` | breaking     | the address has a parameter more or less                   |
- * | `nats-reply-address-changed`      | non-breaking | the address of a reply-only channel (unused: inbox)        |
- * | `nats-operation-removed`          | breaking     | an operation is gone                                       |
- * | `nats-operation-added`            | non-breaking | a new operation                                            |
- * | `nats-operation-kind-changed`     | breaking     | publish/request/subscribe/reply changed (action or reply)  |
- * | `nats-operation-channel-changed`  | breaking     | the operation points at another channel                    |
- * | `nats-queue-changed`              | breaking     | queue group changed, added or removed                      |
- * | `nats-match-headers-changed`      | breaking     | `x-nats-match-headers` changed                             |
- * | `nats-timeout-shortened`          | breaking     | `x-nats-timeout-ms` shorter (absent: the runtime's 10 s)   |
- * | `nats-timeout-lengthened`         | non-breaking | `x-nats-timeout-ms` longer                                 |
- * | `nats-timeout-default`            | non-breaking | the default timeout is now stated, or no longer            |
- * | `nats-durability-changed`         | breaking     | `x-nats-jetstream` added or removed                        |
- * | `nats-stream-changed`             | breaking     | stream name, subjects, retention or storage                |
- * | `nats-consumer-changed`           | breaking     | durable consumer name                                      |
- * | `nats-message-id-changed`         | breaking     | where `Nats-Msg-Id` comes from                             |
- * | `nats-jetstream-settings-changed` | unclassified | replicas, windows, ages, dead letters, ack wait, deliveries, backoff: the runtime never edits an existing stream or consumer |
- * | `nats-message-removed`/`-added`   | breaking     | a message leaves or joins an operation (or its reply)      |
- * | `nats-field-removed`              | breaking     | a payload field is gone                                    |
- * | `nats-field-required`             | breaking     | a field became required, or a required field was added     |
- * | `nats-field-optional`             | breaking     | a required field became optional                           |
- * | `nats-field-added`                | non-breaking | an optional field (breaking under `additionalProperties: false`) |
- * | `nats-field-type-changed`         | breaking     | a field (or the payload) admits other JSON types           |
- * | `nats-header-removed`/`-required`/`-optional`/`-type-changed` | breaking | the same for headers |
- * | `nats-header-added`               | non-breaking | an optional header                                         |
- * | `nats-enum-value-removed`         | breaking     | an enum (or const) value is no longer allowed              |
- * | `nats-enum-value-added`           | breaking     | a new enum value: old receivers reject it                  |
- * | `api-class-renamed`               | breaking     | `info.title` changed the generated class names             |
- * | `info-version-changed`            | non-breaking | `info.version` (@asyncapi/diff calls it breaking)          |
- * | `docs-changed`                    | non-breaking | description, summary, title, examples, tags, externalDocs  |
- * | `asyncapi-diff`                   | as it says   | everything else @asyncapi/diff reports                     |
+ * Every change @asyncapi/diff finds keeps its classification (rule `asyncapi-diff`) unless a rule
+ * below explains the same place. Channels and operations are matched by their keys in the spec (a
+ * renamed key is a removal and an addition); messages by where they are defined.
+ *
+ * | rule                                | kind                   | when                                                       |
+ * | ----------------------------------- | ---------------------- | ---------------------------------------------------------- |
+ * | `nats-channel-removed`/`-added`     | breaking/non-breaking  | a channel is gone / new                                    |
+ * | `nats-subject-changed`              | breaking               | the address' literal tokens (or their positions) changed   |
+ * | `nats-parameter-renamed`            | breaking               | `{a}` became `{b}` at the same place of the address        |
+ * | `nats-parameter-added`/`-removed`   | breaking               | the address has a parameter more or less                   |
+ * | `nats-reply-address-changed`        | non-breaking           | the address of a reply-only channel (unused: inbox)        |
+ * | `nats-operation-removed`/`-added`   | breaking/non-breaking  | an operation is gone / new                                 |
+ * | `nats-operation-kind-changed`       | breaking               | publish/request/subscribe/reply changed (action or reply)  |
+ * | `nats-operation-channel-changed`    | breaking               | the operation points at another channel                    |
+ * | `nats-queue-changed`                | breaking               | queue group changed, added or removed                      |
+ * | `nats-binding-version-changed`      | non-breaking           | the NATS operation binding's `bindingVersion`              |
+ * | `nats-match-headers-changed`        | breaking               | `x-nats-match-headers` changed                             |
+ * | `nats-timeout-shortened`            | by side                | breaking for a requester (send), not for a replier         |
+ * | `nats-timeout-lengthened`           | by side                | breaking for a replier (receive), not for a requester      |
+ * | `nats-timeout-default`              | non-breaking           | the default timeout is now stated, or no longer            |
+ * | `nats-durability-changed`           | breaking               | `x-nats-jetstream` added or removed                        |
+ * | `nats-stream-changed`               | breaking               | stream name, subjects, retention or storage                |
+ * | `nats-stream-limits-changed`        | by direction           | replicas, duplicate window, max age: weaker is breaking    |
+ * | `nats-dead-letter-changed`          | breaking               | dead-letter subject or stream                              |
+ * | `nats-consumer-changed`             | breaking               | durable consumer name                                      |
+ * | `nats-delivery-changed`             | by direction           | max deliver, backoff: weaker is breaking; ack wait is not  |
+ * | `nats-message-id-changed`           | breaking               | where `Nats-Msg-Id` comes from                             |
+ * | `nats-message-removed`/`-added`     | breaking               | a message leaves or joins an operation (or its reply)      |
+ * | `nats-message-swapped`              | breaking               | an operation's (or reply's) one message is another message |
+ * | `nats-field-`/`nats-header-removed` | breaking               | a property or header is gone                               |
+ * | `nats-field-`/`nats-header-added`   | by values              | breaking unless it accepts what the old schema did there   |
+ * | `nats-field-`/`nats-header-required`| breaking               | newly required, or added as required                       |
+ * | `nats-field-`/`nats-header-optional`| breaking               | no longer required                                         |
+ * | `nats-field-`/`nats-header-type-changed` | breaking          | `type` (or OpenAPI `nullable`) admits other JSON types     |
+ * | `nats-enum-value-removed`/`-added`  | breaking               | an `enum`/`const` (or parameter enum) value less or more   |
+ * | `nats-schema-narrowed`              | breaking               | any other keyword now accepts fewer values                 |
+ * | `nats-schema-widened`               | breaking               | any other keyword now accepts more values                  |
+ * | `nats-schema-changed`               | breaking               | both, or undecidable (patterns, formats, oneOf, if, an unknown keyword, a schema format not read) |
+ * | `nats-schema-equivalent`            | non-breaking           | written differently, same values (`minLength: 0`, `const` as a one-value `enum`) |
+ * | `nats-schema-annotation-changed`    | non-breaking           | `default`, `readOnly`, `deprecated`, `$id`, `x-` keys, ...  |
+ * | `nats-component-unused`             | non-breaking           | inside a component no channel, operation or message uses   |
+ * | `extension-changed`                 | non-breaking           | an `x-` key asyncapi-nats does not read                    |
+ * | `nats-schema-unchecked`             | breaking               | a change inside a schema that no rule compared (none known) |
+ * | `api-class-renamed`                 | breaking               | `info.title` changed the generated class names             |
+ * | `info-version-changed`              | non-breaking           | `info.version` (@asyncapi/diff calls it breaking)          |
+ * | `docs-changed`                      | non-breaking           | description, summary, title, examples, tags, externalDocs  |
+ * | `asyncapi-diff`                     | as it says             | everything else @asyncapi/diff reports                     |
  */
 
 export { DIFF_HELP, diffCommand, FAIL_ON, type FailOn, failsOn } from './command.js';

@@ -8,7 +8,8 @@
 import type { SourceMap } from '../parse/locate.js';
 import type { AsyncApiDiffEntry } from './asyncapi-diff.js';
 import type { At, Finding, Side } from './findings.js';
-import { ancestors, child, type RefResolver } from './pointer.js';
+import { classifyLeftover } from './leftovers.js';
+import { child, type RefResolver, tokenRoles } from './pointer.js';
 import { CHANGE_KINDS, type ChangeKind, type SpecChange } from './types.js';
 
 /** What the merge needs to know about the two documents. */
@@ -23,40 +24,13 @@ export interface MergeContext {
 /** Keywords that only document: changing them changes JSDoc and the docs site, nothing on the wire. */
 const DOCS = new Set(['description', 'summary', 'title', 'examples', 'example', 'externalDocs', 'tags', '$comment']);
 
-/** Keys whose children are names (a property called `description` is not documentation). */
-const NAMED_CHILDREN = new Set([
-  'properties',
-  'patternProperties',
-  'definitions',
-  '$defs',
-  'dependentSchemas',
-  'components',
-  'channels',
-  'operations',
-  'messages',
-  'schemas',
-  'parameters',
-  'servers',
-  'replies',
-  'replyAddresses',
-  'securitySchemes',
-  'serverVariables',
-  'variables',
-  'correlationIds',
-  'operationTraits',
-  'messageTraits',
-  'bindings',
-]);
-
 /** Values, not schema: a `description` inside them is data. */
 const DATA = new Set(['enum', 'const', 'default']);
 
 /** True when the pointer is (inside) a documentation keyword. */
 export function isDocumentation(pointer: string): boolean {
-  const tokens = pointer.split('/').slice(1);
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as string;
-    if (i > 0 && NAMED_CHILDREN.has(tokens[i - 1] as string)) continue;
+  for (const { token, name } of tokenRoles(pointer)) {
+    if (name) continue;
     if (DOCS.has(token)) return true;
     if (DATA.has(token) || token.startsWith('x-')) return false;
   }
@@ -84,7 +58,14 @@ export function mergeChanges(
     for (const at of f.covers) cover(at);
   }
   for (const at of explained) cover(at);
-  const isCovered = (pointer: string) => ancestors(pointer).some((p) => p !== '' && covered.has(p));
+  const coveredAt = (pointer: string) => {
+    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) if (covered.has(p)) return true;
+    return false;
+  };
+  // A change @asyncapi/diff reports at one path may be covered under any name of that path.
+  const isCovered = (pointer: string, side?: Side) =>
+    coveredAt(pointer) ||
+    (side === undefined ? (['old', 'new'] as const) : [side]).some((s) => ctx.refs[s].aliases(pointer).some(coveredAt));
 
   const changes = new Map<string, SpecChange>();
   for (const f of findings) {
@@ -99,7 +80,7 @@ export function mergeChanges(
    * that adds or removes a whole container (`bindings`, `parameters`) whose contents a rule reports.
    */
   const explainedValue = (side: Side, raw: string, value: unknown): boolean => {
-    if (isCovered(raw) || isCovered(ctx.refs[side].canonical(raw))) return true;
+    if (isCovered(raw, side)) return true;
     if (typeof value !== 'object' || value === null) return false;
     const items = Object.entries(value);
     return items.length > 0 && items.every(([k, v]) => explainedValue(side, child(raw, k), v));
@@ -111,20 +92,31 @@ export function mergeChanges(
   const groups = new Map<string, AsyncApiDiffEntry[]>();
   for (const entry of entries) {
     const pointer = ctx.refs[entry.action === 'remove' ? 'old' : 'new'].canonical(entry.path);
-    if (isCovered(entry.path) || isCovered(pointer) || explainedEntry(entry)) continue;
+    const sides: readonly Side[] =
+      entry.action === 'add' ? ['new'] : entry.action === 'remove' ? ['old'] : ['old', 'new'];
+    // Where it is written first: most entries are copies of one change, explained there.
+    if (coveredAt(pointer) || sides.some((s) => isCovered(entry.path, s)) || explainedEntry(entry)) continue;
     const key = `${entry.action} ${pointer}`;
     groups.set(key, [...(groups.get(key) ?? []), entry]);
   }
   for (const [key, group] of groups) {
     const first = group[0] as AsyncApiDiffEntry;
     const pointer = key.slice(key.indexOf(' ') + 1);
+    const side: Side = first.action === 'remove' ? 'old' : 'new';
     const docs = isDocumentation(pointer);
+    const leftover = docs ? undefined : classifyLeftover(pointer, first.action, kindOf(group), ctx.refs[side]);
+    if (leftover === 'explained') continue;
+    const verdict = docs
+      ? {
+          kind: 'non-breaking' as const,
+          rule: 'docs-changed',
+          message: `documentation ${pointer} ${VERB[first.action]}`,
+        }
+      : (leftover ?? { kind: kindOf(group), rule: 'asyncapi-diff', message: `${pointer} ${VERB[first.action]}` });
     changes.set(
       `asyncapi\n${key}`,
       locate(ctx, pointer, {
-        kind: docs ? 'non-breaking' : kindOf(group),
-        rule: docs ? 'docs-changed' : 'asyncapi-diff',
-        message: `${docs ? 'documentation ' : ''}${pointer} ${VERB[first.action]}`,
+        ...verdict,
         ...(first.before !== undefined ? { before: first.before } : {}),
         ...(first.after !== undefined ? { after: first.after } : {}),
       }),

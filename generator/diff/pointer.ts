@@ -22,17 +22,57 @@ export function isWithin(pointer: string, base: string): boolean {
   return pointer === base || pointer.startsWith(`${base}/`);
 }
 
-/** `pointer` and every pointer above it, deepest first (`/a/b` → `/a/b`, `/a`, ``). */
-export function ancestors(pointer: string): string[] {
-  const out = [pointer];
-  for (let i = pointer.lastIndexOf('/'); i >= 0; i = pointer.lastIndexOf('/', i - 1)) {
-    out.push(pointer.slice(0, i));
-    if (i === 0) break;
+/**
+ * Keys whose children are names chosen by the author, not keywords: a property called
+ * `description`, a message called `x-foo`, a schema called `replies`.
+ */
+const NAMED = new Set([
+  'properties',
+  'patternProperties',
+  'definitions',
+  '$defs',
+  'dependencies',
+  'dependentRequired',
+  'dependentSchemas',
+  'channels',
+  'operations',
+  'messages',
+  'schemas',
+  'parameters',
+  'servers',
+  'replies',
+  'replyAddresses',
+  'securitySchemes',
+  'serverVariables',
+  'variables',
+  'correlationIds',
+  'operationTraits',
+  'messageTraits',
+  'bindings',
+]);
+
+/** The tokens of `pointer` (as written, `~` escapes kept), each marked as a name or a keyword. */
+export function tokenRoles(pointer: string): { readonly token: string; readonly name: boolean }[] {
+  const out: { token: string; name: boolean }[] = [];
+  let nameNext = false;
+  for (const token of pointer.split('/').slice(1)) {
+    out.push({ token, name: nameNext });
+    // A name is never a container keyword itself: `/schemas/replies/description` is a description.
+    nameNext = !nameNext && NAMED.has(token);
   }
   return out;
 }
 
 type Json = unknown;
+
+/** Where a walk along a pointer has got to (see {@link RefResolver.aliases}). */
+interface WalkState {
+  readonly aliases: string[];
+  readonly node: Json;
+  /** False once the pointer left the document. */
+  readonly alive: boolean;
+  readonly hops: number;
+}
 
 function isObject(v: Json): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -65,6 +105,55 @@ export class RefResolver {
   /** Like {@link canonical}, and a `$ref` at the end is followed too: the definition a node stands for. */
   definition(pointer: string): string {
     return this.#walk(splitPointer(pointer), true);
+  }
+
+  /**
+   * Every pointer `pointer` is known by on the way to where it is written: itself, then the path
+   * after each `$ref` followed (`/operations/o/channel/messages/m/payload/x` →
+   * `/channels/c/messages/m/payload/x` → `/components/messages/M/payload/x` → ...).
+   */
+  aliases(pointer: string): readonly string[] {
+    return this.#state(pointer).aliases;
+  }
+
+  /** Walk states by pointer: a diff asks for thousands of pointers sharing their prefixes. */
+  readonly #states = new Map<string, WalkState>();
+
+  #state(pointer: string): WalkState {
+    const known = this.#states.get(pointer);
+    if (known !== undefined) return known;
+    let state: WalkState;
+    if (pointer === '') {
+      state = { aliases: [''], node: this.#root, alive: true, hops: 0 };
+    } else {
+      const cut = pointer.lastIndexOf('/');
+      const parent = this.#state(pointer.slice(0, cut));
+      const raw = pointer.slice(cut + 1);
+      const token = splitPointer(`/${raw}`)[0] as string;
+      const aliases = parent.aliases.map((a) => `${a}/${raw}`);
+      let { node, alive, hops } = parent;
+      while (alive) {
+        if (isObject(node) && Object.hasOwn(node, token)) {
+          node = node[token];
+          break;
+        }
+        if (Array.isArray(node) && /^\d+$/.test(token) && Number(token) < node.length) {
+          node = node[Number(token)];
+          break;
+        }
+        const ref = this.#ref(node);
+        const target = ref === undefined || hops++ > 32 ? undefined : splitPointer(ref);
+        node = target === undefined ? undefined : this.#get(target);
+        if (target === undefined || node === undefined) {
+          alive = false;
+          break;
+        }
+        aliases.push(`${target.reduce((p, t) => child(p, t), '')}/${raw}`);
+      }
+      state = { aliases, node, alive, hops };
+    }
+    this.#states.set(pointer, state);
+    return state;
   }
 
   #walk(tokens: readonly string[], followLast: boolean): string {
@@ -109,6 +198,43 @@ export class RefResolver {
       else return undefined;
     }
     return node;
+  }
+
+  #used: string[] | undefined;
+
+  /**
+   * True when `pointer` is used: a local `$ref` reached from outside `components` (and outside `x-`
+   * extensions, which asyncapi-nats does not read), directly or through other components, points at
+   * it, into it, or at something that contains it.
+   */
+  isUsed(pointer: string): boolean {
+    if (this.#used === undefined) {
+      const used: string[] = [];
+      const pending: string[] = [];
+      const collect = (node: Json, path: readonly string[], seen: Set<unknown>): void => {
+        if (typeof node !== 'object' || node === null || seen.has(node)) return;
+        seen.add(node);
+        const ref = this.#ref(node);
+        if (ref !== undefined) pending.push(splitPointer(ref).reduce((p, t) => child(p, t), ''));
+        const names = NAMED.has(path[path.length - 1] ?? '');
+        for (const [key, value] of Object.entries(node)) {
+          if (path.length === 0 && key === 'components') continue;
+          if (key.startsWith('x-') && !names && !Array.isArray(node)) continue;
+          collect(value, [...path, key], seen);
+        }
+      };
+      collect(this.#root, [], new Set());
+      const done = new Set<string>();
+      while (pending.length > 0) {
+        const target = pending.pop() as string;
+        if (done.has(target)) continue;
+        done.add(target);
+        used.push(target);
+        collect(this.#get(splitPointer(target)), ['components'], new Set());
+      }
+      this.#used = used;
+    }
+    return this.#used.some((t) => isWithin(t, pointer) || isWithin(pointer, t));
   }
 
   /** Keys of the mapping at `pointer` (after following `$ref`s), e.g. a channel's message names. */

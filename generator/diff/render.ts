@@ -12,6 +12,7 @@ import {
   visibleProblems,
 } from '../diagnostics.js';
 import { hasErrors } from '../problems.js';
+import { ENTRY_RULES } from './leftovers.js';
 import { CHANGE_KINDS, type ChangeKind, type DiffReport, type SpecChange } from './types.js';
 
 /** `2 breaking, 1 non-breaking, 0 unclassified changes`, or `no changes`. */
@@ -47,10 +48,7 @@ function firstDifference(a: unknown, b: unknown): number {
 
 /** Rule messages say what changed; @asyncapi/diff's only where, so its values are shown. */
 function showsValues(change: SpecChange, verbose: boolean): boolean {
-  return (
-    (change.before !== undefined || change.after !== undefined) &&
-    (verbose || change.rule === 'asyncapi-diff' || change.rule === 'docs-changed')
-  );
+  return (change.before !== undefined || change.after !== undefined) && (verbose || ENTRY_RULES.has(change.rule));
 }
 
 function values(change: SpecChange): string {

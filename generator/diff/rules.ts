@@ -1,25 +1,20 @@
 /**
  * The NATS rules: two models (see generator/model) compared the way a deployed fleet sees them.
  * Channels and operations are matched by their keys in the spec. Each rule has a stable code; the
- * list, with the reasons, is in generator/diff/index.ts. Payload and header rules are in
- * schema-rules.ts.
+ * list, with the reasons, is in generator/diff/index.ts. Schemas (payloads, headers, parameters) are
+ * compared in schema-rules.ts, message lists in message-rules.ts, JetStream settings in
+ * durable-rules.ts.
  */
-import type {
-  ApiModel,
-  ChannelModel,
-  DurableModel,
-  MessageModel,
-  OperationModel,
-  SubjectToken,
-} from '../model/types.js';
-import { type At, type Findings, inBoth, inNew, inOld } from './findings.js';
+import type { ApiModel, ChannelModel, JsonSchema, OperationModel, SubjectToken } from '../model/types.js';
+import { plainDocument } from './asyncapi-diff.js';
+import { compareDurable } from './durable-rules.js';
+import { type Findings, inBoth, inNew, inOld } from './findings.js';
+import { compareMessageLists, compareMessages, nodeAt } from './message-rules.js';
 import { child, type RefResolver } from './pointer.js';
 import { compareSchemas } from './schema-rules.js';
 
 /** The runtime's request timeout when the spec states none (runtime/client.ts `DEFAULT_TIMEOUT_MS`). */
 export const RUNTIME_DEFAULT_TIMEOUT_MS = 10_000;
-
-const JS = 'x-nats-jetstream';
 
 /** The two versions being compared, with what is needed to read their documents as written. */
 export interface ModelPair {
@@ -27,6 +22,11 @@ export interface ModelPair {
   readonly new: ApiModel;
   /** `$ref`s of each spec as written, to find which channel message stands for which message. */
   readonly refs: { readonly old: RefResolver; readonly new: RefResolver };
+  /**
+   * Each document as the parser resolved it (`document.json()`): what the model does not keep, such
+   * as a parameter object as written or a payload's schema format, is read here.
+   */
+  readonly docs: { readonly old: unknown; readonly new: unknown };
 }
 
 /** Runs every NATS rule over the pair. */
@@ -120,7 +120,21 @@ function compareChannels(pair: ModelPair, out: Findings): void {
 }
 
 function compareChannel(pair: ModelPair, o: ChannelModel, n: ChannelModel, out: Findings): void {
-  if (o.address === n.address) return;
+  const renamed = compareAddress(pair, o, n, out);
+  compareParameterSchemas(pair, o, n, renamed, out);
+}
+
+function parameterAt(c: ChannelModel, name: string): string {
+  return child(c.location.pointer, 'parameters', name);
+}
+
+/**
+ * The address: its subject pattern and its parameters' names. Returns the parameters renamed in
+ * place (old name to new name).
+ */
+function compareAddress(pair: ModelPair, o: ChannelModel, n: ChannelModel, out: Findings): Map<string, string> {
+  const renamed = new Map<string, string>();
+  if (o.address === n.address) return renamed;
   const p = n.location.pointer;
   const address = child(p, 'address');
   if (replyOnly(pair.old, o.id) && replyOnly(pair.new, n.id)) {
@@ -133,7 +147,7 @@ function compareChannel(pair: ModelPair, o: ChannelModel, n: ChannelModel, out: 
       before: o.address,
       after: n.address,
     });
-    return;
+    return renamed;
   }
   const oPattern = o.address === null ? null : pattern(o.tokens);
   const nPattern = n.address === null ? null : pattern(n.tokens);
@@ -149,14 +163,12 @@ function compareChannel(pair: ModelPair, o: ChannelModel, n: ChannelModel, out: 
       help: 'old subscribers no longer receive what new publishers send (and the other way round); publish to both subjects during the rollout, or add a channel and retire this one later',
     });
   }
-  const parameterAt = (c: ChannelModel, name: string) => child(c.location.pointer, 'parameters', name);
   const samePositions = o.tokens.length === n.tokens.length && o.tokens.every((t, i) => t.kind === n.tokens[i]?.kind);
-  const renamed = new Set<string>();
   if (samePositions) {
     o.tokens.forEach((t, i) => {
       const u = n.tokens[i];
       if (t.kind !== 'parameter' || u?.kind !== 'parameter' || t.name === u.name) return;
-      renamed.add(t.name).add(u.name);
+      renamed.set(t.name, u.name);
       out.add({
         kind: 'breaking',
         rule: 'nats-parameter-renamed',
@@ -176,7 +188,8 @@ function compareChannel(pair: ModelPair, o: ChannelModel, n: ChannelModel, out: 
   }
   const oNames = o.parameters.map((x) => x.name);
   const nNames = n.parameters.map((x) => x.name);
-  for (const name of oNames.filter((x) => !nNames.includes(x) && !renamed.has(x))) {
+  const isRenamed = (x: string) => renamed.has(x) || [...renamed.values()].includes(x);
+  for (const name of oNames.filter((x) => !nNames.includes(x) && !isRenamed(x))) {
     out.add({
       kind: 'breaking',
       rule: 'nats-parameter-removed',
@@ -187,7 +200,7 @@ function compareChannel(pair: ModelPair, o: ChannelModel, n: ChannelModel, out: 
       help: `the generated ${n.paramsType} no longer has '${name}': every caller must be changed`,
     });
   }
-  for (const name of nNames.filter((x) => !oNames.includes(x) && !renamed.has(x))) {
+  for (const name of nNames.filter((x) => !oNames.includes(x) && !isRenamed(x))) {
     out.add({
       kind: 'breaking',
       rule: 'nats-parameter-added',
@@ -197,6 +210,36 @@ function compareChannel(pair: ModelPair, o: ChannelModel, n: ChannelModel, out: 
       after: name,
       help: `the generated ${n.paramsType} requires '${name}': every caller must be changed`,
     });
+  }
+  return renamed;
+}
+
+/**
+ * What each parameter accepts: its object as written (`enum`, `default`, `location`, and a
+ * `schema`, should one come through) is compared like a schema of the subject token, which
+ * publishers check before sending and subscribers on arrival.
+ */
+function compareParameterSchemas(
+  pair: ModelPair,
+  o: ChannelModel,
+  n: ChannelModel,
+  renamed: ReadonlyMap<string, string>,
+  out: Findings,
+): void {
+  const nNames = new Set(n.parameters.map((x) => x.name));
+  for (const { name } of o.parameters) {
+    const newName = renamed.get(name) ?? name;
+    if (!nNames.has(newName) || (!renamed.has(name) && [...renamed.values()].includes(name))) continue;
+    const before = parameterAt(o, name);
+    const after = parameterAt(n, newName);
+    const read = (doc: unknown, pointer: string) => (plainDocument(nodeAt(doc, pointer)) ?? {}) as JsonSchema;
+    compareSchemas(
+      out,
+      { role: 'parameter', name: `{${newName}} of channel '${n.id}'` },
+      { schema: read(pair.docs.old, before), pointer: before },
+      { schema: read(pair.docs.new, after), pointer: after },
+      pair.refs,
+    );
   }
 }
 
@@ -256,32 +299,77 @@ function compareOperation(pair: ModelPair, o: OperationModel, n: OperationModel,
       help: 'its subject and generated parameter type now come from another channel',
     });
   }
-  compareQueue(o, n, label, out);
+  compareQueue(pair, o, n, label, out);
   compareMatchHeaders(o, n, label, out);
   if (o.reply && n.reply) compareTimeout(o, n, label, out);
   compareDurable(o, n, out);
-  compareMessageLists(pair, o.messages, n.messages, child(p, 'messages'), [o.channel, n.channel], label, out);
+  compareMessageLists(
+    pair,
+    {
+      oldKeys: o.messages,
+      newKeys: n.messages,
+      at: child(p, 'messages'),
+      channels: [o.channel, n.channel],
+      label: () => label,
+    },
+    out,
+  );
   if (o.reply && n.reply) {
     // The reply channel is the requester's inbox: only the reply messages matter.
     out.explain(...inBoth(child(p, 'reply', 'channel')));
     compareMessageLists(
       pair,
-      o.reply.messages,
-      n.reply.messages,
-      child(p, 'reply', 'messages'),
-      [o.reply.channel, n.reply.channel],
-      `the reply of ${label}`,
+      {
+        oldKeys: o.reply.messages,
+        newKeys: n.reply.messages,
+        at: child(p, 'reply', 'messages'),
+        channels: [o.reply.channel, n.reply.channel],
+        label: () => replyLabel(pair, n),
+      },
       out,
     );
   }
 }
 
-function compareQueue(o: OperationModel, n: OperationModel, label: string, out: Findings): void {
+/**
+ * The queue group, from the NATS operation binding or `x-nats-queue` (the same group written the
+ * other way is no change), and the binding's version.
+ */
+/**
+ * `the reply of operation 'x'`; for a reply written once in components and shared by operations,
+ * `reply 'R' (of operations 'x', 'y')`, since one change there is one finding.
+ */
+function replyLabel(pair: ModelPair, op: OperationModel): string {
+  const at = (o: OperationModel) => pair.refs.new.definition(child(o.location.pointer, 'reply'));
+  const mine = at(op);
+  const component = /^\/components\/replies\/([^/]+)$/.exec(mine)?.[1];
+  if (component === undefined) return `the reply of operation '${op.id}'`;
+  const users = pair.new.operations.filter((o) => o.reply && at(o) === mine).map((o) => `'${o.id}'`);
+  return `reply '${component.replace(/~1/g, '/').replace(/~0/g, '~')}' (of operation${users.length > 1 ? 's' : ''} ${users.join(', ')})`;
+}
+
+function compareQueue(pair: ModelPair, o: OperationModel, n: OperationModel, label: string, out: Findings): void {
+  const p = n.location.pointer;
+  const version = child(p, 'bindings', 'nats', 'bindingVersion');
+  const [va, vb] = [nodeAt(pair.docs.old, version), nodeAt(pair.docs.new, version)];
+  if (va !== vb) {
+    out.add({
+      kind: 'non-breaking',
+      rule: 'nats-binding-version-changed',
+      message: `the NATS binding version of ${label} changed from ${va === undefined ? 'none' : `'${va}'`} to ${vb === undefined ? 'none' : `'${vb}'`}; the binding's one setting, queue, is compared on its own`,
+      at: vb === undefined ? inOld(version) : inNew(version),
+      covers: inBoth(version),
+      before: va,
+      after: vb,
+    });
+  }
   const a = o.queue?.template;
   const b = n.queue?.template;
-  if (a === b) return;
-  const p = n.location.pointer;
   const where = [child(p, 'x-nats-queue'), child(p, 'bindings', 'nats', 'queue')];
+  if (a === b) {
+    out.explain(...inBoth(...where));
+    return;
+  }
   const message =
     a === undefined
       ? `${label} now receives in queue group '${b}' (each message went to every instance; now to one)`
@@ -335,20 +423,30 @@ function compareTimeout(o: OperationModel, n: OperationModel, label: string, out
     before: o.timeoutMs,
     after: n.timeoutMs,
   };
+  // A requester (send) waits this long; a replier (receive) is told it may take this long. Less
+  // waiting and more taking each leave some requests without an answer.
+  const requester = n.action === 'send';
   if (b < a) {
     out.add({
       ...base,
-      kind: 'breaking',
+      kind: requester ? 'breaking' : 'non-breaking',
       rule: 'nats-timeout-shortened',
-      message: `the request timeout of ${label} was shortened from ${shown(o.timeoutMs)} ms to ${shown(n.timeoutMs)} ms`,
-      help: 'requests that took longer than the new timeout now fail; repliers must answer within it',
+      message: `the request timeout of ${label} was shortened from ${shown(o.timeoutMs)} ms to ${shown(n.timeoutMs)} ms${requester ? '' : ': repliers are asked to answer sooner, which requesters of both versions wait for'}`,
+      ...(requester
+        ? { help: 'requests that took longer than the new timeout now fail; repliers must answer within it' }
+        : {}),
     });
   } else if (b > a) {
     out.add({
       ...base,
-      kind: 'non-breaking',
+      kind: requester ? 'non-breaking' : 'breaking',
       rule: 'nats-timeout-lengthened',
-      message: `the request timeout of ${label} was lengthened from ${shown(o.timeoutMs)} ms to ${shown(n.timeoutMs)} ms`,
+      message: `the request timeout of ${label} was lengthened from ${shown(o.timeoutMs)} ms to ${shown(n.timeoutMs)} ms${requester ? '' : ': repliers may now take longer than requesters of the old version wait'}`,
+      ...(requester
+        ? {}
+        : {
+            help: 'lengthen the requesting operation first and roll it out, then let repliers take longer',
+          }),
     });
   } else {
     out.add({
@@ -357,322 +455,5 @@ function compareTimeout(o: OperationModel, n: OperationModel, label: string, out
       rule: 'nats-timeout-default',
       message: `the request timeout of ${label} stays ${b} ms (the runtime default, now ${n.timeoutMs === undefined ? 'implied' : 'stated'})`,
     });
-  }
-}
-
-/** A value in a message: strings in single quotes, the rest as JSON, `none` when absent. */
-function quote(value: unknown): string {
-  if (value === undefined) return 'none';
-  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
-}
-
-/** Where an operation's durable settings are: the channel's or the operation's `x-nats-jetstream`. */
-function durableOwner(d: DurableModel, op: OperationModel): string {
-  return d.location.pointer.startsWith('/channels/') ? `channel '${op.channel}'` : `operation '${op.id}'`;
-}
-
-function compareDurable(o: OperationModel, n: OperationModel, out: Findings): void {
-  const a = o.durable;
-  const b = n.durable;
-  if (!a && !b) return;
-  const opJs = child(n.location.pointer, JS);
-  // Every key of the extension is compared below (through the model): its raw edits are explained.
-  const covers: At[] = [...inBoth(child(o.location.pointer, JS), opJs)];
-  if (a) covers.push(inOld(a.location.pointer));
-  if (b) covers.push(inNew(b.location.pointer));
-  out.explain(...covers);
-  if (!a || !b) {
-    const d = (b ?? a) as DurableModel;
-    const owner = durableOwner(d, b ? n : o);
-    out.add({
-      kind: 'breaking',
-      rule: 'nats-durability-changed',
-      message: b
-        ? `${owner} is now stored in JetStream stream '${b.stream.name}'`
-        : `${owner} is no longer stored in JetStream (was stream '${a?.stream.name}')`,
-      at: b ? inNew(b.location.pointer) : inOld(d.location.pointer),
-      covers,
-      before: a?.stream.name,
-      after: b?.stream.name,
-      help: b
-        ? 'during a rollout old workers (core subscription) and new workers (durable consumer) each get a copy of every message, and the generated publish becomes async; switch every receiver at once'
-        : 'messages still in the stream are never delivered, and during a rollout old (durable) and new (core) workers each get a copy of every message; drain the stream and switch every receiver at once',
-    });
-    return;
-  }
-  const owner = `stream '${b.stream.name}' of ${durableOwner(b, n)}`;
-  const streamKey = (key: string) => child(b.location.pointer, key);
-  const opKey = (key: string) => child(opJs, key);
-  const change = (
-    rule: string,
-    kind: 'breaking' | 'unclassified',
-    what: string,
-    at: string,
-    before: unknown,
-    after: unknown,
-    help: string,
-  ) => {
-    if (JSON.stringify(before) === JSON.stringify(after)) return;
-    out.add({
-      kind,
-      rule,
-      message: `${what} changed from ${quote(before)} to ${quote(after)}`,
-      at: inNew(at),
-      covers,
-      before,
-      after,
-      help,
-    });
-  };
-  const recreate =
-    'JetStream cannot change this on an existing stream: it has to be recreated (and its messages moved)';
-  const edit =
-    'the runtime creates missing streams and consumers but never edits existing ones: apply the change with `nats stream edit` / `nats consumer edit`';
-  change(
-    'nats-stream-changed',
-    'breaking',
-    `the JetStream stream of ${durableOwner(b, n)}`,
-    streamKey('stream'),
-    a.stream.name,
-    b.stream.name,
-    'the new stream starts empty: messages still in the old one are not delivered to the new consumers; drain it first',
-  );
-  change(
-    'nats-stream-changed',
-    'breaking',
-    `the subjects of ${owner}`,
-    streamKey('subjects'),
-    a.stream.subjects,
-    b.stream.subjects,
-    `${edit}; until then publishes to subjects the stream does not capture fail`,
-  );
-  change(
-    'nats-stream-changed',
-    'breaking',
-    `the retention of ${owner}`,
-    streamKey('retention'),
-    a.stream.retention,
-    b.stream.retention,
-    recreate,
-  );
-  change(
-    'nats-stream-changed',
-    'breaking',
-    `the storage of ${owner}`,
-    streamKey('storage'),
-    a.stream.storage,
-    b.stream.storage,
-    recreate,
-  );
-  change(
-    'nats-jetstream-settings-changed',
-    'unclassified',
-    `the replicas of ${owner}`,
-    streamKey('replicas'),
-    a.stream.replicas,
-    b.stream.replicas,
-    edit,
-  );
-  change(
-    'nats-jetstream-settings-changed',
-    'unclassified',
-    `the duplicate window of ${owner}`,
-    streamKey('duplicate-window-ms'),
-    a.stream.duplicateWindowMs,
-    b.stream.duplicateWindowMs,
-    edit,
-  );
-  change(
-    'nats-jetstream-settings-changed',
-    'unclassified',
-    `the max age of ${owner}`,
-    streamKey('max-age-ms'),
-    a.stream.maxAgeMs,
-    b.stream.maxAgeMs,
-    edit,
-  );
-  change(
-    'nats-jetstream-settings-changed',
-    'unclassified',
-    `the dead-letter subject of ${owner}`,
-    streamKey('dead-letter'),
-    a.deadLetter.subject,
-    b.deadLetter.subject,
-    'whatever reads dead letters must follow; letters already stored stay where they are',
-  );
-  change(
-    'nats-jetstream-settings-changed',
-    'unclassified',
-    `the dead-letter stream of ${owner}`,
-    streamKey('dead-letter-stream'),
-    a.deadLetter.stream,
-    b.deadLetter.stream,
-    'whatever reads dead letters must follow; letters already stored stay in the old stream',
-  );
-  const label = `operation '${n.id}'`;
-  change(
-    'nats-consumer-changed',
-    'breaking',
-    `the durable consumer of ${label}`,
-    opKey('consumer'),
-    a.consumer?.durable,
-    b.consumer?.durable,
-    'the new consumer starts apart from the old one: messages pending on the old consumer are not delivered to new workers (on a workqueue stream the server refuses the second consumer)',
-  );
-  change(
-    'nats-message-id-changed',
-    'breaking',
-    `the message id source of ${label}`,
-    opKey('message-id'),
-    a.messageId,
-    b.messageId,
-    "old and new publishers give the same message different ids, so the stream's duplicate detection lets both through",
-  );
-  change(
-    'nats-jetstream-settings-changed',
-    'unclassified',
-    `ack-wait-ms of ${label}`,
-    opKey('ack-wait-ms'),
-    a.consumer?.ackWaitMs,
-    b.consumer?.ackWaitMs,
-    edit,
-  );
-  change(
-    'nats-jetstream-settings-changed',
-    'unclassified',
-    `max-deliver of ${label}`,
-    opKey('max-deliver'),
-    a.consumer?.maxDeliver,
-    b.consumer?.maxDeliver,
-    edit,
-  );
-  change(
-    'nats-jetstream-settings-changed',
-    'unclassified',
-    `backoff-ms of ${label}`,
-    opKey('backoff-ms'),
-    a.consumer?.backoffMs,
-    b.consumer?.backoffMs,
-    edit,
-  );
-}
-
-/**
- * The channel message entries (`/channels/c/messages/name`) that stand for message `key`: what
- * @asyncapi/diff reports when a message is added to or removed from a channel.
- */
-function channelEntries(refs: RefResolver, channel: string | undefined, key: string): string[] {
-  if (channel === undefined) return [];
-  const messages = child('/channels', channel, 'messages');
-  return refs
-    .keys(messages)
-    .map((name) => child(messages, name))
-    .filter((p) => refs.definition(p) === key);
-}
-
-function compareMessageLists(
-  pair: ModelPair,
-  oldKeys: readonly string[],
-  newKeys: readonly string[],
-  listAt: string,
-  [oChannel, nChannel]: readonly [string | undefined, string | undefined],
-  label: string,
-  out: Findings,
-): void {
-  const before = oldKeys.map((k) => pair.refs.old.definition(k));
-  const after = newKeys.map((k) => pair.refs.new.definition(k));
-  if (JSON.stringify(before) === JSON.stringify(after)) return;
-  out.explain(...inBoth(listAt));
-  // One message replaced by another: what changed is in the payloads and headers (compareMessages).
-  if (before.length === 1 && after.length === 1) return;
-  const oldMessages = messagesByDefinition(pair, 'old');
-  const newMessages = messagesByDefinition(pair, 'new');
-  for (const key of before.filter((k) => !after.includes(k))) {
-    const name = oldMessages.get(key)?.name ?? key;
-    const covers = channelEntries(pair.refs.old, oChannel, key).map(inOld);
-    if (!newMessages.has(key)) covers.push(inOld(key));
-    out.add({
-      kind: 'breaking',
-      rule: 'nats-message-removed',
-      message: `message ${name} was removed from ${label}`,
-      at: inOld(listAt),
-      covers,
-      before: name,
-      help: 'old senders still send it and new receivers reject it; code that uses its generated type no longer compiles',
-    });
-  }
-  for (const key of after.filter((k) => !before.includes(k))) {
-    const name = newMessages.get(key)?.name ?? key;
-    const covers = channelEntries(pair.refs.new, nChannel, key).map(inNew);
-    if (!oldMessages.has(key)) covers.push(inNew(key));
-    out.add({
-      kind: 'breaking',
-      rule: 'nats-message-added',
-      message: `message ${name} was added to ${label}`,
-      at: inNew(listAt),
-      covers,
-      after: name,
-      help: 'old receivers reject the new message: update every receiver before any sender sends it',
-    });
-  }
-}
-
-/**
- * A side's messages by the pointer of their definition. The model keys a message by where the
- * parser first met it, which for a channel's own message can be an operation's list entry.
- */
-function messagesByDefinition(pair: ModelPair, side: 'old' | 'new'): Map<string, MessageModel> {
-  const refs = pair.refs[side];
-  return new Map(pair[side].messages.map((m) => [refs.definition(m.key), m]));
-}
-
-function schemaOf(model: ApiModel, name: string | undefined) {
-  return name === undefined ? undefined : model.schemas.find((s) => s.name === name)?.schema;
-}
-
-/**
- * Pairs of messages to compare, with the pointers of their definitions: the same definition in
- * both, and a single message an operation swapped for another.
- */
-function messagePairs(pair: ModelPair): [MessageModel, MessageModel, string, string][] {
-  const before = messagesByDefinition(pair, 'old');
-  const after = messagesByDefinition(pair, 'new');
-  const pairs = new Map<string, [MessageModel, MessageModel, string, string]>();
-  const add = (a: string, b: string) => {
-    const o = before.get(a);
-    const n = after.get(b);
-    if (o && n) pairs.set(`${a}\n${b}`, [o, n, a, b]);
-  };
-  for (const key of before.keys()) add(key, key);
-  const ops = byId(pair.new.operations);
-  for (const o of pair.old.operations) {
-    const n = ops.get(o.id);
-    if (!n) continue;
-    const lists: [readonly string[], readonly string[]][] = [[o.messages, n.messages]];
-    if (o.reply && n.reply) lists.push([o.reply.messages, n.reply.messages]);
-    for (const [a, b] of lists) {
-      const [x] = a;
-      const [y] = b;
-      if (a.length !== 1 || b.length !== 1 || x === undefined || y === undefined) continue;
-      add(pair.refs.old.definition(x), pair.refs.new.definition(y));
-    }
-  }
-  return [...pairs.keys()].sort().map((k) => pairs.get(k) as [MessageModel, MessageModel, string, string]);
-}
-
-function compareMessages(pair: ModelPair, out: Findings): void {
-  for (const [o, n, oKey, nKey] of messagePairs(pair)) {
-    compareSchemas(
-      out,
-      { role: 'payload', name: n.payload ?? n.name },
-      { schema: schemaOf(pair.old, o.payload), pointer: child(oKey, 'payload') },
-      { schema: schemaOf(pair.new, n.payload), pointer: child(nKey, 'payload') },
-    );
-    compareSchemas(
-      out,
-      { role: 'headers', name: n.name },
-      { schema: schemaOf(pair.old, o.headers) ?? { type: 'object' }, pointer: child(oKey, 'headers') },
-      { schema: schemaOf(pair.new, n.headers) ?? { type: 'object' }, pointer: child(nKey, 'headers') },
-    );
   }
 }

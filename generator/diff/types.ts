@@ -14,9 +14,12 @@ export interface DiffOptions {
 }
 
 /**
- * How a change affects what is deployed. `breaking`: a running fleet of old and new clients and
- * workers no longer agrees on the wire, or code written against the old generated API stops
- * compiling. `non-breaking`: neither. `unclassified`: no rule knows; a person has to judge.
+ * How a change affects what is deployed. `breaking`: during a rollout old and new senders and
+ * receivers no longer agree on the wire (either side rejects what the other sends, or what they
+ * were promised is weaker), or code written against the old generated API stops compiling.
+ * `non-breaking`: neither (the same values are accepted, or the change only documents). `unclassified`:
+ * @asyncapi/diff's own verdict on a part no NATS rule covers (another protocol's bindings, say);
+ * a person has to judge.
  */
 export type ChangeKind = 'breaking' | 'non-breaking' | 'unclassified';
 

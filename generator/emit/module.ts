@@ -42,7 +42,7 @@ export function emitModel(
     'types.ts': (f) => emitTypes(index, f, refs),
     'schemas.ts': (f) => emitSchemas(index, f, refs),
     'examples.ts': (f) => emitExamples(index, f, (p) => problems.push(p)),
-    'subjects.ts': (f) => emitSubjects(index, f),
+    'subjects.ts': (f) => emitSubjects(index, f, (p) => problems.push(p)),
     'client.ts': (f) => emitClient(index, f),
     'server.ts': (f) => emitServer(index, f),
     'index.ts': (f) => emitIndex(index, f, include),

@@ -71,7 +71,8 @@ export function templateOf(tokens: readonly SubjectToken[]): string {
   return tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('.');
 }
 
-function messageSpec(index: ModelIndex, key: string, file: GeneratedFile): ts.Expression {
+/** The `MessageSpec` literal of message `key`. */
+export function messageSpec(index: ModelIndex, key: string, file: GeneratedFile): ts.Expression {
   const m = index.message(key);
   file.siblingNamespace('schemas', SCHEMAS, false);
   const headerNames = m.headers ? headerNamesOf(index, m) : [];
@@ -125,6 +126,7 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
     ],
     ['timeoutMs', op.timeoutMs !== undefined ? num(op.timeoutMs) : undefined],
     ['durable', op.durable ? durableSpec(op.durable) : undefined],
+    ['shared', op.action === 'receive' && channel.receivers ? ref(channel.receivers.constName) : undefined],
     ['queue', op.queue ? template(op.queue.tokens) : undefined],
     [
       'matchHeaders',
@@ -232,13 +234,59 @@ export function paramsType(channel: ChannelModel): ts.TypeNode | undefined {
   return channel.parameters.length > 0 ? typeRef(`${TYPES}.${channel.paramsType}`) : undefined;
 }
 
+/** A parameter's value type: its enum values, or any string. */
+function parameterValueType(p: ChannelModel['parameters'][number]): ts.TypeNode {
+  return p.enum ? union(p.enum.map(literalType)) : keyword('string');
+}
+
+/** Why a parameter may be left out: the value it then takes. */
+function defaultDoc(p: ChannelModel['parameters'][number], sending: boolean): string | undefined {
+  const at = p.valueAt;
+  const carried =
+    sending && at !== undefined
+      ? `Left out, it is the message's ${at.in === 'header' ? `header \`${at.path[0]}\`` : `\`/${at.path.join('/')}\``}; given, it must equal it.`
+      : undefined;
+  const doc = [p.description, carried, p.default !== undefined ? `Default \`${p.default}\`.` : undefined].filter(
+    Boolean,
+  );
+  return doc.length > 0 ? doc.join('\n\n') : undefined;
+}
+
+/** Whether a client may leave a parameter out: it has a default, or the message carries it. */
+function optionalToSend(p: ChannelModel['parameters'][number]): boolean {
+  return p.default !== undefined || p.valueAt !== undefined;
+}
+
+/**
+ * The `params` member of a send operation's arguments: the channel's parameters type, or, when some
+ * parameter has a default, a literal where those are optional (and `params` too when all of them are).
+ */
+function sendParamsMember(channel: ChannelModel): Member | undefined {
+  const params = paramsType(channel);
+  if (params === undefined) return undefined;
+  const doc = `Values for the subject \`${channel.address}\`.`;
+  if (!channel.parameters.some(optionalToSend)) return { name: 'params', type: params, doc };
+  const type = typeLiteral(
+    channel.parameters.map((p) => {
+      const text = defaultDoc(p, true);
+      return {
+        name: p.name,
+        type: parameterValueType(p),
+        optional: optionalToSend(p),
+        ...(text ? { doc: text } : {}),
+      };
+    }),
+  );
+  return { name: 'params', type, doc, optional: channel.parameters.every(optionalToSend) };
+}
+
 /** Arguments of a send operation: one variant per message. */
 export function sendArgsType(index: ModelIndex, op: OperationModel): ts.TypeNode {
   const channel = index.channel(op.channel);
-  const params = paramsType(channel);
+  const params = sendParamsMember(channel);
   const variants = (op.messages.length > 0 ? op.messages.map((k) => index.message(k)) : [undefined]).map((m) => {
     const members: Member[] = [];
-    if (params) members.push({ name: 'params', type: params, doc: `Values for the subject \`${channel.address}\`.` });
+    if (params) members.push(params);
     members.push({
       name: 'payload',
       type: m ? payloadType(m) : keyword('unknown'),
@@ -295,12 +343,17 @@ export function receiveArgsType(
       name: 'params',
       doc: `Values for the subject \`${channel.address}\`; \`wildcard\` receives every value of that parameter.`,
       type: typeLiteral(
-        channel.parameters.map((p) => ({
-          name: p.name,
-          type: union([p.enum ? union(p.enum.map(literalType)) : keyword('string'), wildcard]),
-          ...(p.description ? { doc: p.description } : {}),
-        })),
+        channel.parameters.map((p) => {
+          const doc = defaultDoc(p, false);
+          return {
+            name: p.name,
+            type: union([parameterValueType(p), wildcard]),
+            optional: p.default !== undefined,
+            ...(doc ? { doc } : {}),
+          };
+        }),
       ),
+      optional: channel.parameters.every((p) => p.default !== undefined),
     });
   }
   if (op.queue && op.queue.parameters.length > 0) {

@@ -20,6 +20,7 @@ export const RUNTIME_SYMBOLS = {
   NatsConnection: { type: true },
   SubjectTemplate: { type: true },
   OperationSpec: { type: true },
+  SharedChannel: { type: true },
   ClientOptions: { type: true },
   ServerOptions: { type: true },
   RequestOptions: { type: true },

@@ -1,12 +1,13 @@
 /** server.ts: one typed registration per receive operation (subscribe and reply handlers). */
 import { ts } from 'ts-morph';
-import type { OperationModel } from '../model/types.js';
-import { keyword, obj, promiseOf, str, typeRef, union } from './ast.js';
+import type { OperationModel, ScalarValue } from '../model/types.js';
+import { arr, bool, keyword, num, obj, promiseOf, str, typeRef, union } from './ast.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
 import {
   addConnectionClass,
   addDescriptors,
   type ModelIndex,
+  messageSpec,
   operationDoc,
   receiveArgsType,
   receivedName,
@@ -38,6 +39,7 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
       docs: jsDoc([`Arguments of {@link ${model.serverClass}.${op.name}}.`]),
     });
   }
+  addSharedChannels(index, file);
   addDescriptors(index, ops, file);
 
   const info = serviceInfo(model.title, model.version);
@@ -120,6 +122,76 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
     returnType: 'Promise<void>',
     statements: ['await this.#core.close();'],
   });
+}
+
+/**
+ * One `SharedChannel` constant per channel that several receive operations share; their descriptors
+ * refer to it, which is how the runtime knows they are one subscription.
+ */
+function addSharedChannels(index: ModelIndex, file: GeneratedFile): void {
+  for (const channel of index.model.channels) {
+    const receivers = channel.receivers;
+    if (receivers === undefined) continue;
+    const ops = receivers.operations.map((id) => {
+      const op = index.model.operations.find((o) => o.id === id);
+      if (op === undefined) throw new Error(`internal: unknown operation ${id}`);
+      return op;
+    });
+    const discriminator = receivers.discriminator;
+    file.constant({
+      name: receivers.constName,
+      type: file.runtime('SharedChannel'),
+      initializer: print(
+        obj([
+          [
+            'operations',
+            arr(
+              ops.map((op) =>
+                obj([
+                  ['id', str(op.id)],
+                  [
+                    'messages',
+                    arr(
+                      (op.messages.length > 0 ? op.messages : []).map((k) => messageSpec(index, k, file)),
+                      op.messages.length > 1,
+                    ),
+                  ],
+                  ['reply', bool(op.kind === 'reply')],
+                ]),
+              ),
+              true,
+            ),
+          ],
+          [
+            'discriminator',
+            discriminator
+              ? obj([
+                  ['property', str(discriminator.property)],
+                  [
+                    'values',
+                    arr(
+                      discriminator.values.map(([value, i]) => arr([scalar(value), num(i)])),
+                      true,
+                    ),
+                  ],
+                ])
+              : undefined,
+          ],
+        ]),
+      ),
+      docs: jsDoc([
+        `The receive operations that share channel \`${channel.id}\` (\`${channel.address}\`): each message goes to the one whose message it is${discriminator ? `, named by its \`${discriminator.property}\` property` : ''}.`,
+      ]),
+    });
+  }
+}
+
+/** A JSON scalar as a literal expression. */
+function scalar(value: ScalarValue): ts.Expression {
+  if (value === null) return ts.factory.createNull();
+  if (typeof value === 'string') return str(value);
+  if (typeof value === 'boolean') return bool(value);
+  return num(value);
 }
 
 /** The service name and version the NATS services protocol accepts: `AI SDK` → `ai-sdk`; a version that is not semantic → `0.0.0`. */

@@ -11,10 +11,12 @@ import { EXTENSIONS, type ExtensionContext, readMatchHeaders, readQueue, readTim
 import { JETSTREAM_EXTENSION, readJetStream } from './jetstream.js';
 import { readSchemaFormat, unwrapSchema } from './schema-format.js';
 import { SchemaCollector } from './schemas.js';
-import { parseSubjectTemplate } from './subject.js';
+import { separate } from './shared.js';
+import { parseSubjectTemplate, tokenProblem } from './subject.js';
 import type {
   ApiModel,
   ChannelModel,
+  JsonSchema,
   JsonSchemaObject,
   MessageModel,
   OperationKind,
@@ -58,6 +60,8 @@ class ModelBuilder {
   readonly #skipped = new Set<string>();
   readonly #natsSpec: boolean;
   readonly #ext: ExtensionContext;
+  /** A 2.x file's channels as written, by address (see `#originalParameter`). */
+  #originalChannels: Map<string, ChannelInterface> | undefined;
 
   constructor(spec: ParsedSpec) {
     this.#spec = spec;
@@ -136,6 +140,7 @@ class ModelBuilder {
       this.#locate(component ? `/components/schemas/${component}` : '/components/schemas'),
     );
     this.#problems.push(...this.#schemas.findings((pointer) => this.#spec.sourceMap.locate(pointer), this.#spec.file));
+    this.#sharedChannels(operations);
     const description = text(info.description());
     const model: ApiModel = {
       source: this.#spec.file,
@@ -243,22 +248,9 @@ class ModelBuilder {
         );
       }
     }
-    const parameters: ParameterModel[] = (parsed?.parameters ?? []).map((name) => {
-      const p = channel.parameters().get(name);
-      const raw = (p?.json() ?? {}) as { enum?: unknown; examples?: unknown };
-      const description = text(p?.description());
-      const strings = (v: unknown) =>
-        Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
-      const en = strings(raw.enum);
-      const examples = strings(raw.examples);
-      return {
-        name,
-        ...(description ? { description } : {}),
-        ...(en ? { enum: en } : {}),
-        ...(examples ? { examples } : {}),
-        location: this.#locate(p ? `${pointer}/parameters/${name}` : `${pointer}/address`),
-      };
-    });
+    const parameters: ParameterModel[] = (parsed?.parameters ?? []).map((name) =>
+      this.#parameter(channel, pointer, name, address, this.#skipped.has(id)),
+    );
     const name = pascalCase(id);
     const title = field(channel, 'title');
     const summary = field(channel, 'summary');
@@ -276,6 +268,250 @@ class ModelBuilder {
       ...(description ? { description } : {}),
       location: this.#locate(pointer),
     });
+  }
+
+  /**
+   * A `{name}` of a channel address. A 3.0 parameter says `enum`, `default`, `examples`, `description`
+   * and `location`; a 2.x one had a whole `schema`, of which the converter keeps only `enum`, `const`,
+   * `default` and `examples`, so for a 2.x file the schema is read from the document as written.
+   */
+  #parameter(
+    channel: ChannelInterface,
+    channelPointer: string,
+    name: string,
+    address: string | null,
+    skipped: boolean,
+  ): ParameterModel {
+    const p = channel.parameters().get(name);
+    let at = p ? `${channelPointer}/parameters/${pointerToken(name)}` : `${channelPointer}/address`;
+    const raw = (p?.json() ?? {}) as { enum?: unknown; examples?: unknown; default?: unknown; location?: unknown };
+    const description = text(p?.description());
+    const strings = (v: unknown) =>
+      Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
+    const en = strings(raw.enum);
+    const examples = strings(raw.examples);
+    let schema: JsonSchemaObject | undefined;
+    const original = address === null ? undefined : this.#originalParameter(address, name);
+    if (original !== undefined) {
+      at = original.pointer;
+      const cleaned = this.#schemas.clean(original.schema);
+      if (typeof cleaned === 'object' && constrains(cleaned)) schema = cleaned;
+    } else if (Array.isArray(raw.enum)) {
+      schema = { enum: raw.enum };
+    }
+    const valueAt = typeof raw.location === 'string' ? parseLocation(raw.location) : undefined;
+    const scalar =
+      typeof raw.default === 'string' || typeof raw.default === 'number' || typeof raw.default === 'boolean';
+    const fallback = scalar ? String(raw.default) : undefined;
+    if (!skipped) {
+      const values: [what: string, value: string, where: string][] = (en ?? []).map((v) => [
+        'enum value',
+        v,
+        `${at}/enum`,
+      ]);
+      if (fallback !== undefined) values.push(['default', fallback, `${at}/default`]);
+      for (const [what, value, where] of values) {
+        const reason = tokenProblem(value);
+        if (reason === undefined) continue;
+        this.#report(
+          {
+            code: 'nats-parameter-value',
+            severity: 'warning',
+            message: `${what} '${value}' of parameter '${name}' can never be part of a subject: ${reason}`,
+            help: 'parameter values are single NATS subject tokens: 1 to 64 characters without `.`, `*`, `>`, whitespace or control characters, not starting with `$`',
+          },
+          where,
+        );
+      }
+      if (fallback !== undefined && en !== undefined && !en.includes(fallback)) {
+        this.#report(
+          {
+            code: 'nats-parameter-value',
+            severity: 'warning',
+            message: `default '${fallback}' of parameter '${name}' is not one of its enum values (${en.map((v) => `'${v}'`).join(', ')}); a subject built from it is rejected`,
+            help: 'make the default one of the enum values',
+          },
+          `${at}/default`,
+        );
+      }
+      if (raw.location !== undefined && valueAt === undefined) {
+        this.#report(
+          {
+            code: 'nats-parameter-location',
+            severity: 'warning',
+            message: `location ${JSON.stringify(raw.location)} of parameter '${name}' is not used: only a payload field or a header can be read (\`$message.payload#/<path>\`, \`$message.header#/<name>\`)`,
+            help: 'point the location at a payload field or a header, or remove it',
+          },
+          `${at}/location`,
+        );
+      }
+    }
+    return {
+      name,
+      ...(description ? { description } : {}),
+      ...(en ? { enum: en } : {}),
+      ...(examples ? { examples } : {}),
+      ...(schema ? { schema } : {}),
+      ...(fallback !== undefined ? { default: fallback } : {}),
+      ...(valueAt !== undefined ? { valueAt } : {}),
+      location: this.#locate(at),
+    };
+  }
+
+  /** A 2.x file's parameter `schema` as written (before conversion), with its pointer there. */
+  #originalParameter(address: string, name: string): { schema: unknown; pointer: string } | undefined {
+    const original = this.#spec.original;
+    if (original === undefined) return undefined;
+    this.#originalChannels ??= new Map(
+      original
+        .channels()
+        .all()
+        .map((c) => [c.address() ?? c.id(), c] as const),
+    );
+    const channel = this.#originalChannels.get(address);
+    const p = channel?.parameters().get(name);
+    if (channel === undefined || p === undefined) return undefined;
+    const pointer = pointerOf(p) || `${pointerOf(channel)}/parameters/${pointerToken(name)}`;
+    return { schema: p.hasSchema() ? p.schema()?.json() : undefined, pointer };
+  }
+
+  /**
+   * Several receive operations on one channel share its subject: each message must go to exactly one
+   * of them. Their messages must be told apart (a discriminator property, or schemas that exclude each
+   * other), and they must agree on how they subscribe (one queue group; all durable or none, each with
+   * a consumer of its own, on a stream that allows several). What breaks a rule is an error located
+   * at the later operation; otherwise the channel gets the `receivers` its descriptors share.
+   */
+  #sharedChannels(operations: readonly OperationModel[]): void {
+    const byChannel = new Map<string, OperationModel[]>();
+    for (const op of operations) {
+      if (op.action !== 'receive') continue;
+      const list = byChannel.get(op.channel) ?? [];
+      list.push(op);
+      byChannel.set(op.channel, list);
+    }
+    for (const [channelId, ops] of byChannel) {
+      if (ops.length < 2) continue;
+      const channel = this.#channels.get(channelId);
+      if (channel === undefined) continue;
+      const problem = (op: OperationModel, message: string, help: string, code = 'nats-ambiguous-operations') =>
+        this.#report({ code, severity: 'error', message, help }, op.location.pointer);
+      const first = ops[0] as OperationModel;
+      let broken = false;
+      // The same message in two operations: nothing could tell which of them a copy is for.
+      const owner = new Map<string, OperationModel>();
+      for (const op of ops) {
+        for (const key of op.messages) {
+          const other = owner.get(key);
+          if (other !== undefined && other !== op) {
+            broken = true;
+            problem(
+              op,
+              `operations '${other.id}' and '${op.id}' both receive message '${this.#messageName(key)}' on channel '${channelId}': a message there could be for either`,
+              'give each receive operation of a channel its own messages, or make them one operation',
+            );
+          }
+          owner.set(key, op);
+        }
+      }
+      for (const op of ops.slice(1)) {
+        if ((op.queue?.template ?? null) !== (first.queue?.template ?? null)) {
+          broken = true;
+          problem(
+            op,
+            `operation '${op.id}' receives on channel '${channelId}' in ${op.queue ? `queue group '${op.queue.template}'` : 'no queue group'}, but '${first.id}' uses ${first.queue ? `queue group '${first.queue.template}'` : 'none'}: the receive operations of one channel share one subscription`,
+            'give every receive operation of the channel the same queue group (or none)',
+            'nats-shared-channel-queue',
+          );
+        }
+        if ((op.durable === undefined) !== (first.durable === undefined)) {
+          broken = true;
+          problem(
+            op,
+            `operation '${op.id}' receives on channel '${channelId}' ${op.durable ? 'from JetStream' : 'from core NATS'}, but '${first.id}' ${first.durable ? 'from JetStream' : 'from core NATS'}: the receive operations of one channel must all be durable or none`,
+            'declare x-nats-jetstream on the channel, so that every operation of it is durable',
+            'nats-shared-channel-durable',
+          );
+        }
+      }
+      const durables = ops.filter((op) => op.durable !== undefined);
+      if (durables.length > 1) {
+        const stream = durables[0]?.durable?.stream;
+        if (stream?.retention === 'workqueue') {
+          broken = true;
+          problem(
+            durables[1] as OperationModel,
+            `operations ${durables.map((op) => `'${op.id}'`).join(', ')} consume channel '${channelId}' from stream '${stream.name}', whose work-queue retention allows one consumer per subject`,
+            'use retention limits or interest, or one receive operation with all the messages',
+            'nats-shared-channel-durable',
+          );
+        }
+        const names = new Map<string, OperationModel>();
+        for (const op of durables) {
+          const name = op.durable?.consumer?.durable;
+          if (name === undefined) continue;
+          const other = names.get(name);
+          if (other !== undefined) {
+            broken = true;
+            problem(
+              op,
+              `operations '${other.id}' and '${op.id}' on channel '${channelId}' would share durable consumer '${name}', which hands each message to one of them`,
+              `name each operation's consumer in ${JETSTREAM_EXTENSION}.consumer`,
+              'nats-shared-channel-durable',
+            );
+          }
+          names.set(name, op);
+        }
+      }
+      const separation = separate(
+        ops.map((op) => ({
+          id: op.id,
+          messages:
+            op.messages.length > 0
+              ? op.messages.map((key) => ({ name: this.#messageName(key), payload: this.#payloadSchema(key) }))
+              : [{ name: op.id, payload: undefined }],
+        })),
+      );
+      if (separation.kind === 'ambiguous') {
+        const a = ops[separation.first] as OperationModel;
+        const b = ops[separation.second] as OperationModel;
+        const [ma, mb] = separation.messages;
+        if (!broken) {
+          problem(
+            b,
+            `operation '${b.id}' (message '${mb}') and operation '${a.id}' (message '${ma}') share channel '${channelId}', and their payloads cannot be told apart: a message that fits both could be for either`,
+            'give every message of the channel a required property with a value of its own (e.g. `type: { const: subscribe }`), or use one channel per operation',
+          );
+        }
+        broken = true;
+      }
+      if (broken) continue;
+      this.#channels.set(channelId, {
+        ...channel,
+        receivers: {
+          constName: this.#names.claim(safeIdentifier(`${camelCase(channelId)}Receivers`)),
+          operations: ops.map((op) => op.id),
+          ...(separation.kind === 'discriminator'
+            ? { discriminator: { property: separation.property, values: separation.values } }
+            : {}),
+        },
+      });
+    }
+  }
+
+  #messageByKey(key: string): MessageModel | undefined {
+    for (const m of this.#messages.values()) if (m.key === key) return m;
+    return undefined;
+  }
+
+  #messageName(key: string): string {
+    return this.#messageByKey(key)?.name ?? key;
+  }
+
+  /** A message's payload schema; undefined when it has none (any body). */
+  #payloadSchema(key: string): JsonSchema | undefined {
+    const payload = this.#messageByKey(key)?.payload;
+    return payload === undefined ? undefined : this.#schemas.schemaOf(payload);
   }
 
   #message(message: MessageInterface): MessageModel {
@@ -658,6 +894,53 @@ class ModelBuilder {
       location: this.#locate(pointer),
     };
   }
+}
+
+/** Keywords that only annotate a schema: a parameter schema of these alone does not constrain the value. */
+const ANNOTATIONS = new Set([
+  'description',
+  'title',
+  'examples',
+  'example',
+  'default',
+  '$comment',
+  '$id',
+  '$schema',
+  'readOnly',
+  'writeOnly',
+  'deprecated',
+]);
+
+/** Whether a parameter schema says anything about the value beyond it being a string. */
+function constrains(schema: JsonSchemaObject): boolean {
+  return Object.entries(schema).some(
+    ([key, value]) => !ANNOTATIONS.has(key) && !key.startsWith('x-') && !(key === 'type' && value === 'string'),
+  );
+}
+
+/**
+ * A parameter `location` the runtime can read: `$message.payload#/a/b` (a JSON pointer into the
+ * payload; the empty pointer, the whole payload, too) or `$message.header#/<name>`.
+ */
+function parseLocation(expression: string): ParameterModel['valueAt'] {
+  const match = /^\$message\.(payload|header)#(.*)$/.exec(expression);
+  if (match === null) return undefined;
+  const pointer = match[2] as string;
+  if (pointer !== '' && !pointer.startsWith('/')) return undefined;
+  const path =
+    pointer === ''
+      ? []
+      : pointer
+          .slice(1)
+          .split('/')
+          .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (match[1] === 'header') return path.length === 1 && path[0] !== '' ? { in: 'header', path } : undefined;
+  return { in: 'payload', path };
+}
+
+/** A JSON pointer token: `~` and `/` escaped. */
+function pointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Header names every one of the messages declares (a message id header must always be there). */

@@ -78,3 +78,21 @@ export function parseSubjectTemplate(template: string, what = 'address'): Parsed
   });
   return { tokens, parameters, hasWildcard, issues };
 }
+
+/** Longest parameter value the runtime accepts (its `MAX_PARAMETER_LENGTH`). */
+const MAX_PARAMETER_LENGTH = 64;
+
+/**
+ * Why `value` can never be one subject token (the runtime's `checkParameter` rules), or undefined
+ * when it can.
+ */
+export function tokenProblem(value: string): string | undefined {
+  if (value === '') return 'it is empty';
+  if (value.length > MAX_PARAMETER_LENGTH) return `it is longer than ${MAX_PARAMETER_LENGTH} characters`;
+  if (value.includes('*') || value.includes('>')) return 'it contains a wildcard';
+  if (value.includes('.')) return "it contains '.', the token separator";
+  if (ILLEGAL_CHAR.test(value)) return 'it contains whitespace or a control character';
+  if (!value.isWellFormed()) return 'it contains a lone UTF-16 surrogate';
+  if (value.startsWith('$')) return "it starts with '$', reserved for system subjects";
+  return undefined;
+}

@@ -62,6 +62,19 @@ export interface ParameterModel {
   /** Allowed values, when the spec lists them. */
   readonly enum?: readonly string[];
   readonly examples?: readonly string[];
+  /**
+   * What a value must be, as a JSON Schema of the token's text: the 3.0 `enum`, or a 2.x parameter's
+   * whole `schema` (`pattern`, `minLength`, `maxLength`, `format`, `enum`, a numeric or boolean
+   * `type`, ...). Absent when the spec does not constrain the value.
+   */
+  readonly schema?: JsonSchemaObject;
+  /** The value used when none is given (the spec's `default`). */
+  readonly default?: string;
+  /**
+   * Where a message carries the value (the spec's `location`, `$message.payload#/a/b` or
+   * `$message.header#/name`): a payload path, or a header name as the one element of `path`.
+   */
+  readonly valueAt?: { readonly in: 'payload' | 'header'; readonly path: readonly string[] };
   readonly location: SpecLocation;
 }
 
@@ -80,10 +93,34 @@ export interface ChannelModel {
   /** Address split on `.`; empty when there is no address. */
   readonly tokens: readonly SubjectToken[];
   readonly parameters: readonly ParameterModel[];
+  /** Present when several receive operations share the channel: how a message finds its operation. */
+  readonly receivers?: SharedChannelModel;
   readonly title?: string;
   readonly summary?: string;
   readonly description?: string;
   readonly location: SpecLocation;
+}
+
+/** A JSON value a `const` or `enum` can fix: what a discriminator property's values are. */
+export type ScalarValue = string | number | boolean | null;
+
+/**
+ * The receive operations of one channel, which the model builder checked can be told apart by their
+ * messages (else it reports `nats-ambiguous-operations`): the runtime's `SharedChannel`.
+ */
+export interface SharedChannelModel {
+  /** Name of the module constant their descriptors share (`sessionReceivers`). */
+  readonly constName: string;
+  /** Ids of the receive operations, in spec order. */
+  readonly operations: readonly string[];
+  /**
+   * A top-level payload property every message requires with fixed values, different per operation:
+   * `[value, index into operations]`. Absent: the operations' schemas tell the messages apart.
+   */
+  readonly discriminator?: {
+    readonly property: string;
+    readonly values: readonly (readonly [ScalarValue, number])[];
+  };
 }
 
 /** A message: payload and header schemas plus documentation. */

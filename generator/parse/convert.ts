@@ -140,41 +140,14 @@ function prepareParameter(
       [...at, key],
     );
   }
-  let schema = parameter.schema;
+  // Only what 3.0 can say (enum, default, examples) survives the converter, and it needs the schema
+  // inline to carry it. The model reads the whole parameter schema (pattern, lengths, format) from the
+  // document as written, so nothing is lost for generated code.
+  const schema = parameter.schema;
   const ref = isObject(schema) ? schema.$ref : undefined;
-  if (typeof ref === 'string') {
-    const target = ref.startsWith('#/') ? get(doc, splitPointer(ref)) : undefined;
-    if (isObject(target)) {
-      schema = { ...target };
-      parameter.schema = schema;
-    } else {
-      ctx.report(
-        {
-          code: 'parameter-not-converted',
-          severity: 'warning',
-          message: `the schema of parameter '${name}' is a $ref the conversion to AsyncAPI 3.0 cannot read ('${ref}'): the parameter keeps no enum, default or examples`,
-          help: 'write the parameter schema inline',
-        },
-        [...at, 'schema', '$ref'],
-      );
-      return;
-    }
-  }
-  if (!isObject(schema)) return;
-  const dropped = Object.keys(schema).filter(
-    (k) => !PARAMETER_KEPT.has(k) && !k.startsWith('x-') && !(k === 'type' && schema.type === 'string'),
-  );
-  const first = dropped[0];
-  if (first === undefined) return;
-  ctx.report(
-    {
-      code: 'parameter-not-converted',
-      severity: 'warning',
-      message: `parameter '${name}': ${dropped.map((k) => `\`${k}\``).join(', ')} ${dropped.length === 1 ? 'is' : 'are'} lost in the conversion to AsyncAPI 3.0 (a 3.0 parameter is a string with only enum, default, examples and description), so generated code does not check ${dropped.length === 1 ? 'it' : 'them'}`,
-      help: 'express the constraint as an enum, or write the document in AsyncAPI 3.0',
-    },
-    [...at, 'schema', first],
-  );
+  if (typeof ref !== 'string' || !ref.startsWith('#/')) return;
+  const target = get(doc, splitPointer(ref));
+  if (isObject(target)) parameter.schema = { ...target };
 }
 
 /**

@@ -22,6 +22,11 @@ export interface ParsedSpec {
    * translated back to the 2.x node they came from (see `convert.ts`).
    */
   readonly sourceMap: SourceMap;
+  /**
+   * For a 2.x file, the document as written (parsed, before conversion): what the converter drops
+   * (a channel parameter's `schema` keywords beyond `enum`) is read from it.
+   */
+  readonly original?: AsyncAPIDocumentInterface;
 }
 
 let sharedParser: Parser | undefined;
@@ -200,7 +205,7 @@ export async function parseSpecText(
     return { problems: uniqueProblems(problems) };
   }
   return {
-    spec: { file, document: second.document, declaredVersion, sourceMap: convertedMap },
+    spec: { file, document: second.document, declaredVersion, sourceMap: convertedMap, original: first.document },
     problems: uniqueProblems(problems),
   };
 }

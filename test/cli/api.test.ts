@@ -48,7 +48,7 @@ describe('api', () => {
       new: 'test/fixtures/specs/diff/shop.v2.yaml',
       cwd: ROOT,
     });
-    expect(report.counts).toEqual({ breaking: 2, 'non-breaking': 4, unclassified: 1 });
+    expect(report.counts).toEqual({ breaking: 3, 'non-breaking': 4, unclassified: 1 });
     expect(report.changes.map((c) => c.rule)).toContain('nats-queue-changed');
     await expect(
       diff({ old: 'nope.yaml', new: 'test/fixtures/specs/diff/shop.yaml', cwd: ROOT }),

@@ -20,27 +20,30 @@ describe('diff command', () => {
     expect(res.code).toBe(0);
     expect(res.err).toBe('');
     expect(res.out).toBe(`\
-${NEW}:88:9 breaking nats-queue-changed the queue group of operation 'receiveOrderTask' changed from 'shop.workers' to 'shop.task-workers'
+${NEW}:91:9 breaking nats-queue-changed the queue group of operation 'receiveOrderTask' changed from 'shop.workers' to 'shop.task-workers'
   help: during a rollout old and new workers are in different groups (or none), so messages are handled more than once; stop the old workers before starting the new ones
-${NEW}:150:7 breaking nats-field-removed field 'Order.note' was removed
-  help: receivers that read it lose it, and code that uses the generated type no longer compiles; deprecate it and remove it once nothing reads it
-${NEW}:33:7 unclassified nats-jetstream-settings-changed the replicas of stream 'SHOP_TASKS' of channel 'orderTasks' changed from 1 to 3
-  help: the runtime creates missing streams and consumers but never edits existing ones: apply the change with \`nats stream edit\` / \`nats consumer edit\`
+${NEW}:146:9 breaking nats-header-added header 'region' of message OrderCreated (#/components/schemas/OrderHeaders/properties/region) was added (optional), where the old version accepted any value (as an unlisted property); new receivers reject values that old senders may send
+  help: update every sender before any receiver: new senders send only values both versions accept
+${NEW}:153:7 breaking nats-field-removed field 'Order.note' (#/components/schemas/Order/properties/note) was removed, so the new version accepts any value (as an unlisted property) there; old receivers reject values that new senders may send
+  help: code that uses it no longer compiles against the generated type; deprecate it and remove it once nothing reads it
+${NEW}:51:5 unclassified asyncapi-diff /channels/auditLog/bindings added
+  before: (none)  after: {"ws":{"method":"POST"}}
 ${NEW}:5:3 non-breaking info-version-changed the API version changed from 1.0.0 to 1.1.0
 ${NEW}:14:5 non-breaking docs-changed documentation /channels/orderCreated/description changed
   before: "An order was placed."  after: "Someone placed an order."
-${NEW}:97:5 non-breaking nats-timeout-lengthened the request timeout of operation 'requestQuote' was lengthened from 5000 ms to 8000 ms
-${NEW}:143:9 non-breaking nats-header-added header 'region' of message OrderCreated was added (optional)
-2 breaking, 4 non-breaking, 1 unclassified changes
+${NEW}:33:7 non-breaking nats-stream-limits-changed the replicas of stream 'SHOP_TASKS' of channel 'orderTasks' changed from 1 to 3: stronger
+  help: the runtime applies it to the existing stream when a new process connects (an old process that reconnects sets it back until every process runs the new version)
+${NEW}:100:5 non-breaking nats-timeout-lengthened the request timeout of operation 'requestQuote' was lengthened from 5000 ms to 8000 ms
+3 breaking, 4 non-breaking, 1 unclassified changes
 `);
   });
 
   it('diff - --verbose adds the values and the pointer of each change', async () => {
     const res = await diff(OLD, NEW, '-v');
     expect(res.out).toContain(
-      `${NEW}:33:7 unclassified nats-jetstream-settings-changed the replicas of stream 'SHOP_TASKS' of channel 'orderTasks' changed from 1 to 3
+      `${NEW}:33:7 non-breaking nats-stream-limits-changed the replicas of stream 'SHOP_TASKS' of channel 'orderTasks' changed from 1 to 3: stronger
   before: 1  after: 3
-  help: the runtime creates missing streams and consumers but never edits existing ones: apply the change with \`nats stream edit\` / \`nats consumer edit\`
+  help: the runtime applies it to the existing stream when a new process connects (an old process that reconnects sets it back until every process runs the new version)
   at: /channels/orderTasks/x-nats-jetstream/replicas
 `,
     );
@@ -54,14 +57,14 @@ ${NEW}:143:9 non-breaking nats-header-added header 'region' of message OrderCrea
     expect(Object.keys(doc)).toEqual(['old', 'new', 'counts', 'changes', 'problems']);
     expect(doc.old).toBe(OLD);
     expect(doc.new).toBe(NEW);
-    expect(doc.counts).toEqual({ breaking: 2, unclassified: 1, 'non-breaking': 4 });
+    expect(doc.counts).toEqual({ breaking: 3, unclassified: 1, 'non-breaking': 4 });
     expect(doc.problems).toEqual([]);
     expect(doc.changes[0]).toEqual({
       kind: 'breaking',
       rule: 'nats-queue-changed',
       message: "the queue group of operation 'receiveOrderTask' changed from 'shop.workers' to 'shop.task-workers'",
       file: NEW,
-      line: 88,
+      line: 91,
       column: 9,
       pointer: '/operations/receiveOrderTask/bindings/nats/queue',
       before: 'shop.workers',
@@ -70,29 +73,31 @@ ${NEW}:143:9 non-breaking nats-header-added header 'region' of message OrderCrea
     });
     expect(doc.changes.map((c) => c.rule)).toEqual([
       'nats-queue-changed',
+      'nats-header-added',
       'nats-field-removed',
-      'nats-jetstream-settings-changed',
+      'asyncapi-diff',
       'info-version-changed',
       'docs-changed',
+      'nats-stream-limits-changed',
       'nats-timeout-lengthened',
-      'nats-header-added',
     ]);
   });
 
   it('diff - --format github prints an annotation per change (error, warning, notice) and the summary', async () => {
     const res = await diff(OLD, NEW, '--format', 'github');
     const lines = res.out.trimEnd().split('\n');
-    expect(lines).toHaveLength(8);
+    expect(lines).toHaveLength(9);
     expect(lines[0]).toBe(
-      `::error file=${NEW},line=88,col=9,title=nats-queue-changed::the queue group of operation 'receiveOrderTask' changed from 'shop.workers' to 'shop.task-workers'%0Ahelp: during a rollout old and new workers are in different groups (or none), so messages are handled more than once; stop the old workers before starting the new ones`,
+      `::error file=${NEW},line=91,col=9,title=nats-queue-changed::the queue group of operation 'receiveOrderTask' changed from 'shop.workers' to 'shop.task-workers'%0Ahelp: during a rollout old and new workers are in different groups (or none), so messages are handled more than once; stop the old workers before starting the new ones`,
     );
-    expect(lines[2]).toMatch(
-      /^::warning file=test\/fixtures\/specs\/diff\/shop\.v2\.yaml,line=33,col=7,title=nats-jetstream-settings-changed::/,
+    expect(lines[3]).toBe(
+      `::warning file=${NEW},line=51,col=5,title=asyncapi-diff::/channels/auditLog/bindings added%0Abefore: (none)  after: {"ws":{"method":"POST"}}`,
     );
-    expect(lines[4]).toBe(
+    expect(lines[5]).toBe(
       `::notice file=${NEW},line=14,col=5,title=docs-changed::documentation /channels/orderCreated/description changed%0Abefore: "An order was placed."  after: "Someone placed an order."`,
     );
     expect(lines.map((l) => l.split(' ')[0])).toEqual([
+      '::error',
       '::error',
       '::error',
       '::warning',
@@ -100,9 +105,9 @@ ${NEW}:143:9 non-breaking nats-header-added header 'region' of message OrderCrea
       '::notice',
       '::notice',
       '::notice',
-      '2',
+      '3',
     ]);
-    expect(lines[7]).toBe('2 breaking, 4 non-breaking, 1 unclassified changes');
+    expect(lines[8]).toBe('3 breaking, 4 non-breaking, 1 unclassified changes');
   });
 
   it.each([

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { Findings } from '../../generator/diff/findings.js';
+import { classifyLeftover } from '../../generator/diff/leftovers.js';
 import { isDocumentation } from '../../generator/diff/merge.js';
 import { RefResolver } from '../../generator/diff/pointer.js';
 import { preview } from '../../generator/diff/render.js';
+import {
+  type Effect,
+  numericBound,
+  type Polarity,
+  through,
+  typeAtoms,
+  typeName,
+} from '../../generator/diff/schema-keywords.js';
+import { compareSchemas } from '../../generator/diff/schema-rules.js';
+import type { JsonSchemaObject } from '../../generator/model/types.js';
 
 describe('diff parts', () => {
   it.each([
@@ -18,6 +30,9 @@ describe('diff parts', () => {
     ['/components/schemas/Order/properties/status/enum/0', false],
     ['/operations/o/x-nats-match-headers/description', false],
     ['/info/version', false],
+    // Regression: a schema named like a container keyword (`replies`) made its description a name.
+    ['/components/schemas/replies/description', true],
+    ['/components/schemas/replies/properties/description', false],
   ])('diff - %s is documentation: %s', (pointer, want) => {
     expect(isDocumentation(pointer)).toBe(want);
   });
@@ -61,5 +76,167 @@ components:
     expect(preview(b, 30)).toBe(`…${'x'.repeat(59)}…`);
     expect(preview(undefined)).toBe('(none)');
     expect(preview({ a: 1 })).toBe('{"a":1}');
+  });
+
+  it('diff - a path is known by every name it has on the way through $refs', () => {
+    const refs = new RefResolver(`
+channels:
+  c:
+    messages:
+      m: { $ref: '#/components/messages/M' }
+operations:
+  o:
+    channel: { $ref: '#/channels/c' }
+components:
+  messages:
+    M:
+      payload: { $ref: '#/components/schemas/S' }
+  schemas:
+    S: { type: object }
+`);
+    expect(refs.aliases('/operations/o/channel/messages/m/payload/type')).toEqual([
+      '/operations/o/channel/messages/m/payload/type',
+      '/channels/c/messages/m/payload/type',
+      '/components/messages/M/payload/type',
+      '/components/schemas/S/type',
+    ]);
+  });
+
+  it('diff - a component is used when something outside components reaches it, not an extension', () => {
+    const refs = new RefResolver(`
+channels:
+  c:
+    messages:
+      m: { $ref: '#/components/messages/M' }
+    x-response: { $ref: '#/components/schemas/OnlyInExtension' }
+components:
+  messages:
+    M:
+      payload: { $ref: '#/components/schemas/Used' }
+  schemas:
+    Used:
+      properties:
+        inner: { $ref: '#/components/schemas/Transitive' }
+    Transitive: { type: string }
+    OnlyInExtension: { type: string }
+    Unused:
+      properties:
+        inner: { $ref: '#/components/schemas/OnlyFromUnused' }
+    OnlyFromUnused: { type: string }
+`);
+    expect(
+      ['Used', 'Transitive', 'OnlyInExtension', 'Unused', 'OnlyFromUnused'].map((name) => [
+        name,
+        refs.isUsed(`/components/schemas/${name}`),
+      ]),
+    ).toEqual([
+      ['Used', true],
+      ['Transitive', true],
+      ['OnlyInExtension', false],
+      ['Unused', false],
+      ['OnlyFromUnused', false],
+    ]);
+  });
+
+  it.each([
+    [
+      'an edit in an unused component',
+      '/components/schemas/U/maxLength',
+      'edit',
+      'unclassified',
+      false,
+      'nats-component-unused',
+    ],
+    ['a used component added with what uses it', '/components/schemas/S', 'add', 'unclassified', true, 'explained'],
+    ['an extension on an operation', '/operations/o/x-owner', 'edit', 'unclassified', true, 'extension-changed'],
+    [
+      'an edit inside a used schema no rule explained',
+      '/components/schemas/S/maxLength',
+      'edit',
+      'unclassified',
+      true,
+      'nats-schema-unchecked',
+    ],
+    [
+      'inside a payload',
+      '/channels/c/messages/m/payload/maxLength',
+      'edit',
+      'unclassified',
+      true,
+      'nats-schema-unchecked',
+    ],
+    [
+      'a property called x-id is no extension',
+      '/components/schemas/S/properties/x-id',
+      'add',
+      'unclassified',
+      true,
+      'nats-schema-unchecked',
+    ],
+    [
+      "another protocol's binding: @asyncapi/diff's verdict",
+      '/channels/c/bindings/ws/method',
+      'edit',
+      'unclassified',
+      true,
+      undefined,
+    ],
+  ] as const)('diff - leftover %s', (_name, pointer, action, type, used, want) => {
+    const got = classifyLeftover(pointer, action, type, { isUsed: () => used });
+    expect(typeof got === 'object' ? got.rule : got).toBe(want);
+  });
+
+  it.each([
+    ['minimum', { minimum: 1 }, 'lower', { value: 1, exclusive: false }],
+    ['exclusiveMinimum (draft-06 and later)', { exclusiveMinimum: 1 }, 'lower', { value: 1, exclusive: true }],
+    ['the tighter of both', { minimum: 1, exclusiveMinimum: 1 }, 'lower', { value: 1, exclusive: true }],
+    [
+      'draft-04 / OpenAPI 3.0 boolean form',
+      { maximum: 5, exclusiveMaximum: true },
+      'upper',
+      { value: 5, exclusive: true },
+    ],
+    ['none', {}, 'upper', { value: Infinity, exclusive: false }],
+  ] as const)('diff - numeric bound: %s', (_name, schema, side, want) => {
+    expect(numericBound(schema, side)).toEqual(want);
+  });
+
+  it.each([
+    ['narrowed, monotone', 'narrowed', 1, 'narrowed'],
+    ['narrowed inside not', 'narrowed', -1, 'widened'],
+    ['widened inside oneOf', 'widened', 0, 'changed'],
+    ['equivalent anywhere', 'equivalent', 0, 'equivalent'],
+  ] as const)('diff - polarity: %s', (_name, effect: Effect, polarity: Polarity, want) => {
+    expect(through(effect, polarity)).toBe(want);
+  });
+
+  it.each([
+    ['nullable in OpenAPI 3.0', { type: 'string', nullable: true }, 'openapi', 'null|string'],
+    ['nullable in JSON Schema (ignored)', { type: 'string', nullable: true }, 'json-schema', 'string'],
+    ['number includes integer', { type: ['integer', 'number'] }, 'json-schema', 'number'],
+    ['no type', {}, 'json-schema', 'any'],
+  ] as const)('diff - admitted types: %s', (_name, schema: JsonSchemaObject, dialect, want) => {
+    expect(typeName(typeAtoms(schema, dialect))).toBe(want);
+  });
+
+  // AsyncAPI 3 parameter objects cannot state pattern, lengths or format (the parser rejects them,
+  // and the 2.x converter drops them); should a parameter carry a schema, it is compared like any.
+  it.each([
+    ['pattern changed', { pattern: '^[a-z]+$' }, { pattern: '^[a-z]{2}$' }, ['breaking', 'nats-schema-changed']],
+    ['maxLength lowered', { maxLength: 8 }, { maxLength: 4 }, ['breaking', 'nats-schema-narrowed']],
+    ['minLength lowered', { minLength: 2 }, { minLength: 1 }, ['breaking', 'nats-schema-widened']],
+    ['format added', {}, { format: 'uuid' }, ['breaking', 'nats-schema-narrowed']],
+    ['nothing', { format: 'uuid' }, { format: 'uuid' }, undefined],
+  ] as const)('diff - parameter schema: %s', (_name, before, after, want) => {
+    const out = new Findings();
+    const refs = new RefResolver('{}');
+    compareSchemas(
+      out,
+      { role: 'parameter', name: "{id} of channel 'c'" },
+      { schema: { schema: { type: 'string', ...before } }, pointer: '/channels/c/parameters/id' },
+      { schema: { schema: { type: 'string', ...after } }, pointer: '/channels/c/parameters/id' },
+      { old: refs, new: refs },
+    );
+    expect(out.list.map((f) => [f.kind, f.rule])).toEqual(want === undefined ? [] : [want]);
   });
 });

@@ -1,20 +1,250 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChangeKind, diffSpecs } from '../../generator/diff/index.js';
+import { describe, expect, it } from 'vitest';
+import { diffTable, type Row } from './table.js';
 
 const BASE = 'test/fixtures/specs/diff/shop.yaml';
 
-/** Replacements `[from, to]` in the base spec; each `from` must occur exactly once. */
-type Edit = readonly [from: string, to: string];
+const QUOTE = "      quote:\n        $ref: '#/components/messages/Quote'\n";
+const WORKERS = '      consumer: shop-workers\n';
 
-interface Row {
-  /** What is changed in the base spec. */
-  readonly edits: readonly Edit[];
-  /** Every change the diff must report, in its order (most serious first, then by line). */
-  readonly want: readonly (readonly [ChangeKind, string])[];
-}
+// Messages, replies, queues, timeouts and JetStream settings: each gets a class, none stays unclassified.
+const MORE: readonly (readonly [string, Row])[] = [
+  [
+    'regression: a swapped reply message is reported as the swap, naming both messages, not as edits of the unchanged QuoteRequest schema',
+    {
+      given: [[QUOTE, "      quote:\n        $ref: '#/components/messages/QuoteRequest'\n"]],
+      want: [
+        [
+          'breaking',
+          'nats-message-swapped',
+          "message 'quote' of channel 'quoteReply' (the reply of operation 'requestQuote', the reply of operation 'replyQuote') is now QuoteRequest (#/components/messages/QuoteRequest) instead of Quote (#/components/messages/Quote); they accept different values (payload/properties/price, payload/properties/sku, payload/additionalProperties): receivers of each version reject some of the other version's messages",
+        ],
+      ],
+    },
+  ],
+  [
+    'a reply swapped for a message with the same schemas: still breaking, the generated type changes',
+    {
+      given: [
+        [QUOTE, "      quote:\n        $ref: '#/components/messages/Quote2'\n"],
+        [
+          '  messages:\n    OrderCreated:',
+          '  messages:\n    Quote2:\n      name: Quote2\n      payload:\n        type: object\n        required: [price]\n        properties:\n          price:\n            type: number\n    OrderCreated:',
+        ],
+      ],
+      want: [
+        [
+          'breaking',
+          'nats-message-swapped',
+          "message 'quote' of channel 'quoteReply' (the reply of operation 'requestQuote', the reply of operation 'replyQuote') is now Quote2 (#/components/messages/Quote2) instead of Quote (#/components/messages/Quote); both accept the same payloads and headers, but the generated type is now Quote2 instead of Quote",
+        ],
+      ],
+    },
+  ],
+  [
+    'the message of an operation swapped',
+    {
+      given: [
+        [
+          "      orderTask:\n        $ref: '#/components/messages/OrderTask'\n",
+          "      orderTask:\n        $ref: '#/components/messages/OrderCreated'\n",
+        ],
+      ],
+      want: [['breaking', 'nats-message-swapped']],
+    },
+  ],
+  [
+    'a reply message added',
+    {
+      given: [[QUOTE, `${QUOTE}      quoteRejected:\n        payload:\n          type: string\n`]],
+      want: [['breaking', 'nats-message-added']],
+    },
+  ],
+  [
+    'a reply message removed',
+    {
+      given: [[QUOTE, `${QUOTE}      quoteRejected:\n        payload:\n          type: string\n`]],
+      reverse: true,
+      want: [['breaking', 'nats-message-removed']],
+    },
+  ],
+  [
+    'a queue group from x-nats-queue instead of the binding',
+    {
+      given: [
+        ['    bindings:\n      nats:\n        queue: shop.orders\n', "    x-nats-queue: 'shop.orders.{shard}'\n"],
+      ],
+      want: [['breaking', 'nats-queue-changed']],
+    },
+  ],
+  [
+    'stream replicas lowered: fewer copies, breaking',
+    { given: [['replicas: 1', 'replicas: 3']], reverse: true, want: [['breaking', 'nats-stream-limits-changed']] },
+  ],
+  [
+    'max deliver removed (back to the default 5 from 10): breaking',
+    {
+      given: [[WORKERS, `${WORKERS}      max-deliver: 10\n`]],
+      reverse: true,
+      want: [['breaking', 'nats-delivery-changed']],
+    },
+  ],
+  [
+    'the schema of a reply message tightened',
+    {
+      given: [
+        [
+          '          price:\n            type: number\n',
+          '          price:\n            type: number\n            minimum: 0\n',
+        ],
+      ],
+      want: [['breaking', 'nats-schema-narrowed']],
+    },
+  ],
+  [
+    'the NATS binding version stated: non-breaking',
+    {
+      given: [['        queue: shop.orders\n', '        queue: shop.orders\n        bindingVersion: 0.1.0\n']],
+      want: [['non-breaking', 'nats-binding-version-changed']],
+    },
+  ],
+  [
+    "the replier's timeout lengthened: repliers may take longer than old requesters wait, breaking",
+    {
+      given: [
+        [
+          '        queue: quote.workers\n    x-nats-timeout-ms: 5000\n',
+          '        queue: quote.workers\n    x-nats-timeout-ms: 9000\n',
+        ],
+      ],
+      want: [['breaking', 'nats-timeout-lengthened']],
+    },
+  ],
+  [
+    "the replier's timeout shortened: non-breaking",
+    {
+      given: [
+        [
+          '        queue: quote.workers\n    x-nats-timeout-ms: 5000\n',
+          '        queue: quote.workers\n    x-nats-timeout-ms: 3000\n',
+        ],
+      ],
+      want: [['non-breaking', 'nats-timeout-shortened']],
+    },
+  ],
+  [
+    'request timeout set to the runtime default: non-breaking',
+    {
+      given: [
+        [
+          "      $ref: '#/components/replies/QuoteReply'\n    x-nats-timeout-ms: 5000\n  replyQuote",
+          "      $ref: '#/components/replies/QuoteReply'\n  replyQuote",
+        ],
+        [
+          '        queue: quote.workers\n    x-nats-timeout-ms: 5000\n',
+          '        queue: quote.workers\n    x-nats-timeout-ms: 10000\n',
+        ],
+      ],
+      want: [
+        ['breaking', 'nats-timeout-lengthened'],
+        ['non-breaking', 'nats-timeout-lengthened'],
+      ],
+    },
+  ],
+  [
+    'duplicate window shorter than the server default: breaking',
+    {
+      given: [['      replicas: 1\n', '      replicas: 1\n      duplicate-window-ms: 60000\n']],
+      want: [
+        [
+          'breaking',
+          'nats-stream-limits-changed',
+          "the duplicate window of stream 'SHOP_TASKS' of channel 'orderTasks' changed from none (the server's default 120000) to 60000: weaker; a publisher retry that comes later than the new window is stored twice, so its message is handled twice",
+        ],
+      ],
+    },
+  ],
+  [
+    'duplicate window longer: non-breaking',
+    {
+      given: [['      replicas: 1\n', '      replicas: 1\n      duplicate-window-ms: 600000\n']],
+      want: [['non-breaking', 'nats-stream-limits-changed']],
+    },
+  ],
+  [
+    'max age set (was unlimited): breaking',
+    {
+      given: [['      replicas: 1\n', '      replicas: 1\n      max-age-ms: 86400000\n']],
+      want: [['breaking', 'nats-stream-limits-changed']],
+    },
+  ],
+  [
+    'dead-letter subject changed: breaking',
+    {
+      given: [['dead-letter: shop.dead.tasks', 'dead-letter: shop.dead.jobs']],
+      want: [['breaking', 'nats-dead-letter-changed']],
+    },
+  ],
+  [
+    'dead-letter stream changed: breaking',
+    {
+      given: [['dead-letter-stream: SHOP_TASKS_DLQ', 'dead-letter-stream: SHOP_DLQ']],
+      want: [['breaking', 'nats-dead-letter-changed']],
+    },
+  ],
+  [
+    'ack wait set: non-breaking (a running handler keeps its message in progress)',
+    {
+      given: [[WORKERS, `${WORKERS}      ack-wait-ms: 10000\n`]],
+      want: [['non-breaking', 'nats-delivery-changed']],
+    },
+  ],
+  [
+    'max deliver lowered below the default: breaking',
+    {
+      given: [[WORKERS, `${WORKERS}      max-deliver: 3\n`]],
+      want: [['breaking', 'nats-delivery-changed']],
+    },
+  ],
+  [
+    'max deliver raised: non-breaking',
+    {
+      given: [[WORKERS, `${WORKERS}      max-deliver: 10\n`]],
+      want: [['non-breaking', 'nats-delivery-changed']],
+    },
+  ],
+  [
+    'backoff with a quicker first retry: breaking',
+    {
+      given: [[WORKERS, `${WORKERS}      backoff-ms: [500, 5000, 15000]\n`]],
+      want: [['breaking', 'nats-delivery-changed']],
+    },
+  ],
+  [
+    'backoff slower at every step: non-breaking',
+    {
+      given: [[WORKERS, `${WORKERS}      backoff-ms: [2000, 10000, 30000]\n`]],
+      want: [['non-breaking', 'nats-delivery-changed']],
+    },
+  ],
+  [
+    'an extension asyncapi-nats does not read: non-breaking',
+    {
+      given: [
+        ['    x-nats-timeout-ms: 5000\n  replyQuote', '    x-nats-timeout-ms: 5000\n    x-owner: team-a\n  replyQuote'],
+      ],
+      want: [['non-breaking', 'extension-changed']],
+    },
+  ],
+  [
+    "another protocol's binding: @asyncapi/diff's unclassified",
+    {
+      given: [
+        ['    address: shop.audit\n', '    address: shop.audit\n    bindings:\n      ws:\n        method: POST\n'],
+      ],
+      want: [['unclassified', 'asyncapi-diff']],
+    },
+  ],
+];
 
 const ORDER_JS = `    x-nats-jetstream:
       stream: SHOP_TASKS
@@ -25,27 +255,27 @@ const ORDER_JS = `    x-nats-jetstream:
       dead-letter-stream: SHOP_TASKS_DLQ
 `;
 
-// [name, {edits, want}]: every NATS rule, identical specs, documentation, and @asyncapi/diff's own.
+// [name, {given, want}]: every NATS rule, identical specs, documentation, and @asyncapi/diff's own.
 const TABLE: readonly (readonly [string, Row])[] = [
-  ['identical specs', { edits: [], want: [] }],
+  ['identical specs', { given: [], want: [] }],
   [
     'a description edited is documentation: non-breaking',
     {
-      edits: [['description: The order id.', 'description: The id of the order.']],
+      given: [['description: The order id.', 'description: The id of the order.']],
       want: [['non-breaking', 'docs-changed']],
     },
   ],
   [
     'a channel description edited (classified by @asyncapi/diff too) is one change',
     {
-      edits: [['description: An order was placed.', 'description: Someone placed an order.']],
+      given: [['description: An order was placed.', 'description: Someone placed an order.']],
       want: [['non-breaking', 'docs-changed']],
     },
   ],
   [
     'channel removed',
     {
-      edits: [
+      given: [
         [
           '  auditLog:\n    address: shop.audit\n    messages:\n      auditEntry:\n        payload:\n          type: string\n',
           '',
@@ -57,21 +287,21 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'channel added',
     {
-      edits: [['  auditLog:\n', '  metrics:\n    address: shop.metrics\n  auditLog:\n']],
+      given: [['  auditLog:\n', '  metrics:\n    address: shop.metrics\n  auditLog:\n']],
       want: [['non-breaking', 'nats-channel-added']],
     },
   ],
   [
     'subject changed (a literal token)',
     {
-      edits: [['shop.orders.{tenant}.created', 'shop.orders.{tenant}.placed']],
+      given: [['shop.orders.{tenant}.created', 'shop.orders.{tenant}.placed']],
       want: [['breaking', 'nats-subject-changed']],
     },
   ],
   [
     'parameter renamed',
     {
-      edits: [
+      given: [
         ['shop.orders.{tenant}.created', 'shop.orders.{tenant_id}.created'],
         [
           '    description: An order was placed.\n    parameters:\n      tenant:',
@@ -84,7 +314,7 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'parameter added',
     {
-      edits: [
+      given: [
         ['shop.orders.{tenant}.created', 'shop.orders.{tenant}.{region}.created'],
         [
           '        description: The tenant.\n    messages:\n      orderCreated:',
@@ -100,7 +330,7 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'parameter removed',
     {
-      edits: [
+      given: [
         [
           'address: shop.quote.{tenant}\n    parameters:\n      tenant:\n        description: The tenant.\n',
           'address: shop.quote\n',
@@ -115,7 +345,7 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'operation removed',
     {
-      edits: [
+      given: [
         [
           "  publishOrderCreated:\n    action: send\n    channel:\n      $ref: '#/channels/orderCreated'\n    messages:\n      - $ref: '#/channels/orderCreated/messages/orderCreated'\n",
           '',
@@ -127,7 +357,7 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'operation added',
     {
-      edits: [
+      given: [
         [
           'operations:\n',
           "operations:\n  publishAudit:\n    action: send\n    channel:\n      $ref: '#/channels/auditLog'\n",
@@ -137,30 +367,35 @@ const TABLE: readonly (readonly [string, Row])[] = [
     },
   ],
   [
-    'operation kind changed (send became receive)',
+    // Not send → receive: two receive operations with the same message on one channel cannot be routed (an error).
+    'operation kind changed (receive became send)',
     {
-      edits: [['  publishOrderCreated:\n    action: send', '  publishOrderCreated:\n    action: receive']],
-      want: [['breaking', 'nats-operation-kind-changed']],
+      given: [['  receiveOrderCreated:\n    action: receive', '  receiveOrderCreated:\n    action: send']],
+      // A send operation has no queue group: the receiver's `shop.orders` is gone too.
+      want: [
+        ['breaking', 'nats-operation-kind-changed'],
+        ['breaking', 'nats-queue-changed'],
+      ],
     },
   ],
   [
     'header removed',
     {
-      edits: [['        trace_id:\n          type: string\n', '']],
+      given: [['        trace_id:\n          type: string\n', '']],
       want: [['breaking', 'nats-header-removed']],
     },
   ],
   [
     'header newly required',
     {
-      edits: [['required: [request_id]', 'required: [request_id, trace_id]']],
+      given: [['required: [request_id]', 'required: [request_id, trace_id]']],
       want: [['breaking', 'nats-header-required']],
     },
   ],
   [
     'required header added',
     {
-      edits: [
+      given: [
         ['required: [request_id]', 'required: [request_id, region]'],
         ['        trace_id:\n', '        region:\n          type: string\n        trace_id:\n'],
       ],
@@ -168,30 +403,30 @@ const TABLE: readonly (readonly [string, Row])[] = [
     },
   ],
   [
-    'optional header added',
+    'optional header added: old senders may already send that header with any value, which new receivers reject unless it is a string',
     {
-      edits: [['        trace_id:\n', '        region:\n          type: string\n        trace_id:\n']],
-      want: [['non-breaking', 'nats-header-added']],
+      given: [['        trace_id:\n', '        region:\n          type: string\n        trace_id:\n']],
+      want: [['breaking', 'nats-header-added']],
     },
   ],
   [
     'header type changed',
     {
-      edits: [['        request_id:\n          type: string\n', '        request_id:\n          type: integer\n']],
+      given: [['        request_id:\n          type: string\n', '        request_id:\n          type: integer\n']],
       want: [['breaking', 'nats-header-type-changed']],
     },
   ],
   [
     'queue group changed',
     {
-      edits: [['queue: shop.workers', 'queue: shop.pool']],
+      given: [['queue: shop.workers', 'queue: shop.pool']],
       want: [['breaking', 'nats-queue-changed']],
     },
   ],
   [
     'queue group removed',
     {
-      edits: [
+      given: [
         [
           "      - $ref: '#/channels/orderCreated/messages/orderCreated'\n    bindings:\n      nats:\n        queue: shop.orders\n",
           "      - $ref: '#/channels/orderCreated/messages/orderCreated'\n",
@@ -203,7 +438,7 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'header filter (x-nats-match-headers) added',
     {
-      edits: [
+      given: [
         [
           '        queue: shop.orders\n',
           '        queue: shop.orders\n    x-nats-match-headers:\n      request_id: fixed\n',
@@ -215,49 +450,49 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'stream renamed',
     {
-      edits: [['stream: SHOP_TASKS\n', 'stream: SHOP_JOBS\n']],
+      given: [['stream: SHOP_TASKS\n', 'stream: SHOP_JOBS\n']],
       want: [['breaking', 'nats-stream-changed']],
     },
   ],
   [
     'stream subjects changed',
     {
-      edits: [['subjects: [shop.tasks.*]', 'subjects: [shop.tasks.>]']],
+      given: [['subjects: [shop.tasks.*]', 'subjects: [shop.tasks.>]']],
       want: [['breaking', 'nats-stream-changed']],
     },
   ],
   [
     'stream retention changed',
     {
-      edits: [['retention: workqueue', 'retention: limits']],
+      given: [['retention: workqueue', 'retention: limits']],
       want: [['breaking', 'nats-stream-changed']],
     },
   ],
   [
     'stream storage changed (from the default)',
     {
-      edits: [['      retention: workqueue\n', '      retention: workqueue\n      storage: memory\n']],
+      given: [['      retention: workqueue\n', '      retention: workqueue\n      storage: memory\n']],
       want: [['breaking', 'nats-stream-changed']],
     },
   ],
   [
     'durable consumer renamed',
     {
-      edits: [['consumer: shop-workers', 'consumer: shop-pool']],
+      given: [['consumer: shop-workers', 'consumer: shop-pool']],
       want: [['breaking', 'nats-consumer-changed']],
     },
   ],
   [
     'message id source changed',
     {
-      edits: [['      message-id:\n        payload: id\n', '      message-id:\n        payload: kind\n']],
+      given: [['      message-id:\n        payload: id\n', '      message-id:\n        payload: kind\n']],
       want: [['breaking', 'nats-message-id-changed']],
     },
   ],
   [
     'durability removed (x-nats-jetstream gone from channel and operations)',
     {
-      edits: [
+      given: [
         [ORDER_JS, ''],
         ['    x-nats-jetstream:\n      message-id:\n        payload: id\n', ''],
         ['    x-nats-jetstream:\n      consumer: shop-workers\n', ''],
@@ -268,7 +503,7 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'durability added',
     {
-      edits: [
+      given: [
         [
           '    description: An order was placed.\n',
           '    description: An order was placed.\n    x-nats-jetstream:\n      stream: SHOP_ORDERS\n',
@@ -278,30 +513,30 @@ const TABLE: readonly (readonly [string, Row])[] = [
     },
   ],
   [
-    'stream replicas changed: the runtime does not edit existing streams',
+    'stream replicas raised: stronger, non-breaking',
     {
-      edits: [['replicas: 1', 'replicas: 3']],
-      want: [['unclassified', 'nats-jetstream-settings-changed']],
+      given: [['replicas: 1', 'replicas: 3']],
+      want: [['non-breaking', 'nats-stream-limits-changed']],
     },
   ],
   [
     'payload field removed',
     {
-      edits: [['        note:\n          type: string\n', '']],
+      given: [['        note:\n          type: string\n', '']],
       want: [['breaking', 'nats-field-removed']],
     },
   ],
   [
     'payload field newly required',
     {
-      edits: [['required: [id, total]', 'required: [id, total, note]']],
+      given: [['required: [id, total]', 'required: [id, total, note]']],
       want: [['breaking', 'nats-field-required']],
     },
   ],
   [
     'required payload field added',
     {
-      edits: [
+      given: [
         ['required: [id, total]', 'required: [id, total, currency]'],
         ['        note:\n', '        currency:\n          type: string\n        note:\n'],
       ],
@@ -311,21 +546,21 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'payload field no longer required',
     {
-      edits: [['required: [id, total]', 'required: [id]']],
+      given: [['required: [id, total]', 'required: [id]']],
       want: [['breaking', 'nats-field-optional']],
     },
   ],
   [
-    'optional payload field added',
+    'optional payload field added to an open object: narrowed (old senders may send any coupon), breaking',
     {
-      edits: [['        note:\n', '        coupon:\n          type: string\n        note:\n']],
-      want: [['non-breaking', 'nats-field-added']],
+      given: [['        note:\n', '        coupon:\n          type: string\n        note:\n']],
+      want: [['breaking', 'nats-field-added']],
     },
   ],
   [
     'optional field added where additionalProperties is false: old receivers reject it',
     {
-      edits: [
+      given: [
         [
           '        sku:\n          type: string\n',
           '        sku:\n          type: string\n        qty:\n          type: integer\n',
@@ -337,35 +572,35 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'payload field type changed',
     {
-      edits: [['        total:\n          type: number\n', '        total:\n          type: string\n']],
+      given: [['        total:\n          type: number\n', '        total:\n          type: string\n']],
       want: [['breaking', 'nats-field-type-changed']],
     },
   ],
   [
     'enum value removed',
     {
-      edits: [['enum: [new, paid]', 'enum: [new]']],
+      given: [['enum: [new, paid]', 'enum: [new]']],
       want: [['breaking', 'nats-enum-value-removed']],
     },
   ],
   [
     'enum value added: old receivers reject it, so breaking',
     {
-      edits: [['enum: [new, paid]', 'enum: [new, paid, shipped]']],
+      given: [['enum: [new, paid]', 'enum: [new, paid, shipped]']],
       want: [['breaking', 'nats-enum-value-added']],
     },
   ],
   [
     'enum reordered: nothing',
     {
-      edits: [['enum: [new, paid]', 'enum: [paid, new]']],
+      given: [['enum: [new, paid]', 'enum: [paid, new]']],
       want: [],
     },
   ],
   [
     'request timeout shortened',
     {
-      edits: [
+      given: [
         [
           "      $ref: '#/components/replies/QuoteReply'\n    x-nats-timeout-ms: 5000\n  replyQuote",
           "      $ref: '#/components/replies/QuoteReply'\n    x-nats-timeout-ms: 2000\n  replyQuote",
@@ -377,7 +612,7 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'request timeout lengthened',
     {
-      edits: [
+      given: [
         [
           "      $ref: '#/components/replies/QuoteReply'\n    x-nats-timeout-ms: 5000\n  replyQuote",
           "      $ref: '#/components/replies/QuoteReply'\n    x-nats-timeout-ms: 9000\n  replyQuote",
@@ -389,21 +624,21 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     'info.version changed: non-breaking (@asyncapi/diff says breaking)',
     {
-      edits: [['version: 1.0.0', 'version: 1.1.0']],
+      given: [['version: 1.0.0', 'version: 1.1.0']],
       want: [['non-breaking', 'info-version-changed']],
     },
   ],
   [
     'info.title changed renames the generated classes',
     {
-      edits: [['title: Shop', 'title: Store']],
+      given: [['title: Shop', 'title: Store']],
       want: [['breaking', 'api-class-renamed']],
     },
   ],
   [
     'message added to an operation',
     {
-      edits: [
+      given: [
         [
           "      orderCreated:\n        $ref: '#/components/messages/OrderCreated'\n",
           "      orderCreated:\n        $ref: '#/components/messages/OrderCreated'\n      orderCancelled:\n        payload:\n          type: object\n",
@@ -419,60 +654,42 @@ const TABLE: readonly (readonly [string, Row])[] = [
   [
     "message name changed (generated type names): @asyncapi/diff's breaking",
     {
-      edits: [['      name: OrderTask\n', '      name: Task\n']],
+      given: [['      name: OrderTask\n', '      name: Task\n']],
       want: [['breaking', 'asyncapi-diff']],
     },
   ],
   [
     "a server's host changed: @asyncapi/diff's breaking",
     {
-      edits: [['host: 127.0.0.1:4222', 'host: nats.internal:4222']],
+      given: [['host: 127.0.0.1:4222', 'host: nats.internal:4222']],
       want: [['breaking', 'asyncapi-diff']],
     },
   ],
   [
-    "a format added to a payload field: @asyncapi/diff's unclassified",
+    'regression: a format added to a payload field was unclassified; it narrows',
     {
-      edits: [
+      given: [
         [
           '        id:\n          type: string\n          description: The order id.\n',
           '        id:\n          type: string\n          format: uuid\n          description: The order id.\n',
         ],
       ],
-      want: [['unclassified', 'asyncapi-diff']],
+      want: [['breaking', 'nats-schema-narrowed']],
     },
   ],
+  ...MORE,
 ];
 
-let work: string;
-let base: string;
-beforeAll(async () => {
-  work = await mkdtemp(path.join(tmpdir(), 'asyncapi-nats-diff-'));
-  base = await readFile(BASE, 'utf8');
-});
-afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
-});
-
-function apply(text: string, edits: readonly Edit[]): string {
-  return edits.reduce((t, [from, to]) => {
-    const at = t.indexOf(from);
-    if (at < 0 || t.indexOf(from, at + 1) >= 0)
-      throw new Error(`edit must match exactly once: ${JSON.stringify(from)}`);
-    return t.slice(0, at) + to + t.slice(at + from.length);
-  }, text);
-}
+const run = diffTable(BASE);
 
 describe('diff', () => {
-  it.each(TABLE)('diff - %s', async (name, { edits, want }) => {
-    const file = path.join(work, `${name.replace(/\W+/g, '-')}.yaml`);
-    await writeFile(file, apply(base, edits));
-    const report = await diffSpecs({ old: BASE, new: file });
-    expect(report.problems.filter((p) => p.severity !== 'info')).toEqual([]);
-    expect(report.changes.map((c) => [c.kind, c.rule])).toEqual(want);
-    for (const c of report.changes) {
-      expect(c.file).toBe(file);
-      expect(c.line).toBeGreaterThan(0);
-    }
+  it.each(TABLE)('diff - %s', async (name, row) => {
+    await run(name, row);
+  });
+
+  it('diff - regression: a swapped reply names no change in the schemas of either message', async () => {
+    const [, row] = MORE[0] as readonly [string, Row];
+    const report = await run('swapped reply, pointers', row);
+    expect(report.changes.map((c) => c.pointer)).toEqual(['/channels/quoteReply/messages/quote']);
   });
 });

@@ -212,6 +212,30 @@ describe('errors - invalid input on send', () => {
     expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['request_id']);
   });
 
+  // The NATS client encodes a lone surrogate as U+FFFD: the receiver would read a value nobody sent.
+  test.each([
+    ['on', true],
+    ['off', false],
+  ])(
+    'errors - a header value with a lone UTF-16 surrogate is a typed ValidationError, nothing sent (send validation %s)',
+    async (_label, validate) => {
+      const rec = recording(await conns.runtime());
+      const error = thrown(() =>
+        new AiSdkClient(rec.nc, { validate: { send: validate } }).sendAgentMessage({
+          params: { tenant_id: tenant() },
+          payload: agentMessage(),
+          headers: { target_agent_id: 'planner\ud800', source_agent_id: 'router' },
+        }),
+      );
+      expect(rec.calls).toEqual([]);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ operation: 'sendAgentMessage', direction: 'send', part: 'headers' });
+      expect((error as ValidationError).message).toBe(
+        "invalid headers for operation 'sendAgentMessage': target_agent_id: header values must be valid Unicode (a lone UTF-16 surrogate is not)",
+      );
+    },
+  );
+
   test('errors - with send validation off, a durable send still needs its message id (task_id, request_id)', async () => {
     const t = tenant();
     const rec = recording(await conns.runtime());

@@ -76,6 +76,8 @@ describe('compilation', () => {
       'unicode',
       'escapes',
       'wildcard-kafka',
+      'wire',
+      'wire-v2',
     ]) {
       const out = `test/fixtures/out/${fixture}`;
       await writeOutput(out, await generate(`test/fixtures/specs/${fixture}.asyncapi.yaml`, out));

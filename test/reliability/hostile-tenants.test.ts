@@ -22,7 +22,9 @@ function hostile(value: string): boolean {
     /[.*>]/.test(value) ||
     /\s/.test(value) ||
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the oracle looks for
-    /[\u0000-\u001f\u007f]/.test(value)
+    /[\u0000-\u001f\u007f]/.test(value) ||
+    // A lone surrogate: the NATS client would send U+FFFD in its place, so two tenants would share a subject.
+    /\p{Cs}/u.test(value)
   );
 }
 
@@ -47,6 +49,9 @@ const CLASSICS = [
   '_INBOX.>',
   'a\u00a0b',
   'a\u2028b',
+  '\ud800',
+  'acme\udc00',
+  '\udbff\u0041',
 ];
 
 /** Strings built to be hostile: a legal-looking id with one forbidden ingredient spliced in, or junk. */
@@ -56,7 +61,7 @@ const hostileStrings = fc
     fc
       .tuple(
         fc.string({ maxLength: 20 }),
-        fc.constantFrom('.', '*', '>', ' ', '\t', '\n', '\r', '\u0000', '\u007f', '\u3000'),
+        fc.constantFrom('.', '*', '>', ' ', '\t', '\n', '\r', '\u0000', '\u007f', '\u3000', '\ud800', '\udfff'),
         fc.string({ maxLength: 20 }),
       )
       .map(([a, bad, b]) => a + bad + b),
@@ -222,7 +227,7 @@ describe('reliability - hostile tenant ids', () => {
       expect(error).toBeInstanceOf(InvalidSubjectParameterError);
       expect((error as InvalidSubjectParameterError).parameter).toBe('tenant_id');
       expect((error as InvalidSubjectParameterError).message).toMatch(
-        /^invalid value for subject parameter 'tenant_id': .+ \((empty|wildcards are not allowed|contains '\.', the token separator|contains whitespace|contains a control character|starts with '\$', reserved for system subjects|longer than 64 characters)\)$/,
+        /^invalid value for subject parameter 'tenant_id': .+ \((empty|wildcards are not allowed|contains '\.', the token separator|contains whitespace|contains a control character|starts with '\$', reserved for system subjects|longer than 64 characters|contains a lone UTF-16 surrogate, which is not valid Unicode)\)$/,
       );
     },
   );

@@ -367,6 +367,15 @@ describe('security - tenant isolation', () => {
       "invalid value for subject parameter 'tenant': 'acme.*' (wildcards are not allowed)",
     );
   });
+
+  // '\ud800' and '\udc00' reach the wire as the same bytes as U+FFFD: two tenants would share an inbox.
+  test('security - a tenant with a lone UTF-16 surrogate is rejected before connecting', async () => {
+    const error = await rejection(connect({ servers: server.url, tenant: 'acme\ud800' }));
+    expect(error).toBeInstanceOf(InvalidSubjectParameterError);
+    expect((error as Error).message).toBe(
+      "invalid value for subject parameter 'tenant': 'acme\\ud800' (contains a lone UTF-16 surrogate, which is not valid Unicode)",
+    );
+  });
 });
 
 describe('env - connectOptionsFromEnv', () => {

@@ -1,5 +1,12 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { InvalidSubjectParameterError, type SubjectTemplate, subjectTemplate, wildcard } from '../../runtime/index.js';
+import {
+  InvalidSubjectParameterError,
+  type SubjectTemplate,
+  subjectTemplate,
+  wildcard,
+  z,
+} from '../../runtime/index.js';
 
 const agent = subjectTemplate('ai.agent.{agent_id}.message.{tenant_id}');
 
@@ -105,6 +112,17 @@ describe('subject - parameter values', () => {
     ['a number', 42, '42 (expected a string, got number)'],
     ['null', null, 'null (expected a string, got null)'],
     ['a missing value', undefined, 'undefined (missing)'],
+    ['a lone high surrogate', '\ud800', "'\\ud800' (contains a lone UTF-16 surrogate, which is not valid Unicode)"],
+    [
+      'a lone low surrogate',
+      'acme\udc00',
+      "'acme\\udc00' (contains a lone UTF-16 surrogate, which is not valid Unicode)",
+    ],
+    [
+      'a high surrogate before a letter',
+      '\udbffA',
+      "'\\udbffA' (contains a lone UTF-16 surrogate, which is not valid Unicode)",
+    ],
   ];
 
   test.each(rejected)('subject - rejects a parameter with %s', (_name, value, quoted) => {
@@ -123,7 +141,152 @@ describe('subject - parameter values', () => {
     expect(error.value).toBe(value);
   });
 
-  test.each(['acme', 'a-b_c', 'ünïcode', '123', 'a$b', 'a:b'])('subject - accepts %j', (value) => {
-    expect(t.build({ tenant_id: value })).toBe(`ai.agent.message.${value}`);
+  test.each(['acme', 'a-b_c', 'ünïcode', '123', 'a$b', 'a:b', '😀', 'a\ud83d\ude00b'])(
+    'subject - accepts %j',
+    (value) => {
+      expect(t.build({ tenant_id: value })).toBe(`ai.agent.message.${value}`);
+    },
+  );
+
+  test('subject - two distinct accepted values never become the same subject bytes on the wire (property)', () => {
+    // Any UTF-16 code unit, lone surrogates included; the NATS client encodes subjects as TextEncoder does.
+    const unit = fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code));
+    const values = fc.oneof(
+      fc.string({ unit, minLength: 1, maxLength: 8 }),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }),
+      fc.constantFrom('\ud800', '\udc00', '\ufffd', 'a\ud800', 'a\udc00', 'a\ufffd'),
+    );
+    const encoder = new TextEncoder();
+    const wire = (value: string): string | undefined => {
+      try {
+        return Buffer.from(encoder.encode(t.build({ tenant_id: value }))).toString('hex');
+      } catch (error) {
+        if (error instanceof InvalidSubjectParameterError) return undefined;
+        throw error;
+      }
+    };
+    let accepted = 0;
+    fc.assert(
+      fc.property(values, values, (a, b) => {
+        const [wa, wb] = [wire(a), wire(b)];
+        if (wa !== undefined && wb !== undefined) {
+          accepted++;
+          return a === b || wa !== wb;
+        }
+        return true;
+      }),
+      { numRuns: 5000, seed: 20261219 },
+    );
+    expect(accepted).toBeGreaterThan(1000);
+    // The reason the check exists: the two lone surrogates and U+FFFD itself are one subject to the client.
+    expect(encoder.encode('\ud800')).toEqual(encoder.encode('\ufffd'));
+    expect(wire('\ufffd')).toBe(Buffer.from('ai.agent.message.\ufffd').toString('hex'));
+    expect(wire('\ud800')).toBeUndefined();
+  });
+});
+
+describe('subject - rules from the spec', () => {
+  const regional = subjectTemplate('app.{region}.orders.{id}', {
+    schema: z.object({
+      region: z.enum(['eu', 'us']).exactOptional(),
+      id: z.coerce.number().int().gte(1).exactOptional(),
+    }),
+    defaults: { region: 'eu' },
+  });
+
+  function error(f: () => unknown): InvalidSubjectParameterError {
+    try {
+      f();
+    } catch (thrown) {
+      if (thrown instanceof InvalidSubjectParameterError) return thrown;
+      throw thrown;
+    }
+    throw new Error('did not throw');
+  }
+
+  test('subject rules - build checks each value against the schema', () => {
+    expect(regional.build({ region: 'us', id: '7' })).toBe('app.us.orders.7');
+    const e = error(() => regional.build({ region: 'zz', id: '7' }));
+    expect(e.parameter).toBe('region');
+    expect(e.value).toBe('zz');
+    expect(e.message).toBe(
+      `invalid value for subject parameter 'region': 'zz' (Invalid option: expected one of "eu"|"us")`,
+    );
+    expect(error(() => regional.build({ region: 'eu', id: '0' })).message).toBe(
+      "invalid value for subject parameter 'id': '0' (Too small: expected number to be >=1)",
+    );
+  });
+
+  test('subject rules - a missing value takes its default', () => {
+    expect(regional.build({ id: '3' } as never)).toBe('app.eu.orders.3');
+    expect(regional.subscription({ id: wildcard } as never)).toBe('app.eu.orders.*');
+  });
+
+  test('subject rules - the token separators and wildcards are still refused before the schema runs', () => {
+    expect(error(() => regional.build({ region: 'eu', id: '1.2' })).message).toBe(
+      "invalid value for subject parameter 'id': '1.2' (contains '.', the token separator)",
+    );
+  });
+
+  test('subject rules - subscription checks concrete values and lets wildcards through', () => {
+    expect(regional.subscription({ region: wildcard, id: '5' })).toBe('app.*.orders.5');
+    expect(error(() => regional.subscription({ region: wildcard, id: 'x' })).parameter).toBe('id');
+    expect(error(() => regional.build({ region: wildcard, id: '5' } as never)).message).toBe(
+      "invalid value for subject parameter 'region': Symbol(asyncapi-nats.wildcard) (a wildcard is only allowed in a subscription)",
+    );
+  });
+
+  test('subject rules - check judges values parsed from a received subject', () => {
+    const check = regional.check;
+    if (check === undefined) throw new Error('a template with a schema has check');
+    expect(check({ region: 'us', id: '12' })).toBeUndefined();
+    const bad = check(regional.parse('app.zz.orders.12') ?? {});
+    expect(bad).toBeInstanceOf(InvalidSubjectParameterError);
+    expect(bad?.parameter).toBe('region');
+  });
+
+  test('subject rules - a located value comes from the message when left out, and must equal it when given', () => {
+    const orders = subjectTemplate('shop.{customer}.{kind}', {
+      locations: { customer: { payload: ['customer', 'id'] }, kind: { header: 'kind' } },
+    });
+    const message = { payload: { customer: { id: 42 } }, headers: { kind: 'rush' } };
+    expect(orders.build({} as never, message)).toBe('shop.42.rush');
+    expect(orders.build({ customer: '42', kind: 'rush' }, message)).toBe('shop.42.rush');
+    expect(orders.build({ customer: '7', kind: 'slow' })).toBe('shop.7.slow');
+    expect(error(() => orders.build({ customer: '7' } as never, message)).message).toBe(
+      `invalid value for subject parameter 'customer': '7' (payload /customer/id of the message is "42")`,
+    );
+    // Only text, numbers and booleans are values; an object there is no value.
+    expect(error(() => orders.build({} as never, { payload: { customer: { id: {} } } })).message).toBe(
+      "invalid value for subject parameter 'customer': undefined (missing)",
+    );
+  });
+
+  test('subject rules - checkMessage compares a received message with its subject; a message without the value passes', () => {
+    const orders = subjectTemplate('shop.{customer}.{kind}', {
+      locations: { customer: { payload: ['customer', 'id'] }, kind: { header: 'kind' } },
+    });
+    const checkMessage = orders.checkMessage;
+    if (checkMessage === undefined) throw new Error('a template with locations has checkMessage');
+    const headers = (kind?: string) => ({
+      get: (n: string) => (n === 'kind' ? (kind ?? '') : ''),
+      has: () => kind !== undefined,
+    });
+    const params = { customer: '42', kind: 'rush' };
+    expect(checkMessage(params, { customer: { id: 42 } }, headers('rush'))).toBeUndefined();
+    expect(checkMessage(params, { total: 1 }, undefined)).toBeUndefined();
+    expect(checkMessage(params, { customer: { id: '43' } }, headers('rush'))?.message).toBe(
+      `invalid value for subject parameter 'customer': '42' (payload /customer/id of the message is "43")`,
+    );
+    expect(checkMessage(params, { customer: { id: '42' } }, headers(''))?.message).toBe(
+      `invalid value for subject parameter 'kind': 'rush' (header 'kind' of the message is "")`,
+    );
+    expect(subjectTemplate('shop.{customer}').checkMessage).toBeUndefined();
+  });
+
+  test('subject rules - a template without a schema has no check', () => {
+    expect(subjectTemplate('app.{region}').check).toBeUndefined();
+    expect(subjectTemplate('app.{region}', { defaults: { region: 'eu' } }).check).toBeUndefined();
+    expect(subjectTemplate('app.{region}', { defaults: { region: 'eu' } }).build({} as never)).toBe('app.eu');
   });
 });

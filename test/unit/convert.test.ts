@@ -101,11 +101,10 @@ describe('conversion of AsyncAPI 2.x', () => {
     expect(translate('/components/messages/Order/payload')).toBe('/components/messages/Order/payload');
   });
 
-  it('convert - bindings of other protocols, parameter extensions and parameter keywords 3.0 has no place for are left out, each located', async () => {
+  it('convert - bindings of other protocols and parameter extensions are left out, each located; a $ref parameter schema is inlined', async () => {
     const { converted, problems } = await convertFile(path.join(ROOT, 'test/fixtures/specs/v2-conversion.yaml'));
     expect(problems.map((p) => `${p.line}:${p.column} ${p.severity} ${p.code} ${p.message}`)).toEqual([
       "26:9 info extension-not-converted extension x-owner of parameter 'region' is left out of the conversion to AsyncAPI 3.0 (the converter cannot carry extensions of parameters)",
-      "55:7 warning parameter-not-converted parameter 'region': `pattern` is lost in the conversion to AsyncAPI 3.0 (a 3.0 parameter is a string with only enum, default, examples and description), so generated code does not check it",
       '30:7 info binding-not-converted the wss binding is left out of the conversion to AsyncAPI 3.0: generated code speaks NATS and reads only nats bindings',
       '37:9 info binding-not-converted the http binding is left out of the conversion to AsyncAPI 3.0: generated code speaks NATS and reads only nats bindings',
     ]);

@@ -53,6 +53,7 @@ const INVALID_FIXTURES = new Set([
   'partial-parameter.yaml',
   'request-without-reply-message.yaml',
   'wildcard-publish.yaml',
+  'wire-problems.yaml',
 ]);
 
 /**

@@ -407,7 +407,7 @@ describe('wire - AsyncAPI 2.x parameter schemas', () => {
     ],
     ['an order id that is no uuid', { order_id: 'o-1' }, `'order_id': 'o-1' (Invalid UUID)`],
     ['a line number below its minimum', { line: '0' }, `'line': '0' (Too small: expected number to be >=1)`],
-    ['a line number that is no integer', { line: 'x' }, `'line': 'x' (Invalid input: expected number, received NaN)`],
+    ['a line number that is no integer', { line: 'x' }, `'line': 'x' (Invalid header value "x": expected integer)`],
   ])('wire - build() refuses %s', (_name, change, reason) => {
     const subject = wireV2.shopRegionStoreOrderOrderIdLineSubject;
     expect(subject.build(valid)).toBe('shop.eu.shop1.order.6f1c2a7e-0d9b-4c1e-9a7b-3f1d2c4b5a69.12');

@@ -537,8 +537,8 @@ export function buildView(model: ApiModel, options: ViewOptions = {}): { view: D
     });
     // The generated example, shown only when it validates.
     if (!unchecked) {
-      const payload = payloadSchema !== undefined ? sampleOf(payloadSchema) : undefined;
-      const headers = headerSchema !== undefined ? headerSample(headerSchema) : undefined;
+      const payload = payloadSchema !== undefined ? sampleOf(payloadSchema, payloadDecl?.dialect) : undefined;
+      const headers = headerSchema !== undefined ? headerSample(headerSchema, headerDecl?.dialect) : undefined;
       const payloadIssue = payload !== undefined && payloadCheck?.ok ? payloadCheck.check(payload) : undefined;
       const headerIssue =
         headers !== undefined && headerCheck?.ok && headerSchema !== undefined

@@ -11,7 +11,8 @@
  */
 import type { SourceMap } from '../parse/locate.js';
 import type { Problem } from '../problems.js';
-import { EXTENSIONS, suggest } from './extensions.js';
+import { suggest } from '../suggest.js';
+import { EXTENSIONS } from './extensions.js';
 import { JETSTREAM_EXTENSION } from './jetstream.js';
 
 /** The kinds of object an extension of ours can be read from. */

@@ -3,7 +3,8 @@
  * the channel so both sides agree on them; an operation adds what only it knows (the message id a
  * publisher sends, the durable consumer a receiver shares). docs/extensions.md is the reference.
  */
-import { type ExtensionContext, suggest } from './extensions.js';
+import { suggest } from '../suggest.js';
+import type { ExtensionContext } from './extensions.js';
 import { parseSubjectTemplate } from './subject.js';
 import type { DurableModel, OperationKind, SubjectToken } from './types.js';
 

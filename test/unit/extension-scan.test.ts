@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { scanExtensions } from '../../generator/model/extension-scan.js';
-import { suggest } from '../../generator/model/extensions.js';
 import { SourceMap } from '../../generator/parse/locate.js';
+import { suggest } from '../../generator/suggest.js';
 
 const OURS = ['x-nats-timeout-ms', 'x-nats-queue', 'x-nats-match-headers', 'x-nats-jetstream'];
 

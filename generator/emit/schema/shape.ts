@@ -11,6 +11,7 @@
  */
 import { isKnownFormat } from '../../../runtime/json-schema.js';
 import type { JsonSchema, JsonSchemaObject, NamedSchema, SchemaDialect } from '../../model/types.js';
+import { suggest } from '../../suggest.js';
 import { type JsonValue, staticallyAccepts } from './static.js';
 
 export type { JsonValue } from './static.js';
@@ -381,7 +382,7 @@ class ShapeBuilder {
       if (keyword.startsWith('x-') || ANNOTATIONS.has(keyword) || this.vocabulary.has(keyword)) continue;
       if (keyword === 'nullable' || keyword === '$ref') continue; // read where they matter
       if (!ANY_VOCABULARY.has(keyword)) {
-        const near = nearest(keyword, [...this.vocabulary, ...ANNOTATIONS]);
+        const near = suggest(keyword, [...this.vocabulary, ...ANNOTATIONS]);
         this.find(schema, path, {
           code: 'schema-unknown-keyword',
           severity: 'info',
@@ -1457,36 +1458,6 @@ function replacement(keyword: string, dialect: Dialect): string {
     default:
       return `remove '${keyword}', or declare a schema format whose dialect has it`;
   }
-}
-
-/** The keyword a misspelling is closest to (within 1 edit, 2 for longer words), if one is. */
-function nearest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = word.length >= 6 ? 3 : 2;
-  for (const candidate of candidates) {
-    const d = distance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        (previous[j] as number) + 1,
-        (current[j - 1] as number) + 1,
-        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
 }
 
 function schemaList(value: unknown): JsonSchema[] | undefined {

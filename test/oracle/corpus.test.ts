@@ -6,7 +6,7 @@
  * CLI's error tests, the wild documents SOURCES.md marks invalid or remote-ref) have nothing to judge.
  */
 import { afterAll, expect, describe as group, it } from 'vitest';
-import { type CorpusDocument, modelDocument, projectDocuments, wildDocuments } from './corpus.js';
+import { type CorpusDocument, modelDocument, projectDocuments, validWildDocuments } from './corpus.js';
 import { describe, judge, Tally } from './judge.js';
 
 /** Payloads per schema; the seed makes every run judge the same ones. */
@@ -34,4 +34,4 @@ function suite(label: string, documents: readonly CorpusDocument[]) {
 }
 
 group('oracle - project specs', () => suite('project specs', projectDocuments()));
-group('oracle - wild corpus', () => suite('wild corpus', wildDocuments()));
+group('oracle - wild corpus', () => suite('wild corpus', validWildDocuments()));

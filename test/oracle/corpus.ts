@@ -3,7 +3,7 @@
  * corpus of real-world documents), each turned into the very `schemas.ts` users get, written under
  * test/oracle/.out/ and imported, beside the JSON Schema of every declaration for the reference.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { z } from 'zod';
@@ -11,10 +11,10 @@ import { emitModel } from '../../generator/emit/module.js';
 import { loadModel } from '../../generator/model/load.js';
 import type { ApiModel, JsonSchema, NamedSchema, SchemaDialect } from '../../generator/model/types.js';
 import type { Problem } from '../../generator/problems.js';
+import { WILD_CORPUS, wildDocuments } from '../corpus/wild-corpus.js';
 
 export const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const OUT = path.join(ROOT, 'test/oracle/.out');
-export const WILD = path.resolve(ROOT, '../shared/corpus/wild');
 
 /** One document of the corpus. */
 export interface CorpusDocument {
@@ -56,21 +56,6 @@ const INVALID_FIXTURES = new Set([
   'wire-problems.yaml',
 ]);
 
-/**
- * Wild documents SOURCES.md marks `invalid:` (the official parser rejects them) or `remote-ref:`
- * (offline they cannot be resolved): by their first-column path.
- */
-export function invalidWildDocuments(): Set<string> {
-  const out = new Set<string>();
-  for (const line of readFileSync(path.join(WILD, 'SOURCES.md'), 'utf8').split('\n')) {
-    const cells = line.split('|').map((c) => c.trim());
-    const file = /^`([^`]+)`$/.exec(cells[1] ?? '')?.[1];
-    const notes = cells[cells.length - 2] ?? '';
-    if (file && /^(invalid|remote-ref):/.test(notes)) out.add(file);
-  }
-  return out;
-}
-
 /** Documents of spec/ and test/fixtures/specs/ (not their subfolders of diff pairs). */
 export function projectDocuments(): CorpusDocument[] {
   const out: CorpusDocument[] = [];
@@ -89,22 +74,11 @@ export function projectDocuments(): CorpusDocument[] {
   return out;
 }
 
-/** The wild corpus' valid documents, as SOURCES.md lists them (first column). */
-export function wildDocuments(): CorpusDocument[] {
-  const invalid = invalidWildDocuments();
-  const out: CorpusDocument[] = [];
-  for (const name of readdirSync(WILD).sort()) {
-    const file = path.join(WILD, name);
-    if (statSync(file).isDirectory()) {
-      for (const candidate of ['asyncapi.yaml', 'asyncapi/asyncapi.yaml']) {
-        const relative = `${name}/${candidate}`;
-        if (existsSync(path.join(file, candidate)) && !invalid.has(relative)) {
-          out.push({ id: `wild/${relative}`, path: path.join(file, candidate) });
-        }
-      }
-    } else if (yamlOrJson(name) && !invalid.has(name)) out.push({ id: `wild/${name}`, path: file });
-  }
-  return out;
+/** The wild corpus' valid documents (SOURCES.md marks the others `invalid:` or `remote-ref:`). */
+export function validWildDocuments(): CorpusDocument[] {
+  return wildDocuments()
+    .filter((d) => d.expect === 'valid')
+    .map((d) => ({ id: `wild/${d.file}`, path: path.join(WILD_CORPUS, d.file) }));
 }
 
 /** Models `doc`, prints its schemas.ts where `asyncapi-nats/runtime` resolves, and imports it. */

@@ -8,7 +8,14 @@
  * fine).
  */
 import { liveSchema } from '../emit/schema/live.js';
-import type { JsonSchema, JsonSchemaObject, NamedSchema, SchemaDialect, SpecLocation } from '../model/types.js';
+import type {
+  JsonSchema,
+  JsonSchemaObject,
+  MessageModel,
+  NamedSchema,
+  SchemaDialect,
+  SpecLocation,
+} from '../model/types.js';
 import type { Problem } from '../problems.js';
 
 /** Fixed sample values for string formats, each valid for ajv-formats' full format of that name. */
@@ -518,5 +525,26 @@ export function invalidExampleProblem(location: SpecLocation, what: string, issu
     help: strict
       ? 'fix the example (or the schema): under --strict an example the generated code would reject stops generation'
       : 'fix the example (or the schema); the docs show it marked as not matching, and --strict makes this an error',
+  };
+}
+
+/**
+ * No example of a message's payload or headers could be built from its schema: the same problem for
+ * examples.ts (no factory) and the docs site (no generated example), so it is printed once.
+ */
+export function exampleNotGenerated(
+  message: MessageModel,
+  role: 'payload' | 'headers',
+  type: string | undefined,
+  issue: string,
+): Problem {
+  return {
+    code: 'example-not-generated',
+    severity: 'warning',
+    message: `no example of the ${role} of message '${message.name}'${type ? ` (${type})` : ''} could be built from its schema: ${issue}`,
+    file: message.location.file,
+    line: message.location.line,
+    column: message.location.column,
+    help: 'add `examples` to the message or to the schema: examples.ts and the docs site then use those',
   };
 }

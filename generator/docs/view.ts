@@ -16,6 +16,7 @@ import type {
 import type { Problem } from '../problems.js';
 import {
   declarationValidator,
+  exampleNotGenerated,
   headerSample,
   headerValuesForCheck,
   invalidExampleProblem,
@@ -545,15 +546,10 @@ export function buildView(model: ApiModel, options: ViewOptions = {}): { view: D
           ? headerCheck.check(headerValuesForCheck(headerSchema, headers))
           : undefined;
       if (payloadIssue || headerIssue) {
-        problems.push({
-          code: 'docs-example-not-generated',
-          severity: 'warning',
-          message: `no valid example could be generated for message '${m.name}': ${payloadIssue ?? headerIssue}`,
-          file: m.location.file,
-          line: m.location.line,
-          column: m.location.column,
-          help: 'add `examples` to the message or to the schema; the docs then show those',
-        });
+        // The same problem examples.ts reports for the same sample: printed once when both are built.
+        const role = payloadIssue ? 'payload' : 'headers';
+        const type = (payloadIssue ? payloadDecl : headerDecl)?.name;
+        problems.push(exampleNotGenerated(m, role, type, (payloadIssue ?? headerIssue) as string));
       } else if (payload !== undefined || headers !== undefined) {
         views.push({
           name: 'generated',

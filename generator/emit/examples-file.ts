@@ -6,7 +6,7 @@
  * warning. The value is printed as a literal inside the function, so every call returns a new object.
  */
 import { ts } from 'ts-morph';
-import { declarationValidator, headerValuesForCheck, sampleOf } from '../docs/examples.js';
+import { declarationValidator, exampleNotGenerated, headerValuesForCheck, sampleOf } from '../docs/examples.js';
 import type { JsonSchema, MessageModel, NamedSchema, SpecLocation } from '../model/types.js';
 import { NameRegistry, safeIdentifier } from '../naming.js';
 import type { Problem } from '../problems.js';
@@ -173,15 +173,7 @@ function buildPlan(index: ModelIndex): ExamplePlan {
     const chosen = chooseSample(decl, role, messages, (value) => fitToType(value, shape, shapeOf));
     if ('issue' in chosen) {
       const first = messages[0] as MessageModel;
-      problems.push({
-        code: 'example-not-generated',
-        severity: 'warning',
-        message: `no example factory for the ${role} of message '${first.name}' (${type}): ${chosen.issue}`,
-        file: first.location.file,
-        line: first.location.line,
-        column: first.location.column,
-        help: 'add `examples` to the message or to the schema; examples.ts then builds the factory from those',
-      });
+      problems.push(exampleNotGenerated(first, role, type, chosen.issue));
       continue;
     }
     factories.push({
@@ -246,7 +238,7 @@ function chooseSample(
     }
   }
   const result = accept(sampleOf(decl.schema as JsonSchema, decl.dialect));
-  if ('issue' in result) return { issue: `the sample built from its schema does not validate: ${result.issue}` };
+  if ('issue' in result) return { issue: result.issue };
   return { value: result.value, source: { kind: 'schema', location: decl.location } };
 }
 

@@ -171,11 +171,11 @@ components:
         code: 'example-not-generated',
         severity: 'warning',
         message:
-          "no example factory for the payload of message 'Impossible' (ImpossiblePayload): the sample built from its schema does not validate: Too small: expected string to have >=5 characters",
+          "no example of the payload of message 'Impossible' (ImpossiblePayload) could be built from its schema: Too small: expected string to have >=5 characters",
         file: spec,
         line: expect.any(Number),
         column: expect.any(Number),
-        help: 'add `examples` to the message or to the schema; examples.ts then builds the factory from those',
+        help: 'add `examples` to the message or to the schema: examples.ts and the docs site then use those',
       },
     ]);
     expect(files.get('index.ts')).toContain(

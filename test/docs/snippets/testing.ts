@@ -2,8 +2,8 @@
 import { wildcard } from 'asyncapi-nats/runtime';
 import { startTestKit } from 'asyncapi-nats/testing';
 import { expect, test } from 'vitest';
-import { AiSdkClient, AiSdkServer, exampleChatCompletionRequest } from './generated/ai-sdk/index.js';
 import { answerChat } from './gateway.js'; // your handler
+import { AiSdkClient, AiSdkServer, exampleChatCompletionRequest } from './generated/ai-sdk/index.js';
 
 test('gateway - answers with the requested model', async () => {
   await using kit = await startTestKit(); // stopped when the test's scope ends

@@ -159,6 +159,7 @@ function buildPlan(index: ModelIndex): ExamplePlan {
   const names = new NameRegistry().reserve(
     TYPES,
     'runtimeContract',
+    'codegenContract',
     model.clientClass,
     model.serverClass,
     ...model.schemas.map((s) => s.zodName),

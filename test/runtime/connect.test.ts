@@ -116,6 +116,9 @@ test('connect - failures are logged at the first attempt, then at most once per 
     .reduce((sum, line) => sum + Number(/\((\d+) failed attempts not logged/.exec(line.message)?.[1]), 0);
   const lastLineAttempt = Number(/after (\d+) attempts/.exec(lines.at(-1)?.message ?? '')?.[1]);
   expect(counted + lines.length).toBe(lastLineAttempt);
+  console.log(
+    `connect - ${failed.length + 1} failed attempts in ${elapsed} ms gave ${lines.length} log lines (first at ${logs[0]?.at} ms); ConnectError at ${elapsed} ms for timeoutMs 1600`,
+  );
 });
 
 test('connect - without a logger the failures go to stderr; logger: false silences them', async () => {
@@ -140,6 +143,7 @@ test('connect - without a logger the failures go to stderr; logger: false silenc
 
 test('connect - the quickstart against a server that is not running says so on stderr at once, password masked', async () => {
   const port = await deadPort();
+  const spawned = Date.now();
   // node with tsx's loader, not the tsx binary: one process, so killing it by its pid ends the retry loop.
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', 'examples/quickstart.ts'], {
     cwd: ROOT,
@@ -159,8 +163,12 @@ test('connect - the quickstart against a server that is not running says so on s
   });
   // tsx needs a few seconds to start under load; the line itself comes at the first failed attempt.
   await waitFor('the first connect-failed line', () => stderr.includes('\n') || child.exitCode !== null, 30_000);
+  const firstLineMs = Date.now() - spawned;
   child.kill('SIGKILL');
   expect(child.exitCode, `exited early:\n${stderr}`).toBe(null);
+  console.log(
+    `connect - the quickstart printed its first connect-failed line ${firstLineMs} ms after spawn (tsx start included)`,
+  );
   expect(stderr.split('\n')[0]).toMatch(
     new RegExp(
       `^asyncapi-nats: connection\\.connect-failed: cannot connect to 'nats://alice:\\*\\*\\*@127\\.0\\.0\\.1:${port}' \\(connection refused\\); retrying for up to 60\\.0 s; next attempt in \\d+ ms$`,

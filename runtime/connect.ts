@@ -348,11 +348,38 @@ function withLogger(
   intervalMs: number,
 ): ((event: ConnectionEvent) => void) | undefined {
   if (logger === undefined) return onStatus;
+  const write = (log: LogEvent): void => {
+    try {
+      logger(log);
+    } catch (error) {
+      console.error(`asyncapi-nats: the logger threw on '${log.event}'`, error);
+    }
+  };
   // A refused login at a reconnect repeats at every dial (a few times a second): one line per interval.
   let refusedAt = Number.NEGATIVE_INFINITY;
   let refusedUnlogged = 0;
+  // An outage that lasts is told again once per interval, so a long one is not a single line long ago.
+  let outage: ReturnType<typeof setInterval> | undefined;
+  const outageOver = (): void => {
+    clearInterval(outage);
+    outage = undefined;
+  };
   return (event) => {
     if (onStatus !== undefined) report(onStatus, event);
+    if (event.type === 'disconnected' && outage === undefined && logged(event)) {
+      const since = Date.now();
+      outage = setInterval(() => {
+        write({
+          level: 'warn',
+          event: 'connection.reconnecting',
+          message: `still disconnected from ${event.server} after ${formatMs(Date.now() - since)}; reconnecting`,
+        });
+      }, intervalMs);
+      // The reminder must not keep a process alive that has nothing else to do.
+      outage.unref();
+    } else if (event.type === 'reconnected' || event.type === 'closed') {
+      outageOver();
+    }
     if (event.type === 'connect-failed' || event.type === 'connected' || !logged(event)) return;
     let log = connectionLog(event);
     if (event.type === 'server-error' && isAuthorizationError(event.error)) {
@@ -370,11 +397,7 @@ function withLogger(
       refusedAt = Number.NEGATIVE_INFINITY;
       refusedUnlogged = 0;
     }
-    try {
-      logger(log);
-    } catch (error) {
-      console.error(`asyncapi-nats: the logger threw on 'connection.${event.type}'`, error);
-    }
+    write(log);
   };
 }
 

@@ -377,7 +377,8 @@ export type ConnectOptions = Omit<NodeConnectionOptions, 'tls'> & {
    * The first connection: exponential backoff with full jitter; defaults: unlimited attempts and
    * time, 250 ms initial, 10 s max delay. `attempts` or `timeoutMs` (total time) bound it: then
    * `connect` throws `ConnectError`. Failures are logged at the first one, then at most once per
-   * `logIntervalMs` (default 10 000) with a count.
+   * `logIntervalMs` (default 10 000) with a count; the same interval paces the reminders of a lasting
+   * outage and of refused logins at a reconnect.
    */
   readonly retry?: {
     readonly attempts?: number;

@@ -196,3 +196,40 @@ test('connect - after failed attempts, the connect is logged with how many faile
     new RegExp(`^connected 127\\.0\\.0\\.1:${client} after \\d+ failed attempts? in [\\d.]+ m?s$`),
   );
 });
+
+test('connect - a lasting outage is logged again once per logIntervalMs until the reconnect', async () => {
+  const server = await startServer({ jetstream: false });
+  onTestFinished(() => server.dispose());
+  const logs: { at: number; event: LogEvent }[] = [];
+  const nc = await connect({
+    servers: server.url,
+    retry: { logIntervalMs: 300 },
+    logger: (event) => logs.push({ at: Date.now(), event }),
+  });
+  onTestFinished(() => nc.close());
+  const where = nc.getServer();
+  await server.kill();
+  const killed = Date.now();
+  await waitFor(
+    'two reminders',
+    () => logs.filter((l) => l.event.event === 'connection.reconnecting').length >= 3,
+    10_000,
+  );
+  await server.start();
+  await waitFor('the reconnect', () => logs.some((l) => l.event.event === 'connection.reconnected'), 10_000);
+  const reminders = logs.filter((l) => l.event.event === 'connection.reconnecting' && l.event.level === 'warn');
+  expect(reminders.length).toBeGreaterThanOrEqual(2);
+  for (const reminder of reminders) {
+    expect(reminder.event.message).toMatch(
+      new RegExp(`^still disconnected from ${where} after [\\d.]+ m?s; reconnecting$`),
+    );
+  }
+  for (let i = 1; i < reminders.length; i++) {
+    expect((reminders[i]?.at ?? 0) - (reminders[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(250);
+  }
+  expect((reminders[0]?.at ?? 0) - killed).toBeGreaterThanOrEqual(250);
+  // None after the reconnect.
+  const count = logs.length;
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  expect(logs.slice(count).filter((l) => l.event.event === 'connection.reconnecting')).toEqual([]);
+});

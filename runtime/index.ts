@@ -49,6 +49,7 @@ export { consume, durablePublish } from './jetstream.js';
 export { jsonSchema } from './json-schema.js';
 export { reply, subscribe } from './server.js';
 export { ServerCore, type ServiceIdentity } from './server-core.js';
+export { redactServerUrl } from './server-url.js';
 export type { ServiceInfo } from './service.js';
 export { type Drainable, drainOnSignal } from './shutdown.js';
 export { watchConnection } from './status.js';

@@ -323,8 +323,19 @@ export interface ServerOptions {
 
 /** A change of connection state, as `connect`'s `onStatus` and `watchConnection` report it. */
 export type ConnectionEvent =
-  /** A first-connection attempt failed; the next one starts after `delayMs`. */
-  | { readonly type: 'connect-failed'; readonly attempt: number; readonly delayMs: number; readonly error: unknown }
+  /**
+   * A first-connection attempt failed; the next one starts after `delayMs`. `reason` is
+   * `authorization` when the server refused the credentials, `connection` otherwise (no answer,
+   * refused, TLS, ...); `servers` are the servers tried, credentials redacted.
+   */
+  | {
+      readonly type: 'connect-failed';
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: unknown;
+      readonly reason: 'authorization' | 'connection';
+      readonly servers: readonly string[];
+    }
   | { readonly type: 'connected'; readonly server: string }
   | { readonly type: 'disconnected'; readonly server: string }
   | { readonly type: 'reconnecting' }
@@ -362,8 +373,20 @@ export interface TlsFiles {
  * per-tenant inbox and a status listener.
  */
 export type ConnectOptions = Omit<NodeConnectionOptions, 'tls'> & {
-  /** Exponential backoff with full jitter; defaults: unlimited attempts, 250 ms initial, 10 s max delay. */
-  readonly retry?: { readonly attempts?: number; readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /**
+   * The first connection: exponential backoff with full jitter; defaults: unlimited attempts and
+   * time, 250 ms initial, 10 s max delay. `attempts` or `timeoutMs` (total time) bound it: then
+   * `connect` throws `ConnectError`. Failures are logged at the first one, then at most once per
+   * `logIntervalMs` (default 10 000) with a count; the same interval paces the reminders of a lasting
+   * outage and of refused logins at a reconnect.
+   */
+  readonly retry?: {
+    readonly attempts?: number;
+    readonly timeoutMs?: number;
+    readonly initialDelayMs?: number;
+    readonly maxDelayMs?: number;
+    readonly logIntervalMs?: number;
+  };
   /** Credentials (token, user/password, nkey seed or creds file). */
   readonly credentials?: Credentials;
   /** TLS: CA, client certificate and key files; `null` turns TLS off. */
@@ -372,6 +395,10 @@ export type ConnectOptions = Omit<NodeConnectionOptions, 'tls'> & {
   readonly tenant?: string;
   /** Connection state changes; must not throw. */
   readonly onStatus?: (event: ConnectionEvent) => void;
-  /** Logs every connection state change (`connection.<type>` events); default: none. */
-  readonly logger?: Logger;
+  /**
+   * Logs every connection state change (`connection.<type>` events). Default: `consoleLogger` (stderr)
+   * for failed first-connection attempts (rate-limited), refused logins, disconnects, reconnects and an
+   * unexpected close; `false`: nothing.
+   */
+  readonly logger?: Logger | false;
 };

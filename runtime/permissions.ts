@@ -100,8 +100,9 @@ export interface ServerPermissions {
 
 /**
  * Reports to `report` each violation on `nc` that a generated server causes: what its registrations
- * do (attributed to their operation), its `$SRV` discovery subscriptions and replies it publishes to
- * a requester's inbox (both attributed to `service`, the service name). A registration's refused
+ * do (attributed to their operation), its `$SRV` discovery subscriptions, its inbox subscriptions
+ * (JetStream API replies and pulls) and replies it publishes to a requester's inbox (all attributed to
+ * `service`, the service name). A registration's refused
  * subscription is left to the registration, which reports it as kind `subscription`.
  */
 export function serverPermissions(
@@ -118,8 +119,8 @@ export function serverPermissions(
       safely(report, event(op.id, v));
       return;
     }
-    const ours =
-      v.subject.startsWith('$SRV.') || (v.action === 'publish' && v.subject.startsWith('_INBOX.') && claims.size > 0);
+    // The inbox is the connection's: refused, it fails the registrations' JetStream API calls and pulls.
+    const ours = v.subject.startsWith('$SRV.') || (v.subject.startsWith('_INBOX.') && claims.size > 0);
     if (ours) safely(report, event(service, v));
   });
   return {

@@ -51,7 +51,8 @@ export interface Role {
 export const ROLES: readonly Role[] = [
   {
     user: '{tenant}-agent',
-    title: "an agent of the tenant (Agent Framework): messages to and from the tenant's agents, tasks for the agent workers",
+    title:
+      "an agent of the tenant (Agent Framework): messages to and from the tenant's agents, tasks for the agent workers",
     tenants: 'own',
     operations: ['sendAgentMessage', 'receiveAgentMessage', 'sendAgentTask'],
   },
@@ -125,9 +126,7 @@ export async function specModel(): Promise<ApiModel> {
 
 /** The channel address with `tenant_id` bound to `tenant`, or `*` for every tenant. */
 function subjectOf(channel: ChannelModel, tenant: string | undefined): string {
-  return channel.tokens
-    .map((token) => (token.kind === 'literal' ? token.value : (tenant ?? '*')))
-    .join('.');
+  return channel.tokens.map((token) => (token.kind === 'literal' ? token.value : (tenant ?? '*'))).join('.');
 }
 
 /** Adds `rule` unless the same side and subject is there; a second reason is appended. */
@@ -273,7 +272,11 @@ export function renderAuthorization(users: readonly UserPermissions[]): string {
     out.push(`    { user: ${u.user}, password: ${u.password}, permissions: {`);
     for (const side of ['publish', 'subscribe'] as const) {
       const rules = u.rules.filter((r) => r.side === side);
-      if (rules.length === 0) continue;
+      // No allow rule left (a minimality run removed the last): deny all, as leaving the side out would allow all.
+      if (rules.length === 0) {
+        out.push(`        ${side}: { deny: [">"] }`);
+        continue;
+      }
       out.push(`        ${side}: { allow: [`);
       const width = Math.max(...rules.map((r) => JSON.stringify(r.subject).length));
       for (const r of rules) out.push(`          ${JSON.stringify(r.subject).padEnd(width)}  # ${r.why}`);

@@ -17,6 +17,7 @@ import {
   type ErrorEvent,
   type OperationSpec,
   PermissionError,
+  ServerCore,
   subjectTemplate,
   wildcard,
 } from '../../runtime/index.js';
@@ -181,8 +182,9 @@ describe('permissions - the documented permissions', () => {
   }, 600_000);
 
   test('permissions - the $JS.ACK rule is needed once a durable handler outlives a progress tick (allow_responses allows one publish per delivery)', async () => {
-    // receiveAgentTask as generated, but with a 200 ms ack wait, so the worker's progress tick (a
-    // quarter of the ack wait; 7.5 s with the spec's 30 s) comes while the handler runs.
+    // receiveAgentTask as generated (and registered as the generated server does, through ServerCore),
+    // but with a 400 ms ack wait, so the worker's progress ticks (a quarter of the ack wait; 7.5 s with
+    // the spec's 30 s) come while the 1 s handler runs.
     const op: OperationSpec = {
       id: 'receiveAgentTask',
       subject: agentTasksSubject,
@@ -196,7 +198,7 @@ describe('permissions - the documented permissions', () => {
           retention: 'workqueue',
           duplicateWindowMs: 120000,
         },
-        consumer: { durable: 'agent-workers', ackWaitMs: 200, maxDeliver: 5, backoffMs: [1000] },
+        consumer: { durable: 'agent-workers', ackWaitMs: 400, maxDeliver: 5, backoffMs: [1000] },
         deadLetter: { subject: 'ai.dead.agent.tasks', stream: 'AI_AGENT_TASKS_DEAD_LETTER' },
       },
       queue: subjectTemplate('agent.workers'),
@@ -221,20 +223,25 @@ describe('permissions - the documented permissions', () => {
         const errors: ErrorEvent[] = [];
         let handled = 0;
         try {
-          const handle = consume(
-            wnc,
+          const options = { onError: (e: ErrorEvent) => errors.push(e) };
+          const core = new ServerCore(wnc, { name: 'ai-sdk', version: '1.0.0' }, options);
+          const handle = core.track(
+            consume(
+              wnc,
+              op,
+              { params: { tenant_id: wildcard } },
+              async () => {
+                await sleep(1_000);
+                handled++;
+              },
+              options,
+            ),
             op,
-            { params: { tenant_id: wildcard } },
-            async () => {
-              await sleep(600);
-              handled++;
-            },
-            { onError: (e) => errors.push(e) },
           );
           await handle.ready;
           await new AiSdkClient(anc).sendAgentTask({ params: { tenant_id: 'acme' }, payload: exampleAgentTask() });
           await waitFor('the task handled', () => handled >= 1);
-          await sleep(300);
+          await sleep(200);
           return errors;
         } finally {
           await Promise.all([wnc.close(), anc.close()]);

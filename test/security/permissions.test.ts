@@ -8,8 +8,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { AgentTaskSchema, AiSdkClient, agentTasksSubject, exampleAgentTask } from '../../generated/ai-sdk/index.js';
+import {
+  AgentTaskSchema,
+  AiSdkClient,
+  AiSdkServer,
+  agentTasksSubject,
+  exampleAgentTask,
+} from '../../generated/ai-sdk/index.js';
 import type { ApiModel } from '../../generator/model/types.js';
 import {
   connect,
@@ -18,6 +25,7 @@ import {
   type OperationSpec,
   PermissionError,
   ServerCore,
+  StreamSetupError,
   subjectTemplate,
   wildcard,
 } from '../../runtime/index.js';
@@ -180,6 +188,74 @@ describe('permissions - the documented permissions', () => {
     expect(silent).toEqual([]);
     expect(removals.length).toBeGreaterThan(50);
   }, 600_000);
+
+  /** Connects as `name` with its documented credentials and inbox. */
+  const login = (url: string, name: string) => {
+    const u = users.find((x) => x.user === name);
+    if (u === undefined) throw new Error(`no user '${name}'`);
+    return connect({
+      servers: url,
+      credentials: { user: u.user, password: u.password },
+      tenant: u.inbox,
+      retry: { attempts: 1 },
+    });
+  };
+
+  test('permissions - a tenant user publishing before the workers created the streams gets StreamSetupError naming the refused create', async () => {
+    await withServer(docBlock(), async (url) => {
+      const nc = await login(url, 'acme-agent');
+      try {
+        const error = await new AiSdkClient(nc)
+          .sendAgentTask({ params: { tenant_id: 'acme' }, payload: exampleAgentTask() })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(error).toBeInstanceOf(StreamSetupError);
+        expect((error as Error).message).toMatch(
+          /^stream 'AI_AGENT_TASKS(_DEAD_LETTER)?': creating the stream failed: Permissions Violation for Publish to "\$JS\.API\.STREAM\.CREATE\.AI_AGENT_TASKS(_DEAD_LETTER)?"$/,
+        );
+      } finally {
+        await nc.close();
+      }
+    });
+  });
+
+  test("permissions - a stream whose settings differ from the spec: the worker's refused update reaches onError with its subject", async () => {
+    await withServer(docBlock(), async (url) => {
+      const nc = await login(url, 'agent-worker');
+      try {
+        // The worker may create streams: one made by hand with another duplicate window than the spec's 120 s.
+        const jsm = await jetstreamManager(nc, { checkAPI: false });
+        await jsm.streams.add({
+          name: 'AI_AGENT_TASKS',
+          subjects: ['ai.agent.tasks.*'],
+          retention: RetentionPolicy.Workqueue,
+          storage: StorageType.File,
+          duplicate_window: 60_000_000_000,
+        });
+        const errors: ErrorEvent[] = [];
+        const server = new AiSdkServer(nc, { onError: (e) => errors.push(e) });
+        const handle = server.receiveAgentTask({ params: { tenant_id: wildcard }, handler: () => {} });
+        await waitFor('the refused update', () => errors.some((e) => e.kind === 'permission'));
+        const refused = errors.find((e) => e.kind === 'permission');
+        expect(refused).toMatchObject({
+          operation: 'receiveAgentTask',
+          subject: '$JS.API.STREAM.UPDATE.AI_AGENT_TASKS',
+          error: expect.any(PermissionError),
+        });
+        expect(String(refused?.error)).toBe(
+          'PermissionError: ' +
+            "'receiveAgentTask': the server refused publishing to '$JS.API.STREAM.UPDATE.AI_AGENT_TASKS'",
+        );
+        // The consumer keeps retrying its setup, and says why.
+        await waitFor('a consumer error', () => errors.some((e) => e.kind === 'consumer'));
+        handle.unsubscribe();
+      } finally {
+        await nc.close();
+      }
+    });
+  });
 
   test('permissions - the $JS.ACK rule is needed once a durable handler outlives a progress tick (allow_responses allows one publish per delivery)', async () => {
     // receiveAgentTask as generated (and registered as the generated server does, through ServerCore),

@@ -25,6 +25,7 @@
  *
  * Run it to print the block: `npx tsx --conditions=source test/security/nats-permissions.ts`.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { serviceInfo } from '../../generator/emit/server.js';
 import { loadModel } from '../../generator/model/load.js';
@@ -287,6 +288,17 @@ export function renderAuthorization(users: readonly UserPermissions[]): string {
   }
   out.push('  ]', '}');
   return out.join('\n');
+}
+
+/** The doc that shows the block. */
+export const DOC = 'docs/security.md';
+
+/** The `authorization { ... }` block of {@link DOC}: its first fenced block that holds one. */
+export function documentedAuthorization(): string {
+  const text = readFileSync(DOC, 'utf8');
+  const found = /```[a-z]*\n(authorization \{\n[\s\S]*?\n\})\n```/.exec(text);
+  if (found?.[1] === undefined) throw new Error(`${DOC} has no fenced 'authorization { ... }' block`);
+  return found[1];
 }
 
 /** The tenants the doc's example shows. */

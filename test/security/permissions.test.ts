@@ -34,21 +34,12 @@ import { waitFor } from '../harness/util.js';
 import {
   DOC_TENANTS,
   derivePermissions,
+  documentedAuthorization,
   renderAuthorization,
   specModel,
   type UserPermissions,
 } from './nats-permissions.js';
 import { type Outcome, runScenario } from './scenario.js';
-
-const DOC = 'docs/security.md';
-
-/** The `authorization { ... }` block of the doc's first fenced block that holds one. */
-function docBlock(): string {
-  const text = readFileSync(DOC, 'utf8');
-  const found = /```[a-z]*\n(authorization \{\n[\s\S]*?\n\})\n```/.exec(text);
-  if (found?.[1] === undefined) throw new Error(`${DOC} has no fenced 'authorization { ... }' block`);
-  return found[1];
-}
 
 let model: ApiModel;
 let users: UserPermissions[];
@@ -75,7 +66,7 @@ function replaced(all: readonly UserPermissions[], user: UserPermissions): UserP
 describe('permissions - the documented permissions', () => {
   test('permissions - the authorization block in docs/security.md is the one derived from the spec', () => {
     // Regenerate with: npx tsx --conditions=source test/security/nats-permissions.ts
-    expect(docBlock()).toBe(renderAuthorization(users));
+    expect(documentedAuthorization()).toBe(renderAuthorization(users));
   });
 
   test('permissions - every spec subject, stream and consumer in the block is one the generated code uses', () => {
@@ -122,7 +113,7 @@ describe('permissions - the documented permissions', () => {
   });
 
   test('permissions - sufficient: every operation runs with the documented permissions and nothing is refused', async () => {
-    const outcome = await withServer(docBlock(), (url) => runScenario(url, users));
+    const outcome = await withServer(documentedAuthorization(), (url) => runScenario(url, users));
     expect(outcome.failures).toEqual([]);
     expect(outcome.refusals).toEqual([]);
     expect(outcome.done).toEqual([
@@ -202,7 +193,7 @@ describe('permissions - the documented permissions', () => {
   };
 
   test('permissions - a tenant user publishing before the workers created the streams gets StreamSetupError naming the refused create', async () => {
-    await withServer(docBlock(), async (url) => {
+    await withServer(documentedAuthorization(), async (url) => {
       const nc = await login(url, 'acme-agent');
       try {
         const error = await new AiSdkClient(nc)
@@ -222,7 +213,7 @@ describe('permissions - the documented permissions', () => {
   });
 
   test("permissions - a stream whose settings differ from the spec: the worker's refused update reaches onError with its subject", async () => {
-    await withServer(docBlock(), async (url) => {
+    await withServer(documentedAuthorization(), async (url) => {
       const nc = await login(url, 'agent-worker');
       try {
         // The worker may create streams: one made by hand with another duplicate window than the spec's 120 s.

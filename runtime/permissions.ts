@@ -134,18 +134,23 @@ export function serverPermissions(
   };
 }
 
-/** Per connection: each client's report target (its `onError` or logger) and the operations it published with. */
+/** Where the refusals of one operation's publishes on one connection go. */
 interface ClientTarget {
-  readonly report: (event: ErrorEvent) => void;
-  readonly ops: Set<OperationSpec>;
+  /** `onError`, else the logger, else {@link consoleLogger}: what the target was made from. */
+  key: object;
+  report: (event: ErrorEvent) => void;
 }
-const clients = new WeakMap<NatsConnection, Map<object, ClientTarget>>();
+
+/** Per connection: the operations published with, and where each one's refusals go. */
+const clients = new WeakMap<NatsConnection, Map<OperationSpec, ClientTarget>>();
 
 /**
  * From the first publish of `op` on `nc`, a refused publish to the operation's subject is reported to
- * `onError`, else to `logger`, else to {@link consoleLogger}. The client fails requests and durable
- * publishes itself (the NATS client rejects a request whose publish is refused), so only
- * fire-and-forget sends need this. Costs two map lookups and a set insert per publish.
+ * `onError`, else to `logger`, else to {@link consoleLogger}, of the client that published `op` last
+ * on `nc` (the refusal comes later and does not say which publish it was; memory stays one entry per
+ * operation, however many clients come and go). The client fails requests and durable publishes
+ * itself (the NATS client rejects a request whose publish is refused), so only fire-and-forget sends
+ * need this. Costs two map lookups per publish.
  */
 export function clientPermissions(
   nc: NatsConnection,
@@ -155,25 +160,20 @@ export function clientPermissions(
 ): void {
   let targets = clients.get(nc);
   if (targets === undefined) {
-    const created = new Map<object, ClientTarget>();
+    const created = new Map<OperationSpec, ClientTarget>();
     targets = created;
     clients.set(nc, created);
     watchPermissions(nc, (v) => {
-      for (const { report, ops } of created.values()) {
-        for (const candidate of ops) {
-          if (!senderDoes(candidate, v)) continue;
-          safely(report, event(candidate.id, v));
-          break;
-        }
+      for (const [candidate, target] of created) {
+        if (!senderDoes(candidate, v)) continue;
+        safely(target.report, event(candidate.id, v));
+        return;
       }
     });
   }
   const key = onError ?? logger ?? consoleLogger;
-  let target = targets.get(key);
-  if (target === undefined) {
-    const log = logger ?? consoleLogger;
-    target = { report: onError ?? ((e) => log(errorEventLog(e))), ops: new Set() };
-    targets.set(key, target);
-  }
-  target.ops.add(op);
+  const target = targets.get(op);
+  if (target !== undefined && target.key === key) return;
+  const log = logger ?? consoleLogger;
+  targets.set(op, { key, report: onError ?? ((e) => log(errorEventLog(e))) });
 }

@@ -251,7 +251,8 @@ export interface ClientOptions {
   readonly metrics?: MetricsHook;
   /**
    * Called when the server refuses a `publish` (kind `permission`): the refusal comes after `publish`
-   * has returned. Requests and durable publishes reject with the error instead. Must not throw.
+   * has returned, and goes to the client that last published that operation on the connection.
+   * Requests and durable publishes reject with the error instead. Must not throw.
    */
   readonly onError?: (event: ErrorEvent) => void;
   /** Where refused publishes are logged when there is no `onError` (default: one line on `console.error`). */

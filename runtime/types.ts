@@ -249,6 +249,14 @@ export interface ClientOptions {
   readonly tracing?: boolean;
   /** Called once per finished send (publish, request, durable publish) with its duration and outcome. */
   readonly metrics?: MetricsHook;
+  /**
+   * Called when the server refuses a `publish` (kind `permission`): the refusal comes after `publish`
+   * has returned, and goes to the client that last published that operation on the connection.
+   * Requests and durable publishes reject with the error instead. Must not throw.
+   */
+  readonly onError?: (event: ErrorEvent) => void;
+  /** Where refused publishes are logged when there is no `onError` (default: one line on `console.error`). */
+  readonly logger?: Logger;
 }
 
 /** Options of `request`. */
@@ -273,7 +281,10 @@ export interface ErrorEvent {
    * `dead-letter`: a durable message moved to the dead-letter subject (the error says why); `ack`: an
    * ack, nak or term failed (the message will be redelivered); `consumer`: fetching from the durable
    * consumer failed (it retries with backoff); `unhandled`: a message on a channel several operations
-   * share, for one of them that is not registered on this subscription (a request is answered 501).
+   * share, for one of them that is not registered on this subscription (a request is answered 501);
+   * `permission`: the server refused a publish or subscription the operation needs (`subject` is the
+   * refused one, `error` a PermissionError; `operation` is the service name for `$SRV` discovery and
+   * for replies to a requester's inbox).
    */
   readonly kind:
     | 'decode'
@@ -286,7 +297,8 @@ export interface ErrorEvent {
     | 'dead-letter'
     | 'ack'
     | 'consumer'
-    | 'unhandled';
+    | 'unhandled'
+    | 'permission';
   /** Operation id. */
   readonly operation: string;
   /** Subject of the message (or of the subscription). */

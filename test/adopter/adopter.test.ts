@@ -167,6 +167,7 @@ describe('adopter', () => {
       'npm install -D typescript @types/node',
       'npx asyncapi-nats init',
       'npx asyncapi-nats generate',
+      '# write tsconfig.json and src/main.ts (below), start nats-server, then:',
       'npx tsc',
       'node build/src/main.js',
     ]);

@@ -208,19 +208,20 @@ describe('adopter', () => {
   );
 
   test('adopter - npx asyncapi-nats --help runs the installed command', async () => {
-    const { stdout } = await run('npx', ['asyncapi-nats', '--help'], project);
-    expect(stdout).toContain('Usage:');
-    expect(stdout).toContain('asyncapi-nats init');
+    const { stdout, stderr } = await run('npx', ['asyncapi-nats', '--help'], project);
+    // Its commands, wherever the CLI prints its help (stdout today).
+    expect(stdout + stderr).toContain('asyncapi-nats init');
+    expect(stdout + stderr).toContain('asyncapi-nats generate');
   });
 
   test(
     'adopter - npx asyncapi-nats init, then generate, writes the starter spec and its code',
     async () => {
-      const init = await run('npx', ['asyncapi-nats', 'init'], project);
-      expect(init.stdout).toContain('wrote asyncapi-nats.config.ts');
-      expect(init.stdout).toContain('wrote spec/greeter.asyncapi.yaml');
-      const generate = await run('npx', ['asyncapi-nats', 'generate'], project);
-      expect(generate.stdout).toMatch(/generated \d+ files in generated\/greeter/);
+      await run('npx', ['asyncapi-nats', 'init'], project);
+      for (const file of ['asyncapi-nats.config.ts', 'spec/greeter.asyncapi.yaml']) {
+        await expect(lstat(path.join(project, file))).resolves.toBeTruthy();
+      }
+      await run('npx', ['asyncapi-nats', 'generate'], project);
       for (const file of ['index.ts', 'client.ts', 'server.ts', 'docs/index.html']) {
         await expect(lstat(path.join(project, 'generated/greeter', file))).resolves.toBeTruthy();
       }

@@ -157,20 +157,24 @@ describe('adopter', () => {
     expect(pack.unpackedSize).toBeLessThan(MAX_UNPACKED_BYTES);
   });
 
-  test('adopter - docs/install.md lists the steps this test takes', () => {
+  test('adopter - docs/install.md lists the steps this test takes, and the README agrees', async () => {
     const steps = docsBlock(docs, 'steps').trim().split('\n');
     expect(steps).toEqual([
       'mkdir greeter && cd greeter',
       'npm init -y',
       'npm pkg set type=module',
       'npm install asyncapi-nats',
-      'npm install -D typescript @types/node',
+      'npm install --save-dev typescript @types/node',
       'npx asyncapi-nats init',
       'npx asyncapi-nats generate',
-      '# write tsconfig.json and src/main.ts (below), start nats-server, then:',
+      '# write tsconfig.json and main.ts (below), start nats-server, then:',
       'npx tsc',
-      'node build/src/main.js',
+      'node dist/main.js',
     ]);
+    // The README's install section says the same, with the same tsconfig.json.
+    const readme = await readFile(path.join(REPO, 'README.md'), 'utf8');
+    for (const step of steps.slice(2, 5)) expect(readme).toContain(`\n${step}\n`);
+    expect(readme).toContain(`\`\`\`json\n${docsBlock(docs, 'tsconfig.json')}\`\`\``);
   });
 
   test(
@@ -191,13 +195,13 @@ describe('adopter', () => {
       // A real install: a folder of its own in node_modules, not a link back to this repository.
       expect((await lstat(path.join(project, 'node_modules/asyncapi-nats'))).isDirectory()).toBe(true);
 
-      // `npm install -D typescript @types/node`, at the versions this repository tests with (in npm's cache).
+      // `npm install --save-dev typescript @types/node`, at the versions this repository tests with (in npm's cache).
       await run(
         'npm',
         [
           'install',
           '--prefer-offline',
-          '-D',
+          '--save-dev',
           `typescript@${await versionOf('typescript')}`,
           `@types/node@${await versionOf('@types/node')}`,
         ],
@@ -235,9 +239,11 @@ describe('adopter', () => {
       // Everything asyncapi-nats publishes, used without any Node global: the runtime (drainOnSignal's
       // signals were `NodeJS.Signals`), the testing kit (`AsyncDisposable`), the generator's API, the
       // generated code. TypeScript 7 loads no @types package unless listed, so @types/node stays out.
-      await mkdir(path.join(project, 'src'), { recursive: true });
+      // The folder goes once checked: the README's tsconfig compiles every .ts file of the project.
+      const dir = path.join(project, 'no-globals');
+      await mkdir(dir);
       await writeFile(
-        path.join(project, 'src/no-globals.ts'),
+        path.join(dir, 'check.ts'),
         `import { type AsyncApiNatsConfig, generate } from 'asyncapi-nats';
 import { connect, drainOnSignal, wildcard } from 'asyncapi-nats/runtime';
 import { startTestKit } from 'asyncapi-nats/testing';
@@ -265,22 +271,26 @@ export async function regenerate(config: AsyncApiNatsConfig): Promise<number> {
 `,
       );
       await writeFile(
-        path.join(project, 'tsconfig.no-globals.json'),
+        path.join(dir, 'tsconfig.json'),
         JSON.stringify({
           compilerOptions: { module: 'nodenext', strict: true, noEmit: true },
-          include: ['asyncapi-nats.config.ts', 'generated', 'src/no-globals.ts'],
+          include: ['check.ts', '../generated', '../asyncapi-nats.config.ts'],
         }),
       );
-      await run(path.join(project, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.no-globals.json'], project);
+      try {
+        await run(path.join(project, 'node_modules/.bin/tsc'), ['-p', dir], project);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     },
     STEP_TIMEOUT_MS,
   );
 
   test(
-    "adopter - docs/install.md's tsconfig.json compiles its program under TypeScript 7 and 5.9",
+    "adopter - the README's tsconfig.json compiles its program under TypeScript 7 and 5.9",
     async () => {
       await writeFile(path.join(project, 'tsconfig.json'), docsBlock(docs, 'tsconfig.json'));
-      await writeFile(path.join(project, 'src/main.ts'), docsBlock(docs, 'src/main.ts'));
+      await writeFile(path.join(project, 'main.ts'), docsBlock(docs, 'main.ts'));
       const ts7 = await run('npx', ['tsc'], project);
       expect(ts7.stdout).toBe('');
 
@@ -296,10 +306,14 @@ export async function regenerate(config: AsyncApiNatsConfig): Promise<number> {
   test(
     'adopter - the compiled program does a request/reply and a publish/subscribe round trip on nats-server',
     async () => {
-      const { stdout } = await run(process.execPath, ['build/src/main.js'], project, { NATS_URL: inject('natsUrl') });
-      expect(stdout).toBe('Hello, Ada of acme!\ngreeted Ada\n');
-      // docs/install.md shows the same output.
-      expect(docs).toContain('```text\nHello, Ada of acme!\ngreeted Ada\n```');
+      const { stdout, stderr } = await run(process.execPath, ['dist/main.js'], project, {
+        NATS_URL: inject('natsUrl'),
+      });
+      const printed = /^Hello, Ada of acme!\nAda was greeted at \d{4}-\d\d-\d\dT[\d:.]+Z\n$/;
+      expect(stdout).toMatch(printed);
+      expect(stderr).toBe('');
+      // docs/install.md shows such an output.
+      expect(docsBlock(docs, 'output')).toMatch(printed);
     },
     STEP_TIMEOUT_MS,
   );

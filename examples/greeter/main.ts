@@ -1,7 +1,8 @@
 import { connect, RemoteError, TimeoutError, wildcard } from 'asyncapi-nats/runtime';
 import { GreeterClient, GreeterServer } from './generated/greeter/index.js';
 
-// Retried with backoff while the server is not up yet; gives up (ConnectError) after 5 failed attempts.
+// Retried with backoff while the server is not up yet, each failure printed to stderr (the first at once);
+// gives up (ConnectError) after 5 failed attempts. Leave `retry` out to wait for the server forever.
 const nc = await connect({ servers: process.env.NATS_URL ?? '127.0.0.1:4222', retry: { attempts: 5 } });
 
 // The worker: answers greetings for every tenant, in the spec's queue group `greeters`.

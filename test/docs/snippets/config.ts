@@ -7,7 +7,7 @@ export default defineConfig({
     {
       spec: 'spec/billing.asyncapi.yaml',
       out: 'src/billing/nats', // default: generated/<spec name>
-      runtimeImport: 'asyncapi-nats/runtime', // the default
+      runtimeImport: 'asyncapi-nats/runtime/gen', // the default: the codegen contract
       outputs: ['client', 'schemas'], // of 'client' | 'server' | 'schemas' | 'docs'; default: all
       docs: { out: 'site/billing', templates: 'docs-templates' }, // or false
       strict: true, // an example that does not match its schema is an error (as --strict); default false

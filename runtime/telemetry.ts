@@ -16,7 +16,6 @@ import type {
   ErrorEvent,
   LogEvent,
   Logger,
-  MetricsHook,
   OperationKind,
   OperationSample,
   OperationSpec,

@@ -457,7 +457,7 @@ describe('backpressure - handler timeout', () => {
       ['handler', 'released'],
     ]);
     expect(errors[0]?.error).toBeInstanceOf(HandlerTimeoutError);
-    expect((errors[0]?.error as Error).message).toBe(
+    expect((errors[0]?.error as Error | undefined)?.message).toBe(
       `handler of 'sendAgentMessage' on '${subject}' did not settle within 200 ms: its slot freed`,
     );
     // A drain does not wait for handlers that timed out.

@@ -423,6 +423,8 @@ export class Worker {
     if (this.mode !== 'running') void messages.close().catch(() => {});
     try {
       for await (const m of messages) {
+        // The end of a reported stall is reported at once (the watch notes other messages within WATCH_MS).
+        if (this.stalledSince !== undefined) this.alive();
         if (this.mode === 'stopped') {
           this.inFlight++;
           this.settleWith(m, 'nak', () => m.nak());

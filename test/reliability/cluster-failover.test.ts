@@ -17,6 +17,7 @@ import {
   consume,
   type DurableReceivedMessage,
   durablePublish,
+  type ErrorEvent,
   type NatsConnection,
   type OperationSpec,
   type PublishAck,
@@ -339,7 +340,17 @@ describe('reliability - cluster failover, worker resume', () => {
     const workerNc = await connect({ servers: urls, retry: { attempts: 5 } });
     const monitor = await natsConnect({ servers: urls });
     open.push(publisherNc, workerNc, monitor);
-    const errors = countErrors();
+    const counted = countErrors();
+    const testStart = Date.now();
+    /** When each `onError` event came, from the start of the test. */
+    const eventTimes = new Map<ErrorEvent, number>();
+    const errors = {
+      ...counted,
+      onError: (event: ErrorEvent) => {
+        eventTimes.set(event, Date.now() - testStart);
+        counted.onError(event);
+      },
+    };
     const handledAt = new Map<string, number>();
     const handle = consume<Received>(
       workerNc,
@@ -378,6 +389,7 @@ describe('reliability - cluster failover, worker resume', () => {
       afterElection: number;
     }[] = [];
     const targets = ['consumer leader', 'worker server', 'stream leader'] as const;
+    const kills: number[] = [];
     for (const target of targets) {
       const info = await consumerInfo(monitor, 'REL_RESUME', 'resume-workers');
       const name =
@@ -390,6 +402,7 @@ describe('reliability - cluster failover, worker resume', () => {
       if (node === undefined) throw new Error(`no node for the ${target} (${name})`);
       await node.kill();
       const killAt = Date.now();
+      kills.push(killAt - testStart);
       const elected = waitForConsumerLeader('REL_RESUME', 'resume-workers', info.cluster?.leader ?? '').then((found) =>
         found < 0 ? -1 : Date.now() - killAt,
       );
@@ -417,7 +430,8 @@ describe('reliability - cluster failover, worker resume', () => {
     const stalls = errors.events.filter((e) => e.error instanceof Error && e.error.name === 'ConsumerStalledError');
     reportLine(
       `worker resume: ${rounds.map((r) => `${r.target} (${r.node}) killed: first publish ack ${ms(r.firstAck)} after the kill, consumer leader ${r.consumerLeader < 0 ? 'unchanged' : `elected after ${ms(r.consumerLeader)}`}, first new message handled after ${ms(r.handled)} (${ms(r.resume)} after the first ack, ${ms(r.afterElection)} after both the first ack and a consumer leader)`).join('; ')}; ` +
-        `stall reports ${stalls.map((e) => (e.error as Error).message).join(' | ') || 'none'}; worker errors ${errors.summary()}`,
+        `stall reports ${stalls.map((e) => `at ${ms(eventTimes.get(e) ?? Number.NaN)}: ${(e.error as Error).message}`).join(' | ') || 'none'}; ` +
+        `kills at ${kills.map(ms).join(', ')}; worker errors ${errors.summary()}`,
     );
     // The worker cannot consume before its consumer has a leader again, which may come later than the
     // stream's: resume is counted from whichever came last.

@@ -476,6 +476,7 @@ describe('backpressure - handler timeout', () => {
       (e: unknown) => e,
     );
     const took = Date.now() - t0;
+    console.log(`backpressure: a reply handler that never settles (timeout 250 ms) answered 504 after ${took} ms`);
     expect(failure).toBeInstanceOf(RemoteError);
     expect((failure as RemoteError).status).toBe(504);
     expect((failure as RemoteError).description).toBe('handler timed out after 250 ms');

@@ -28,6 +28,7 @@ import {
 } from '../../runtime/index.js';
 import { type NatsProcess, startServer } from '../harness/servers.js';
 import { uniquePrefix, waitFor } from '../harness/util.js';
+import { reportLine } from '../reliability/helpers.js';
 
 const Job = z.object({ id: z.string() });
 type Received = DurableReceivedMessage<z.infer<typeof Job>, Record<string, never>, { tenant: string }>;
@@ -118,6 +119,11 @@ describe('durable handler timeout', () => {
     await waitFor('the next message handled', () => seen.some((s) => s.id === 'next'));
     // With one slot, 'next' could only run once the stuck handler's slot was freed by its timeout.
     const next = seen.find((s) => s.id === 'next');
+    const again = seen.find((s) => s.id === 'stuck' && s.delivery === 2);
+    reportLine(
+      `handler timeout (durable): a handler that never settles, timeout 300 ms, maxInFlight 1: the next message started ` +
+        `after ${next?.at} ms, the stuck one was nakked and redelivered (delivery 2) after ${again?.at} ms`,
+    );
     expect(next?.at).toBeGreaterThanOrEqual(300);
     const [timedOut, ...more] = timeouts(events);
     expect(more).toEqual([]);
@@ -224,7 +230,8 @@ describe('durable consumer that cannot be created', () => {
       () => undefined,
       (e: unknown) => e,
     );
-    expect(Date.now() - t0).toBeLessThan(2_000);
+    const rejectedAfter = Date.now() - t0;
+    expect(rejectedAfter).toBeLessThan(2_000);
     expect(error).toBeInstanceOf(StreamSetupError);
     expect((error as StreamSetupError).message).toBe(
       `consumer 'workers' of stream '${stream}': exists with ack policy 'none', explicit acks are required (the policy cannot change)`,
@@ -233,7 +240,12 @@ describe('durable consumer that cannot be created', () => {
     // An operator fixes it: the worker, still retrying, creates its consumer and consumes.
     await jsm.consumers.delete(stream, 'workers');
     await send(nc, op, 'after-fix');
+    const fixedAt = Date.now();
     await waitFor('the message after the fix handled', () => handled.includes('after-fix'), 10_000);
+    reportLine(
+      `ready (conflicting consumer): rejected with StreamSetupError after ${rejectedAfter} ms; once the conflict was ` +
+        `removed the still-retrying worker handled a new message ${Date.now() - fixedAt} ms later`,
+    );
   });
 
   test('durable ready - permissions that deny creating the stream reject ready with StreamSetupError at once', async () => {
@@ -249,12 +261,16 @@ describe('durable consumer that cannot be created', () => {
     connections.push(worker);
     const { op, stream } = jobOp();
     const events: ErrorEvent[] = [];
+    const t0 = Date.now();
     const handle = track(
       consume(worker, op, { params: { tenant: wildcard } }, () => {}, { onError: (e) => events.push(e) }),
     );
     const error = await handle.ready.then(
       () => undefined,
       (e: unknown) => e,
+    );
+    reportLine(
+      `ready (stream creation denied by permissions): rejected with StreamSetupError after ${Date.now() - t0} ms`,
     );
     expect(error).toBeInstanceOf(StreamSetupError);
     expect((error as Error).message).toBe(
@@ -291,6 +307,10 @@ describe('durable consumer that cannot be created', () => {
       (e: unknown) => e,
     );
     const rejected = Date.now() - t0;
+    reportLine(
+      `ready (server without JetStream): stall reported after ${reported} ms, ready rejected with ConsumerStalledError ` +
+        `after ${rejected} ms; ${events.length - 1} failed attempts reported meanwhile`,
+    );
     expect(error).toBeInstanceOf(ConsumerStalledError);
     expect(rejected).toBeGreaterThanOrEqual(15_000);
     expect(rejected).toBeLessThan(17_000);
@@ -334,6 +354,10 @@ describe('durable stall reports', () => {
     await waitFor('the message after the outage', () => handled.includes('after'), 10_000);
     await waitFor('the resume report', () => stalls(events).some((s) => s.resumed), 3_000);
     const [stalled, resumed, ...more] = stalls(events);
+    reportLine(
+      `stall (4 s outage of a single server): reported after ${Math.round(stalled?.durationMs ?? 0)} ms without messages ` +
+        `or heartbeats, resumed after ${Math.round(resumed?.durationMs ?? 0)} ms`,
+    );
     expect(more).toEqual([]);
     expect(stalled?.resumed).toBe(false);
     expect(stalled?.durationMs).toBeGreaterThanOrEqual(3_000);

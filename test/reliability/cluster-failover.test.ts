@@ -434,8 +434,9 @@ describe('reliability - cluster failover, worker resume', () => {
         `kills at ${kills.map(ms).join(', ')}; worker errors ${errors.summary()}`,
     );
     // The worker cannot consume before its consumer has a leader again, which may come later than the
-    // stream's: resume is counted from whichever came last.
-    expect(Math.max(...rounds.map((r) => r.afterElection))).toBeLessThan(1_500);
+    // stream's: resume is counted from whichever came last. A silent pull is replaced every second or so
+    // (measured 1-1,181 ms in 12 kills); the bound leaves room for a loaded machine.
+    expect(Math.max(...rounds.map((r) => r.afterElection))).toBeLessThan(2_000);
     // Every pause of the consumer itself longer than the stall threshold (3 s: no leader, so no message and
     // no heartbeat) was reported, and its end too. A stream without a leader while the consumer keeps its
     // own is not a stall of the worker: it has nothing to deliver, and its heartbeats come.

@@ -555,9 +555,16 @@ export class Worker {
    */
   private async renew(messages: ConsumerMessages): Promise<void> {
     this.renewing = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([this.nc.flush().catch(() => {}), sleep(RENEW_FLUSH_MS)]);
+      await Promise.race([
+        this.nc.flush().catch(() => {}),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, RENEW_FLUSH_MS);
+        }),
+      ]);
     } finally {
+      clearTimeout(timer);
       this.renewing = false;
     }
     if (this.messages !== messages || this.mode !== 'running' || this.closing !== undefined) return;

@@ -144,7 +144,8 @@ export interface WorkerConfig {
  * - acks awaiting their confirmation: a slot frees once its ack is sent, so these are not bounded by
  *   `maxInFlight`; in practice what is acked within one round trip.
  * The server counts all of them as ack pending (`num_ack_pending`): at most 2 × `maxInFlight` plus the
- * acks it has not processed yet. At most one pull request waits on the server (`num_waiting`).
+ * acks it has not processed yet, plus the messages nakked with a delay, until their redelivery. At most
+ * one pull request of the worker waits on the server (`num_waiting`).
  *
  * A slot frees once the message's ack, nak or term is sent; the ack's confirmation (double ack) is
  * awaited separately, reported when it fails, and awaited by a drain.

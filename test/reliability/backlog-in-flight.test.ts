@@ -173,7 +173,7 @@ describe('reliability - backlog in flight', () => {
   // The bounds the worker's comments and docs/runtime.md state, against the server's own counts: with
   // handlers slow enough that every slot stays taken, the server sees maxInFlight running plus at most
   // maxInFlight prefetched as ack pending, and at most one open pull request.
-  test('reliability - a saturated worker: the server counts at most 2 x maxInFlight ack pending and 1 waiting pull', {
+  test('reliability - a saturated worker: the server counts at most 2 x maxInFlight ack pending and 1 waiting pull (2 while an idle pull is replaced)', {
     timeout: 60_000,
   }, async () => {
     const t = tenant();
@@ -219,7 +219,9 @@ describe('reliability - backlog in flight', () => {
     expect(maxActive).toBe(MAX_IN_FLIGHT);
     expect(seen.maxAckPending).toBeGreaterThan(MAX_IN_FLIGHT);
     expect(seen.maxAckPending).toBeLessThanOrEqual(2 * MAX_IN_FLIGHT);
-    expect(seen.maxWaiting).toBeLessThanOrEqual(1);
+    // One pull at a time; once the backlog runs dry, an idle pull is replaced after 1 s (the failover
+    // rule) and the server counts the abandoned request until it expires or finds no interest in its inbox.
+    expect(seen.maxWaiting).toBeLessThanOrEqual(2);
     expect(drained.num_ack_pending).toBe(0);
     expect(errors.byKind.size).toBe(0);
   });

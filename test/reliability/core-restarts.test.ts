@@ -89,8 +89,17 @@ describe('reliability - core restarts', () => {
     await sending;
     const sendMs = Date.now() - started;
 
-    // Whatever is still on its way arrives within moments: wait until the count stops moving.
-    await publisherNc.flush();
+    // Whatever is still on its way arrives within moments: wait until the count stops moving. The
+    // publisher may still be reconnecting after the last restart (a flush then fails at once).
+    for (const flushBy = Date.now() + 10_000; ; ) {
+      try {
+        await publisherNc.flush();
+        break;
+      } catch (error) {
+        if (Date.now() > flushBy) throw error;
+        await sleep(100);
+      }
+    }
     const settleBy = Date.now() + 10_000;
     for (let last = -1; received.size !== last && received.size < sentOk.length && Date.now() < settleBy; ) {
       last = received.size;

@@ -9,12 +9,12 @@
  * are located problems, like a spec's.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { type GenerateOptions, OUTPUT_KINDS } from './options.js';
-import { SourceMap } from './parse/locate.js';
+import type { SourceMap } from './parse/locate.js';
 import type { Problem } from './problems.js';
 
 /** One spec of a config: `generate`'s options, paths relative to the config file. */
@@ -98,14 +98,18 @@ export async function loadConfig(
     if (!(await stat(file)).isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
     if (file.endsWith('.json')) {
       text = await readFile(file, 'utf8');
-      sourceMap = SourceMap.fromText(text);
+      // The YAML parser locates problems in a JSON config; a TypeScript config (the usual) never loads it.
+      sourceMap = (await import('./parse/locate.js')).SourceMap.fromText(text);
       raw = JSON.parse(text);
     } else if (/\.m?ts$/.test(file)) {
       // The config's `import … from 'asyncapi-nats'` gets this running module instead of a second copy
       // compiled by jiti (400 ms: it would transform our index, zod and yaml). jiti keeps the compiled
       // config in its file cache (node_modules/.cache/jiti), keyed by the source's hash: a config
       // loads in about 10 ms until it is edited, 250 ms after an edit.
-      const [{ createJiti }, self] = await Promise.all([import('jiti'), import('./index.js')]);
+      // jiti by its CommonJS entry: importing it from ESM would have Node's CJS lexer scan its 190 KB
+      // bundle first (about 60 ms of every command that loads a .ts config).
+      const self = await import('./index.js');
+      const { createJiti } = createRequire(import.meta.url)('jiti') as typeof import('jiti');
       const jiti = createJiti(pathToFileURL(file).href, {
         moduleCache: false,
         interopDefault: true,
@@ -124,7 +128,8 @@ export async function loadConfig(
         problems: [problem(display, 'config-not-found', 'no such config file', 'check the --config path')],
       };
     }
-    const position = cause instanceof SyntaxError && text !== undefined ? jsonPosition(cause.message, text) : undefined;
+    const position =
+      cause instanceof SyntaxError && text !== undefined ? await jsonPosition(cause.message, text) : undefined;
     const message = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
     return {
       problems: [
@@ -173,7 +178,7 @@ function stripUndefined<T extends object>(o: T): T {
  * Where JSON.parse failed: from its message ("line L column C" on Node 22+, "position N" on 20), else
  * from the YAML parser's first error (JSON is YAML), else unknown.
  */
-function jsonPosition(message: string, text: string): { line: number; column: number } | undefined {
+async function jsonPosition(message: string, text: string): Promise<{ line: number; column: number } | undefined> {
   const lc = /line (\d+) column (\d+)/.exec(message);
   if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
   const at = /position (\d+)/.exec(message);
@@ -181,6 +186,7 @@ function jsonPosition(message: string, text: string): { line: number; column: nu
     const before = text.slice(0, Number(at[1])).split('\n');
     return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
   }
+  const { parseDocument } = await import('yaml');
   const first = parseDocument(text).errors[0]?.linePos?.[0];
   return first ? { line: first.line, column: first.col } : undefined;
 }

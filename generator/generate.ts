@@ -20,7 +20,7 @@ import { GENERATED_EXTENSIONS } from './write.js';
 /** GenerateOptions with every default applied. */
 export interface ResolvedOptions {
   readonly specPath: string;
-  /** The spec path as shown in generated headers and diagnostics (relative to cwd, `/`-separated). */
+  /** The spec path as shown in generated headers and diagnostics (relative to cwd, `/`-separated, `..` when outside it). */
   readonly specDisplay: string;
   readonly outDir: string;
   readonly runtimeImport: string;
@@ -52,9 +52,9 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
   if (outputs.has('client') || outputs.has('server')) outputs.add('schemas');
   return {
     specPath,
-    specDisplay: (relative.startsWith('..') || path.isAbsolute(relative) ? specPath : relative)
-      .split(path.sep)
-      .join('/'),
+    // Relative even when outside cwd (`../specs/api.yaml`), so output never holds this machine's
+    // absolute path; only a spec on another drive (Windows) has no relative path.
+    specDisplay: (path.isAbsolute(relative) ? specPath : relative).split(path.sep).join('/'),
     outDir,
     runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
     outputs,

@@ -36,12 +36,14 @@ export function parseCommandArgs<T extends ParseArgsConfig>(
   const options = config.options ?? {};
   const longNames = Object.keys(options);
   // A first, lenient pass sees every option as written, so an unknown one is named with a suggestion.
-  const lenient = parseArgs({ ...config, strict: false, tokens: true });
+  const lenient = parseArgs({ ...config, strict: false, allowPositionals: true, tokens: true });
   for (const token of lenient.tokens ?? []) {
     if (token.kind !== 'option' || token.name in options) continue;
     const other = context.elsewhere?.[token.name];
     if (other !== undefined) {
-      throw new UsageError(`${command} has no option '${token.rawName}'; it is an option of \`asyncapi-nats ${other}\``);
+      throw new UsageError(
+        `${command} has no option '${token.rawName}'; it is an option of \`asyncapi-nats ${other}\``,
+      );
     }
     const close = token.rawName.startsWith('--') ? suggest(token.name, longNames) : undefined;
     throw new UsageError(
@@ -61,7 +63,8 @@ function translate(command: string, e: unknown, options: NonNullable<ParseArgsCo
   const message = e instanceof Error ? e.message : String(e);
   const named = /'(?:-\w, )?(--?[\w-]+)/.exec(message)?.[1];
   const name = named?.replace(/^--?/, '');
-  const option = name === undefined ? undefined : (options[name] ?? Object.values(options).find((o) => o.short === name));
+  const option =
+    name === undefined ? undefined : (options[name] ?? Object.values(options).find((o) => o.short === name));
   const long = name === undefined ? undefined : option === options[name] ? name : longNameOf(options, name);
   const shown = long !== undefined ? flag(long) : (named ?? 'an option');
   switch (code) {

@@ -20,9 +20,9 @@ import { IN_PROCESS, lastRequest, type ModelSource } from '../model/thread.js';
 import type { GenerateOptions } from '../options.js';
 import { hasErrors, type Problem } from '../problems.js';
 import { OutputError, planOutput } from '../write.js';
+import { freshOutput, recordOutput, snapshotInputs } from './fresh.js';
 import { isUsageError, parseGenerateFlags, reportEarly, runContext } from './generate.js';
 import { CHECK_HELP } from './help.js';
-import { freshOutput, recordOutput, snapshotInputs } from './fresh.js';
 import { diagnosticName, outputProblem, type RunContext, renameSpec } from './run.js';
 import { resolveTargets, type TargetFlags } from './targets.js';
 
@@ -150,7 +150,7 @@ async function check(args: readonly string[], io: Io, cwd: string, models: Model
       JSON.stringify(
         {
           ok: !broken && findings.length === 0,
-          specs: reports.map((r) => ({ spec: r.spec, ok: r.ok, files: r.files, findings: r.findings })),
+          specs: reports.map((r) => ({ spec: r.spec, ok: r.ok, files: r.files, fresh: r.fresh, findings: r.findings })),
           problems,
         },
         null,

@@ -258,7 +258,10 @@ export async function snapshotInputs(options: ResolvedOptions): Promise<InputSna
  * The fast path: the recorded output of `options` when nothing changed since it was recorded and the
  * files on disk are still that output; undefined otherwise (then run in full).
  */
-export async function freshOutput(options: ResolvedOptions, cache: string | undefined): Promise<FreshOutput | undefined> {
+export async function freshOutput(
+  options: ResolvedOptions,
+  cache: string | undefined,
+): Promise<FreshOutput | undefined> {
   if (cache === undefined) return undefined;
   let manifest: Manifest;
   try {
@@ -302,7 +305,11 @@ export async function recordOutput(
   options: ResolvedOptions,
   cache: string | undefined,
   snapshot: InputSnapshot,
-  outputs: readonly { readonly dir: string; readonly files: ReadonlyMap<string, string>; readonly staleExtensions: readonly string[] }[],
+  outputs: readonly {
+    readonly dir: string;
+    readonly files: ReadonlyMap<string, string>;
+    readonly staleExtensions: readonly string[];
+  }[],
   problems: readonly Problem[],
 ): Promise<void> {
   if (cache === undefined || !snapshot.recordable) return;

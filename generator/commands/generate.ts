@@ -1,14 +1,14 @@
 /** The `generate` and `docs` commands (and `generate --watch`). */
 import path from 'node:path';
-import { countProblems, type Io, parseFormat, printProblems, type ReportFormat, UsageError } from '../diagnostics.js';
 import type { LazyModels } from '../cli.js';
+import { countProblems, type Io, parseFormat, printProblems, type ReportFormat, UsageError } from '../diagnostics.js';
 import { IN_PROCESS, lastRequest, type ModelSource } from '../model/thread.js';
 import type { GenerateOptions } from '../options.js';
 import { specName } from '../options.js';
 import { hasErrors, type Problem } from '../problems.js';
 import { parseCommandArgs } from './args.js';
-import { DOCS_HELP, GENERATE_HELP } from './help.js';
 import { cacheDir } from './fresh.js';
+import { DOCS_HELP, GENERATE_HELP } from './help.js';
 import { type RunContext, type RunReport, runJson, runTarget, summaryLines } from './run.js';
 import { resolveTargets, type TargetFlags } from './targets.js';
 

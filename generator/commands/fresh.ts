@@ -69,7 +69,7 @@ export interface InputSnapshot {
   readonly recordable: boolean;
 }
 
-function sha256(data: string | Buffer): string {
+export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 

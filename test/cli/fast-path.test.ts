@@ -114,10 +114,10 @@ describe('fast path', () => {
     expect(again.stderr).toBe(first.stderr);
   });
 
-  it('fast path - the built CLI loads neither the AsyncAPI parser nor ts-morph when nothing changed', async () => {
+  it('fast path - the built CLI loads neither the AsyncAPI parser, ts-morph nor zod when nothing changed', async () => {
     const dir = await project();
     // A module hook that names every module of the parser or ts-morph the process resolves.
-    const hooks = `export async function resolve(s, c, next) { const r = await next(s, c); if (/node_modules\\/(@asyncapi\\/parser|ts-morph)\\//.test(r.url)) console.error('[loaded] ' + r.url); return r; }`;
+    const hooks = `export async function resolve(s, c, next) { const r = await next(s, c); if (/node_modules\\/(@asyncapi\\/parser|ts-morph|zod)\\//.test(r.url)) console.error('[loaded] ' + r.url); return r; }`;
     const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
     const node = (args: string[]) =>
       run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, BIN, ...args], {
@@ -210,6 +210,16 @@ describe('fast path', () => {
     expect(check.stdout).toContain('0 stale, 0 missing, 1 extra');
   });
 
+  it('fast path - a config edited into a broken one is checked again, not trusted from the last run', async () => {
+    const dir = await project();
+    await generate(dir);
+    const config = path.join(dir, 'asyncapi-nats.config.json');
+    await writeFile(config, '{"specs":[{"spec":"api.yaml","out":"out","docs":{"templates":"tpl"},"stict":true}]}\n');
+    const res = await runCli(['generate'], dir);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('error config-invalid');
+  });
+
   it('fast path - --force runs in full even when nothing changed', async () => {
     const dir = await project();
     await generate(dir);
@@ -227,7 +237,7 @@ describe('fast path', () => {
       process.env[CACHE_ENV] = 'elsewhere';
       await generate(dir);
       expect((await generate(dir)).fresh).toBe(true);
-      expect((await readdir(path.join(dir, 'elsewhere'))).length).toBe(1);
+      expect((await readdir(path.join(dir, 'elsewhere'))).filter((n) => n.endsWith('.json'))).toHaveLength(1);
     } finally {
       delete process.env[CACHE_ENV];
     }

@@ -6,7 +6,7 @@
  * `check` whose inputs did not change (the fast path, `commands/fresh.ts`). When a spec does need
  * parsing, it is parsed on a worker thread (`model/thread.ts`), started as soon as that is known.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { suggestCommand } from './commands/args.js';
 import { defaultIo, type Io } from './diagnostics.js';
 import { type ModelSource, startModelWorker } from './model/thread.js';
@@ -31,6 +31,19 @@ export function lazyModels(): LazyModels {
       started();
     },
   };
+}
+
+/**
+ * The parse worker of generate, check or docs. Started at once when a full run is certain (`--force`)
+ * or likely (no fast-path cache yet: a first run, a fresh CI checkout), so the parser loads on it
+ * while this thread loads the command and the config; else only when a spec turns out to need parsing.
+ */
+async function modelsFor(args: readonly string[], cwd: string): Promise<LazyModels> {
+  const models = lazyModels();
+  const { cacheDir } = await import('./commands/fresh.js');
+  const cache = await cacheDir(cwd);
+  if (args.includes('--force') || cache === undefined || !existsSync(cache)) models.start();
+  return models;
 }
 
 /** This package's version (`asyncapi-nats --version`). */
@@ -93,12 +106,14 @@ export async function main(argv: readonly string[], io: Io = defaultIo, cwd: str
       return EXIT.ok;
     case 'generate':
     case 'docs': {
+      const models = await modelsFor(rest, cwd);
       const { generateCommand } = await import('./commands/generate.js');
-      return generateCommand(command, rest, io, cwd, lazyModels());
+      return generateCommand(command, rest, io, cwd, models);
     }
     case 'check': {
+      const models = await modelsFor(rest, cwd);
       const { checkCommand } = await import('./commands/check.js');
-      return checkCommand(rest, io, cwd, lazyModels());
+      return checkCommand(rest, io, cwd, models);
     }
     case 'init': {
       const { initCommand } = await import('./commands/init.js');

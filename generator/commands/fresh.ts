@@ -205,6 +205,16 @@ function refTarget(ref: string, from: string): string | 'remote' | undefined {
   return path.resolve(path.dirname(from), decoded);
 }
 
+/**
+ * False only when `text` certainly has no `$ref` to another file: every `$ref` key's value starts
+ * with `#/` (or is `"#"`), and no escape could spell another `$ref`. (A `#` followed by a space is a
+ * YAML comment, with the value on the next line: that is looked at.) Most specs refer only inside themselves, and
+ * parsing a large one just to learn that costs more than the rest of the bookkeeping.
+ */
+function mayReferToFiles(text: string): boolean {
+  return /\$ref["']?\s*:\s*(?=\S)(?!#\/|"#[/"]|'#[/'])/.test(text) || /\\u0024|\\x24|\\U00000024/i.test(text);
+}
+
 /** Every `$ref` string in a parsed YAML/JSON value. */
 function collectRefs(value: unknown, into: string[]): void {
   if (Array.isArray(value)) {
@@ -225,7 +235,6 @@ function collectRefs(value: unknown, into: string[]): void {
 export async function snapshotInputs(options: ResolvedOptions): Promise<InputSnapshot> {
   const inputs: Record<string, string | null> = {};
   let recordable = true;
-  const { parse } = await import('yaml');
   const queue = [options.specPath];
   while (queue.length > 0) {
     const file = queue.shift() as string;
@@ -238,9 +247,12 @@ export async function snapshotInputs(options: ResolvedOptions): Promise<InputSna
     }
     inputs[file] = data === undefined ? null : sha256(data);
     if (data === undefined || !/\.(ya?ml|json)$/i.test(file)) continue;
+    const text = data.toString('utf8');
+    if (!mayReferToFiles(text)) continue;
     const refs: string[] = [];
     try {
-      collectRefs(parse(data.toString('utf8'), { uniqueKeys: false, maxAliasCount: -1 }), refs);
+      const { parse } = await import('yaml');
+      collectRefs(parse(text, { uniqueKeys: false, maxAliasCount: -1 }), refs);
     } catch {
       // Not YAML: the parser will say so; this file's own hash is all that matters then.
     }

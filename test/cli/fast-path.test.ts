@@ -159,6 +159,26 @@ describe('fast path', () => {
     expect((await generate(dir)).fresh).toBe(true);
   });
 
+  it('fast path - a $ref written with its value on the next line (after a comment) is followed too', async () => {
+    const dir = await project();
+    const spec = path.join(dir, 'api.yaml');
+    await writeFile(
+      spec,
+      SPEC.replace(
+        "$ref: './messages.yaml#/Greeting'",
+        '$ref: # the shared message\n          ./messages.yaml#/Greeting',
+      ),
+    );
+    await generate(dir);
+    expect((await generate(dir)).fresh).toBe(true);
+    const messages = path.join(dir, 'messages.yaml');
+    await writeFile(
+      messages,
+      (await readFile(messages, 'utf8')).replace('name: Greeting', 'name: Greeting\n  summary: Hi.'),
+    );
+    expect((await generate(dir)).fresh).toBe(false);
+  });
+
   it('fast path - a file added to the docs templates folder means a full run', async () => {
     const dir = await project();
     await generate(dir);

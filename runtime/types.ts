@@ -6,7 +6,6 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { Msg, NodeConnectionOptions } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import type { SubjectTemplate, Wildcard } from './subject.js';
-import type { Logger, MetricsHook } from './telemetry.js';
 
 /** One message an operation may carry: its schemas and the NATS header names it uses. */
 export interface MessageSpec {
@@ -32,6 +31,11 @@ export interface OperationSpec {
   readonly reply?: { readonly messages: readonly MessageSpec[]; readonly withHeaders: boolean };
   /** Default request timeout for this operation. */
   readonly timeoutMs?: number;
+  /**
+   * Receive operations: how long a handler's promise may take before its slot is freed and the message
+   * settled without it (`x-nats-handler-timeout-ms`; see `HandlerTimeoutError`). Absent: no limit.
+   */
+  readonly handlerTimeoutMs?: number;
   /** Queue group for subscribers; may have its own parameters, e.g. `agent.{agent_id}`. */
   readonly queue?: SubjectTemplate;
   /** Headers a message must carry to be for this subscriber; others are skipped silently. */
@@ -194,7 +198,10 @@ export interface Handle {
    * Resolves once the server has the subscription (core: after a round trip to the server; durable:
    * once the stream and the durable consumer exist), so a request from another connection cannot meet
    * "no responders". Rejects when the registration stops or the connection closes first. A durable
-   * consumer that cannot be created keeps retrying (reported as `consumer` errors); `ready` waits.
+   * worker keeps retrying a consumer it cannot create (each failure reported as a `consumer` error), but
+   * `ready` rejects at the first failure retrying cannot fix (a `StreamSetupError`: permissions,
+   * a conflicting stream or consumer), and after 15 s of failures that might pass (no JetStream, no
+   * stream leader) with a `ConsumerStalledError`.
    */
   readonly ready: Promise<void>;
   /**
@@ -249,6 +256,14 @@ export interface ClientOptions {
   readonly tracing?: boolean;
   /** Called once per finished send (publish, request, durable publish) with its duration and outcome. */
   readonly metrics?: MetricsHook;
+  /**
+   * Called when the server refuses a `publish` (kind `permission`): the refusal comes after `publish`
+   * has returned, and goes to the client that last published that operation on the connection.
+   * Requests and durable publishes reject with the error instead. Must not throw.
+   */
+  readonly onError?: (event: ErrorEvent) => void;
+  /** Where refused publishes are logged when there is no `onError` (default: one line on `console.error`). */
+  readonly logger?: Logger;
 }
 
 /** Options of `request`. */
@@ -272,8 +287,13 @@ export interface ErrorEvent {
    * already waited, or requests answered 503 busy at `maxInFlight` (reported at most once a second, with counts); `slow-consumer`: the client or server reports this subscription falling behind;
    * `dead-letter`: a durable message moved to the dead-letter subject (the error says why); `ack`: an
    * ack, nak or term failed (the message will be redelivered); `consumer`: fetching from the durable
-   * consumer failed (it retries with backoff); `unhandled`: a message on a channel several operations
-   * share, for one of them that is not registered on this subscription (a request is answered 501).
+   * consumer failed (it retries with backoff), or a worker with free slots received nothing, not even a
+   * heartbeat, for 3 s (`ConsumerStalledError`, again when it resumes); a handler that outlived its
+   * handler timeout is a `handler` event (`HandlerTimeoutError`); `unhandled`: a message on a channel several operations
+   * share, for one of them that is not registered on this subscription (a request is answered 501);
+   * `permission`: the server refused a publish or subscription the operation needs (`subject` is the
+   * refused one, `error` a PermissionError; `operation` is the service name for `$SRV` discovery and
+   * for replies to a requester's inbox).
    */
   readonly kind:
     | 'decode'
@@ -286,7 +306,8 @@ export interface ErrorEvent {
     | 'dead-letter'
     | 'ack'
     | 'consumer'
-    | 'unhandled';
+    | 'unhandled'
+    | 'permission';
   /** Operation id. */
   readonly operation: string;
   /** Subject of the message (or of the subscription). */
@@ -319,12 +340,30 @@ export interface ServerOptions {
   readonly maxInFlight?: number;
   /** Core messages waiting for a free handler slot; beyond it they are dropped and reported as `overflow` (default 10 000). */
   readonly maxPending?: number;
+  /**
+   * How long a handler's promise may take, in milliseconds, overriding the operation's
+   * `x-nats-handler-timeout-ms` (`Infinity`: no limit). After it the slot is freed, a `handler` event
+   * reports a `HandlerTimeoutError`, and the message is settled without the handler: a durable one
+   * nakked with the spec's backoff (dead-lettered on its last delivery), a request answered `504`.
+   */
+  readonly handlerTimeoutMs?: number;
 }
 
 /** A change of connection state, as `connect`'s `onStatus` and `watchConnection` report it. */
 export type ConnectionEvent =
-  /** A first-connection attempt failed; the next one starts after `delayMs`. */
-  | { readonly type: 'connect-failed'; readonly attempt: number; readonly delayMs: number; readonly error: unknown }
+  /**
+   * A first-connection attempt failed; the next one starts after `delayMs`. `reason` is
+   * `authorization` when the server refused the credentials, `connection` otherwise (no answer,
+   * refused, TLS, ...); `servers` are the servers tried, credentials redacted.
+   */
+  | {
+      readonly type: 'connect-failed';
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: unknown;
+      readonly reason: 'authorization' | 'connection';
+      readonly servers: readonly string[];
+    }
   | { readonly type: 'connected'; readonly server: string }
   | { readonly type: 'disconnected'; readonly server: string }
   | { readonly type: 'reconnecting' }
@@ -362,8 +401,20 @@ export interface TlsFiles {
  * per-tenant inbox and a status listener.
  */
 export type ConnectOptions = Omit<NodeConnectionOptions, 'tls'> & {
-  /** Exponential backoff with full jitter; defaults: unlimited attempts, 250 ms initial, 10 s max delay. */
-  readonly retry?: { readonly attempts?: number; readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /**
+   * The first connection: exponential backoff with full jitter; defaults: unlimited attempts and
+   * time, 250 ms initial, 10 s max delay. `attempts` or `timeoutMs` (total time) bound it: then
+   * `connect` throws `ConnectError`. Failures are logged at the first one, then at most once per
+   * `logIntervalMs` (default 10 000) with a count; the same interval paces the reminders of a lasting
+   * outage and of refused logins at a reconnect.
+   */
+  readonly retry?: {
+    readonly attempts?: number;
+    readonly timeoutMs?: number;
+    readonly initialDelayMs?: number;
+    readonly maxDelayMs?: number;
+    readonly logIntervalMs?: number;
+  };
   /** Credentials (token, user/password, nkey seed or creds file). */
   readonly credentials?: Credentials;
   /** TLS: CA, client certificate and key files; `null` turns TLS off. */
@@ -372,6 +423,53 @@ export type ConnectOptions = Omit<NodeConnectionOptions, 'tls'> & {
   readonly tenant?: string;
   /** Connection state changes; must not throw. */
   readonly onStatus?: (event: ConnectionEvent) => void;
-  /** Logs every connection state change (`connection.<type>` events); default: none. */
-  readonly logger?: Logger;
+  /**
+   * Logs every connection state change (`connection.<type>` events). Default: `consoleLogger` (stderr)
+   * for failed first-connection attempts (rate-limited), refused logins, disconnects, reconnects and an
+   * unexpected close; `false`: nothing.
+   */
+  readonly logger?: Logger | false;
 };
+
+// ---------------------------------------------------------------------------------------------------
+// Telemetry: what runtime/telemetry.ts produces and the options take (declared here so that the two
+// modules do not import each other).
+
+/** The kinds of operation the runtime performs, as spans, metrics and logs name them. */
+export type OperationKind = 'publish' | 'request' | 'durable-publish' | 'subscribe' | 'reply' | 'consume';
+
+/** One finished operation, as the metrics hook receives it. */
+export interface OperationSample {
+  /** Operation id from the spec. */
+  readonly operation: string;
+  readonly kind: OperationKind;
+  /** The concrete subject (send) or the message's subject (receive). */
+  readonly subject: string;
+  /** Wall time: until sent (publish), until the reply or failure (request), until acked (durable publish), of the handler and its reply (receive). */
+  readonly durationMs: number;
+  /** False when it failed: a throw, an error reply, an invalid message. */
+  readonly ok: boolean;
+  /** For failures: the error's code (`TIMEOUT`, `VALIDATION`, ...) or a status (`400`, `500`, `503`). */
+  readonly error?: string;
+}
+
+/** Receives one sample per finished operation; must be cheap and must not throw. */
+export type MetricsHook = (sample: OperationSample) => void;
+
+/** A structured log event. */
+export interface LogEvent {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * What happened: a server failure kind (`validation`, `decode`, `handler`, `reply`, `subscription`,
+   * `overflow`, `slow-consumer`, `dead-letter`, `ack`, `consumer`, `permission`) or a connection event
+   * (`connection.disconnected`, `connection.reconnected`, ...).
+   */
+  readonly event: string;
+  readonly message: string;
+  readonly operation?: string;
+  readonly subject?: string;
+  readonly error?: unknown;
+}
+
+/** Receives log events; replace it with your own (pino, winston, ...) through the `logger` options. */
+export type Logger = (event: LogEvent) => void;

@@ -5,29 +5,18 @@
  * compared in schema-rules.ts, message lists in message-rules.ts, JetStream settings in
  * durable-rules.ts.
  */
-import type { ApiModel, ChannelModel, JsonSchema, OperationModel, SubjectToken } from '../model/types.js';
+import { joinTokens, subjectPattern } from '../model/subject.js';
+import type { ApiModel, ChannelModel, JsonSchema, OperationModel } from '../model/types.js';
 import { plainDocument } from './asyncapi-diff.js';
 import { compareDurable } from './durable-rules.js';
 import { type Findings, inBoth, inNew, inOld } from './findings.js';
 import { compareMessageLists, compareMessages, nodeAt } from './message-rules.js';
-import { child, type RefResolver } from './pointer.js';
+import type { ModelPair } from './pair.js';
+import { child } from './pointer.js';
 import { compareSchemas } from './schema-rules.js';
 
 /** The runtime's request timeout when the spec states none (runtime/client.ts `DEFAULT_TIMEOUT_MS`). */
 export const RUNTIME_DEFAULT_TIMEOUT_MS = 10_000;
-
-/** The two versions being compared, with what is needed to read their documents as written. */
-export interface ModelPair {
-  readonly old: ApiModel;
-  readonly new: ApiModel;
-  /** `$ref`s of each spec as written, to find which channel message stands for which message. */
-  readonly refs: { readonly old: RefResolver; readonly new: RefResolver };
-  /**
-   * Each document as the parser resolved it (`document.json()`): what the model does not keep, such
-   * as a parameter object as written or a payload's schema format, is read here.
-   */
-  readonly docs: { readonly old: unknown; readonly new: unknown };
-}
 
 /** Runs every NATS rule over the pair. */
 export function compareModels(pair: ModelPair, out: Findings): void {
@@ -43,15 +32,6 @@ function byId<T extends { readonly id: string }>(items: readonly T[]): Map<strin
 
 function union(a: Iterable<string>, b: Iterable<string>): string[] {
   return [...new Set([...a, ...b])].sort();
-}
-
-/** The subject pattern a subscriber of every parameter value uses: `ai.agent.message.*`. */
-function pattern(tokens: readonly SubjectToken[]): string {
-  return tokens.map((t) => (t.kind === 'literal' ? t.value : '*')).join('.');
-}
-
-function template(tokens: readonly SubjectToken[]): string {
-  return tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('.');
 }
 
 function compareInfo({ old: a, new: b }: ModelPair, out: Findings): void {
@@ -149,8 +129,8 @@ function compareAddress(pair: ModelPair, o: ChannelModel, n: ChannelModel, out: 
     });
     return renamed;
   }
-  const oPattern = o.address === null ? null : pattern(o.tokens);
-  const nPattern = n.address === null ? null : pattern(n.tokens);
+  const oPattern = o.address === null ? null : subjectPattern(o.tokens);
+  const nPattern = n.address === null ? null : subjectPattern(n.tokens);
   if (oPattern !== nPattern) {
     out.add({
       kind: 'breaking',
@@ -302,6 +282,7 @@ function compareOperation(pair: ModelPair, o: OperationModel, n: OperationModel,
   compareQueue(pair, o, n, label, out);
   compareMatchHeaders(o, n, label, out);
   if (o.reply && n.reply) compareTimeout(o, n, label, out);
+  compareHandlerTimeout(o, n, label, out);
   compareDurable(o, n, out);
   compareMessageLists(
     pair,
@@ -393,7 +374,7 @@ function compareMatchHeaders(o: OperationModel, n: OperationModel, label: string
     Object.fromEntries(
       [...(op.matchHeaders ?? [])]
         .sort((x, y) => (x.header < y.header ? -1 : x.header > y.header ? 1 : 0))
-        .map((h) => [h.header, template(h.tokens)]),
+        .map((h) => [h.header, joinTokens(h.tokens, undefined, '')]),
     );
   const a = flat(o);
   const b = flat(n);
@@ -408,6 +389,22 @@ function compareMatchHeaders(o: OperationModel, n: OperationModel, label: string
     before: o.matchHeaders ? a : undefined,
     after: n.matchHeaders ? b : undefined,
     help: 'old and new receivers keep different messages, so during a rollout some are handled twice or not at all',
+  });
+}
+
+/** The handler timeout is the receiver's own business: how long it lets a handler take. */
+function compareHandlerTimeout(o: OperationModel, n: OperationModel, label: string, out: Findings): void {
+  if (o.handlerTimeoutMs === n.handlerTimeoutMs) return;
+  const at = child(n.location.pointer, 'x-nats-handler-timeout-ms');
+  const shown = (v: number | undefined) => (v === undefined ? 'none' : `${v} ms`);
+  out.add({
+    kind: 'non-breaking',
+    rule: 'nats-handler-timeout-changed',
+    message: `the handler timeout of ${label} changed from ${shown(o.handlerTimeoutMs)} to ${shown(n.handlerTimeoutMs)}: only how long its own handlers may take`,
+    at: n.handlerTimeoutMs !== undefined ? inNew(at) : inOld(at),
+    covers: inBoth(at),
+    before: o.handlerTimeoutMs,
+    after: n.handlerTimeoutMs,
   });
 }
 

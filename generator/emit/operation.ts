@@ -3,6 +3,7 @@
  * TypeScript types of its messages, parameters and reply.
  */
 import type { ts } from 'ts-morph';
+import { joinTokens } from '../model/subject.js';
 import type {
   ApiModel,
   ChannelModel,
@@ -66,11 +67,6 @@ export class ModelIndex {
   }
 }
 
-/** Rebuilds a template string from tokens (`agent.{agent_id}`). */
-export function templateOf(tokens: readonly SubjectToken[]): string {
-  return tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('.');
-}
-
 /** The `MessageSpec` literal of message `key`. */
 export function messageSpec(index: ModelIndex, key: string, file: GeneratedFile): ts.Expression {
   const m = index.message(key);
@@ -100,7 +96,7 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
     keys.length > 0 ? keys.map((k) => messageSpec(index, k, file)) : [obj([['name', str(op.id)]], false)];
   const replyKeys = op.reply?.messages ?? [];
   const template = (tokens: readonly SubjectToken[]) =>
-    call(file.runtime('subjectTemplate'), [str(templateOf(tokens))]);
+    call(file.runtime('subjectTemplate'), [str(joinTokens(tokens))]);
   file.siblingNamespace('subjects', SUBJECTS, false);
   return obj([
     ['id', str(op.id)],
@@ -125,6 +121,7 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
         : undefined,
     ],
     ['timeoutMs', op.timeoutMs !== undefined ? num(op.timeoutMs) : undefined],
+    ['handlerTimeoutMs', op.handlerTimeoutMs !== undefined ? num(op.handlerTimeoutMs) : undefined],
     ['durable', op.durable ? durableSpec(op.durable) : undefined],
     ['shared', op.action === 'receive' && channel.receivers ? ref(channel.receivers.constName) : undefined],
     ['queue', op.queue ? template(op.queue.tokens) : undefined],
@@ -392,6 +389,7 @@ export function operationDoc(
   facts.push(`${op.durable && op.kind === 'subscribe' ? 'Consumes' : verb} \`${channel.address}\``);
   if (op.queue && !op.durable) facts.push(`in queue group \`${op.queue.template}\``);
   if (op.timeoutMs !== undefined) facts.push(`(timeout ${op.timeoutMs} ms)`);
+  if (op.handlerTimeoutMs !== undefined) facts.push(`(handler timeout ${op.handlerTimeoutMs} ms)`);
   if (op.durable) {
     const { stream, consumer, deadLetter, messageId } = op.durable;
     if (op.kind === 'publish') {

@@ -2,7 +2,7 @@
  * `npm run bench`: starts its own nats-server on a free loopback port, runs the benchmark sections,
  * prints one table per section and writes BENCHMARKS.md.
  *
- *   tsx --expose-gc bench/run.ts [--quick] [--only core,scenarios,generator,docs] [--rounds N]
+ *   tsx --expose-gc bench/run.ts [--quick] [--only core,scenarios,generator,docs,fastpath] [--rounds N]
  *                                [--no-build] [--no-write]
  *
  * `--quick` runs fewer rounds and smaller blocks (a smoke test; figures are noisier). `--only` runs
@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from '../test/harness/servers.js';
 import { renderMarkdown, renderText, type Section } from './table.js';
 
-const SECTIONS = ['core', 'scenarios', 'generator', 'docs'] as const;
+const SECTIONS = ['core', 'scenarios', 'generator', 'docs', 'fastpath'] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -150,6 +150,11 @@ async function main(): Promise<void> {
     const generator = await runGenerator(root, { runs }, log);
     if (options.only.includes('generator')) sections.push(generator.section);
     if (options.only.includes('docs')) sections.push(runDocs(generator));
+  }
+  if (options.only.includes('fastpath')) {
+    log('bench: section 5, nothing changed (the fast path) beside a cold generate');
+    const { runFastPath } = await import('./fastpath.js');
+    sections.push(await runFastPath(root, { runs: options.rounds ?? (options.quick ? 3 : 5) }, log));
   }
 
   for (const section of sections) process.stdout.write(`\n${renderText(section)}\n`);

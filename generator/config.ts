@@ -8,13 +8,12 @@
  * Loading never throws for a user's mistake: a missing file, a config that throws, a typo in a key
  * are located problems, like a spec's.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseDocument } from 'yaml';
-import { z } from 'zod';
 import { type GenerateOptions, OUTPUT_KINDS } from './options.js';
-import { SourceMap } from './parse/locate.js';
+import type { SourceMap } from './parse/locate.js';
 import type { Problem } from './problems.js';
 
 /** One spec of a config: `generate`'s options, paths relative to the config file. */
@@ -42,22 +41,6 @@ export const CONFIG_FILES = [
   'asyncapi-nats.config.mjs',
   'asyncapi-nats.config.json',
 ] as const;
-
-const docsSchema = z.union([
-  z.boolean(),
-  z.strictObject({ out: z.string().min(1).optional(), templates: z.string().min(1).optional() }),
-]);
-
-const specSchema = z.strictObject({
-  spec: z.string().min(1),
-  out: z.string().min(1).optional(),
-  runtimeImport: z.string().min(1).optional(),
-  outputs: z.array(z.enum(OUTPUT_KINDS)).min(1).optional(),
-  docs: docsSchema.optional(),
-  strict: z.boolean().optional(),
-});
-
-const configSchema = z.strictObject({ specs: z.array(specSchema).min(1) });
 
 /** A config that loaded and checked, its specs with `cwd` set to the config's folder. */
 export interface LoadedConfig {
@@ -98,14 +81,18 @@ export async function loadConfig(
     if (!(await stat(file)).isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
     if (file.endsWith('.json')) {
       text = await readFile(file, 'utf8');
-      sourceMap = SourceMap.fromText(text);
+      // The YAML parser locates problems in a JSON config; a TypeScript config (the usual) never loads it.
+      sourceMap = (await import('./parse/locate.js')).SourceMap.fromText(text);
       raw = JSON.parse(text);
     } else if (/\.m?ts$/.test(file)) {
       // The config's `import … from 'asyncapi-nats'` gets this running module instead of a second copy
       // compiled by jiti (400 ms: it would transform our index, zod and yaml). jiti keeps the compiled
       // config in its file cache (node_modules/.cache/jiti), keyed by the source's hash: a config
       // loads in about 10 ms until it is edited, 250 ms after an edit.
-      const [{ createJiti }, self] = await Promise.all([import('jiti'), import('./index.js')]);
+      // jiti by its CommonJS entry: importing it from ESM would have Node's CJS lexer scan its 190 KB
+      // bundle first (about 60 ms of every command that loads a .ts config).
+      const self = await import('./index.js');
+      const { createJiti } = createRequire(import.meta.url)('jiti') as typeof import('jiti');
       const jiti = createJiti(pathToFileURL(file).href, {
         moduleCache: false,
         interopDefault: true,
@@ -124,7 +111,8 @@ export async function loadConfig(
         problems: [problem(display, 'config-not-found', 'no such config file', 'check the --config path')],
       };
     }
-    const position = cause instanceof SyntaxError && text !== undefined ? jsonPosition(cause.message, text) : undefined;
+    const position =
+      cause instanceof SyntaxError && text !== undefined ? await jsonPosition(cause.message, text) : undefined;
     const message = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
     return {
       problems: [
@@ -140,6 +128,15 @@ export async function loadConfig(
     };
   }
 
+  const cwd = path.dirname(file);
+  // A config whose data is exactly that of one checked before (by this generator) is not checked again.
+  const data = plainData(raw);
+  const memo = data !== undefined ? await checkedBefore(file, data) : undefined;
+  if (memo?.known) {
+    const { specs } = raw as { specs: SpecConfig[] };
+    return { config: { file, specs: specs.map((s) => ({ ...s, cwd }) as GenerateOptions) }, problems: [] };
+  }
+  const { configSchema } = await import('./config-schema.js');
   const checked = configSchema.safeParse(raw);
   if (!checked.success) {
     return {
@@ -158,10 +155,77 @@ export async function loadConfig(
       }),
     };
   }
-  const cwd = path.dirname(file);
+  await memo?.remember();
   return {
     config: { file, specs: checked.data.specs.map((s) => ({ ...stripUndefined(s), cwd }) as GenerateOptions) },
     problems: [],
+  };
+}
+
+/**
+ * `value` as JSON text when it is plain data only (strings, finite numbers, booleans, null, arrays and
+ * plain objects, no `undefined`), else undefined: two configs with the same text are the same data,
+ * so the schema says the same of both.
+ */
+function plainData(value: unknown): string | undefined {
+  const walk = (v: unknown): string => {
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
+    if (typeof v === 'number' && Number.isFinite(v)) return JSON.stringify(v);
+    if (Array.isArray(v)) {
+      const items: string[] = [];
+      for (let i = 0; i < v.length; i++) {
+        if (!(i in v)) throw new TypeError('a hole in an array');
+        items.push(walk(v[i]));
+      }
+      return `[${items.join(',')}]`;
+    }
+    if (typeof v === 'object') {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) throw new TypeError('not a plain object');
+      if (Object.getOwnPropertySymbols(v).length > 0) throw new TypeError('symbol keys');
+      return `{${Object.entries(v)
+        .map(([k, item]) => `${JSON.stringify(k)}:${walk(item)}`)
+        .join(',')}}`;
+    }
+    throw new TypeError('not plain data');
+  };
+  try {
+    return walk(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether this generator checked a config of exactly `data` at `file` before (a record in the fast
+ * path's cache folder), and how to record that it checked it now. Undefined without a cache folder.
+ */
+async function checkedBefore(
+  file: string,
+  data: string,
+): Promise<{ known: boolean; remember: () => Promise<void> } | undefined> {
+  const { cacheDir, generatorFingerprint, sha256 } = await import('./commands/fresh.js');
+  const cache = await cacheDir(path.dirname(file));
+  if (cache === undefined) return undefined;
+  const record = path.join(cache, `config-${sha256(file).slice(0, 24)}.txt`);
+  const key = sha256(`${await generatorFingerprint()}\0${data}`);
+  let known = false;
+  try {
+    known = (await readFile(record, 'utf8')) === key;
+  } catch {
+    // never checked
+  }
+  return {
+    known,
+    remember: async () => {
+      try {
+        await mkdir(cache, { recursive: true });
+        await writeFile(`${record}.${process.pid}.tmp`, key);
+        await rename(`${record}.${process.pid}.tmp`, record);
+      } catch {
+        // not recorded: the next run checks the config again
+      }
+    },
   };
 }
 
@@ -173,7 +237,7 @@ function stripUndefined<T extends object>(o: T): T {
  * Where JSON.parse failed: from its message ("line L column C" on Node 22+, "position N" on 20), else
  * from the YAML parser's first error (JSON is YAML), else unknown.
  */
-function jsonPosition(message: string, text: string): { line: number; column: number } | undefined {
+async function jsonPosition(message: string, text: string): Promise<{ line: number; column: number } | undefined> {
   const lc = /line (\d+) column (\d+)/.exec(message);
   if (lc) return { line: Number(lc[1]), column: Number(lc[2]) };
   const at = /position (\d+)/.exec(message);
@@ -181,6 +245,7 @@ function jsonPosition(message: string, text: string): { line: number; column: nu
     const before = text.slice(0, Number(at[1])).split('\n');
     return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
   }
+  const { parseDocument } = await import('yaml');
   const first = parseDocument(text).errors[0]?.linePos?.[0];
   return first ? { line: first.line, column: first.col } : undefined;
 }

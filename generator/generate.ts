@@ -20,8 +20,14 @@ import { GENERATED_EXTENSIONS } from './write.js';
 /** GenerateOptions with every default applied. */
 export interface ResolvedOptions {
   readonly specPath: string;
-  /** The spec path as shown in generated headers and diagnostics (relative to cwd, `/`-separated). */
+  /** The spec path as shown in diagnostics (relative to cwd when inside it, else absolute; `/`-separated). */
   readonly specDisplay: string;
+  /**
+   * The spec path as written into generated files (headers, `@generated from` comments, the docs
+   * page): relative to cwd even when outside it (`../specs/api.yaml`), so output never holds the
+   * absolute path of the machine that generated it.
+   */
+  readonly specSource: string;
   readonly outDir: string;
   readonly runtimeImport: string;
   /** What is written; `schemas` is in it whenever `client` or `server` is. */
@@ -55,6 +61,7 @@ export function resolveOptions(options: GenerateOptions): ResolvedOptions {
     specDisplay: (relative.startsWith('..') || path.isAbsolute(relative) ? specPath : relative)
       .split(path.sep)
       .join('/'),
+    specSource: (path.isAbsolute(relative) ? specPath : relative).split(path.sep).join('/'),
     outDir,
     runtimeImport: options.runtimeImport ?? DEFAULT_RUNTIME_IMPORT,
     outputs,
@@ -127,12 +134,15 @@ export async function generateFiles(
 ): Promise<GenerationResult> {
   const { outputs } = options;
   const code = outputs.has('schemas');
-  const loading = models.load(options.specPath, options.specDisplay);
+  const loading = models.load(options.specPath, options.specSource);
   const printer = code && models.parallel ? preload(import('./emit/module.js')) : undefined;
   const docsSite = outputs.has('docs') && models.parallel ? preload(import('./docs/site.js')) : undefined;
   const modelled = await loading;
   const timings: Timings = { ...modelled.timings, emit: 0, docs: 0 };
-  if (!modelled.model) return { problems: uniqueProblems(modelled.problems), timings };
+  // Generated files name the spec by specSource; diagnostics by specDisplay.
+  const shown = (list: readonly Problem[]): Problem[] =>
+    uniqueProblems(list).map((p) => (p.file === options.specSource ? { ...p, file: options.specDisplay } : p));
+  if (!modelled.model) return { problems: shown(modelled.problems), timings };
   const { model } = modelled;
   const problems = [...modelled.problems];
 
@@ -142,7 +152,7 @@ export async function generateFiles(
     const t = performance.now();
     const emitted = emitModel(
       model,
-      { source: options.specDisplay, runtimeImport: options.runtimeImport },
+      { source: options.specSource, runtimeImport: options.runtimeImport },
       { client: outputs.has('client'), server: outputs.has('server') },
     );
     timings.emit = performance.now() - t;
@@ -157,7 +167,7 @@ export async function generateFiles(
     const built = await buildSite(model, siteOptions(options));
     timings.docs = performance.now() - t;
     problems.push(...built.problems);
-    if (!built.files) return { model, problems: uniqueProblems(problems), timings };
+    if (!built.files) return { model, problems: shown(problems), timings };
     site = built.files;
   }
 
@@ -172,7 +182,7 @@ export async function generateFiles(
     sets.push({ dir: options.outDir, files, staleExtensions: GENERATED_EXTENSIONS });
   }
   if (site) sets.push({ dir: options.docsDir, files: site, staleExtensions: SITE_EXTENSIONS });
-  return { outputs: sets, files: sets[0]?.files ?? new Map(), model, problems: uniqueProblems(problems), timings };
+  return { outputs: sets, files: sets[0]?.files ?? new Map(), model, problems: shown(problems), timings };
 }
 
 /** The docs site only (the `docs` command), for options from {@link resolveDocsOptions}. */
@@ -182,7 +192,7 @@ export async function generateDocsFiles(options: ResolvedOptions): Promise<Gener
 
 function siteOptions(options: ResolvedOptions): SiteOptions {
   return {
-    source: options.specDisplay,
+    source: options.specSource,
     strict: options.strict,
     ...(options.templatesDir !== undefined ? { templatesDir: options.templatesDir } : {}),
   };

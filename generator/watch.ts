@@ -2,17 +2,20 @@
  * `generate --watch`: generates once, then again whenever a spec (or a file next to it that it may
  * `$ref`), a docs template or the config file changes. A broken edit prints its diagnostics and
  * keeps the last good output (a spec with errors writes nothing); the next good save regenerates.
- * Runs until SIGINT or SIGTERM (or the abort signal), then exits 0.
+ * Runs until SIGINT, SIGTERM or SIGHUP, or until the process that started it is gone (or the abort
+ * signal), then exits 0.
  *
  * File events come from chokidar, which handles editors' atomic saves (write to a temp file, rename)
  * and coalesces bursts; a short debounce turns one save into one regeneration.
  */
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
-import { type RunReport, runTarget, summaryLines } from './commands/run.js';
+import { cacheDir } from './commands/fresh.js';
+import { type RunContext, type RunReport, runTarget, summaryLines } from './commands/run.js';
 import { resolveTargets, type TargetFlags } from './commands/targets.js';
 import { countProblems, displayPath, type Io, printProblems, type ReportFormat } from './diagnostics.js';
 import { resolveOptions } from './generate.js';
+import { IN_PROCESS } from './model/thread.js';
 import type { GenerateOptions } from './options.js';
 import { hasErrors } from './problems.js';
 
@@ -61,10 +64,13 @@ export async function watchTargets(options: WatchOptions): Promise<number> {
   const time = () => new Date().toTimeString().slice(0, 8);
   let watched: Watched[] = [];
   let configFile: string | undefined;
+  // Each run is recorded for the fast path, so a `check` after a watch session does not parse again.
+  let context: RunContext = { cwd, cache: undefined };
 
   const load = async (): Promise<boolean> => {
     const loaded = await resolveTargets(options.positionals, options.flags, cwd);
     configFile = loaded.configFile;
+    context = { cwd, cache: await cacheDir(loaded.root) };
     if (!loaded.targets || hasErrors(loaded.problems)) {
       printProblems(loaded.problems, format, verbose, io);
       io.err(`[${time()}] config: ${countProblems(loaded.problems)}; fix it and save again`);
@@ -75,7 +81,7 @@ export async function watchTargets(options: WatchOptions): Promise<number> {
   };
 
   const runOne = async (w: Watched, why?: string): Promise<RunReport> => {
-    const report = await runTarget(w.target);
+    const report = await runTarget(w.target, IN_PROCESS, context);
     printProblems(report.problems, format, verbose, io);
     const ms = Math.round(report.ms);
     if (!report.ok) {
@@ -175,23 +181,43 @@ export async function watchTargets(options: WatchOptions): Promise<number> {
   watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent);
   watcher.on('error', (e) => io.err(`[${time()}] watch error: ${String(e)}`));
 
-  await new Promise<void>((resolve) => {
+  const why = await new Promise<string | undefined>((resolve) => {
     if (options.signal) {
-      if (options.signal.aborted) resolve();
-      options.signal.addEventListener('abort', () => resolve(), { once: true });
+      if (options.signal.aborted) resolve(undefined);
+      options.signal.addEventListener('abort', () => resolve(undefined), { once: true });
       return;
     }
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    resolve(untilStopped());
   });
   clearTimeout(timer);
   await running;
   await watcher.close();
-  io.out('stopped watching');
+  io.out(why === undefined ? 'stopped watching' : `stopped watching (${why})`);
   return 0;
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Resolves when the watch should end: on SIGINT (Ctrl-C), SIGTERM or SIGHUP (the terminal closed),
+ * with undefined; or when the process that started this one is gone, with the reason. That second
+ * case is how `kill <pid of npx>` ends a watch run under npx: npm starts the command through
+ * `sh -c`, and when npm dies of SIGTERM the shell dies with it and leaves this process behind,
+ * adopted by init (or a subreaper), still holding its terminal and its file watchers.
+ */
+function untilStopped(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const parent = process.ppid;
+    const orphaned = setInterval(() => {
+      if (process.ppid !== parent) finish('the process that started it exited');
+    }, 250);
+    orphaned.unref();
+    const onSignal = () => finish(undefined);
+    function finish(why: string | undefined): void {
+      clearInterval(orphaned);
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+      resolve(why);
+    }
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  });
 }

@@ -1,9 +1,11 @@
 /**
  * `check`: for CI. Generates in memory and compares with what is on disk, naming every file that
- * is stale, missing or extra (a file of ours that generation no longer produces). Writes nothing.
+ * is stale, missing or extra (a file of ours that generation no longer produces), on stdout with the
+ * summary: they are its result. Writes nothing but its cache record: when nothing changed since a
+ * run that wrote or checked the output, and the files on disk are still that output (hashes), it
+ * answers without parsing (`fresh.ts`).
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   countProblems,
   displayPath,
@@ -18,9 +20,10 @@ import { IN_PROCESS, lastRequest, type ModelSource } from '../model/thread.js';
 import type { GenerateOptions } from '../options.js';
 import { hasErrors, type Problem } from '../problems.js';
 import { OutputError, planOutput } from '../write.js';
-import { isUsageError, reportEarly } from './generate.js';
+import { freshOutput, recordOutput, snapshotInputs } from './fresh.js';
+import { isUsageError, parseGenerateFlags, reportEarly, runContext } from './generate.js';
 import { CHECK_HELP } from './help.js';
-import { outputProblem } from './run.js';
+import { diagnosticName, outputProblem, type RunContext, renameSpec } from './run.js';
 import { resolveTargets, type TargetFlags } from './targets.js';
 
 /** What checking one spec found. */
@@ -34,18 +37,34 @@ export interface CheckReport {
   readonly problems: readonly Problem[];
   /** How many files generation produces for this spec. */
   readonly files: number;
+  /** True when nothing changed since the last run and the output was proven unchanged, without parsing. */
+  readonly fresh: boolean;
 }
 
 /** Checks one target against its output on disk; never writes. `models`: as for `runTarget`. */
-export async function checkTarget(target: GenerateOptions, models: ModelSource = IN_PROCESS): Promise<CheckReport> {
-  const cwd = target.cwd ?? process.cwd();
+export async function checkTarget(
+  target: GenerateOptions,
+  models: ModelSource = IN_PROCESS,
+  fast?: RunContext,
+): Promise<CheckReport> {
+  const cwd = fast?.cwd ?? target.cwd ?? process.cwd();
   const options = resolveOptions(target);
+  const shown = diagnosticName(options, fast);
+  const unchanged = fast && !fast.force ? await freshOutput(options, fast.cache) : undefined;
+  if (unchanged) {
+    const files = unchanged.folders.reduce((n, f) => n + f.files.length, 0);
+    const problems = renameSpec(unchanged.problems, options, shown);
+    return { spec: shown, ok: true, findings: [], problems, files, fresh: true };
+  }
+  fast?.onFullRun?.();
+  const inputs = fast?.cache !== undefined ? await snapshotInputs(options) : undefined;
   const result = await generateFiles(options, models);
   if (!result.outputs || hasErrors(result.problems)) {
-    return { spec: options.specDisplay, ok: false, findings: [], problems: result.problems, files: 0 };
+    const problems = renameSpec(result.problems, options, shown);
+    return { spec: shown, ok: false, findings: [], problems, files: 0, fresh: false };
   }
   const findings: Problem[] = [];
-  const problems = [...result.problems];
+  const problems = [...renameSpec(result.problems, options, shown)];
   const help = 'run `asyncapi-nats generate` and commit the result';
   const finding = (dir: string, name: string, code: string, message: string, line = 0): Problem => ({
     code,
@@ -66,7 +85,7 @@ export async function checkTarget(target: GenerateOptions, models: ModelSource =
       problems.push(outputProblem(new OutputError(set.dir, cause), cwd));
       continue;
     }
-    const from = `a fresh generation of ${options.specDisplay}`;
+    const from = `a fresh generation of ${shown}`;
     for (const u of plan.update) {
       findings.push(
         finding(set.dir, u.name, 'output-stale', `differs from ${from} (first difference on this line)`, u.line),
@@ -77,7 +96,10 @@ export async function checkTarget(target: GenerateOptions, models: ModelSource =
       findings.push(finding(set.dir, name, 'output-extra', `extra: generated before, but ${from} no longer has it`));
     }
   }
-  return { spec: options.specDisplay, ok: findings.length === 0 && !hasErrors(problems), findings, problems, files };
+  const ok = findings.length === 0 && !hasErrors(problems);
+  // Up to date: the output on disk is what this run would write, so it is recorded as a generate's would be.
+  if (ok && inputs) await recordOutput(options, fast?.cache, inputs, result.outputs, result.problems);
+  return { spec: shown, ok, findings, problems, files, fresh: false };
 }
 
 /** `asyncapi-nats check`. `models`: the command line's parse worker, closed here when the command ends. */
@@ -115,9 +137,10 @@ async function check(args: readonly string[], io: Io, cwd: string, models: Model
   const verbose = values.verbose === true;
   if (!targets.targets || hasErrors(targets.problems)) return reportEarly(targets.problems, format, verbose, io);
 
+  const context = await runContext(cwd, targets.root, values.force === true, models);
   const reports: CheckReport[] = [];
   for (const [i, target] of targets.targets.entries()) {
-    reports.push(await checkTarget(target, i === targets.targets.length - 1 ? lastRequest(models) : models));
+    reports.push(await checkTarget(target, i === targets.targets.length - 1 ? lastRequest(models) : models, context));
   }
   const problems = reports.flatMap((r) => r.problems);
   const findings = reports.flatMap((r) => r.findings);
@@ -127,7 +150,7 @@ async function check(args: readonly string[], io: Io, cwd: string, models: Model
       JSON.stringify(
         {
           ok: !broken && findings.length === 0,
-          specs: reports.map((r) => ({ spec: r.spec, ok: r.ok, files: r.files, findings: r.findings })),
+          specs: reports.map((r) => ({ spec: r.spec, ok: r.ok, files: r.files, fresh: r.fresh, findings: r.findings })),
           problems,
         },
         null,
@@ -135,7 +158,9 @@ async function check(args: readonly string[], io: Io, cwd: string, models: Model
       ),
     );
   } else {
-    printProblems([...problems, ...findings], format, verbose, io);
+    // The spec's problems are diagnostics (stderr); the stale, missing and extra files are the result (stdout).
+    printProblems(problems, format, verbose, io);
+    printProblems(findings, format, verbose, { out: io.out, err: io.out });
     for (const r of reports) {
       if (hasErrors(r.problems)) io.err(`${r.spec}: ${countProblems(r.problems)}; could not check its output`);
     }
@@ -153,24 +178,7 @@ async function check(args: readonly string[], io: Io, cwd: string, models: Model
 }
 
 function parseCheckArgs(args: readonly string[]) {
-  const parsed = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      out: { type: 'string', short: 'o' },
-      'runtime-import': { type: 'string' },
-      outputs: { type: 'string' },
-      'no-docs': { type: 'boolean' },
-      'docs-out': { type: 'string' },
-      templates: { type: 'string' },
-      config: { type: 'string', short: 'c' },
-      format: { type: 'string' },
-      verbose: { type: 'boolean', short: 'v' },
-      strict: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const parsed = parseGenerateFlags('check', args, ['runtime-import', 'outputs', 'no-docs', 'docs-out']);
   if (parsed.positionals.length > 1) throw new UsageError('check takes at most one spec file');
   return parsed;
 }

@@ -1,13 +1,15 @@
 /** The `generate` and `docs` commands (and `generate --watch`). */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import type { LazyModels } from '../cli.js';
 import { countProblems, type Io, parseFormat, printProblems, type ReportFormat, UsageError } from '../diagnostics.js';
 import { IN_PROCESS, lastRequest, type ModelSource } from '../model/thread.js';
 import type { GenerateOptions } from '../options.js';
 import { specName } from '../options.js';
 import { hasErrors, type Problem } from '../problems.js';
+import { parseCommandArgs } from './args.js';
+import { cacheDir } from './fresh.js';
 import { DOCS_HELP, GENERATE_HELP } from './help.js';
-import { type RunReport, runJson, runTarget, summaryLines } from './run.js';
+import { type RunContext, type RunReport, runJson, runTarget, summaryLines } from './run.js';
 import { resolveTargets, type TargetFlags } from './targets.js';
 
 const COMMON = {
@@ -17,6 +19,7 @@ const COMMON = {
   format: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   strict: { type: 'boolean' },
+  force: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -33,18 +36,28 @@ export function isUsageError(e: unknown): e is Error {
   return e instanceof UsageError || String((e as { code?: unknown } | undefined)?.code).startsWith('ERR_PARSE_ARGS');
 }
 
-/** Parses the flags of generate (and check, which takes the same but `--watch`). */
-export function parseGenerateFlags(args: readonly string[], allowed: readonly string[] = []) {
-  const parsed = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    strict: true,
-    options: { ...COMMON, ...GENERATE_ONLY },
-  });
-  for (const name of Object.keys(GENERATE_ONLY)) {
-    if (name in parsed.values && !allowed.includes(name)) throw new UsageError(`option '--${name}' is not known here`);
-  }
-  return parsed;
+/**
+ * Parses the flags of `command`: generate takes them all, docs the common ones, check all but
+ * `--watch` (`allowed`: which of generate's own it takes). The values are typed as generate's.
+ */
+export function parseGenerateFlags(command: string, args: readonly string[], allowed: readonly string[] = []) {
+  const own = Object.fromEntries(Object.entries(GENERATE_ONLY).filter(([name]) => allowed.includes(name)));
+  const elsewhere = Object.fromEntries(
+    Object.keys(GENERATE_ONLY)
+      .filter((name) => !allowed.includes(name))
+      .map((name) => [name, 'generate']),
+  );
+  const parsed = parseCommandArgs(
+    command,
+    { args: [...args], allowPositionals: true, options: { ...COMMON, ...own } },
+    { elsewhere },
+  );
+  return parsed as unknown as ReturnType<typeof parseAll>;
+}
+
+/** The shape of the values when every flag is allowed (for typing only). */
+function parseAll(args: string[]) {
+  return parseCommandArgs('generate', { args, allowPositionals: true, options: { ...COMMON, ...GENERATE_ONLY } });
 }
 
 /** A docs-only target: the site of `target`, written where `generate` would write it. */
@@ -58,6 +71,20 @@ export function docsOnly(target: GenerateOptions): GenerateOptions {
     out,
     outputs: ['docs'],
     docs: { out, ...(docs.templates !== undefined ? { templates: docs.templates } : {}) },
+  };
+}
+
+/**
+ * How the command line runs its targets: diagnostics relative to `cwd`, the project's cache folder
+ * for the fast path, and the parse worker started (if `models` can be) when a target needs a full run.
+ */
+export async function runContext(cwd: string, root: string, force: boolean, models: ModelSource): Promise<RunContext> {
+  const start = (models as Partial<LazyModels>).start;
+  return {
+    cwd,
+    cache: await cacheDir(root),
+    force,
+    ...(start !== undefined ? { onFullRun: start } : {}),
   };
 }
 
@@ -124,7 +151,7 @@ async function generate(
   let format: ReportFormat;
   let targets: Awaited<ReturnType<typeof resolveTargets>>;
   try {
-    ({ values, positionals } = parseGenerateFlags(args, command === 'docs' ? [] : Object.keys(GENERATE_ONLY)));
+    ({ values, positionals } = parseGenerateFlags(command, args, command === 'docs' ? [] : Object.keys(GENERATE_ONLY)));
     if (values.help) {
       io.out(help);
       return 0;
@@ -147,10 +174,11 @@ async function generate(
     return watchTargets({ positionals, flags: values as TargetFlags, cwd, io, format, verbose });
   }
   if (!targets.targets || hasErrors(targets.problems)) return reportEarly(targets.problems, format, verbose, io);
+  const context = await runContext(cwd, targets.root, values.force === true, models);
   const reports: RunReport[] = [];
   for (const [i, target] of targets.targets.entries()) {
     const source = i === targets.targets.length - 1 ? lastRequest(models) : models;
-    reports.push(await runTarget(command === 'docs' ? docsOnly(target) : target, source));
+    reports.push(await runTarget(command === 'docs' ? docsOnly(target) : target, source, context));
   }
   return report(reports, format, verbose, io, cwd);
 }

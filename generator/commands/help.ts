@@ -43,6 +43,7 @@ Options:
       --templates <dir>        docs templates that replace ours by file name
   -c, --config <file>          config file (default: asyncapi-nats.config.* in this folder)
   -w, --watch                  regenerate when a spec, template or the config changes
+      --force                  parse and generate even when nothing changed since the last run
       --strict                 a spec example that does not match its schema is an error
                                (by default a warning, and the docs page marks the example)
       --format <text|json|github>
@@ -54,6 +55,10 @@ Options:
 A spec with errors prints each as \`file:line:col error CODE message\` with a help line,
 exits 2 and writes nothing. Warnings are printed and the code is written; a docs-only finding
 never stops generation unless --strict is given. Exit codes: 0 ok, 2 usage, config or spec error.
+When the spec, the files it $refs, the templates, the options and the generator are unchanged
+since the last run and the output is still what it wrote, nothing is parsed or written (the fast
+path; cache in node_modules/.cache/asyncapi-nats, see docs/cli.md). Summaries go to stdout,
+problems to stderr.
 
 Example:
   $ asyncapi-nats generate spec/ai-sdk.asyncapi.yaml
@@ -63,7 +68,9 @@ export const CHECK_HELP = `Usage: asyncapi-nats check [spec] [options]
 
 For CI: generates in memory and compares with the output folder on disk. Names every file that is
 stale (differs from a fresh generation, with the first line that differs), missing, or extra (a
-file with our header that generation no longer produces). Writes nothing.
+file with our header that generation no longer produces), on stdout with the summary; problems of
+the spec go to stderr. Writes nothing (but its cache record). When nothing changed since the last
+run and every output file still has the hash that run recorded, it answers without parsing.
 Without a spec, checks every spec of the config file. Takes the options of \`generate\`, so that it
 compares with exactly what \`generate\` would write.
 
@@ -76,6 +83,7 @@ Options:
       --templates <dir>        as for generate
       --strict                 a spec example that does not match its schema is an error
                                (exit 2), for CI
+      --force                  parse and compare even when nothing changed since the last run
   -c, --config <file>          config file (default: asyncapi-nats.config.* in this folder)
       --format <text|json|github>
                                how to report: text (default), one JSON document on stdout,
@@ -109,6 +117,7 @@ Options:
                          assets/site.js; files missing there come from ours (templates/docs/)
   -c, --config <file>    config file (default: asyncapi-nats.config.* in this folder)
       --strict           an example that does not match its schema is an error
+      --force            build even when nothing changed since the last run
       --format <text|json|github>
                          how to report (see \`generate --help\`)
   -v, --verbose          also print informational diagnostics

@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import Handlebars from 'handlebars';
 import { displayPath, type Io, UsageError } from '../diagnostics.js';
 import { specName } from '../options.js';
+import { parseCommandArgs } from './args.js';
 import { isUsageError } from './generate.js';
 import { INIT_HELP } from './help.js';
 
@@ -34,10 +34,9 @@ function tsString(value: string): string {
 export async function initCommand(args: readonly string[], io: Io, cwd: string = process.cwd()): Promise<number> {
   let values: { spec?: string | undefined; out?: string | undefined; force?: boolean | undefined; help?: boolean };
   try {
-    const parsed = parseArgs({
+    const parsed = parseCommandArgs('init', {
       args: [...args],
       allowPositionals: false,
-      strict: true,
       options: {
         spec: { type: 'string' },
         out: { type: 'string', short: 'o' },

@@ -1,9 +1,26 @@
 import { displayPath } from '../diagnostics.js';
-import { generateFiles, type OutputSet, resolveOptions, type Timings } from '../generate.js';
+import { generateFiles, type OutputSet, type ResolvedOptions, resolveOptions, type Timings } from '../generate.js';
 import { IN_PROCESS, type ModelSource } from '../model/thread.js';
 import type { GenerateOptions } from '../options.js';
 import { hasErrors, type Problem } from '../problems.js';
 import { OutputError, type WriteReport, writeOutput } from '../write.js';
+import { freshOutput, recordOutput, snapshotInputs } from './fresh.js';
+
+/**
+ * How the command line runs a target: where it runs (to name the spec in diagnostics) and the fast
+ * path (`fresh.ts`). Without it (the programmatic API), every run is a full run, nothing is recorded
+ * and diagnostics name the spec as generated files do.
+ */
+export interface RunContext {
+  /** The folder the command runs in: diagnostics name the spec relative to it (generated files, relative to the target's `cwd`). */
+  readonly cwd?: string;
+  /** The cache folder; undefined: no fast path, nothing recorded. */
+  readonly cache: string | undefined;
+  /** Run in full even when nothing changed (`--force`); the run is still recorded. */
+  readonly force?: boolean;
+  /** Called as soon as a target needs a full run (the command line starts its parse worker then). */
+  readonly onFullRun?: () => void;
+}
 
 /** What writing one output folder did. */
 export interface FolderReport extends WriteReport {
@@ -21,25 +38,42 @@ export interface RunReport {
   readonly timings: Timings & { write: number };
   /** Wall time of the whole run, ms. */
   readonly ms: number;
+  /** True when nothing changed since the last run and the output was left as it was, without parsing. */
+  readonly fresh: boolean;
 }
 
 /**
  * Generates `target` and writes its output; a spec with errors writes nothing. `models` parses on
  * this thread unless the command line gives its parse worker.
  */
-export async function runTarget(target: GenerateOptions, models: ModelSource = IN_PROCESS): Promise<RunReport> {
+export async function runTarget(
+  target: GenerateOptions,
+  models: ModelSource = IN_PROCESS,
+  fast?: RunContext,
+): Promise<RunReport> {
   const started = performance.now();
   const options = resolveOptions(target);
-  const result = await generateFiles(options, models);
-  const timings = { ...result.timings, write: 0 };
-  const done = (ok: boolean, folders: FolderReport[], problems: readonly Problem[]): RunReport => ({
-    spec: options.specDisplay,
+  const shown = diagnosticName(options, fast);
+  const report = (ok: boolean, folders: FolderReport[], problems: readonly Problem[], fresh = false): RunReport => ({
+    spec: shown,
     ok,
     folders,
-    problems,
+    problems: renameSpec(problems, options, shown),
     timings,
     ms: performance.now() - started,
+    fresh,
   });
+  let timings = { parse: 0, model: 0, emit: 0, docs: 0, write: 0 };
+  const unchanged = fast && !fast.force ? await freshOutput(options, fast.cache) : undefined;
+  if (unchanged) {
+    const folders = unchanged.folders.map((f) => ({ dir: f.dir, written: [], unchanged: f.files, removed: [] }));
+    return report(true, folders, unchanged.problems, true);
+  }
+  fast?.onFullRun?.();
+  const inputs = fast?.cache !== undefined ? await snapshotInputs(options) : undefined;
+  const result = await generateFiles(options, models);
+  timings = { ...result.timings, write: 0 };
+  const done = (ok: boolean, folders: FolderReport[], problems: readonly Problem[]) => report(ok, folders, problems);
   if (!result.outputs || hasErrors(result.problems)) return done(false, [], result.problems);
   const t = performance.now();
   const folders: FolderReport[] = [];
@@ -50,7 +84,22 @@ export async function runTarget(target: GenerateOptions, models: ModelSource = I
     return done(false, folders, [...result.problems, outputProblem(e, target.cwd ?? process.cwd())]);
   }
   timings.write = performance.now() - t;
+  if (inputs) await recordOutput(options, fast?.cache, inputs, result.outputs, result.problems);
   return done(true, folders, result.problems);
+}
+
+/**
+ * How diagnostics name the spec: relative to where the command runs (so a terminal can open it),
+ * while generated files name it relative to the project root (`options.specDisplay`).
+ */
+export function diagnosticName(options: ResolvedOptions, context: RunContext | undefined): string {
+  return context?.cwd !== undefined ? displayPath(context.cwd, options.specPath) : options.specDisplay;
+}
+
+/** `problems` with the spec's generated-file name replaced by its diagnostic name. */
+export function renameSpec(problems: readonly Problem[], options: ResolvedOptions, shown: string): readonly Problem[] {
+  if (shown === options.specDisplay) return problems;
+  return problems.map((p) => (p.file === options.specDisplay ? { ...p, file: shown } : p));
 }
 
 function writeSet(set: OutputSet): Promise<WriteReport> {
@@ -70,10 +119,16 @@ export function outputProblem(e: OutputError, cwd: string): Problem {
   };
 }
 
-/** `generated 10 files in generated/ai-sdk (3 written, 7 unchanged) in 812 ms`, one line per folder. */
+/**
+ * `generated 10 files in generated/ai-sdk (3 written, 7 unchanged) in 812 ms`, one line per folder;
+ * on the fast path `10 files in generated/ai-sdk up to date (nothing changed since the last run) in 60 ms`.
+ */
 export function summaryLines(report: RunReport, cwd: string): string[] {
   const ms = Math.round(report.ms);
   return report.folders.map((f) => {
+    if (report.fresh) {
+      return `${f.unchanged.length} files in ${displayPath(cwd, f.dir)} up to date (nothing changed since the last run) in ${ms} ms`;
+    }
     const parts = [`${f.written.length} written`, `${f.unchanged.length} unchanged`];
     if (f.removed.length > 0) parts.push(`${f.removed.length} removed`);
     const count = f.written.length + f.unchanged.length;
@@ -95,5 +150,6 @@ export function runJson(report: RunReport, cwd: string): object {
     })),
     timings: Object.fromEntries(Object.entries(report.timings).map(([k, v]) => [k, round(v)])),
     ms: round(report.ms),
+    fresh: report.fresh,
   };
 }

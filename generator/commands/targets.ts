@@ -2,6 +2,7 @@
  * Which specs a command works on, and with which options: the spec named on the command line, or
  * every spec of the config file; flags override the config's options.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CONFIG_FILES, findConfig, loadConfig } from '../config.js';
 import { displayPath, UsageError } from '../diagnostics.js';
@@ -26,6 +27,24 @@ export interface Targets {
   readonly problems: readonly Problem[];
   /** The config file in use, absolute. */
   readonly configFile?: string;
+  /**
+   * The project root: the config file's folder, else the nearest folder at or above the command's
+   * with a package.json, else the command's folder. Every target's `cwd`: generated files name the
+   * spec relative to it, so they read the same on every machine and from every folder.
+   */
+  readonly root: string;
+}
+
+/** The nearest folder at or above `cwd` with a package.json, else `cwd`. */
+export async function projectRoot(cwd: string): Promise<string> {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    try {
+      if ((await stat(path.join(dir, 'package.json'))).isFile()) return dir;
+    } catch {
+      // not here: one folder up
+    }
+    if (path.dirname(dir) === dir) return path.resolve(cwd);
+  }
 }
 
 /** `client,schemas` → the list; throws {@link UsageError} for an unknown kind. */
@@ -60,7 +79,7 @@ export async function resolveTargets(
   let fromConfig: readonly GenerateOptions[] = [];
   if (configFile !== undefined) {
     const loaded = await loadConfig(configFile, displayPath(cwd, configFile));
-    if (!loaded.config) return { problems: loaded.problems, configFile };
+    if (!loaded.config) return { problems: loaded.problems, configFile, root: path.dirname(configFile) };
     fromConfig = loaded.config.specs;
   }
 
@@ -83,19 +102,25 @@ export async function resolveTargets(
     );
   }
   const outputs = flags.outputs !== undefined ? parseOutputs(flags.outputs) : undefined;
+  const root = configFile !== undefined ? path.dirname(configFile) : await projectRoot(cwd);
   return {
-    targets: targets.map((t) => applyFlags(t, flags, outputs, cwd)),
+    targets: targets.map((t) => applyFlags(t, flags, outputs, cwd, root)),
     problems: [],
     ...(configFile !== undefined ? { configFile } : {}),
+    root,
   };
 }
 
-/** Flags over a target's options; paths given as flags are relative to where the command runs. */
+/**
+ * Flags over a target's options; paths given as flags are relative to where the command runs. Every
+ * path of the result is absolute, and its `cwd` is the project root.
+ */
 function applyFlags(
   target: GenerateOptions,
   flags: TargetFlags,
   outputs: readonly OutputKind[] | undefined,
   cwd: string,
+  root: string,
 ): GenerateOptions {
   const base = target.cwd ?? cwd;
   const abs = (p: string) => path.resolve(cwd, p);
@@ -109,7 +134,7 @@ function applyFlags(
   };
   return {
     spec: path.resolve(base, target.spec),
-    cwd,
+    cwd: root,
     out:
       flags.out !== undefined
         ? abs(flags.out)

@@ -2,7 +2,7 @@
  * `asyncapi-nats diff <old> <new>`: the command line around {@link diffSpecs}. Exit codes: 0 ok,
  * 1 a change at or above `--fail-on`, 2 a usage error, a spec with errors or an unreadable revision.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../commands/args.js';
 import { type Io, parseFormat, UsageError } from '../diagnostics.js';
 import { hasErrors } from '../problems.js';
 import { diffSpecs } from './diff.js';
@@ -61,10 +61,9 @@ export function failsOn(report: DiffReport, failOn: FailOn): boolean {
 }
 
 function parse(args: readonly string[]) {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs('diff', {
     args: [...args],
     allowPositionals: true,
-    strict: true,
     options: {
       'fail-on': { type: 'string' },
       format: { type: 'string' },

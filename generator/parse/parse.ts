@@ -39,7 +39,9 @@ let sharedParser: Parser | undefined;
 function parser(): Parser {
   if (sharedParser === undefined) {
     useBuiltRulesetCheck();
-    sharedParser = new Parser(structureRuleset());
+    // No cache of `$ref`'d files: the parser lives as long as the process (`generate --watch`), and a
+    // cached file would keep its old text after an edit.
+    sharedParser = new Parser({ ...structureRuleset(), __unstable: { resolver: { cache: false } } });
   }
   return sharedParser;
 }

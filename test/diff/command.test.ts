@@ -144,7 +144,7 @@ ${NEW}:100:5 non-breaking nats-timeout-lengthened the request timeout of operati
       "error: --fail-on must be one of breaking, unclassified, non-breaking, none, got 'major'",
     ],
     ['a bad --format', [OLD, NEW, '--format', 'xml'], "error: --format must be one of text, json, github, got 'xml'"],
-    ['an unknown option', [OLD, NEW, '--bogus'], "error: Unknown option '--bogus'"],
+    ['an unknown option', [OLD, NEW, '--bogus'], "error: unknown option '--bogus'"],
   ] as const)('diff - usage error (%s): exit 2, the message and the help on stderr', async (_name, args, message) => {
     const res = await diff(...args);
     expect(res.code).toBe(2);

@@ -9,29 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { suggestCommand } from './commands/args.js';
 import { defaultIo, type Io } from './diagnostics.js';
-import { type ModelSource, startModelWorker } from './model/thread.js';
-
-/** The parse worker, started on first need (`start`, or the first `load`). */
-export interface LazyModels extends ModelSource {
-  start(): void;
-}
-
-/** A parse worker that starts only when a spec needs parsing: the fast path never loads the parser. */
-export function lazyModels(): LazyModels {
-  let worker: ModelSource | undefined;
-  const started = () => {
-    worker ??= startModelWorker();
-    return worker;
-  };
-  return {
-    parallel: true,
-    load: (specPath, file) => started().load(specPath, file),
-    close: () => worker?.close(),
-    start: () => {
-      started();
-    },
-  };
-}
+import { type LazyModels, lazyModels } from './model/thread.js';
 
 /**
  * The parse worker of generate, check or docs. Started at once when a full run is certain (`--force`)

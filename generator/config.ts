@@ -85,18 +85,18 @@ export async function loadConfig(
       sourceMap = (await import('./parse/locate.js')).SourceMap.fromText(text);
       raw = JSON.parse(text);
     } else if (/\.m?ts$/.test(file)) {
-      // The config's `import … from 'asyncapi-nats'` gets this running module instead of a second copy
+      // The config's `import … from 'asyncapi-nats'` gets this running module's `defineConfig` (all a
+      // config takes from it at run time; its types are erased) instead of a second copy of the package
       // compiled by jiti (400 ms: it would transform our index, zod and yaml). jiti keeps the compiled
       // config in its file cache (node_modules/.cache/jiti), keyed by the source's hash: a config
       // loads in about 10 ms until it is edited, 250 ms after an edit.
       // jiti by its CommonJS entry: importing it from ESM would have Node's CJS lexer scan its 190 KB
       // bundle first (about 60 ms of every command that loads a .ts config).
-      const self = await import('./index.js');
       const { createJiti } = createRequire(import.meta.url)('jiti') as typeof import('jiti');
       const jiti = createJiti(pathToFileURL(file).href, {
         moduleCache: false,
         interopDefault: true,
-        virtualModules: { 'asyncapi-nats': self },
+        virtualModules: { 'asyncapi-nats': { defineConfig } },
       });
       raw = await jiti.import(file, { default: true });
     } else {

@@ -1,7 +1,7 @@
 /** The `generate` and `docs` commands (and `generate --watch`). */
 import path from 'node:path';
-import type { LazyModels } from '../cli.js';
 import { countProblems, type Io, parseFormat, printProblems, type ReportFormat, UsageError } from '../diagnostics.js';
+import type { LazyModels } from '../model/thread.js';
 import { IN_PROCESS, lastRequest, type ModelSource } from '../model/thread.js';
 import type { GenerateOptions } from '../options.js';
 import { specName } from '../options.js';

@@ -117,3 +117,25 @@ export function lastRequest(models: ModelSource): ModelSource {
     close: () => models.close(),
   };
 }
+
+/** The parse worker, started on first need (`start`, or the first `load`). */
+export interface LazyModels extends ModelSource {
+  start(): void;
+}
+
+/** A parse worker that starts only when a spec needs parsing: the fast path never loads the parser. */
+export function lazyModels(): LazyModels {
+  let worker: ModelSource | undefined;
+  const started = () => {
+    worker ??= startModelWorker();
+    return worker;
+  };
+  return {
+    parallel: true,
+    load: (specPath, file) => started().load(specPath, file),
+    close: () => worker?.close(),
+    start: () => {
+      started();
+    },
+  };
+}

@@ -66,6 +66,14 @@ export interface Fact {
   readonly value: string;
 }
 
+/** A labelled link of the overview (`license`: MIT). */
+export interface InfoLink {
+  readonly label: string;
+  readonly text: string;
+  /** Only `http(s):` and `mailto:`; absent when the spec's URL is anything else. */
+  readonly href?: string;
+}
+
 export interface ParameterView {
   readonly name: string;
   /** `{name}`, as written in the address. */
@@ -75,11 +83,49 @@ export interface ParameterView {
   readonly examples: readonly string[];
 }
 
+/** A `{variable}` of a server's host or pathname. */
+export interface ServerVariableView {
+  readonly placeholder: string;
+  readonly description: Paragraphs;
+  readonly default?: string;
+  readonly enum: readonly string[];
+  readonly examples: readonly string[];
+}
+
+/** A security scheme a server accepts. */
+export interface SecuritySchemeView {
+  /** The component's name, or `inline` for a scheme written in place. */
+  readonly name: string;
+  readonly type: string;
+  readonly description: Paragraphs;
+  readonly settings: readonly Fact[];
+}
+
+export interface ServerView {
+  /** Section id (`server-<name>`). */
+  readonly anchor: string;
+  readonly name: string;
+  /** The spec's title, when it has one. */
+  readonly title?: string;
+  readonly summary?: string;
+  readonly description: Paragraphs;
+  /** `nats://host[/pathname]`, variables as written. */
+  readonly url: string;
+  readonly protocol: string;
+  readonly protocolVersion?: string;
+  readonly variables: readonly ServerVariableView[];
+  /** Any one of these lets a client in; empty when the spec names none. */
+  readonly security: readonly SecuritySchemeView[];
+}
+
 export interface ChannelView {
   /** Section id (`channel-<id>`). */
   readonly anchor: string;
   readonly id: string;
+  /** The spec's title, else the id (the table of contents shows it). */
   readonly title: string;
+  /** True when `title` is the spec's, so the heading names the id beside it. */
+  readonly titled: boolean;
   readonly summary?: string;
   readonly description: Paragraphs;
   /** The subject with parameters marked; empty for a reply channel without address. */
@@ -98,7 +144,8 @@ export interface SchemaNodeView {
   readonly name: string;
   readonly type: string;
   readonly required: boolean;
-  readonly description?: string;
+  /** The schema's description as inline runs (its Markdown read, never raw backticks). */
+  readonly description?: readonly TextRun[];
   /** `enum: a, b`, `format: uuid`, `min: 1`, `pattern: ^x$`, `default: 1`, ... */
   readonly constraints: readonly string[];
   readonly children: readonly SchemaNodeView[];
@@ -111,12 +158,15 @@ export interface HeaderRowView {
   readonly name: string;
   readonly type: string;
   readonly required: boolean;
-  readonly enum: string;
-  readonly description?: string;
+  /** Allowed values; empty when the schema lists none. */
+  readonly enum: readonly string[];
+  readonly description?: readonly TextRun[];
 }
 
 export interface ExampleView {
   readonly name: string;
+  /** What the example is and whose: `Example “researchHandoff” of message AgentMessage`. */
+  readonly caption: string;
   /** True for the example built by the generator (not written in the spec). */
   readonly generated: boolean;
   /** Why a spec example does not match its schema (the page marks it); undefined when it matches. */
@@ -132,7 +182,8 @@ export interface MessageView {
   /** Section id (`message-<Name>`). */
   readonly anchor: string;
   readonly name: string;
-  readonly title: string;
+  /** The spec's title, when it has one other than the name. */
+  readonly title?: string;
   readonly summary?: string;
   readonly description: Paragraphs;
   readonly contentType: string;
@@ -142,11 +193,18 @@ export interface MessageView {
   readonly usedBy: readonly Link[];
 }
 
-/** Request/reply as one unit. */
+/** Request/reply as one unit (the error replies are one section of the page, linked). */
 export interface ReplyView {
   readonly messages: readonly Link[];
   readonly timeout: string;
-  readonly errors: readonly { readonly status: string; readonly meaning: string }[];
+}
+
+/** A code snippet with a caption that says what it calls and where its values come from. */
+export interface SnippetView extends Snippet {
+  /** `Client call of sendAgentMessage`. */
+  readonly caption: string;
+  /** `values from example “researchHandoff” of message AgentMessage`; absent when no example fed it. */
+  readonly source?: string;
 }
 
 export interface OperationView {
@@ -156,9 +214,11 @@ export interface OperationView {
   /** Method name on the generated client or server. */
   readonly method: string;
   readonly kind: string;
-  /** `send` or `receive`, as a label (`client → NATS`). */
+  /** Who sends and who answers (the kind badge beside the heading names the kind). */
   readonly direction: string;
-  readonly title: string;
+  /** The spec's title, else its summary; absent when it has neither (the heading is the id). */
+  readonly title?: string;
+  /** The summary, when the title is shown too. */
   readonly summary?: string;
   readonly description: Paragraphs;
   readonly channel: Link;
@@ -167,16 +227,22 @@ export interface OperationView {
   readonly messages: readonly Link[];
   readonly reply?: ReplyView;
   readonly facts: readonly Fact[];
-  readonly snippets: readonly Snippet[];
+  readonly snippets: readonly SnippetView[];
 }
 
 /** One search entry: kind, label, secondary text, target and the words it is found by. */
 export interface SearchEntry {
-  /** `subject`, `operation`, `message`, `field`, `header`. */
+  /** `server`, `subject`, `operation`, `message`, `field`, `header`. */
   readonly k: string;
   readonly l: string;
   readonly s: string;
   readonly h: string;
+}
+
+/** An error reply a requester can get instead of the reply. */
+export interface ErrorRow {
+  readonly status: string;
+  readonly meaning: string;
 }
 
 /** Everything the templates render. */
@@ -184,13 +250,18 @@ export interface DocsView {
   readonly title: string;
   readonly version: string;
   readonly description: Paragraphs;
+  /** License, contact, external docs and terms of service, each only when the spec gives it. */
+  readonly links: readonly InfoLink[];
   readonly source: string;
   readonly asyncapiVersion: string;
   readonly clientClass: string;
   readonly serverClass: string;
+  readonly servers: readonly ServerView[];
   readonly channels: readonly ChannelView[];
   readonly operations: readonly OperationView[];
   readonly messages: readonly MessageView[];
+  /** The error replies of request/reply, shown once; empty when no operation is a request. */
+  readonly requestErrors: readonly ErrorRow[];
   readonly search: readonly SearchEntry[];
 }
 
@@ -217,6 +288,29 @@ export function paragraphs(text: string | undefined): Paragraphs {
   const blocks: Block[] = [];
   for (const token of marked.lexer(text.trim())) blocks.push(...toBlocks(token));
   return blocks;
+}
+
+/**
+ * A short description (a header's, a schema field's) as one line of runs: its paragraphs joined, list
+ * items and code blocks kept as text, so `code` and **strong** read as such instead of raw Markdown.
+ */
+export function inline(text: string | undefined): TextRun[] {
+  const out: TextRun[] = [];
+  for (const block of paragraphs(text)) {
+    const lines =
+      'p' in block
+        ? [block.p]
+        : 'ul' in block
+          ? block.ul
+          : 'ol' in block
+            ? block.ol
+            : [[{ text: block.pre, code: true as const }]];
+    for (const line of lines) {
+      if (out.length > 0) out.push({ text: ' ' });
+      out.push(...line);
+    }
+  }
+  return out;
 }
 
 const SAFE_HREF = /^(https?:|mailto:|#)/i;
@@ -341,7 +435,7 @@ export function schemaTree(
   stack: Set<object> = new Set(),
 ): SchemaNodeView {
   const s = isObject(schema) ? schema : {};
-  const description = typeof s.description === 'string' ? s.description.trim() : undefined;
+  const description = inline(typeof s.description === 'string' ? s.description : undefined);
   const children: SchemaNodeView[] = [];
   const constraints = constraintsOf(schema);
   if (isObject(schema) && stack.has(schema)) {
@@ -374,7 +468,7 @@ export function schemaTree(
     name,
     type: typeLabel(schema),
     required,
-    ...(description ? { description } : {}),
+    ...(description.length > 0 ? { description } : {}),
     constraints,
     children,
     hasChildren: children.length > 0,
@@ -425,21 +519,25 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
+/** Who sends and who answers; the kind badge beside the heading already names the kind. */
 const DIRECTION: Record<OperationModel['kind'], string> = {
-  publish: 'send: publish, no reply',
-  request: 'send: request, waits for the reply',
-  subscribe: 'receive: subscribe',
-  reply: 'receive: answer each request',
+  publish: 'the client sends; no reply',
+  request: 'the client sends and waits for one reply',
+  subscribe: 'the server side receives each message',
+  reply: 'the server side answers each request',
 };
 
 /** The error replies a caller of a request can get (docs/runtime.md, "Error replies"). */
-const REQUEST_ERRORS = [
+const REQUEST_ERRORS: readonly ErrorRow[] = [
   { status: '400', meaning: 'malformed JSON request, or invalid request (the first validation issue)' },
   { status: '500', meaning: 'internal error (the handler threw), or invalid reply / reply too large' },
   { status: '503', meaning: 'busy: the responder is at its limit of requests in flight; nothing was processed' },
   { status: 'NoResponders', meaning: 'nobody answers on the subject (fails in about a millisecond)' },
   { status: 'Timeout', meaning: 'no reply within the timeout' },
 ];
+
+/** Section id of the error replies, linked from each request. */
+export const REQUEST_ERRORS_ANCHOR = 'request-errors';
 
 function json(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? 'null';
@@ -451,296 +549,423 @@ export interface ViewOptions {
   readonly strict?: boolean;
 }
 
+/** An example's values for the snippets, and what to call it in their caption. */
+interface SnippetSource {
+  readonly payload?: unknown;
+  readonly headers?: Record<string, unknown>;
+  readonly label: string;
+}
+
+/** What every step of the view shares: lookups by id, the page's anchors and links, the search index. */
+class ViewContext {
+  readonly anchors = new AnchorSet();
+  readonly search: SearchEntry[] = [];
+  readonly problems: Problem[] = [];
+  readonly schemaByName: Map<string, ApiModel['schemas'][number]>;
+  readonly channelById: Map<string, ChannelModel>;
+  readonly messageByKey: Map<string, MessageModel>;
+  readonly channelAnchor: Map<string, string>;
+  readonly opAnchor: Map<string, string>;
+  readonly messageAnchor: Map<string, string>;
+  /** Section id of each server, in model order. */
+  readonly serverAnchor: readonly string[];
+  /** The examples of each message, checked. */
+  readonly examples = new Map<string, ExampleView[]>();
+  /** The first example of each message the generated code accepts: the snippets' values. */
+  readonly snippetSource = new Map<string, SnippetSource>();
+
+  constructor(
+    readonly model: ApiModel,
+    readonly strict: boolean,
+  ) {
+    this.schemaByName = new Map(model.schemas.map((s) => [s.name, s]));
+    this.channelById = new Map(model.channels.map((c) => [c.id, c]));
+    this.messageByKey = new Map(model.messages.map((m) => [m.key, m]));
+    this.serverAnchor = model.servers.map((s) => this.anchors.take('server', s.name));
+    this.channelAnchor = new Map(model.channels.map((c) => [c.id, this.anchors.take('channel', c.id)]));
+    this.opAnchor = new Map(model.operations.map((o) => [o.id, this.anchors.take('op', o.id)]));
+    this.messageAnchor = new Map(model.messages.map((m) => [m.key, this.anchors.take('message', m.name)]));
+  }
+
+  msgLink(key: string): Link {
+    return { href: `#${this.messageAnchor.get(key) ?? ''}`, label: this.messageByKey.get(key)?.name ?? key };
+  }
+
+  opLink(o: OperationModel): Link {
+    return { href: `#${this.opAnchor.get(o.id) ?? ''}`, label: o.id };
+  }
+}
+
+/** The spec's examples of one message, each checked against its schema, then the generated one. */
+function checkExamples(ctx: ViewContext, m: MessageModel): void {
+  const payloadDecl = m.payload !== undefined ? ctx.schemaByName.get(m.payload) : undefined;
+  const headerDecl = m.headers !== undefined ? ctx.schemaByName.get(m.headers) : undefined;
+  const payloadSchema = payloadDecl?.schema;
+  const headerSchema = headerDecl?.schema;
+  const payloadCheck: Validator | undefined = payloadDecl ? declarationValidator(payloadDecl) : undefined;
+  const headerCheck: Validator | undefined = headerDecl ? declarationValidator(headerDecl) : undefined;
+  const unchecked = [payloadCheck, headerCheck].find((v) => v && !v.ok);
+  if (unchecked && !unchecked.ok) {
+    ctx.problems.push({
+      code: 'docs-example-unchecked',
+      severity: 'warning',
+      message: `the examples of message '${m.name}' cannot be checked: ${unchecked.reason}`,
+      file: m.location.file,
+      line: m.location.line,
+      column: m.location.column,
+      help: 'the docs show the spec examples unchecked and no generated example',
+    });
+  }
+  const views: ExampleView[] = [];
+  m.examples.forEach((e, i) => {
+    const label = e.name ?? `example ${i + 1}`;
+    const reasons: string[] = [];
+    if (e.payload !== undefined && payloadCheck?.ok) {
+      const issue = payloadCheck.check(e.payload);
+      if (issue) {
+        reasons.push(`payload: ${issue}`);
+        ctx.problems.push(
+          invalidExampleProblem(
+            e.location,
+            `the payload of example '${label}' of message '${m.name}'`,
+            issue,
+            ctx.strict,
+          ),
+        );
+      }
+    }
+    if (e.headers !== undefined && headerCheck?.ok && headerSchema !== undefined) {
+      const issue = headerCheck.check(headerValuesForCheck(headerSchema, e.headers));
+      if (issue) {
+        reasons.push(`headers: ${issue}`);
+        ctx.problems.push(
+          invalidExampleProblem(
+            e.location,
+            `the headers of example '${label}' of message '${m.name}'`,
+            issue,
+            ctx.strict,
+          ),
+        );
+      }
+    }
+    views.push({
+      name: label,
+      caption:
+        e.name !== undefined ? `Example “${e.name}” of message ${m.name}` : `Example ${i + 1} of message ${m.name}`,
+      generated: false,
+      ...(reasons.length > 0
+        ? { invalid: reasons.join('; '), invalidId: ctx.anchors.take('invalid', `${m.name}-${i}`) }
+        : {}),
+      ...(e.payload !== undefined ? { payload: json(e.payload) } : {}),
+      ...(e.headers !== undefined ? { headers: json(e.headers) } : {}),
+    });
+  });
+  // The generated example, shown only when it validates.
+  if (!unchecked) {
+    const payload = payloadSchema !== undefined ? sampleOf(payloadSchema, payloadDecl?.dialect) : undefined;
+    const headers = headerSchema !== undefined ? headerSample(headerSchema, headerDecl?.dialect) : undefined;
+    const payloadIssue = payload !== undefined && payloadCheck?.ok ? payloadCheck.check(payload) : undefined;
+    const headerIssue =
+      headers !== undefined && headerCheck?.ok && headerSchema !== undefined
+        ? headerCheck.check(headerValuesForCheck(headerSchema, headers))
+        : undefined;
+    if (payloadIssue || headerIssue) {
+      // The same problem examples.ts reports for the same sample: printed once when both are built.
+      const role = payloadIssue ? 'payload' : 'headers';
+      const type = (payloadIssue ? payloadDecl : headerDecl)?.name;
+      ctx.problems.push(exampleNotGenerated(m, role, type, (payloadIssue ?? headerIssue) as string));
+    } else if (payload !== undefined || headers !== undefined) {
+      views.push({
+        name: 'generated',
+        caption: `Generated example of message ${m.name}`,
+        generated: true,
+        ...(payload !== undefined ? { payload: json(payload) } : {}),
+        ...(headers !== undefined ? { headers: json(headers) } : {}),
+      });
+    }
+  }
+  ctx.examples.set(m.key, views);
+  // Snippets show a message the generated code accepts: never an example marked as not matching.
+  const specIndex = m.examples.findIndex((_, i) => views[i]?.invalid === undefined);
+  const spec = specIndex >= 0 ? m.examples[specIndex] : undefined;
+  const gen = views.find((v) => v.generated);
+  const source =
+    spec ??
+    (gen
+      ? { payload: gen.payload && JSON.parse(gen.payload), headers: gen.headers && JSON.parse(gen.headers) }
+      : undefined);
+  if (source) {
+    const caption = (spec ? views[specIndex]?.caption : gen?.caption) ?? '';
+    ctx.snippetSource.set(m.key, {
+      label: caption.charAt(0).toLowerCase() + caption.slice(1),
+      ...(source.payload !== undefined ? { payload: source.payload } : {}),
+      ...(isObject(source.headers) ? { headers: source.headers as Record<string, unknown> } : {}),
+    });
+  }
+}
+
+/** The servers: where each is, its protocol, variables, and the security schemes it accepts. */
+function serverViews(ctx: ViewContext): ServerView[] {
+  return ctx.model.servers.map((s, i) => {
+    const anchor = `#${ctx.serverAnchor[i] ?? ''}`;
+    const url = `${s.protocol}://${s.host}${s.pathname ? `/${s.pathname.replace(/^\//, '')}` : ''}`;
+    ctx.search.push({ k: 'server', l: url, s: s.title ?? s.name, h: anchor });
+    return {
+      anchor: anchor.slice(1),
+      name: s.name,
+      ...(s.title ? { title: s.title } : {}),
+      ...(s.summary ? { summary: s.summary } : {}),
+      description: paragraphs(s.description),
+      url,
+      protocol: s.protocol,
+      ...(s.protocolVersion ? { protocolVersion: s.protocolVersion } : {}),
+      variables: s.variables.map((v) => ({
+        placeholder: `{${v.name}}`,
+        description: paragraphs(v.description),
+        ...(v.default !== undefined ? { default: v.default } : {}),
+        enum: v.enum,
+        examples: v.examples,
+      })),
+      security: s.security.map((sec) => ({
+        name: sec.name ?? 'inline',
+        type: sec.type,
+        description: paragraphs(sec.description),
+        settings: sec.settings,
+      })),
+    };
+  });
+}
+
+/** License, contact, external docs and terms of service, as labelled links. */
+function infoLinks(model: ApiModel): InfoLink[] {
+  const link = (label: string, text: string, url: string | undefined): InfoLink => ({
+    label,
+    text,
+    ...(url !== undefined && /^(https?:|mailto:)/i.test(url) ? { href: url } : {}),
+  });
+  const links: InfoLink[] = [];
+  if (model.license) links.push(link('license', model.license.name, model.license.url));
+  const c = model.contact;
+  if (c?.name || c?.url) links.push(link('contact', c.name ?? c.url ?? '', c.url));
+  if (c?.email) links.push(link('email', c.email, `mailto:${c.email}`));
+  if (model.externalDocs)
+    links.push(link('documentation', model.externalDocs.description ?? model.externalDocs.url, model.externalDocs.url));
+  if (model.termsOfService) links.push(link('terms of service', model.termsOfService, model.termsOfService));
+  return links;
+}
+
+function channelView(ctx: ViewContext, c: ChannelModel): ChannelView {
+  const anchor = ctx.channelAnchor.get(c.id) ?? '';
+  const ops = ctx.model.operations.filter((o) => o.channel === c.id || o.reply?.channel === c.id);
+  const messageKeys = [...new Set(ops.flatMap((o) => (o.channel === c.id ? o.messages : (o.reply?.messages ?? []))))];
+  ctx.search.push({ k: 'subject', l: c.address ?? `${c.id} (reply inbox)`, s: c.title ?? c.id, h: `#${anchor}` });
+  return {
+    anchor,
+    id: c.id,
+    title: c.title ?? c.id,
+    titled: c.title !== undefined && c.title !== c.id,
+    ...(c.summary ? { summary: c.summary } : {}),
+    description: paragraphs(c.description),
+    subject: subjectParts(c),
+    address: c.address,
+    pattern: c.address !== null ? subjectPattern(c) : null,
+    parameters: c.parameters.map((p) => ({
+      name: p.name,
+      placeholder: `{${p.name}}`,
+      description: paragraphs(p.description),
+      enum: p.enum ?? [],
+      examples: p.examples ?? [],
+    })),
+    operations: ops.map((o) => ctx.opLink(o)),
+    messages: messageKeys.map((k) => ctx.msgLink(k)),
+  };
+}
+
+/**
+ * The NATS facts of an operation: the generated method, queue group, header filter, JetStream. A
+ * request's timeout is not one of them: the request/reply part of the page says it, once.
+ */
+function operationFacts(model: ApiModel, o: OperationModel): Fact[] {
+  const facts: Fact[] = [];
+  facts.push({
+    label: o.action === 'send' ? 'client method' : 'server method',
+    value: `${o.action === 'send' ? model.clientClass : model.serverClass}.${o.name}`,
+  });
+  if (o.queue) facts.push({ label: 'queue group', value: o.queue.template });
+  if (o.matchHeaders && o.matchHeaders.length > 0) {
+    facts.push({
+      label: 'header filter',
+      value: o.matchHeaders
+        .map((m) => `${m.header} = ${m.tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('')}`)
+        .join(', '),
+    });
+  }
+  if (o.timeoutMs !== undefined && !o.reply) facts.push({ label: 'timeout', value: seconds(o.timeoutMs) });
+  const d = o.durable;
+  if (d) {
+    facts.push({
+      label: 'JetStream stream',
+      value: `${d.stream.name} (${d.stream.retention}, ${d.stream.storage}, replicas ${d.stream.replicas})`,
+    });
+    facts.push({ label: 'stream subjects', value: d.stream.subjects.join(', ') });
+    if (d.stream.duplicateWindowMs !== undefined)
+      facts.push({ label: 'duplicate window', value: seconds(d.stream.duplicateWindowMs) });
+    if (d.consumer) {
+      facts.push({ label: 'durable consumer', value: d.consumer.durable });
+      if (d.consumer.ackWaitMs !== undefined) facts.push({ label: 'ack wait', value: seconds(d.consumer.ackWaitMs) });
+      if (d.consumer.maxDeliver !== undefined)
+        facts.push({ label: 'max deliveries', value: String(d.consumer.maxDeliver) });
+      if (d.consumer.backoffMs)
+        facts.push({ label: 'redelivery backoff', value: d.consumer.backoffMs.map(seconds).join(', ') });
+    }
+    if (o.action === 'send') {
+      const id = d.messageId;
+      facts.push({
+        label: 'message id (Nats-Msg-Id)',
+        value: !id
+          ? 'generated per call (its retries reuse it)'
+          : 'header' in id
+            ? `header ${id.header}`
+            : `payload ${id.payload.join('.')}`,
+      });
+    }
+    facts.push({ label: 'dead letters', value: `${d.deadLetter.subject} (stream ${d.deadLetter.stream})` });
+  }
+  return facts;
+}
+
+/** The snippets of an operation, each captioned with what it calls and whose example fed it. */
+function snippetViews(ctx: ViewContext, o: OperationModel, channel: ChannelModel | undefined): SnippetView[] {
+  if (!channel) return [];
+  const main = o.messages[0];
+  const ex = main !== undefined ? ctx.snippetSource.get(main) : undefined;
+  const replyKey = o.reply?.messages[0];
+  const replyEx = replyKey !== undefined ? ctx.snippetSource.get(replyKey) : undefined;
+  const snippets = operationSnippets(
+    ctx.model,
+    o,
+    channel,
+    main !== undefined ? ctx.messageByKey.get(main) : undefined,
+    {
+      ...(ex?.payload !== undefined ? { payload: ex.payload } : {}),
+      ...(ex?.headers ? { headers: ex.headers } : {}),
+      ...(replyEx?.payload !== undefined ? { replyPayload: replyEx.payload } : {}),
+    },
+  );
+  return snippets.map((snippet) => {
+    // A sender's snippets show the message it sends; a replier's, the reply it returns; a subscriber's, none.
+    const fed = o.action === 'send' ? ex : o.kind === 'reply' ? replyEx : undefined;
+    const what = snippet.label === 'nats CLI' ? 'nats CLI' : `${snippet.label} call`;
+    return {
+      ...snippet,
+      caption: `${what}: ${o.id}`,
+      ...(fed ? { source: `values from the ${fed.label}` } : {}),
+    };
+  });
+}
+
+function operationView(ctx: ViewContext, o: OperationModel): OperationView {
+  const anchor = ctx.opAnchor.get(o.id) ?? '';
+  const channel = ctx.channelById.get(o.channel);
+  ctx.search.push({ k: 'operation', l: o.id, s: `${o.kind} ${channel?.address ?? ''}`.trim(), h: `#${anchor}` });
+  const title = o.title ?? o.summary;
+  return {
+    anchor,
+    id: o.id,
+    method: o.name,
+    kind: o.kind,
+    direction: DIRECTION[o.kind],
+    ...(title && title !== o.id ? { title } : {}),
+    ...(o.summary && o.title ? { summary: o.summary } : {}),
+    description: paragraphs(o.description),
+    channel: { href: `#${ctx.channelAnchor.get(o.channel) ?? ''}`, label: channel?.title ?? o.channel },
+    subject: channel ? subjectParts(channel) : [],
+    pattern: channel && channel.address !== null ? subjectPattern(channel) : null,
+    messages: o.messages.map((k) => ctx.msgLink(k)),
+    ...(o.reply
+      ? {
+          reply: {
+            messages: o.reply.messages.map((k) => ctx.msgLink(k)),
+            timeout: o.timeoutMs !== undefined ? seconds(o.timeoutMs) : '10 s (runtime default)',
+          },
+        }
+      : {}),
+    facts: operationFacts(ctx.model, o),
+    snippets: snippetViews(ctx, o, channel),
+  };
+}
+
+function headerRows(m: MessageModel, headerSchema: JsonSchema | undefined): HeaderRowView[] {
+  const props = isObject(headerSchema) && isObject(headerSchema.properties) ? headerSchema.properties : {};
+  return Object.entries(props).map(([name, s]) => {
+    const description = inline(isObject(s) && typeof s.description === 'string' ? s.description : undefined);
+    return {
+      name,
+      type: typeLabel(s as JsonSchema),
+      required: m.requiredHeaders.includes(name),
+      enum: isObject(s) && Array.isArray(s.enum) ? s.enum.map(String) : [],
+      ...(description.length > 0 ? { description } : {}),
+    };
+  });
+}
+
+function messageView(ctx: ViewContext, m: MessageModel): MessageView {
+  const anchor = ctx.messageAnchor.get(m.key) ?? '';
+  const payloadSchema = m.payload !== undefined ? ctx.schemaByName.get(m.payload)?.schema : undefined;
+  const headerSchema = m.headers !== undefined ? ctx.schemaByName.get(m.headers)?.schema : undefined;
+  const headers = headerRows(m, headerSchema);
+  ctx.search.push({ k: 'message', l: m.name, s: m.title ?? m.summary ?? '', h: `#${anchor}` });
+  for (const h of headers) ctx.search.push({ k: 'header', l: h.name, s: `header of ${m.name}`, h: `#${anchor}` });
+  if (payloadSchema !== undefined) {
+    const paths: string[] = [];
+    fieldPaths(payloadSchema, '', paths, new Set());
+    for (const p of new Set(paths)) ctx.search.push({ k: 'field', l: p, s: `field of ${m.name}`, h: `#${anchor}` });
+  }
+  const usedBy = ctx.model.operations.filter((o) => o.messages.includes(m.key) || o.reply?.messages.includes(m.key));
+  return {
+    anchor,
+    name: m.name,
+    ...(m.title && m.title !== m.name ? { title: m.title } : {}),
+    ...(m.summary ? { summary: m.summary } : {}),
+    description: paragraphs(m.description),
+    contentType: m.contentType,
+    headers,
+    // The payload itself is what the message is: its root is not marked `required`.
+    ...(payloadSchema !== undefined ? { payload: schemaTree(payloadSchema, 'payload', false) } : {}),
+    examples: ctx.examples.get(m.key) ?? [],
+    usedBy: usedBy.map((o) => ctx.opLink(o)),
+  };
+}
+
 /**
  * Builds the view of a model; a spec example that fails its schema is a warning (an error under
  * `strict`) and is shown marked, with the reason.
  */
 export function buildView(model: ApiModel, options: ViewOptions = {}): { view: DocsView; problems: Problem[] } {
-  const strict = options.strict === true;
-  const problems: Problem[] = [];
-  const anchors = new AnchorSet();
-  const schemaByName = new Map(model.schemas.map((s) => [s.name, s]));
-  const channelById = new Map(model.channels.map((c) => [c.id, c]));
-  const messageByKey = new Map(model.messages.map((m) => [m.key, m]));
-
-  const channelAnchor = new Map(model.channels.map((c) => [c.id, anchors.take('channel', c.id)]));
-  const opAnchor = new Map(model.operations.map((o) => [o.id, anchors.take('op', o.id)]));
-  const messageAnchor = new Map(model.messages.map((m) => [m.key, anchors.take('message', m.name)]));
-  const msgLink = (key: string): Link => {
-    const m = messageByKey.get(key);
-    return { href: `#${messageAnchor.get(key) ?? ''}`, label: m?.name ?? key };
-  };
-  const opLink = (o: OperationModel): Link => ({ href: `#${opAnchor.get(o.id) ?? ''}`, label: o.id });
-
-  // Examples, checked: the first valid one of each message feeds the snippets.
-  const exampleViews = new Map<string, ExampleView[]>();
-  const firstExample = new Map<string, { payload?: unknown; headers?: Record<string, unknown> }>();
-  for (const m of model.messages) {
-    const payloadDecl = m.payload !== undefined ? schemaByName.get(m.payload) : undefined;
-    const headerDecl = m.headers !== undefined ? schemaByName.get(m.headers) : undefined;
-    const payloadSchema = payloadDecl?.schema;
-    const headerSchema = headerDecl?.schema;
-    const payloadCheck: Validator | undefined = payloadDecl ? declarationValidator(payloadDecl) : undefined;
-    const headerCheck: Validator | undefined = headerDecl ? declarationValidator(headerDecl) : undefined;
-    const unchecked = [payloadCheck, headerCheck].find((v) => v && !v.ok);
-    if (unchecked && !unchecked.ok) {
-      problems.push({
-        code: 'docs-example-unchecked',
-        severity: 'warning',
-        message: `the examples of message '${m.name}' cannot be checked: ${unchecked.reason}`,
-        file: m.location.file,
-        line: m.location.line,
-        column: m.location.column,
-        help: 'the docs show the spec examples unchecked and no generated example',
-      });
-    }
-    const views: ExampleView[] = [];
-    m.examples.forEach((e, i) => {
-      const label = e.name ?? `example ${i + 1}`;
-      const reasons: string[] = [];
-      if (e.payload !== undefined && payloadCheck?.ok) {
-        const issue = payloadCheck.check(e.payload);
-        if (issue) {
-          reasons.push(`payload: ${issue}`);
-          problems.push(
-            invalidExampleProblem(
-              e.location,
-              `the payload of example '${label}' of message '${m.name}'`,
-              issue,
-              strict,
-            ),
-          );
-        }
-      }
-      if (e.headers !== undefined && headerCheck?.ok && headerSchema !== undefined) {
-        const issue = headerCheck.check(headerValuesForCheck(headerSchema, e.headers));
-        if (issue) {
-          reasons.push(`headers: ${issue}`);
-          problems.push(
-            invalidExampleProblem(
-              e.location,
-              `the headers of example '${label}' of message '${m.name}'`,
-              issue,
-              strict,
-            ),
-          );
-        }
-      }
-      views.push({
-        name: label,
-        generated: false,
-        ...(reasons.length > 0
-          ? { invalid: reasons.join('; '), invalidId: anchors.take('invalid', `${m.name}-${i}`) }
-          : {}),
-        ...(e.payload !== undefined ? { payload: json(e.payload) } : {}),
-        ...(e.headers !== undefined ? { headers: json(e.headers) } : {}),
-      });
-    });
-    // The generated example, shown only when it validates.
-    if (!unchecked) {
-      const payload = payloadSchema !== undefined ? sampleOf(payloadSchema, payloadDecl?.dialect) : undefined;
-      const headers = headerSchema !== undefined ? headerSample(headerSchema, headerDecl?.dialect) : undefined;
-      const payloadIssue = payload !== undefined && payloadCheck?.ok ? payloadCheck.check(payload) : undefined;
-      const headerIssue =
-        headers !== undefined && headerCheck?.ok && headerSchema !== undefined
-          ? headerCheck.check(headerValuesForCheck(headerSchema, headers))
-          : undefined;
-      if (payloadIssue || headerIssue) {
-        // The same problem examples.ts reports for the same sample: printed once when both are built.
-        const role = payloadIssue ? 'payload' : 'headers';
-        const type = (payloadIssue ? payloadDecl : headerDecl)?.name;
-        problems.push(exampleNotGenerated(m, role, type, (payloadIssue ?? headerIssue) as string));
-      } else if (payload !== undefined || headers !== undefined) {
-        views.push({
-          name: 'generated',
-          generated: true,
-          ...(payload !== undefined ? { payload: json(payload) } : {}),
-          ...(headers !== undefined ? { headers: json(headers) } : {}),
-        });
-      }
-    }
-    exampleViews.set(m.key, views);
-    // Snippets show a message the generated code accepts: never an example marked as not matching.
-    const spec = m.examples.find((_, i) => views[i]?.invalid === undefined);
-    const gen = views.find((v) => v.generated);
-    const source =
-      spec ??
-      (gen
-        ? { payload: gen.payload && JSON.parse(gen.payload), headers: gen.headers && JSON.parse(gen.headers) }
-        : undefined);
-    if (source) {
-      firstExample.set(m.key, {
-        ...(source.payload !== undefined ? { payload: source.payload } : {}),
-        ...(isObject(source.headers) ? { headers: source.headers as Record<string, unknown> } : {}),
-      });
-    }
-  }
-
-  const search: SearchEntry[] = [];
-  const channels: ChannelView[] = model.channels.map((c) => {
-    const anchor = channelAnchor.get(c.id) ?? '';
-    const ops = model.operations.filter((o) => o.channel === c.id || o.reply?.channel === c.id);
-    const messageKeys = [...new Set(ops.flatMap((o) => (o.channel === c.id ? o.messages : (o.reply?.messages ?? []))))];
-    search.push({ k: 'subject', l: c.address ?? `${c.id} (reply inbox)`, s: c.title ?? c.id, h: `#${anchor}` });
-    return {
-      anchor,
-      id: c.id,
-      title: c.title ?? c.id,
-      ...(c.summary ? { summary: c.summary } : {}),
-      description: paragraphs(c.description),
-      subject: subjectParts(c),
-      address: c.address,
-      pattern: c.address !== null ? subjectPattern(c) : null,
-      parameters: c.parameters.map((p) => ({
-        name: p.name,
-        placeholder: `{${p.name}}`,
-        description: paragraphs(p.description),
-        enum: p.enum ?? [],
-        examples: p.examples ?? [],
-      })),
-      operations: ops.map(opLink),
-      messages: messageKeys.map(msgLink),
-    };
-  });
-
-  const operations: OperationView[] = model.operations.map((o) => {
-    const anchor = opAnchor.get(o.id) ?? '';
-    const channel = channelById.get(o.channel);
-    const facts: Fact[] = [];
-    facts.push({
-      label: o.action === 'send' ? 'client method' : 'server method',
-      value: `${o.action === 'send' ? model.clientClass : model.serverClass}.${o.name}`,
-    });
-    if (o.queue) facts.push({ label: 'queue group', value: o.queue.template });
-    if (o.matchHeaders && o.matchHeaders.length > 0) {
-      facts.push({
-        label: 'header filter',
-        value: o.matchHeaders
-          .map((m) => `${m.header} = ${m.tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('')}`)
-          .join(', '),
-      });
-    }
-    if (o.timeoutMs !== undefined) facts.push({ label: 'timeout', value: seconds(o.timeoutMs) });
-    const d = o.durable;
-    if (d) {
-      facts.push({
-        label: 'JetStream stream',
-        value: `${d.stream.name} (${d.stream.retention}, ${d.stream.storage}, replicas ${d.stream.replicas})`,
-      });
-      facts.push({ label: 'stream subjects', value: d.stream.subjects.join(', ') });
-      if (d.stream.duplicateWindowMs !== undefined)
-        facts.push({ label: 'duplicate window', value: seconds(d.stream.duplicateWindowMs) });
-      if (d.consumer) {
-        facts.push({ label: 'durable consumer', value: d.consumer.durable });
-        if (d.consumer.ackWaitMs !== undefined) facts.push({ label: 'ack wait', value: seconds(d.consumer.ackWaitMs) });
-        if (d.consumer.maxDeliver !== undefined)
-          facts.push({ label: 'max deliveries', value: String(d.consumer.maxDeliver) });
-        if (d.consumer.backoffMs)
-          facts.push({ label: 'redelivery backoff', value: d.consumer.backoffMs.map(seconds).join(', ') });
-      }
-      if (o.action === 'send') {
-        const id = d.messageId;
-        facts.push({
-          label: 'message id (Nats-Msg-Id)',
-          value: !id
-            ? 'generated per call (its retries reuse it)'
-            : 'header' in id
-              ? `header ${id.header}`
-              : `payload ${id.payload.join('.')}`,
-        });
-      }
-      facts.push({ label: 'dead letters', value: `${d.deadLetter.subject} (stream ${d.deadLetter.stream})` });
-    }
-    const main = o.messages[0];
-    const ex = main !== undefined ? firstExample.get(main) : undefined;
-    const replyKey = o.reply?.messages[0];
-    const replyEx = replyKey !== undefined ? firstExample.get(replyKey) : undefined;
-    const snippets = channel
-      ? operationSnippets(model, o, channel, main !== undefined ? messageByKey.get(main) : undefined, {
-          ...(ex?.payload !== undefined ? { payload: ex.payload } : {}),
-          ...(ex?.headers ? { headers: ex.headers } : {}),
-          ...(replyEx?.payload !== undefined ? { replyPayload: replyEx.payload } : {}),
-        })
-      : [];
-    search.push({ k: 'operation', l: o.id, s: `${o.kind} ${channel?.address ?? ''}`.trim(), h: `#${anchor}` });
-    return {
-      anchor,
-      id: o.id,
-      method: o.name,
-      kind: o.kind,
-      direction: DIRECTION[o.kind],
-      title: o.title ?? o.summary ?? o.id,
-      ...(o.summary && o.title ? { summary: o.summary } : {}),
-      description: paragraphs(o.description),
-      channel: { href: `#${channelAnchor.get(o.channel) ?? ''}`, label: channel?.title ?? o.channel },
-      subject: channel ? subjectParts(channel) : [],
-      pattern: channel && channel.address !== null ? subjectPattern(channel) : null,
-      messages: o.messages.map(msgLink),
-      ...(o.reply
-        ? {
-            reply: {
-              messages: o.reply.messages.map(msgLink),
-              timeout: o.timeoutMs !== undefined ? seconds(o.timeoutMs) : '10 s (runtime default)',
-              errors: REQUEST_ERRORS,
-            },
-          }
-        : {}),
-      facts,
-      snippets,
-    };
-  });
-
-  const messages: MessageView[] = model.messages.map((m: MessageModel) => {
-    const anchor = messageAnchor.get(m.key) ?? '';
-    const payloadSchema = m.payload !== undefined ? schemaByName.get(m.payload)?.schema : undefined;
-    const headerSchema = m.headers !== undefined ? schemaByName.get(m.headers)?.schema : undefined;
-    const headerProps = isObject(headerSchema) && isObject(headerSchema.properties) ? headerSchema.properties : {};
-    const headers: HeaderRowView[] = Object.entries(headerProps).map(([name, s]) => {
-      const description = isObject(s) && typeof s.description === 'string' ? s.description.trim() : undefined;
-      return {
-        name,
-        type: typeLabel(s as JsonSchema),
-        required: m.requiredHeaders.includes(name),
-        enum: isObject(s) && Array.isArray(s.enum) ? s.enum.map(String).join(', ') : '',
-        ...(description ? { description } : {}),
-      };
-    });
-    search.push({ k: 'message', l: m.name, s: m.title ?? m.summary ?? '', h: `#${anchor}` });
-    for (const h of headers) search.push({ k: 'header', l: h.name, s: `header of ${m.name}`, h: `#${anchor}` });
-    if (payloadSchema !== undefined) {
-      const paths: string[] = [];
-      fieldPaths(payloadSchema, '', paths, new Set());
-      for (const p of new Set(paths)) search.push({ k: 'field', l: p, s: `field of ${m.name}`, h: `#${anchor}` });
-    }
-    const usedBy = model.operations.filter((o) => o.messages.includes(m.key) || o.reply?.messages.includes(m.key));
-    return {
-      anchor,
-      name: m.name,
-      title: m.title ?? m.name,
-      ...(m.summary ? { summary: m.summary } : {}),
-      description: paragraphs(m.description),
-      contentType: m.contentType,
-      headers,
-      ...(payloadSchema !== undefined ? { payload: schemaTree(payloadSchema, 'payload', true) } : {}),
-      examples: exampleViews.get(m.key) ?? [],
-      usedBy: usedBy.map(opLink),
-    };
-  });
-
+  const ctx = new ViewContext(model, options.strict === true);
+  // Examples first: the first valid one of each message feeds the operations' snippets.
+  for (const m of model.messages) checkExamples(ctx, m);
+  const servers = serverViews(ctx);
+  const channels = model.channels.map((c) => channelView(ctx, c));
+  const operations = model.operations.map((o) => operationView(ctx, o));
+  const messages = model.messages.map((m) => messageView(ctx, m));
   return {
     view: {
       title: model.title,
       version: model.version,
       description: paragraphs(model.description),
+      links: infoLinks(model),
       source: model.source,
       asyncapiVersion: model.asyncapiVersion,
       clientClass: model.clientClass,
       serverClass: model.serverClass,
+      servers,
       channels,
       operations,
       messages,
-      search,
+      requestErrors: model.operations.some((o) => o.kind === 'request') ? REQUEST_ERRORS : [],
+      search: ctx.search,
     },
-    problems,
+    problems: ctx.problems,
   };
 }

@@ -26,8 +26,12 @@
   const applyTheme = (theme) => {
     root.dataset.theme = theme;
     const toggle = document.getElementById('theme-toggle');
-    // One accessible name ("Dark theme"); aria-pressed says whether it is on.
-    toggle?.setAttribute('aria-pressed', String(theme === 'dark'));
+    if (!toggle) return;
+    // The label says what a press does. It changes with the theme, so the button has no aria-pressed
+    // (WAI-ARIA APG: a toggle's name must not change with its state); the label alone tells both.
+    toggle.textContent = theme === 'dark' ? 'Switch to light theme' : 'Switch to dark theme';
+    // Hidden in the HTML: without this script it could do nothing.
+    toggle.hidden = false;
   };
   applyTheme(saved === 'dark' || saved === 'light' ? saved : systemDark() ? 'dark' : 'light');
 

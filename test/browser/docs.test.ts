@@ -267,6 +267,9 @@ describe('docs site (ai-sdk)', () => {
     expect(await page.locator('button#theme-toggle[type="button"]:not([hidden])').count()).toBe(1);
     expect(await page.locator('section.server').count()).toBe(Object.keys(spec.servers).length);
     expect(await page.locator('details.schema').count()).toBeGreaterThan(0);
+    // Beside the page, the contents are open (their fold has no summary to show there).
+    expect(await page.locator('#toc').evaluate((d) => d.open)).toBe(true);
+    expect(await page.locator('#toc > summary').isVisible()).toBe(false);
   });
 
   test('docs site - searching a subject lists its channel, and Enter opens it', async () => {
@@ -427,6 +430,10 @@ describe('docs site (ai-sdk)', () => {
         return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, culprits };
       });
     expect(await overflow()).toEqual({ scrollWidth: 390, clientWidth: 390, culprits: [] });
+    // The page starts with the API: the contents are folded above it, one tap away.
+    expect(await page.locator('#toc').evaluate((d) => d.open)).toBe(false);
+    await page.locator('#toc > summary').click();
+    expect(await page.locator('nav.toc a[href="#op-requestChatCompletion"]').isVisible()).toBe(true);
     await page.evaluate(() => {
       for (const d of Array.from(document.querySelectorAll('details'))) d.open = true;
     });

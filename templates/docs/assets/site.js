@@ -36,6 +36,17 @@
 
   const init = () => {
     applyTheme(root.dataset.theme === 'dark' ? 'dark' : 'light');
+
+    // Contents: folded on a narrow screen, so the page starts with the API, not a long list of links;
+    // always open beside the page on a wide one (where the fold has no summary to open it).
+    const toc = document.getElementById('toc');
+    const narrow = window.matchMedia?.('(max-width: 48rem)');
+    if (toc && narrow) {
+      toc.open = !narrow.matches;
+      narrow.addEventListener?.('change', () => {
+        toc.open = !narrow.matches;
+      });
+    }
     document.getElementById('theme-toggle')?.addEventListener('click', () => {
       const next = root.dataset.theme === 'dark' ? 'light' : 'dark';
       applyTheme(next);

@@ -516,7 +516,8 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * Serves `root` under `prefix` only, as GitHub Pages serves a project site (`/<repo>/...`): anything
- * outside the prefix is a 404, so a link or asset written as an absolute path fails the test.
+ * outside the prefix is a 404, so a link or asset written as an absolute path fails the test. Every
+ * file carries `Content-Security-Policy: default-src 'self'`, whose violations Chromium logs as errors.
  */
 async function serveUnder(
   root: string,
@@ -535,7 +536,11 @@ async function serveUnder(
     fs.readFile(file).then(
       (body) =>
         res
-          .writeHead(200, { 'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream' })
+          .writeHead(200, {
+            'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+            // The strictest policy a host may send: no inline script or style, nothing from elsewhere.
+            'content-security-policy': "default-src 'self'",
+          })
           .end(body),
       () => res.writeHead(404).end(),
     );
@@ -549,7 +554,7 @@ async function serveUnder(
   };
 }
 
-test('docs site - served over HTTP from a sub-path (as GitHub Pages serves a project), every asset loads and search, theme and deep links work', async () => {
+test('docs site - served over HTTP from a sub-path (as GitHub Pages serves a project) under a strict CSP, every asset loads and search, theme and deep links work', async () => {
   const prefix = '/acme/ai-sdk/api-docs/';
   const host = await serveUnder(path.dirname(aiSdkIndex), prefix);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });

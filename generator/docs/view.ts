@@ -66,6 +66,19 @@ export interface Fact {
   readonly value: string;
 }
 
+/** A tag of a channel or operation; `href` leads to its meaning in the overview, when the spec gives one. */
+export interface TagLink {
+  readonly label: string;
+  readonly href?: string;
+}
+
+/** A tag the spec's `info` defines, with what it means. */
+export interface TagView {
+  readonly anchor: string;
+  readonly name: string;
+  readonly description: Paragraphs;
+}
+
 /** A labelled link of the overview (`license`: MIT). */
 export interface InfoLink {
   readonly label: string;
@@ -136,6 +149,8 @@ export interface ChannelView {
   readonly parameters: readonly ParameterView[];
   readonly operations: readonly Link[];
   readonly messages: readonly Link[];
+  /** The channel's tags, linked to their meaning in the overview when the spec gives one. */
+  readonly tags: readonly TagLink[];
 }
 
 /** One node of a collapsible schema tree. */
@@ -227,6 +242,7 @@ export interface OperationView {
   readonly messages: readonly Link[];
   readonly reply?: ReplyView;
   readonly facts: readonly Fact[];
+  readonly tags: readonly TagLink[];
   readonly snippets: readonly SnippetView[];
 }
 
@@ -252,6 +268,8 @@ export interface DocsView {
   readonly description: Paragraphs;
   /** License, contact, external docs and terms of service, each only when the spec gives it. */
   readonly links: readonly InfoLink[];
+  /** `info.tags` with their meaning; empty when the spec defines none. */
+  readonly tags: readonly TagView[];
   readonly source: string;
   readonly asyncapiVersion: string;
   readonly clientClass: string;
@@ -569,6 +587,8 @@ class ViewContext {
   readonly messageAnchor: Map<string, string>;
   /** Section id of each server, in model order. */
   readonly serverAnchor: readonly string[];
+  /** Id of each tag `info` defines. */
+  readonly tagAnchor: Map<string, string>;
   /** The examples of each message, checked. */
   readonly examples = new Map<string, ExampleView[]>();
   /** The first example of each message the generated code accepts: the snippets' values. */
@@ -582,6 +602,7 @@ class ViewContext {
     this.channelById = new Map(model.channels.map((c) => [c.id, c]));
     this.messageByKey = new Map(model.messages.map((m) => [m.key, m]));
     this.serverAnchor = model.servers.map((s) => this.anchors.take('server', s.name));
+    this.tagAnchor = new Map((model.tags ?? []).map((t) => [t.name, this.anchors.take('tag', t.name)]));
     this.channelAnchor = new Map(model.channels.map((c) => [c.id, this.anchors.take('channel', c.id)]));
     this.opAnchor = new Map(model.operations.map((o) => [o.id, this.anchors.take('op', o.id)]));
     this.messageAnchor = new Map(model.messages.map((m) => [m.key, this.anchors.take('message', m.name)]));
@@ -593,6 +614,13 @@ class ViewContext {
 
   opLink(o: OperationModel): Link {
     return { href: `#${this.opAnchor.get(o.id) ?? ''}`, label: o.id };
+  }
+
+  tagLinks(names: readonly string[] | undefined): TagLink[] {
+    return (names ?? []).map((label) => {
+      const anchor = this.tagAnchor.get(label);
+      return anchor ? { label, href: `#${anchor}` } : { label };
+    });
   }
 }
 
@@ -778,6 +806,7 @@ function channelView(ctx: ViewContext, c: ChannelModel): ChannelView {
     })),
     operations: ops.map((o) => ctx.opLink(o)),
     messages: messageKeys.map((k) => ctx.msgLink(k)),
+    tags: ctx.tagLinks(c.tags),
   };
 }
 
@@ -891,6 +920,7 @@ function operationView(ctx: ViewContext, o: OperationModel): OperationView {
         }
       : {}),
     facts: operationFacts(ctx.model, o),
+    tags: ctx.tagLinks(o.tags),
     snippets: snippetViews(ctx, o, channel),
   };
 }
@@ -955,6 +985,11 @@ export function buildView(model: ApiModel, options: ViewOptions = {}): { view: D
       version: model.version,
       description: paragraphs(model.description),
       links: infoLinks(model),
+      tags: (model.tags ?? []).map((t) => ({
+        anchor: ctx.tagAnchor.get(t.name) ?? '',
+        name: t.name,
+        description: paragraphs(t.description),
+      })),
       source: model.source,
       asyncapiVersion: model.asyncapiVersion,
       clientClass: model.clientClass,

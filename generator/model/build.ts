@@ -51,6 +51,16 @@ function pointerOf(model: { meta(): unknown }): string {
   return typeof pointer === 'string' ? pointer : '';
 }
 
+/** The names of a node's `tags` (read from the raw JSON: the parser's v3 channel has no `tags()`). */
+function tagNames(model: { json(): unknown }): string[] {
+  const tags = (model.json() as Record<string, unknown>).tags;
+  if (!Array.isArray(tags)) return [];
+  return tags.flatMap((t) => {
+    const name = typeof t === 'object' && t !== null ? (t as Record<string, unknown>).name : undefined;
+    return typeof name === 'string' && name.trim() !== '' ? [name] : [];
+  });
+}
+
 /** A text field read from the raw JSON (the parser's v3 interfaces lack some, e.g. channel `title`). */
 function field(model: { json(): unknown }, key: string): string | undefined {
   const value = (model.json() as Record<string, unknown>)[key];
@@ -80,6 +90,19 @@ function infoLinks(info: InfoInterface): Pick<ApiModel, 'contact' | 'license' | 
       : {}),
     ...(terms ? { termsOfService: terms } : {}),
   };
+}
+
+/** `info.tags`, each with its description: the areas the channels and operations are tagged with. */
+function infoTags(info: InfoInterface): Pick<ApiModel, 'tags'> {
+  const tags = info
+    .tags()
+    .all()
+    .filter((t) => text(t.name()) !== undefined)
+    .map((t) => {
+      const description = text(t.description());
+      return { name: t.name(), ...(description ? { description } : {}) };
+    });
+  return tags.length > 0 ? { tags } : {};
 }
 
 class ModelBuilder {
@@ -182,6 +205,7 @@ class ModelBuilder {
       version: info.version(),
       ...(description ? { description } : {}),
       ...infoLinks(info),
+      ...infoTags(info),
       clientClass,
       serverClass,
       protocols: [
@@ -361,6 +385,7 @@ class ModelBuilder {
     const title = field(channel, 'title');
     const summary = field(channel, 'summary');
     const description = text(channel.description());
+    const tags = tagNames(channel);
     this.#channels.set(id, {
       id,
       name,
@@ -372,6 +397,7 @@ class ModelBuilder {
       ...(title ? { title } : {}),
       ...(summary ? { summary } : {}),
       ...(description ? { description } : {}),
+      ...(tags.length > 0 ? { tags } : {}),
       location: this.#locate(pointer),
     });
   }
@@ -979,6 +1005,7 @@ class ModelBuilder {
     const title = field(operation, 'title');
     const summary = field(operation, 'summary');
     const description = field(operation, 'description');
+    const tags = tagNames(operation);
     return {
       id,
       name: member,
@@ -997,6 +1024,7 @@ class ModelBuilder {
       ...(title ? { title } : {}),
       ...(summary ? { summary } : {}),
       ...(description ? { description } : {}),
+      ...(tags.length > 0 ? { tags } : {}),
       location: this.#locate(pointer),
     };
   }

@@ -98,6 +98,8 @@ export interface ChannelModel {
   readonly title?: string;
   readonly summary?: string;
   readonly description?: string;
+  /** Names of the channel's `tags`. */
+  readonly tags?: readonly string[];
   readonly location: SpecLocation;
 }
 
@@ -234,6 +236,8 @@ export interface OperationModel {
   readonly title?: string;
   readonly summary?: string;
   readonly description?: string;
+  /** Names of the operation's `tags`. */
+  readonly tags?: readonly string[];
   readonly location: SpecLocation;
 }
 
@@ -294,6 +298,8 @@ export interface ApiModel {
   readonly license?: { readonly name: string; readonly url?: string };
   /** `info.externalDocs`. */
   readonly externalDocs?: { readonly url: string; readonly description?: string };
+  /** `info.tags`: the names channels and operations are tagged with, and what each means. */
+  readonly tags?: readonly { readonly name: string; readonly description?: string }[];
   /** `info.termsOfService` (a URL). */
   readonly termsOfService?: string;
   /** Names of the generated client and server classes (from `info.title`: `AiSdkClient`, `AiSdkServer`). */

@@ -136,7 +136,7 @@ describe('docs site', () => {
     expect(ai.match(/<code>spec\/ai-sdk\.asyncapi\.yaml<\/code>/g)).toHaveLength(1);
   });
 
-  it('docs - header and field descriptions read their Markdown; the overview links license, contact and docs', async () => {
+  it('docs - header and field descriptions read their Markdown; the overview links license, contact and docs, and says what each tag means', async () => {
     const html = (await site(SERVERS)).get('index.html') ?? '';
     expect(html).toContain('<span class="desc">Trace id, passed on <code>as is</code>.');
     const ai = (await site('spec/ai-sdk.asyncapi.yaml')).get('index.html') ?? '';
@@ -146,6 +146,12 @@ describe('docs site', () => {
     expect(ai).toMatch(/<dt>contact<\/dt><dd><a href="https:[^"]+">[^<]+<\/a><\/dd>/);
     expect(ai).toMatch(/<dt>email<\/dt><dd><a href="mailto:[^"]+">/);
     expect(ai).toMatch(/<dt>documentation<\/dt><dd><a href="https:/);
+    // Tags: their meaning once, in the overview; each tagged channel and operation links there.
+    expect(ai).toContain('<dt id="tag-gateway"><span class="tag">gateway</span></dt><dd><p>LiteLLM Gateway');
+    const request = ai.slice(ai.indexOf('<section id="op-requestChatCompletion"'));
+    expect(request.slice(0, request.indexOf('</dl>'))).toContain(
+      '<dt>tags</dt><dd><a class="tag" href="#tag-gateway">gateway</a> <a class="tag" href="#tag-request-reply">request-reply</a>',
+    );
   });
 
   it('docs - every file starts with the generated marker', async () => {

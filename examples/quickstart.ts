@@ -6,7 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { connect, RemoteError, TimeoutError, wildcard } from 'asyncapi-nats/runtime';
 import { AiSdkClient, AiSdkServer } from '../generated/ai-sdk/index.js';
 
-const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' }); // first connect retried with backoff
+// Retried with backoff until the server answers; each failure is printed to stderr (the first at once, then
+// at most one line per 10 s), credentials in the URL shown as `***`. timeoutMs turns a server that never
+// comes into a ConnectError; leave it out in a service that should wait for its server.
+const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', retry: { timeoutMs: 60_000 } });
 
 // A worker: answers chat completions for every tenant, in queue group `gateway.workers`.
 const server = new AiSdkServer(nc);

@@ -21,6 +21,7 @@ import {
   TimeoutError,
   ValidationError,
 } from './errors.js';
+import { clientPermissions } from './permissions.js';
 import { type ConnectionState, connectionState, DisconnectWatch } from './status.js';
 import {
   endSpan,
@@ -49,10 +50,13 @@ const NO_RESPONDERS_RETRY_MAX_MS = 250;
  * `options.validate.send` is false), sends the payload as JSON. Synchronous; throws
  * {@link InvalidSubjectParameterError}, {@link ValidationError} or {@link PayloadTooLargeError} before
  * anything is sent, and {@link NotConnectedError} while the connection is down (the NATS client would
- * accept the message and drop it silently on reconnect).
+ * accept the message and drop it silently on reconnect). A publish the server's permissions refuse is
+ * reported afterwards to `options.onError` (kind `permission`), else the logger.
  */
 export function publish(nc: NatsConnection, op: OperationSpec, args: SendArgs, options?: ClientOptions): void {
   const subject = op.subject.build(args.params ?? NO_VALUES, args);
+  // A refused publish is only known after this returns: it goes to onError / the logger.
+  clientPermissions(nc, op, options?.onError, options?.logger);
   // Unobserved (no metrics hook, no @opentelemetry/api): straight to the send, nothing measured.
   if (options?.metrics === undefined && !telemetryActive()) {
     send(nc, op, subject, args, options, undefined);

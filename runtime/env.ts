@@ -1,6 +1,7 @@
 /** Connection options from the environment, with the `nats` CLI's variable names. */
 import { readFileSync } from 'node:fs';
 import { AsyncApiNatsError } from './errors.js';
+import { parseServerUrl } from './server-url.js';
 import type { ConnectOptions, Credentials, TlsFiles } from './types.js';
 
 /** An nkey seed as text: `S`, the key type, then base32 (58 characters in all). */
@@ -9,7 +10,8 @@ const SEED = /^S[A-Z][A-Z2-7]{56}$/;
 /**
  * Builds `connect` options from environment variables (the names the `nats` CLI reads):
  *
- * - `NATS_URL`: server URL, or a comma-separated list of them;
+ * - `NATS_URL`: server URL, or a comma-separated list of them; it may carry credentials as the `nats`
+ *   CLI takes them (`nats://user:password@host:4222`, `nats://token@host:4222`; see `connect`);
  * - `NATS_TOKEN`; or `NATS_USER` with `NATS_PASSWORD`; or `NATS_NKEY` (a seed, or the path of a file
  *   holding one); or `NATS_CREDS` (path of a `.creds` file): at most one kind;
  * - `NATS_CA`, `NATS_CERT`, `NATS_KEY`: TLS files (PEM); a certificate needs its key;
@@ -39,7 +41,11 @@ export function connectOptionsFromEnv(env: Readonly<Record<string, string | unde
     if (servers.length > 0) options.servers = servers;
   }
 
-  const credentials = credentialsFromEnv(get);
+  const inUrl = (options.servers ?? []).some((server) => {
+    const parsed = parseServerUrl(server);
+    return parsed.credentials !== undefined || parsed.problem !== undefined;
+  });
+  const credentials = credentialsFromEnv(get, inUrl);
   if (credentials !== undefined) options.credentials = credentials;
 
   const tls = tlsFromEnv(get);
@@ -50,13 +56,14 @@ export function connectOptionsFromEnv(env: Readonly<Record<string, string | unde
   return options;
 }
 
-function credentialsFromEnv(get: (name: string) => string | undefined): Credentials | undefined {
+function credentialsFromEnv(get: (name: string) => string | undefined, inUrl: boolean): Credentials | undefined {
   const token = get('NATS_TOKEN');
   const user = get('NATS_USER');
   const password = get('NATS_PASSWORD');
   const nkey = get('NATS_NKEY');
   const creds = get('NATS_CREDS');
   const kinds = [
+    inUrl ? 'NATS_URL (credentials in the URL)' : undefined,
     token !== undefined ? 'NATS_TOKEN' : undefined,
     user !== undefined || password !== undefined ? 'NATS_USER/NATS_PASSWORD' : undefined,
     nkey !== undefined ? 'NATS_NKEY' : undefined,

@@ -157,12 +157,20 @@ export class ServiceError extends AsyncApiNatsError {
   }
 }
 
-/** The first connection could not be made, even after retrying. */
+/**
+ * The first connection could not be made, even after retrying. `servers` and the message never hold
+ * a password or token: credentials in a server URL are shown as `nats://user:***@host:4222`.
+ */
 export class ConnectError extends AsyncApiNatsError {
-  /** The servers that were tried. */
+  /** The servers that were tried (credentials redacted). */
   readonly servers: readonly string[];
   /** How many attempts were made. */
   readonly attempts: number;
+  /**
+   * Why the last attempt failed: `authorization` (the server refused the credentials), `options`
+   * (options that can never work; nothing was retried) or `connection` (no server answered, TLS, ...).
+   */
+  readonly reason: 'authorization' | 'options' | 'connection';
 
   constructor(servers: readonly string[], attempts: number, options?: ErrorOptions) {
     const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
@@ -175,7 +183,16 @@ export class ConnectError extends AsyncApiNatsError {
     this.name = 'ConnectError';
     this.servers = servers;
     this.attempts = attempts;
+    this.reason = connectFailureReason(options?.cause);
   }
+}
+
+/** The client's error classes by name (this module does not import the client). */
+function connectFailureReason(cause: unknown): ConnectError['reason'] {
+  const name = cause instanceof Error ? cause.name : '';
+  if (name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError') return 'authorization';
+  if (name === 'InvalidArgumentError' || name === 'TypeError') return 'options';
+  return 'connection';
 }
 
 /**

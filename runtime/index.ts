@@ -1,13 +1,19 @@
 /**
- * `asyncapi-nats/runtime`: the one module generated code imports. Everything here is contract
- * version {@link RUNTIME_CONTRACT}; docs/runtime.md lists it with the wire conventions.
+ * `asyncapi-nats/runtime`: what an application imports next to its generated code: `connect`, the
+ * typed errors, `wildcard`, shutdown, logging and telemetry, and the types of handlers and options.
+ * docs/runtime.md lists it with the wire conventions. Generated code imports the codegen contract,
+ * `asyncapi-nats/runtime/gen` (runtime/gen.ts).
  *
  * @module
  */
 
 /**
- * Version of this contract. Generated code checks it at type level, so a runtime with an incompatible
- * contract fails to compile instead of misbehaving.
+ * The contract of code generated before `asyncapi-nats/runtime/gen` existed (contract 4), which
+ * imported everything from here. It and the codegen functions below (`publish`, `request`,
+ * `subscribe`, `reply`, `durablePublish`, `consume`, `ServerCore`, `jsonSchema`) stay so that such
+ * code keeps compiling and running (test/unit/codegen-contract.test.ts runs it).
+ *
+ * @deprecated Regenerate: current generated code imports `CODEGEN_CONTRACT` from `asyncapi-nats/runtime/gen`.
  */
 export const RUNTIME_CONTRACT = 4 as const;
 
@@ -43,6 +49,7 @@ export { consume, durablePublish } from './jetstream.js';
 export { jsonSchema } from './json-schema.js';
 export { reply, subscribe } from './server.js';
 export { ServerCore, type ServiceIdentity } from './server-core.js';
+export { redactServerUrl } from './server-url.js';
 export type { ServiceInfo } from './service.js';
 export { type Drainable, drainOnSignal } from './shutdown.js';
 export { watchConnection } from './status.js';

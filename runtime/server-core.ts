@@ -4,6 +4,8 @@
  * per registration.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
+import { type ServerPermissions, serverPermissions } from './permissions.js';
+import { errorHandler } from './server.js';
 import { type Service, type ServiceInfo, startService } from './service.js';
 import type { Handle, OperationSpec, ServerOptions } from './types.js';
 
@@ -38,12 +40,16 @@ export class ServerCore {
   readonly #nc: NatsConnection;
   readonly #handles = new Set<Handle>();
   readonly #service: Service | undefined;
+  /** Reports the permission violations this server causes to `onError` / the logger (kind `permission`). */
+  readonly #permissions: ServerPermissions | undefined;
 
   /** `info` comes from the spec; `options.service` may rename it, set its version, or turn it off. */
   constructor(nc: NatsConnection, info: ServiceInfo, options: ServerOptions = {}) {
     this.#nc = nc;
     const service = options.service;
-    if (service === false || nc.isClosed()) return;
+    if (nc.isClosed()) return;
+    this.#permissions = serverPermissions(nc, (service || undefined)?.name ?? info.name, errorHandler(options));
+    if (service === false) return;
     this.#service = startService(nc, {
       ...info,
       ...(service?.name !== undefined ? { name: service.name } : {}),
@@ -66,9 +72,11 @@ export class ServerCore {
       { name: op.id, subject: handle.subject, queue: handle.queue, metadata: endpointMetadata(op) },
       handle.stats,
     );
+    const unclaim = this.#permissions?.claim(op, handle);
     const forget = () => {
       this.#handles.delete(handle);
       remove?.();
+      unclaim?.();
     };
     handle.closed.then(forget, forget);
     return handle;
@@ -78,6 +86,7 @@ export class ServerCore {
   async drain(): Promise<void> {
     await Promise.all([...this.#handles].map((h) => h.drain()));
     this.#service?.stop();
+    this.#permissions?.stop();
   }
 
   /** {@link ServerCore.drain}, then drains and closes the connection. */

@@ -319,9 +319,9 @@ function listen(
   if (op.shared !== undefined) return Router.join(nc, op.shared, member);
   const { ctx, subject, queue } = member;
   const subOptions: SubscriptionOptions = {
+    // An error (a refused subscription) also closes the subscription: `closed` below reports it, once.
     callback: (err, msg) => {
-      if (err !== null) ctx.report('subscription', subject, err);
-      else member.accept(msg);
+      if (err === null) member.accept(msg);
     },
   };
   if (queue !== undefined) subOptions.queue = queue;
@@ -617,9 +617,9 @@ class Router {
     this.byValue = discriminatorValues(shared);
     this.answers = shared.operations.some((o) => o.reply);
     const subOptions: SubscriptionOptions = {
+      // An error also closes the subscription: `closed` below reports it, once.
       callback: (err, msg) => {
-        if (err !== null) this.each((m) => m.ctx.report('subscription', subject, err));
-        else this.route(msg);
+        if (err === null) this.route(msg);
       },
     };
     if (queue !== undefined) subOptions.queue = queue;

@@ -439,7 +439,7 @@ export interface LogEvent {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
   /**
    * What happened: a server failure kind (`validation`, `decode`, `handler`, `reply`, `subscription`,
-   * `overflow`, `slow-consumer`, `dead-letter`, `ack`, `consumer`) or a connection event
+   * `overflow`, `slow-consumer`, `dead-letter`, `ack`, `consumer`, `permission`) or a connection event
    * (`connection.disconnected`, `connection.reconnected`, ...).
    */
   readonly event: string;

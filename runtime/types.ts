@@ -249,6 +249,14 @@ export interface ClientOptions {
   readonly tracing?: boolean;
   /** Called once per finished send (publish, request, durable publish) with its duration and outcome. */
   readonly metrics?: MetricsHook;
+  /**
+   * Called when the server refuses a `publish` (kind `permission`): the refusal comes after `publish`
+   * has returned, and goes to the client that last published that operation on the connection.
+   * Requests and durable publishes reject with the error instead. Must not throw.
+   */
+  readonly onError?: (event: ErrorEvent) => void;
+  /** Where refused publishes are logged when there is no `onError` (default: one line on `console.error`). */
+  readonly logger?: Logger;
 }
 
 /** Options of `request`. */
@@ -273,7 +281,10 @@ export interface ErrorEvent {
    * `dead-letter`: a durable message moved to the dead-letter subject (the error says why); `ack`: an
    * ack, nak or term failed (the message will be redelivered); `consumer`: fetching from the durable
    * consumer failed (it retries with backoff); `unhandled`: a message on a channel several operations
-   * share, for one of them that is not registered on this subscription (a request is answered 501).
+   * share, for one of them that is not registered on this subscription (a request is answered 501);
+   * `permission`: the server refused a publish or subscription the operation needs (`subject` is the
+   * refused one, `error` a PermissionError; `operation` is the service name for `$SRV` discovery and
+   * for replies to a requester's inbox).
    */
   readonly kind:
     | 'decode'
@@ -286,7 +297,8 @@ export interface ErrorEvent {
     | 'dead-letter'
     | 'ack'
     | 'consumer'
-    | 'unhandled';
+    | 'unhandled'
+    | 'permission';
   /** Operation id. */
   readonly operation: string;
   /** Subject of the message (or of the subscription). */
@@ -323,8 +335,19 @@ export interface ServerOptions {
 
 /** A change of connection state, as `connect`'s `onStatus` and `watchConnection` report it. */
 export type ConnectionEvent =
-  /** A first-connection attempt failed; the next one starts after `delayMs`. */
-  | { readonly type: 'connect-failed'; readonly attempt: number; readonly delayMs: number; readonly error: unknown }
+  /**
+   * A first-connection attempt failed; the next one starts after `delayMs`. `reason` is
+   * `authorization` when the server refused the credentials, `connection` otherwise (no answer,
+   * refused, TLS, ...); `servers` are the servers tried, credentials redacted.
+   */
+  | {
+      readonly type: 'connect-failed';
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: unknown;
+      readonly reason: 'authorization' | 'connection';
+      readonly servers: readonly string[];
+    }
   | { readonly type: 'connected'; readonly server: string }
   | { readonly type: 'disconnected'; readonly server: string }
   | { readonly type: 'reconnecting' }
@@ -362,8 +385,20 @@ export interface TlsFiles {
  * per-tenant inbox and a status listener.
  */
 export type ConnectOptions = Omit<NodeConnectionOptions, 'tls'> & {
-  /** Exponential backoff with full jitter; defaults: unlimited attempts, 250 ms initial, 10 s max delay. */
-  readonly retry?: { readonly attempts?: number; readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /**
+   * The first connection: exponential backoff with full jitter; defaults: unlimited attempts and
+   * time, 250 ms initial, 10 s max delay. `attempts` or `timeoutMs` (total time) bound it: then
+   * `connect` throws `ConnectError`. Failures are logged at the first one, then at most once per
+   * `logIntervalMs` (default 10 000) with a count; the same interval paces the reminders of a lasting
+   * outage and of refused logins at a reconnect.
+   */
+  readonly retry?: {
+    readonly attempts?: number;
+    readonly timeoutMs?: number;
+    readonly initialDelayMs?: number;
+    readonly maxDelayMs?: number;
+    readonly logIntervalMs?: number;
+  };
   /** Credentials (token, user/password, nkey seed or creds file). */
   readonly credentials?: Credentials;
   /** TLS: CA, client certificate and key files; `null` turns TLS off. */
@@ -372,6 +407,10 @@ export type ConnectOptions = Omit<NodeConnectionOptions, 'tls'> & {
   readonly tenant?: string;
   /** Connection state changes; must not throw. */
   readonly onStatus?: (event: ConnectionEvent) => void;
-  /** Logs every connection state change (`connection.<type>` events); default: none. */
-  readonly logger?: Logger;
+  /**
+   * Logs every connection state change (`connection.<type>` events). Default: `consoleLogger` (stderr)
+   * for failed first-connection attempts (rate-limited), refused logins, disconnects, reconnects and an
+   * unexpected close; `false`: nothing.
+   */
+  readonly logger?: Logger | false;
 };

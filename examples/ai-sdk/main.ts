@@ -57,7 +57,8 @@ async function run(nats: ExampleNats): Promise<void> {
   const started: Started = { connections: [], servers: [] };
   const { connections, servers } = started;
   // One connection per component, as separate processes would have. A demo gives up after 3 attempts;
-  // a service keeps connect()'s default and retries forever.
+  // a service keeps connect()'s default and retries forever. Either way each failed attempt is printed
+  // to stderr with the server (credentials as ***) and the reason: at once, then once per 10 s.
   const connectAs = async (name: string): Promise<NatsConnection> => {
     const nc = await connect({ ...nats.connectOptions, name: `ai-sdk-example-${name}`, retry: { attempts: 3 } });
     connections.push(nc);

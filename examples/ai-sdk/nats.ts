@@ -13,7 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
-import { type ConnectOptions, connectOptionsFromEnv, type NatsConnection } from 'asyncapi-nats/runtime';
+import {
+  type ConnectOptions,
+  connectOptionsFromEnv,
+  type NatsConnection,
+  redactServerUrl,
+} from 'asyncapi-nats/runtime';
 import { agentTasksSubject, gatewayRequestsSubject, ragIngestSubject } from '../../generated/ai-sdk/index.js';
 
 /** The NATS server of one run. */
@@ -51,7 +56,7 @@ export async function natsForExample(): Promise<ExampleNats> {
   if (url !== undefined && url !== '') {
     return {
       connectOptions: connectOptionsFromEnv(),
-      description: `the server in NATS_URL (${url})`,
+      description: `the server in NATS_URL (${url.split(',').map(redactServerUrl).join(',')})`,
       owned: false,
       stop: async () => {},
       kill: () => {},

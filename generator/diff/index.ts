@@ -43,7 +43,7 @@
  * | `nats-field-`/`nats-header-added`   | by values              | breaking unless it accepts what the old schema did there   |
  * | `nats-field-`/`nats-header-required`| breaking               | newly required, or added as required                       |
  * | `nats-field-`/`nats-header-optional`| breaking               | no longer required                                         |
- * | `nats-field-`/`nats-header-type-changed` | breaking          | `type` (or OpenAPI `nullable`) admits other JSON types     |
+ * | `nats-field-`/`nats-header-type-changed` | breaking          | `type` (or `nullable` next to it) admits other JSON types |
  * | `nats-enum-value-removed`/`-added`  | breaking               | an `enum`/`const` (or parameter enum) value less or more   |
  * | `nats-schema-narrowed`              | breaking               | any other keyword now accepts fewer values                 |
  * | `nats-schema-widened`               | breaking               | any other keyword now accepts more values                  |

@@ -4,6 +4,7 @@
  * is defined, so one message swapped for another is reported as that swap, naming both, and never
  * as edits of schemas that did not change.
  */
+import { readSchemaFormat } from '../model/schema-format.js';
 import type { JsonSchema, MessageModel } from '../model/types.js';
 import { splitPointer } from '../parse/locate.js';
 import { plainDocument } from './asyncapi-diff.js';
@@ -24,9 +25,6 @@ export function nodeAt(doc: unknown, pointer: string): unknown {
   return node;
 }
 
-/** Schema formats whose schemas are JSON Schema (or a superset): as generator/model/build.ts reads them. */
-const JSON_SCHEMA_FORMAT = /^application\/(schema|vnd\.aai\.asyncapi|vnd\.oai\.openapi)(\+(json|yaml))?(;|$)/i;
-
 /** One side of a payload or header set: a JSON Schema to compare, or a schema in a format not read. */
 type Part =
   | { readonly kind: 'schema'; readonly version: SchemaVersion }
@@ -43,14 +41,16 @@ function partOf(pair: ModelPair, side: Side, message: MessageModel, which: 'payl
   if (which === 'headers' && schema === undefined) schema = { type: 'object' };
   let pointer = child(pair.refs[side].definition(message.key), which);
   const raw = nodeAt(pair.docs[side], pointer);
-  let dialect: Dialect = 'json-schema';
+  // Read as the model reads it: the schema format of the message (or its multi-format object) names the dialect.
+  let dialect: Dialect = pair[side].schemas.find((s) => s.name === name)?.dialect ?? 'draft-07';
   if (typeof raw === 'object' && raw !== null && typeof (raw as { schemaFormat?: unknown }).schemaFormat === 'string') {
     const wrapper = raw as { schemaFormat: string; schema?: unknown };
     pointer = child(pointer, 'schema');
-    if (!JSON_SCHEMA_FORMAT.test(wrapper.schemaFormat)) {
+    const reading = readSchemaFormat(wrapper.schemaFormat);
+    if (reading.kind === 'unsupported') {
       return { kind: 'opaque', format: wrapper.schemaFormat, schema: plainDocument(wrapper.schema), pointer };
     }
-    if (/openapi/i.test(wrapper.schemaFormat)) dialect = 'openapi';
+    dialect = reading.dialect;
     // The model may hold the multi-format object itself rather than the schema in it.
     if (typeof schema === 'object' && typeof schema.schemaFormat === 'string' && 'schema' in schema) {
       schema = schema.schema as JsonSchema;

@@ -5,7 +5,8 @@
  * compared in schema-rules.ts, message lists in message-rules.ts, JetStream settings in
  * durable-rules.ts.
  */
-import type { ApiModel, ChannelModel, JsonSchema, OperationModel, SubjectToken } from '../model/types.js';
+import { joinTokens, subjectPattern } from '../model/subject.js';
+import type { ApiModel, ChannelModel, JsonSchema, OperationModel } from '../model/types.js';
 import { plainDocument } from './asyncapi-diff.js';
 import { compareDurable } from './durable-rules.js';
 import { type Findings, inBoth, inNew, inOld } from './findings.js';
@@ -43,15 +44,6 @@ function byId<T extends { readonly id: string }>(items: readonly T[]): Map<strin
 
 function union(a: Iterable<string>, b: Iterable<string>): string[] {
   return [...new Set([...a, ...b])].sort();
-}
-
-/** The subject pattern a subscriber of every parameter value uses: `ai.agent.message.*`. */
-function pattern(tokens: readonly SubjectToken[]): string {
-  return tokens.map((t) => (t.kind === 'literal' ? t.value : '*')).join('.');
-}
-
-function template(tokens: readonly SubjectToken[]): string {
-  return tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('.');
 }
 
 function compareInfo({ old: a, new: b }: ModelPair, out: Findings): void {
@@ -149,8 +141,8 @@ function compareAddress(pair: ModelPair, o: ChannelModel, n: ChannelModel, out: 
     });
     return renamed;
   }
-  const oPattern = o.address === null ? null : pattern(o.tokens);
-  const nPattern = n.address === null ? null : pattern(n.tokens);
+  const oPattern = o.address === null ? null : subjectPattern(o.tokens);
+  const nPattern = n.address === null ? null : subjectPattern(n.tokens);
   if (oPattern !== nPattern) {
     out.add({
       kind: 'breaking',
@@ -393,7 +385,7 @@ function compareMatchHeaders(o: OperationModel, n: OperationModel, label: string
     Object.fromEntries(
       [...(op.matchHeaders ?? [])]
         .sort((x, y) => (x.header < y.header ? -1 : x.header > y.header ? 1 : 0))
-        .map((h) => [h.header, template(h.tokens)]),
+        .map((h) => [h.header, joinTokens(h.tokens, undefined, '')]),
     );
   const a = flat(o);
   const b = flat(n);

@@ -5,7 +5,8 @@
  * `deprecated`); an OpenAPI 3.0 schema object adds `nullable` and the draft-04 boolean form of
  * `exclusiveMinimum`/`exclusiveMaximum`.
  */
-import type { JsonSchema, JsonSchemaObject } from '../model/types.js';
+import { ANNOTATIONS as SCHEMA_ANNOTATIONS } from '../model/schema-vocabulary.js';
+import type { JsonSchema, JsonSchemaObject, SchemaDialect } from '../model/types.js';
 
 /**
  * How a change moves the set of values a schema accepts. `equivalent`: written differently, same
@@ -38,8 +39,11 @@ export function combine(a: Effect, b: Effect): Effect {
   return 'changed';
 }
 
-/** How a schema's keywords are read: `nullable` and boolean exclusive bounds only in OpenAPI 3.0. */
-export type Dialect = 'json-schema' | 'openapi';
+/**
+ * The dialect a schema is read in: the Shape's (generator/model/schema-vocabulary.ts decides which
+ * keywords of it have an effect; `diff` compares only those).
+ */
+export type Dialect = SchemaDialect;
 
 /** Keywords that only document: merge.ts reports them as `docs-changed`, so the rules leave them alone. */
 export const DOCS: ReadonlySet<string> = new Set([
@@ -52,21 +56,14 @@ export const DOCS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Annotations: they say something about a value without deciding whether it is accepted (draft-07
- * §10, and `contentMediaType`/`contentEncoding`, which draft-07 leaves to the application and ajv
- * does not check). `$id` and `$schema` only matter to `$ref`s, which the parser has already followed.
+ * Annotations: they say something about a value without deciding whether it is accepted. The set is
+ * the Shape's (draft-07 §10, `contentMediaType`/`contentEncoding`, which ajv does not check,
+ * `discriminator`, which the generated code does not read either), less what merge.ts reports as
+ * docs and the definitions compared where they are used.
  */
-export const ANNOTATIONS: ReadonlySet<string> = new Set([
-  'default',
-  'readOnly',
-  'writeOnly',
-  'deprecated',
-  'contentMediaType',
-  'contentEncoding',
-  '$id',
-  '$schema',
-  'xml',
-]);
+export const ANNOTATIONS: ReadonlySet<string> = new Set(
+  [...SCHEMA_ANNOTATIONS].filter((k) => !DOCS.has(k) && k !== 'definitions' && k !== '$defs'),
+);
 
 /**
  * Where subschemas are kept to be referred to: they matter only through the `$ref`s to them, which
@@ -111,11 +108,12 @@ const ATOMS = ['null', 'boolean', 'object', 'array', 'string', 'integer', 'fract
 type Atom = (typeof ATOMS)[number];
 
 /** The JSON types a `type` keyword admits, as atoms (every atom when there is no `type`). */
-export function typeAtoms(s: JsonSchemaObject, dialect: Dialect): ReadonlySet<Atom> {
+export function typeAtoms(s: JsonSchemaObject): ReadonlySet<Atom> {
   const raw = s.type;
   if (raw === undefined) return new Set(ATOMS);
   const names = (Array.isArray(raw) ? raw : [raw]).filter((t): t is string => typeof t === 'string');
-  if (dialect === 'openapi' && s.nullable === true) names.push('null');
+  // `nullable: true` next to `type` admits null in every dialect, as ajv and the Shape read it.
+  if (s.nullable === true) names.push('null');
   const atoms = new Set<Atom>();
   for (const name of names) {
     if (name === 'number') atoms.add('integer').add('fraction');

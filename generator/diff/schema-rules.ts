@@ -26,6 +26,8 @@
  * Every finding names the schema node (a payload, a field, a header, a parameter) and its canonical
  * JSON pointer, and is located at the keyword that changed.
  */
+
+import { ANY_VOCABULARY, dialectName, hasEffect } from '../model/schema-vocabulary.js';
 import type { JsonSchema, JsonSchemaObject } from '../model/types.js';
 import { splitPointer } from '../parse/locate.js';
 import { type At, type Findings, inNew, inOld, type Side } from './findings.js';
@@ -109,8 +111,8 @@ export function compareSchemas(
   memo: SchemaMemo = new SchemaMemo(),
 ): Effect {
   const comparison = new SchemaComparison(out, subject, refs, memo, [
-    before.dialect ?? 'json-schema',
-    after.dialect ?? 'json-schema',
+    before.dialect ?? 'draft-07',
+    after.dialect ?? 'draft-07',
   ]);
   comparison.walk({
     o: before.schema,
@@ -409,11 +411,17 @@ class SchemaComparison {
     else if (sub.o !== undefined || sub.n !== undefined) this.#whole(sub, absent);
   }
 
-  #keywords(p: Pair, os: JsonSchemaObject, ns: JsonSchemaObject): void {
+  #keywords(p: Pair, rawOld: JsonSchemaObject, rawNew: JsonSchemaObject): void {
+    const [dOld, dNew] = this.#dialects;
+    // A parameter object's own `location` and 2.x `schema` are compared by #parameter.
+    const own = this.#subject.role === 'parameter' && p.path.length === 0 ? PARAMETER_KEYS : NO_KEYS;
+    const os = inEffect(rawOld, dOld, own);
+    const ns = inEffect(rawNew, dNew, own);
+    if (os !== rawOld || ns !== rawNew) this.#inert(p, rawOld, rawNew, own);
     const all = [...new Set([...keys(os), ...keys(ns)])].filter((k) => !DOCS.has(k));
     const handled = new Set<string>();
-    const oAtoms = typeAtoms(os, this.#dialects[0]);
-    const nAtoms = typeAtoms(ns, this.#dialects[1]);
+    const oAtoms = typeAtoms(os);
+    const nAtoms = typeAtoms(ns);
 
     if (this.#subject.role === 'parameter' && p.path.length === 0) this.#parameter(p, os, ns, handled);
     this.#type(p, os, ns, handled);
@@ -461,6 +469,32 @@ class SchemaComparison {
     for (const k of all.filter((k) => !handled.has(k))) this.#other(p, os, ns, k);
   }
 
+  /**
+   * Keywords that have no effect in the dialect of both versions (a `prefixItems` in draft-07, a
+   * boolean `exclusiveMinimum` after draft-04, a word that is no keyword at all): the generated code
+   * ignores them, so a change to one changes nothing. A keyword that has an effect on one side only
+   * (the schema format changed) is compared as added or removed by the rules.
+   */
+  #inert(p: Pair, os: JsonSchemaObject, ns: JsonSchemaObject, own: ReadonlySet<string>): void {
+    const [dOld, dNew] = this.#dialects;
+    for (const key of new Set([...keys(os), ...keys(ns)])) {
+      if (own.has(key) || !inertIn(key, os[key], dOld) || !inertIn(key, ns[key], dNew)) continue;
+      if (canonicalJson(os[key]) === canonicalJson(ns[key])) continue;
+      this.#explain(p, key);
+      const dialects = dOld === dNew ? dialectName(dOld) : `${dialectName(dOld)} or ${dialectName(dNew)}`;
+      this.#report(p, {
+        keywords: [key],
+        effect: 'equivalent',
+        change: `${key} ${this.#edit(os[key], ns[key])}`,
+        why: ANY_VOCABULARY.has(key)
+          ? `${typeof (os[key] ?? ns[key]) === 'boolean' && key.startsWith('exclusiveM') ? `a boolean '${key}'` : `'${key}'`} has no effect in ${dialects}, in the generated code as in ajv`
+          : `'${key}' is not a JSON Schema keyword: it has no effect`,
+        before: os[key],
+        after: ns[key],
+      });
+    }
+  }
+
   /** `added`, `removed`, or `changed from A to B`. */
   #edit(a: unknown, b: unknown): string {
     if (a === undefined) return `${shown(b)} added`;
@@ -496,13 +530,12 @@ class SchemaComparison {
   }
 
   #type(p: Pair, os: JsonSchemaObject, ns: JsonSchemaObject, handled: Set<string>): void {
-    const [dOld, dNew] = this.#dialects;
-    const involved = ['type', ...(dOld === 'openapi' || dNew === 'openapi' ? ['nullable'] : [])];
+    const involved = ['type', 'nullable'];
     for (const k of involved) handled.add(k);
     if (involved.every((k) => os[k] === undefined && ns[k] === undefined)) return;
     this.#explain(p, ...involved);
-    const a = typeAtoms(os, dOld);
-    const b = typeAtoms(ns, dNew);
+    const a = typeAtoms(os);
+    const b = typeAtoms(ns);
     const effect = setEffect(a, b);
     if (effect === 'same') {
       if (!involved.every((k) => sameUpToOrder(os[k], ns[k]))) {
@@ -1075,12 +1108,9 @@ class SchemaComparison {
     const b = ns[key];
     if (canonicalJson(a) === canonicalJson(b)) return;
     this.#explain(p, key);
-    const [dOld, dNew] = this.#dialects;
     let annotation: string | undefined;
     if (ANNOTATIONS.has(key)) annotation = 'an annotation: it does not change which values are accepted';
-    else if (key === 'nullable' && dOld !== 'openapi' && dNew !== 'openapi') {
-      annotation = 'nullable is an OpenAPI 3.0 keyword; in a JSON Schema, validators ignore it';
-    } else if (key.startsWith('x-') && !key.startsWith('x-nats-')) {
+    else if (key.startsWith('x-') && !key.startsWith('x-nats-')) {
       annotation = 'an extension: validators ignore it';
     }
     if (annotation !== undefined) {
@@ -1099,10 +1129,7 @@ class SchemaComparison {
       keywords: [key],
       effect: 'changed',
       change: `${key} ${this.#edit(a, b)}`,
-      why:
-        key === 'discriminator'
-          ? 'cannot prove the new discriminator selects the same members'
-          : `'${key}' is not a keyword the diff knows, so it cannot prove the new schema accepts the same values`,
+      why: `'${key}' is not a keyword the diff knows, so it cannot prove the new schema accepts the same values`,
       before: a,
       after: b,
     });
@@ -1158,4 +1185,24 @@ function boundText(b: Bound, side: 'lower' | 'upper'): string {
   if (!Number.isFinite(b.value)) return 'none';
   const op = side === 'lower' ? (b.exclusive ? '>' : '≥') : b.exclusive ? '<' : '≤';
   return `${op} ${b.value}`;
+}
+
+const PARAMETER_KEYS: ReadonlySet<string> = new Set(['location', 'schema']);
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+/**
+ * True when `key: value` is a keyword with no effect in `dialect` (as the Shape reads it): not an
+ * annotation, docs, definitions or extension (compared elsewhere), and not in the dialect's vocabulary.
+ */
+function inertIn(key: string, value: unknown, dialect: Dialect): boolean {
+  if (value === undefined) return true;
+  if (DOCS.has(key) || ANNOTATIONS.has(key) || DEFINITIONS.has(key) || key.startsWith('x-')) return false;
+  return !hasEffect(key, value, dialect);
+}
+
+/** `s` without the keywords that have no effect in `dialect` (`s` itself when there are none). */
+function inEffect(s: JsonSchemaObject, dialect: Dialect, own: ReadonlySet<string>): JsonSchemaObject {
+  const inert = keys(s).filter((k) => !own.has(k) && inertIn(k, s[k], dialect));
+  if (inert.length === 0) return s;
+  return Object.fromEntries(Object.entries(s).filter(([k]) => !inert.includes(k))) as JsonSchemaObject;
 }

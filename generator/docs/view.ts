@@ -5,6 +5,15 @@
  */
 
 import { marked, type Token, type Tokens } from 'marked';
+import {
+  declarationValidator,
+  exampleNotGenerated,
+  headerSample,
+  headerValuesForCheck,
+  invalidExampleProblem,
+  sampleOf,
+  type Validator,
+} from '../examples.js';
 import type {
   ApiModel,
   ChannelModel,
@@ -14,15 +23,6 @@ import type {
   OperationModel,
 } from '../model/types.js';
 import type { Problem } from '../problems.js';
-import {
-  declarationValidator,
-  exampleNotGenerated,
-  headerSample,
-  headerValuesForCheck,
-  invalidExampleProblem,
-  sampleOf,
-  type Validator,
-} from './examples.js';
 import { operationSnippets, type Snippet, subjectPattern } from './snippets.js';
 
 /**

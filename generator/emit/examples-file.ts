@@ -6,7 +6,7 @@
  * warning. The value is printed as a literal inside the function, so every call returns a new object.
  */
 import { ts } from 'ts-morph';
-import { declarationValidator, exampleNotGenerated, headerValuesForCheck, sampleOf } from '../docs/examples.js';
+import { declarationValidator, exampleNotGenerated, headerValuesForCheck, sampleOf } from '../examples.js';
 import type { JsonSchema, MessageModel, NamedSchema, SpecLocation } from '../model/types.js';
 import { NameRegistry, safeIdentifier } from '../naming.js';
 import type { Problem } from '../problems.js';
@@ -159,6 +159,7 @@ function buildPlan(index: ModelIndex): ExamplePlan {
   const names = new NameRegistry().reserve(
     TYPES,
     'runtimeContract',
+    'codegenContract',
     model.clientClass,
     model.serverClass,
     ...model.schemas.map((s) => s.zodName),

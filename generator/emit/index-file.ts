@@ -1,7 +1,7 @@
 import { examplePlan } from './examples-file.js';
 import type { GeneratedFile } from './file.js';
 import { type ModelIndex, receivedName } from './operation.js';
-import { RUNTIME_CONTRACT_VERSION } from './runtime-symbols.js';
+import { CODEGEN_CONTRACT_VERSION } from './runtime-symbols.js';
 
 /** `index.ts`: every generated name, from the files that were emitted. */
 export function emitIndex(
@@ -38,15 +38,15 @@ export function emitIndex(
     if ((e.module === './client.js' && !include.client) || (e.module === './server.js' && !include.server)) continue;
     file.exportFrom(e.module, [...e.names].sort(), e.typeOnly);
   }
-  const contract = file.runtime('RUNTIME_CONTRACT');
+  const contract = file.runtime('CODEGEN_CONTRACT');
   file.constant({
-    name: 'runtimeContract',
-    type: String(RUNTIME_CONTRACT_VERSION),
+    name: 'codegenContract',
+    type: String(CODEGEN_CONTRACT_VERSION),
     initializer: contract,
     isExported: true,
     docs: [
       {
-        description: `The runtime contract this code was generated for. It fails to compile against a runtime with another\ncontract: regenerate with the asyncapi-nats version that ships that runtime.`,
+        description: `The codegen contract this code was generated for. If this line fails to compile, the installed\nasyncapi-nats ships another contract: regenerate with it (npx asyncapi-nats generate).`,
       },
     ],
   });

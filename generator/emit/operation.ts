@@ -3,6 +3,7 @@
  * TypeScript types of its messages, parameters and reply.
  */
 import type { ts } from 'ts-morph';
+import { joinTokens } from '../model/subject.js';
 import type {
   ApiModel,
   ChannelModel,
@@ -66,11 +67,6 @@ export class ModelIndex {
   }
 }
 
-/** Rebuilds a template string from tokens (`agent.{agent_id}`). */
-export function templateOf(tokens: readonly SubjectToken[]): string {
-  return tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('.');
-}
-
 /** The `MessageSpec` literal of message `key`. */
 export function messageSpec(index: ModelIndex, key: string, file: GeneratedFile): ts.Expression {
   const m = index.message(key);
@@ -100,7 +96,7 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
     keys.length > 0 ? keys.map((k) => messageSpec(index, k, file)) : [obj([['name', str(op.id)]], false)];
   const replyKeys = op.reply?.messages ?? [];
   const template = (tokens: readonly SubjectToken[]) =>
-    call(file.runtime('subjectTemplate'), [str(templateOf(tokens))]);
+    call(file.runtime('subjectTemplate'), [str(joinTokens(tokens))]);
   file.siblingNamespace('subjects', SUBJECTS, false);
   return obj([
     ['id', str(op.id)],

@@ -1,10 +1,11 @@
 /**
- * The runtime contract as the emitter sees it: every symbol generated code may import from
- * `asyncapi-nats/runtime`, and whether it is a type. The emitter imports nothing else from the
- * runtime; change this table and `RUNTIME_CONTRACT` together.
+ * The codegen contract as the emitter sees it: every symbol generated code may import from
+ * `asyncapi-nats/runtime/gen` (runtime/gen.ts), and whether it is a type. The emitter imports
+ * nothing else from the runtime; test/unit/codegen-contract.test.ts holds this table and that
+ * module's exports equal. Change them and `CODEGEN_CONTRACT` together.
  */
 export const RUNTIME_SYMBOLS = {
-  RUNTIME_CONTRACT: { type: false },
+  CODEGEN_CONTRACT: { type: false },
   z: { type: false },
   jsonSchema: { type: false },
   subjectTemplate: { type: false },
@@ -34,8 +35,8 @@ export const RUNTIME_SYMBOLS = {
 /** A symbol of the runtime contract. */
 export type RuntimeSymbol = keyof typeof RUNTIME_SYMBOLS;
 
-/** The contract version this generator emits code for. */
-export const RUNTIME_CONTRACT_VERSION = 4;
+/** The contract version this generator emits code for (runtime/gen.ts's `CODEGEN_CONTRACT`). */
+export const CODEGEN_CONTRACT_VERSION = 5;
 
-/** Where generated code imports the runtime from, unless the user says otherwise. */
-export const DEFAULT_RUNTIME_IMPORT = 'asyncapi-nats/runtime';
+/** Where generated code imports the codegen contract from, unless the user says otherwise. */
+export const DEFAULT_RUNTIME_IMPORT = 'asyncapi-nats/runtime/gen';

@@ -5,7 +5,7 @@
  */
 import { suggest } from '../suggest.js';
 import type { ExtensionContext } from './extensions.js';
-import { parseSubjectTemplate } from './subject.js';
+import { parseSubjectTemplate, subjectPattern } from './subject.js';
 import type { DurableModel, OperationKind, SubjectToken } from './types.js';
 
 /** The extension's name. */
@@ -92,7 +92,7 @@ export function readJetStream(
   const streamSource = channel ?? operation ?? {};
   const streamAt = channel !== undefined ? chAt : opAt;
   const name = reader.name(streamSource.stream, `${streamAt}/stream`, 'stream', true);
-  const pattern = target.tokens.map((t) => (t.kind === 'literal' ? t.value : '*')).join('.');
+  const pattern = subjectPattern(target.tokens);
   const subjects = reader.subjects(streamSource.subjects, `${streamAt}/subjects`) ?? [pattern];
   if (!subjects.some((s) => covers(s, pattern))) {
     reader.problem(

@@ -96,3 +96,21 @@ export function tokenProblem(value: string): string | undefined {
   if (value.startsWith('$')) return "it starts with '$', reserved for system subjects";
   return undefined;
 }
+
+/**
+ * A subject template's tokens joined back into text, each parameter written by `param` (default
+ * `{name}`, as in the spec: `agent.{agent_id}`). The one home of this join for the generator: the
+ * emitter, `diff` and the docs write templates, patterns and example subjects with it.
+ */
+export function joinTokens(
+  tokens: readonly SubjectToken[],
+  param: (name: string) => string = (name) => `{${name}}`,
+  separator = '.',
+): string {
+  return tokens.map((t) => (t.kind === 'literal' ? t.value : param(t.name))).join(separator);
+}
+
+/** The subject a subscriber to every value of every parameter uses: `ai.agent.message.*`. */
+export function subjectPattern(tokens: readonly SubjectToken[]): string {
+  return joinTokens(tokens, () => '*');
+}

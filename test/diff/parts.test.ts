@@ -211,12 +211,16 @@ components:
   });
 
   it.each([
-    ['nullable in OpenAPI 3.0', { type: 'string', nullable: true }, 'openapi', 'null|string'],
-    ['nullable in JSON Schema (ignored)', { type: 'string', nullable: true }, 'json-schema', 'string'],
-    ['number includes integer', { type: ['integer', 'number'] }, 'json-schema', 'number'],
-    ['no type', {}, 'json-schema', 'any'],
-  ] as const)('diff - admitted types: %s', (_name, schema: JsonSchemaObject, dialect, want) => {
-    expect(typeName(typeAtoms(schema, dialect))).toBe(want);
+    [
+      'nullable next to type (as ajv and the Shape read it, in every dialect)',
+      { type: 'string', nullable: true },
+      'null|string',
+    ],
+    ['nullable without type (every type already)', { nullable: true }, 'any'],
+    ['number includes integer', { type: ['integer', 'number'] }, 'number'],
+    ['no type', {}, 'any'],
+  ] as const)('diff - admitted types: %s', (_name, schema: JsonSchemaObject, want) => {
+    expect(typeName(typeAtoms(schema))).toBe(want);
   });
 
   // AsyncAPI 3 parameter objects cannot state pattern, lengths or format (the parser rejects them,
@@ -238,5 +242,79 @@ components:
       { old: refs, new: refs },
     );
     expect(out.list.map((f) => [f.kind, f.rule])).toEqual(want === undefined ? [] : [want]);
+  });
+
+  // The dialect decides which keywords have an effect, as the Shape reads them
+  // (generator/model/schema-vocabulary.ts); the parser rejects most of these mixes in a document, a
+  // draft-07 payload keeps unknown keywords, and a schema format can change between versions.
+  it.each([
+    [
+      'const (draft-06) in draft-04: no effect',
+      'draft-04',
+      {},
+      { const: 'a' },
+      ['non-breaking', 'nats-schema-equivalent'],
+    ],
+    ['const in draft-07: values removed', 'draft-07', {}, { const: 'a' }, ['breaking', 'nats-enum-value-removed']],
+    [
+      'prefixItems in draft-07: no effect',
+      'draft-07',
+      {},
+      { prefixItems: [{ const: 1 }] },
+      ['non-breaking', 'nats-schema-equivalent'],
+    ],
+    [
+      'boolean exclusiveMaximum in draft-07: no effect',
+      'draft-07',
+      { maximum: 3 },
+      { maximum: 3, exclusiveMaximum: true },
+      ['non-breaking', 'nats-schema-equivalent'],
+    ],
+    [
+      'boolean exclusiveMaximum in OpenAPI 3.0: narrowed',
+      'openapi-3.0',
+      { maximum: 3 },
+      { maximum: 3, exclusiveMaximum: true },
+      ['breaking', 'nats-schema-narrowed'],
+    ],
+    [
+      'nullable next to type in draft-07: null accepted now',
+      'draft-07',
+      { type: 'string' },
+      { type: 'string', nullable: true },
+      ['breaking', 'nats-field-type-changed'],
+    ],
+    [
+      'a word that is no keyword: no effect',
+      'draft-07',
+      {},
+      { maxLenght: 3 },
+      ['non-breaking', 'nats-schema-equivalent'],
+    ],
+  ] as const)('diff - dialect: %s', (_name, dialect, before, after, want) => {
+    const out = new Findings();
+    const refs = new RefResolver('{}');
+    compareSchemas(
+      out,
+      { role: 'payload', name: 'M' },
+      { schema: { type: 'object', properties: { v: before } }, pointer: '/components/schemas/M', dialect },
+      { schema: { type: 'object', properties: { v: after } }, pointer: '/components/schemas/M', dialect },
+      { old: refs, new: refs },
+    );
+    expect(out.list.map((f) => [f.kind, f.rule])).toEqual([want]);
+  });
+
+  it('diff - dialect: prefixItems has an effect once the schema format is 2020-12 (breaking)', () => {
+    const out = new Findings();
+    const refs = new RefResolver('{}');
+    const schema = { type: 'array', prefixItems: [{ const: 1 }] };
+    compareSchemas(
+      out,
+      { role: 'payload', name: 'M' },
+      { schema, pointer: '/components/schemas/M', dialect: 'draft-07' },
+      { schema, pointer: '/components/schemas/M', dialect: '2020-12' },
+      { old: refs, new: refs },
+    );
+    expect(out.list.map((f) => [f.kind, f.rule])).toEqual([['breaking', 'nats-schema-changed']]);
   });
 });

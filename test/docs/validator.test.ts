@@ -1,12 +1,12 @@
 /**
  * The example checker shared by the code's example factories and the docs site
- * (generator/docs/examples.ts `validator`): the very schema the generated code runs, one per schema
+ * (generator/examples.ts `validator`): the very schema the generated code runs, one per schema
  * object; and the sampler that builds an example when the spec has none.
  */
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { headerValuesForCheck, sampleOf, validator } from '../../generator/docs/examples.js';
+import { headerValuesForCheck, sampleOf, validator } from '../../generator/examples.js';
 import type { JsonSchema } from '../../generator/model/types.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (

@@ -8,6 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errors as natsErrors, nkeys } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import {
+  AiSdkClient,
+  AiSdkServer,
+  exampleAgentMessage,
+  exampleChatCompletionRequest,
+  exampleChatCompletionResponse,
+  exampleRagQuery,
+} from '../../generated/ai-sdk/index.js';
 import { connectOptionsFromEnv } from '../../runtime/env.js';
 import {
   AsyncApiNatsError,
@@ -15,17 +23,19 @@ import {
   type ConnectionEvent,
   type ConnectOptions,
   connect,
+  type ErrorEvent,
   InvalidSubjectParameterError,
+  type LogEvent,
   type NatsConnection,
   type OperationSpec,
   PermissionError,
-  publish,
   request,
   subjectTemplate,
-  watchConnection,
+  wildcard,
 } from '../../runtime/index.js';
 import { type NatsProcess, startServer } from '../harness/servers.js';
 import { waitFor } from '../harness/util.js';
+import { documentedAuthorization } from '../security/nats-permissions.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'asyncapi-nats-security-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -250,114 +260,134 @@ describe('security - TLS', () => {
   });
 });
 
-describe('security - tenant isolation', () => {
+describe('security - tenant isolation (the permissions of docs/security.md)', () => {
   let server: NatsProcess;
   beforeAll(async () => {
-    server = await serverWith(TENANT_CONFIG);
+    server = await serverWith(documentedAuthorization());
   });
 
-  const ask = (tenant: string): OperationSpec => ({
-    id: 'askModel',
-    subject: subjectTemplate(`ai.model.ask.${tenant}`),
-    messages: [{ name: 'Ask' }],
-    reply: { messages: [{ name: 'Answer' }], withHeaders: false },
-    timeoutMs: 2_000,
-  });
-  const note = (tenant: string): OperationSpec => ({
-    id: 'agentMessage',
-    subject: subjectTemplate(`ai.agent.message.${tenant}`),
-    messages: [{ name: 'Message' }],
-  });
-
-  /** The worker serves every tenant; its replies are allowed by `allow_responses` alone. */
-  async function worker(): Promise<NatsConnection> {
-    const nc = await open({ servers: server.url, credentials: { user: 'worker', password: 'worker-pw' } });
-    nc.subscribe('ai.model.ask.*', {
-      queue: 'workers',
-      callback: (_err, msg) => {
-        msg.respond(JSON.stringify({ tenant: msg.subject.split('.')[3], got: msg.json() }));
-      },
-    });
-    await nc.flush();
-    return nc;
-  }
-
-  async function tenant(name: 'acme' | 'globex', events: ConnectionEvent[] = []): Promise<NatsConnection> {
-    const nc = await open({
+  /** Connects as a documented user (`<name>-pw`), with its inbox prefix unless `tenant` is false. */
+  async function as(user: string, inbox: string | false, events: ConnectionEvent[] = []): Promise<NatsConnection> {
+    return open({
       servers: server.url,
-      credentials: { user: name, password: `${name}-pw` },
-      tenant: name,
+      credentials: { user, password: `${user}-pw` },
+      ...(inbox === false ? {} : { tenant: inbox }),
       onStatus: (e) => events.push(e),
     });
-    return nc;
   }
 
+  /** The gateway worker serves every tenant; its replies are allowed by `allow_responses` alone. */
+  async function gatewayWorker(): Promise<string[]> {
+    const tenants: string[] = [];
+    const worker = new AiSdkServer(await as('gateway-worker', 'gateway-worker'));
+    await worker.replyChatCompletion({
+      params: { tenant_id: wildcard },
+      handler: (m) => {
+        tenants.push(m.params.tenant_id);
+        return exampleChatCompletionResponse();
+      },
+    }).ready;
+    return tenants;
+  }
+
+  /** An agent of `tenant` receiving the messages for `planner`. */
+  async function planner(nc: NatsConnection, tenant: string, seen: unknown[], errors: ErrorEvent[] = []) {
+    const agent = new AiSdkServer(nc, { onError: (e) => errors.push(e) });
+    return agent.receiveAgentMessage({
+      params: { tenant_id: tenant },
+      queue: { agent_id: 'planner' },
+      handler: (m) => void seen.push(m.payload.content),
+    });
+  }
+  const message = (content: string) => ({
+    payload: exampleAgentMessage({ content }),
+    headers: { target_agent_id: 'planner', source_agent_id: 'researcher' },
+  });
+
   test('security - a tenant with tenant set gets its reply through the worker', async () => {
-    await worker();
-    const acme = await tenant('acme');
-    await expect(request(acme, ask('acme'), { payload: { q: 1 } })).resolves.toEqual({ tenant: 'acme', got: { q: 1 } });
+    const served = await gatewayWorker();
+    const acme = new AiSdkClient(await as('acme-gateway', 'acme'));
+    await expect(
+      acme.requestChatCompletion({ params: { tenant_id: 'acme' }, payload: exampleChatCompletionRequest() }),
+    ).resolves.toEqual(exampleChatCompletionResponse());
+    expect(served).toEqual(['acme']);
   });
 
   test('security - without tenant the default inbox is refused, so the request cannot get its reply', async () => {
-    await worker();
-    const acme = await open({ servers: server.url, credentials: { user: 'acme', password: 'acme-pw' } });
-    const error = await rejection(request(acme, ask('acme'), { payload: 1 }, { timeoutMs: 1_000 }));
+    await gatewayWorker();
+    const acme = new AiSdkClient(await as('acme-gateway', false));
+    const error = await rejection(
+      acme.requestChatCompletion(
+        { params: { tenant_id: 'acme' }, payload: exampleChatCompletionRequest() },
+        { timeoutMs: 1_000 },
+      ),
+    );
     // The client fails the request at once with the server's refusal of its reply subscription.
     expect(error).toBeInstanceOf(PermissionError);
     expect(error).toMatchObject({ code: 'PERMISSION_DENIED', action: 'subscription' });
     expect((error as Error).message).toMatch(
-      /^'askModel': the server refused subscribing to '_INBOX\.[A-Za-z0-9]+\.\*'$/,
+      /^'requestChatCompletion': the server refused subscribing to '_INBOX\.[A-Za-z0-9]+\.\*'$/,
     );
     expect(((error as Error).cause as Error).cause).toBeInstanceOf(natsErrors.PermissionViolationError);
   });
 
-  test("security - subscribing to another tenant's subject is refused and the connection survives", async () => {
-    await worker();
+  // Regression: the refusal reached onError twice (the subscription callback and its `closed` both reported it).
+  test("security - subscribing to another tenant's subject is refused, reported to onError once, and the connection survives", async () => {
     const events: ConnectionEvent[] = [];
-    const acme = await tenant('acme', events);
-    const sub = acme.subscribe('ai.agent.message.globex', { callback: () => {} });
-    const ended = await sub.closed;
-    expect(ended).toBeInstanceOf(natsErrors.PermissionViolationError);
-    expect((ended as Error).message).toBe('Permissions Violation for Subscription to "ai.agent.message.globex"');
-    await waitFor('the server error event', () => events.some((e) => e.type === 'server-error'));
-    const serverError = events.find((e) => e.type === 'server-error');
-    expect(serverError).toMatchObject({ error: expect.any(natsErrors.PermissionViolationError) });
-    // Still connected: its own traffic goes on.
-    await expect(request(acme, ask('acme'), { payload: 'still here' })).resolves.toEqual({
-      tenant: 'acme',
-      got: 'still here',
+    const nc = await as('acme-agent', 'acme', events);
+    const errors: ErrorEvent[] = [];
+    const own: unknown[] = [];
+    await (await planner(nc, 'acme', own)).ready;
+    const handle = await planner(nc, 'globex', [], errors);
+    await expect(handle.ready).rejects.toThrow();
+    await handle.closed;
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      kind: 'subscription',
+      operation: 'receiveAgentMessage',
+      subject: 'ai.agent.message.globex',
     });
+    expect((errors[0]?.error as Error | undefined)?.message).toBe(
+      'Permissions Violation for Subscription to "ai.agent.message.globex" using queue "agent.planner"',
+    );
     expect(events.map((e) => e.type)).toEqual(['connected', 'server-error']);
+    // Still connected: its own traffic goes on.
+    new AiSdkClient(nc).sendAgentMessage({ params: { tenant_id: 'acme' }, ...message('still here') });
+    await waitFor('own message', () => own.length === 1);
+    expect(own).toEqual(['still here']);
   });
 
-  test("security - publishing to another tenant's subject is refused; that tenant sees nothing", async () => {
-    await worker();
-    const globex = await tenant('globex');
+  test("security - publishing to another tenant's subject is refused and reported to the client's onError; that tenant sees nothing", async () => {
     const seen: unknown[] = [];
-    globex.subscribe('ai.agent.message.globex', {
-      callback: (_err, msg) => {
-        seen.push(msg.json());
-      },
-    });
-    await globex.flush();
-    const errors: Error[] = [];
-    const acme = await tenant('acme');
-    watchConnection(acme, (e) => {
-      if (e.type === 'server-error') errors.push(e.error);
-    });
+    const globexNc = await as('globex-agent', 'globex');
+    await (await planner(globexNc, 'globex', seen)).ready;
+    const acmeNc = await as('acme-agent', 'acme');
+    const own: unknown[] = [];
+    await (await planner(acmeNc, 'acme', own)).ready;
+    const errors: ErrorEvent[] = [];
+    const acme = new AiSdkClient(acmeNc, { onError: (e) => errors.push(e) });
 
-    publish(acme, note('globex'), { payload: 'from acme' });
-    await acme.flush();
+    acme.sendAgentMessage({ params: { tenant_id: 'globex' }, ...message('from acme') });
+    await acmeNc.flush();
     await waitFor('the refusal', () => errors.length === 1);
-    expect(errors[0]).toBeInstanceOf(natsErrors.PermissionViolationError);
-    expect(errors[0]?.message).toBe('Permissions Violation for Publish to "ai.agent.message.globex"');
+    expect(errors[0]).toMatchObject({
+      kind: 'permission',
+      operation: 'sendAgentMessage',
+      subject: 'ai.agent.message.globex',
+      error: expect.any(PermissionError),
+    });
+    expect((errors[0]?.error as Error | undefined)?.message).toBe(
+      "'sendAgentMessage': the server refused publishing to 'ai.agent.message.globex'",
+    );
     // Globex's own message arrives, acme's never did.
-    publish(globex, note('globex'), { payload: 'from globex' });
+    new AiSdkClient(globexNc).sendAgentMessage({ params: { tenant_id: 'globex' }, ...message('from globex') });
     await waitFor('globex message', () => seen.length > 0);
-    await globex.flush();
+    await globexNc.flush();
     expect(seen).toEqual(['from globex']);
     // Acme's connection survived the refusal.
-    await expect(request(acme, ask('acme'), { payload: 2 })).resolves.toEqual({ tenant: 'acme', got: 2 });
+    acme.sendAgentMessage({ params: { tenant_id: 'acme' }, ...message('own') });
+    await waitFor('own message', () => own.length === 1);
+    expect(errors).toHaveLength(1);
   });
 
   test('security - a tenant that is not one subject token is rejected before connecting', async () => {
@@ -375,6 +405,71 @@ describe('security - tenant isolation', () => {
     expect((error as Error).message).toBe(
       "invalid value for subject parameter 'tenant': 'acme\\ud800' (contains a lone UTF-16 surrogate, which is not valid Unicode)",
     );
+  });
+});
+
+describe('security - permission violations reach onError or the logger', () => {
+  // The worker permissions docs/security.md showed before they were derived from the spec: no $SRV.
+  const OLD_WORKER = `authorization { users: [
+    { user: worker, password: worker-pw, permissions: {
+        subscribe: { allow: ["ai.gateway.responses.*"] }
+        allow_responses: true
+    } }
+    { user: caller, password: caller-pw }
+  ] }`;
+
+  test('security - a generated server with defaults reports each of its 9 refused $SRV subscriptions to onError with the subject', async () => {
+    const server = await serverWith(OLD_WORKER);
+    const nc = await open({ servers: server.url, credentials: { user: 'worker', password: 'worker-pw' } });
+    const errors: ErrorEvent[] = [];
+    const worker = new AiSdkServer(nc, { onError: (e) => errors.push(e) });
+    await worker.replyChatCompletion({
+      params: { tenant_id: wildcard },
+      handler: () => exampleChatCompletionResponse(),
+    }).ready;
+    await waitFor('9 refusals', () => errors.length >= 9);
+    const id = worker.service?.id ?? '';
+    expect(errors.map((e) => [e.kind, e.operation, e.subject])).toEqual(
+      ['PING', 'INFO', 'STATS'].flatMap((verb) => [
+        ['permission', 'ai-sdk', `$SRV.${verb}`],
+        ['permission', 'ai-sdk', `$SRV.${verb}.ai-sdk`],
+        ['permission', 'ai-sdk', `$SRV.${verb}.ai-sdk.${id}`],
+      ]),
+    );
+    expect((errors[0]?.error as Error | undefined)?.message).toBe(
+      "'ai-sdk': the server refused subscribing to '$SRV.PING'",
+    );
+    // The requests themselves are still answered.
+    const caller = await open({ servers: server.url, credentials: { user: 'caller', password: 'caller-pw' } });
+    await expect(
+      new AiSdkClient(caller).requestChatCompletion({
+        params: { tenant_id: 'acme' },
+        payload: exampleChatCompletionRequest(),
+      }),
+    ).resolves.toEqual(exampleChatCompletionResponse());
+  });
+
+  test('security - without onError, refusals go to the logger: a server refusal and a client publish refusal', async () => {
+    const server = await serverWith(OLD_WORKER);
+    const nc = await open({ servers: server.url, credentials: { user: 'worker', password: 'worker-pw' } });
+    const logged: LogEvent[] = [];
+    const logger = (e: LogEvent) => logged.push(e);
+    new AiSdkServer(nc, { logger, service: { name: 'gateway' } }); // no registration needed: $SRV is refused at once
+    new AiSdkClient(nc, { logger }).publishRagQuery({ params: { tenant_id: 'acme' }, payload: exampleRagQuery() });
+    await waitFor('10 log lines', () => logged.length >= 10);
+    expect(logged[0]).toMatchObject({
+      level: 'error',
+      event: 'permission',
+      operation: 'gateway',
+      subject: '$SRV.PING',
+      message: "'gateway': the server refused subscribing to '$SRV.PING'",
+    });
+    expect(logged.find((e) => e.operation === 'publishRagQuery')).toMatchObject({
+      level: 'error',
+      event: 'permission',
+      subject: 'ai.rag.queries.acme',
+      message: "'publishRagQuery': the server refused publishing to 'ai.rag.queries.acme'",
+    });
   });
 });
 
@@ -466,30 +561,6 @@ describe('env - connectOptionsFromEnv', () => {
     expect(nc.isClosed()).toBe(false);
   });
 });
-
-/**
- * Two tenants and a worker, as in docs/security.md: each tenant may only use subjects ending in its own
- * name and receive replies on its own inbox prefix; the worker serves every tenant and may publish
- * nothing but replies.
- */
-const TENANT_CONFIG = `
-authorization {
-  users: [
-    { user: acme, password: acme-pw, permissions: {
-        publish: { allow: ["ai.*.*.acme"] }
-        subscribe: { allow: ["ai.*.*.acme", "_INBOX.acme.>"] }
-    } }
-    { user: globex, password: globex-pw, permissions: {
-        publish: { allow: ["ai.*.*.globex"] }
-        subscribe: { allow: ["ai.*.*.globex", "_INBOX.globex.>"] }
-    } }
-    { user: worker, password: worker-pw, permissions: {
-        subscribe: { allow: ["ai.model.ask.*"] }
-        allow_responses: true
-    } }
-  ]
-}
-`;
 
 // ---------------------------------------------------------------------------------------------------
 // Operator-mode JWTs, signed here with nkeys (the @nats-io/jwt package is not a dependency).

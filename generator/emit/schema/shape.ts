@@ -10,6 +10,13 @@
  * cannot honour is a finding, never silence.
  */
 import { isKnownFormat } from '../../../runtime/json-schema.js';
+import {
+  ANNOTATIONS,
+  ANY_VOCABULARY,
+  booleanExclusiveBounds,
+  dialectName,
+  vocabularyOf,
+} from '../../model/schema-vocabulary.js';
 import type { JsonSchema, JsonSchemaObject, NamedSchema, SchemaDialect } from '../../model/types.js';
 import { suggest } from '../../suggest.js';
 import { type JsonValue, staticallyAccepts } from './static.js';
@@ -228,84 +235,6 @@ type JsonType = 'null' | 'boolean' | 'object' | 'array' | 'number' | 'integer' |
 const ALL_TYPES: readonly JsonType[] = ['object', 'array', 'string', 'number', 'boolean', 'null'];
 const TYPE_NAMES: ReadonlySet<string> = new Set<JsonType>([...ALL_TYPES, 'integer']);
 
-/** Keywords that annotate and never reject a value (in every dialect we read). */
-const ANNOTATIONS = new Set([
-  '$schema',
-  '$id',
-  'id',
-  '$comment',
-  '$anchor',
-  '$vocabulary',
-  'definitions',
-  '$defs',
-  'title',
-  'description',
-  'default',
-  'examples',
-  'example',
-  'readOnly',
-  'writeOnly',
-  'deprecated',
-  'contentMediaType',
-  'contentEncoding',
-  'contentSchema',
-  'discriminator',
-  'externalDocs',
-  'xml',
-]);
-
-/** Keywords with validation meaning, and the dialects that give it to them. */
-const DRAFT4 = [
-  'type',
-  'enum',
-  'multipleOf',
-  'maximum',
-  'exclusiveMaximum',
-  'minimum',
-  'exclusiveMinimum',
-  'maxLength',
-  'minLength',
-  'pattern',
-  'format',
-  'items',
-  'additionalItems',
-  'maxItems',
-  'minItems',
-  'uniqueItems',
-  'maxProperties',
-  'minProperties',
-  'required',
-  'properties',
-  'patternProperties',
-  'additionalProperties',
-  'dependencies',
-  'allOf',
-  'anyOf',
-  'oneOf',
-  'not',
-];
-const DRAFT6 = [...DRAFT4, 'const', 'contains', 'propertyNames'];
-const DRAFT7 = [...DRAFT6, 'if', 'then', 'else'];
-const DRAFT2019 = [
-  ...DRAFT7,
-  'dependentRequired',
-  'dependentSchemas',
-  'minContains',
-  'maxContains',
-  'unevaluatedProperties',
-  'unevaluatedItems',
-];
-const DRAFT2020 = [...DRAFT2019.filter((k) => k !== 'additionalItems'), 'prefixItems'];
-const VOCABULARY: Record<Dialect, ReadonlySet<string>> = {
-  'draft-04': new Set(DRAFT4),
-  'draft-06': new Set(DRAFT6),
-  'draft-07': new Set(DRAFT7),
-  '2019-09': new Set(DRAFT2019),
-  '2020-12': new Set(DRAFT2020),
-  'openapi-3.0': new Set([...DRAFT4, 'nullable']),
-};
-const ANY_VOCABULARY = new Set([...DRAFT2020, 'additionalItems', 'nullable', '$ref', '$recursiveRef', '$dynamicRef']);
-
 /** Names `z.object` would find on every object (`'constructor' in {}`): objects declaring them are read by own keys. */
 export const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
@@ -328,7 +257,7 @@ class ShapeBuilder {
 
   constructor(private readonly ctx: ShapeContext) {
     this.dialect = ctx.dialect ?? 'draft-07';
-    this.vocabulary = VOCABULARY[this.dialect];
+    this.vocabulary = vocabularyOf(this.dialect);
   }
 
   top(schema: JsonSchema): Shape {
@@ -715,7 +644,7 @@ class ShapeBuilder {
   }
 
   private get draft4(): boolean {
-    return this.dialect === 'draft-04' || this.dialect === 'openapi-3.0';
+    return booleanExclusiveBounds(this.dialect);
   }
 
   private string(schema: JsonSchemaObject, path: string): Shape {
@@ -1423,10 +1352,6 @@ function canonical(value: unknown): unknown {
 function describeValues(values: readonly unknown[]): string {
   const shown = values.slice(0, 3).map((v) => JSON.stringify(v));
   return values.length > 3 ? `${shown.join(', ')} and ${values.length - 3} more` : shown.join(', ');
-}
-
-function dialectName(dialect: Dialect): string {
-  return dialect === 'openapi-3.0' ? 'an OpenAPI 3.0 schema' : `JSON Schema ${dialect}`;
 }
 
 function replacement(keyword: string, dialect: Dialect): string {

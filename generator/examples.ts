@@ -7,7 +7,7 @@
  * is left out with a warning (our generator is not smart enough for that schema, the spec itself is
  * fine).
  */
-import { liveSchema } from '../emit/schema/live.js';
+import { liveSchema } from './emit/schema/live.js';
 import type {
   JsonSchema,
   JsonSchemaObject,
@@ -15,8 +15,8 @@ import type {
   NamedSchema,
   SchemaDialect,
   SpecLocation,
-} from '../model/types.js';
-import type { Problem } from '../problems.js';
+} from './model/types.js';
+import type { Problem } from './problems.js';
 
 /** Fixed sample values for string formats, each valid for ajv-formats' full format of that name. */
 const FORMAT_SAMPLES: Record<string, string> = {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { main } from '../../generator/cli.js';
 import { generateDocsFiles, resolveDocsOptions } from '../../generator/generate.js';
 import { generateDocs } from '../../generator/index.js';
@@ -420,6 +420,34 @@ describe('docs command', () => {
       ),
     ).toBe(0);
     expect(second.out.join('\n')).toMatch(/\(1 written, 3 unchanged\)/);
+  });
+
+  it('docs - the commands docs/docs-site.md gives to build and publish the site run as written', async () => {
+    const manual = await readFile('docs/docs-site.md', 'utf8');
+    const blocks = (lang: string) =>
+      [...manual.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\``, 'gm'))].map((m) => m[1] ?? '');
+    const workflow = parseYaml(blocks('yaml')[0] ?? '') as {
+      jobs: { deploy: { steps: { run?: string; uses?: string; with?: { path?: string } }[] } };
+    };
+    const steps = workflow.jobs.deploy.steps;
+    const build = steps.find((st) => st.run?.startsWith('npx asyncapi-nats docs'))?.run ?? '';
+    const upload = steps.find((st) => st.uses?.startsWith('actions/upload-pages-artifact'))?.with?.path;
+    // The command of the Build section and the workflow's, each run on the ai-sdk spec in a temp folder.
+    for (const command of [blocks('sh')[0]?.trim() ?? '', build]) {
+      const args = command.split(/\s+/).slice(2);
+      expect(args.slice(0, 3)).toEqual(['docs', 'spec/my-api.asyncapi.yaml', '--out']);
+      const dir = await tempDir();
+      const { io, err } = capture();
+      const outDir = path.join(dir, args[3] ?? '');
+      expect(
+        await main(['docs', 'spec/ai-sdk.asyncapi.yaml', '--out', outDir, ...args.slice(4)], io),
+        err.join('\n'),
+      ).toBe(0);
+      for (const file of ['index.html', 'assets/site.css', 'assets/site.js', 'search-index.js'])
+        expect((await readFile(path.join(outDir, file), 'utf8')).length).toBeGreaterThan(0);
+    }
+    // The workflow uploads the folder it built.
+    expect(upload).toBe(build.split(/\s+/)[5]);
   });
 
   it('cli - docs --help names the options; bad usage exits 2', async () => {

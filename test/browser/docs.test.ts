@@ -743,6 +743,28 @@ info:
     ${PWNED}
     ${PWNED_IMG}
     [click me](javascript:window.__pwned=1)
+  license:
+    name: ${q(PWNED)}
+    url: 'javascript:window.__pwned=1'
+  contact:
+    name: ${q(PWNED_IMG)}
+    url: 'javascript:window.__pwned=1'
+  tags:
+    - name: ${q(PWNED_IMG)}
+      description: ${q(breakouts)}
+servers:
+  evil:
+    host: '{region}.example.com:4222'
+    protocol: nats
+    title: ${q(PWNED)}
+    summary: ${q(PWNED_IMG)}
+    description: ${q(breakouts)}
+    variables:
+      region:
+        description: ${q(PWNED_IMG)}
+        enum: [${q(PWNED)}]
+    security:
+      - $ref: '#/components/securitySchemes/evil'
 channels:
   notes:
     address: hostile.notes.{tenant_id}
@@ -765,6 +787,10 @@ operations:
     channel:
       $ref: '#/channels/notes'
 components:
+  securitySchemes:
+    evil:
+      type: userPassword
+      description: ${q(breakouts)}
   messages:
     Note:
       name: Note
@@ -814,6 +840,9 @@ test('docs site - script and HTML in spec text are escaped, never executed', asy
   const text = (await page.evaluate(() => document.body.textContent)) ?? '';
   expect(text).toContain(PWNED);
   expect(text).toContain(PWNED_IMG);
+  // Server, security scheme, license and contact text too; a `javascript:` URL is shown as no link at all.
+  expect(await page.locator('#server-evil ul.schemes li').count()).toBe(1);
+  expect(await page.locator('#overview dd a').count()).toBe(0);
 
   for (const query of ['script', 'img', 'pwned', 'onerror', 'javascript', 'hostile.notes']) {
     await typeQuery(page, query);

@@ -20,6 +20,7 @@ import type {
   JsonSchema,
   JsonSchemaObject,
   MessageModel,
+  NamedSchema,
   OperationModel,
 } from '../model/types.js';
 import type { Problem } from '../problems.js';
@@ -624,16 +625,23 @@ class ViewContext {
   }
 }
 
-/** The spec's examples of one message, each checked against its schema, then the generated one. */
-function checkExamples(ctx: ViewContext, m: MessageModel): void {
+/** The schemas of one message's payload and headers, with their validators. */
+interface MessageChecks {
+  readonly payloadDecl?: NamedSchema;
+  readonly headerDecl?: NamedSchema;
+  readonly payloadCheck?: Validator;
+  readonly headerCheck?: Validator;
+  /** A validator that could not be built: the examples are shown unchecked, none is generated. */
+  readonly unchecked?: Extract<Validator, { ok: false }>;
+}
+
+function messageChecks(ctx: ViewContext, m: MessageModel): MessageChecks {
   const payloadDecl = m.payload !== undefined ? ctx.schemaByName.get(m.payload) : undefined;
   const headerDecl = m.headers !== undefined ? ctx.schemaByName.get(m.headers) : undefined;
-  const payloadSchema = payloadDecl?.schema;
-  const headerSchema = headerDecl?.schema;
-  const payloadCheck: Validator | undefined = payloadDecl ? declarationValidator(payloadDecl) : undefined;
-  const headerCheck: Validator | undefined = headerDecl ? declarationValidator(headerDecl) : undefined;
-  const unchecked = [payloadCheck, headerCheck].find((v) => v && !v.ok);
-  if (unchecked && !unchecked.ok) {
+  const payloadCheck = payloadDecl ? declarationValidator(payloadDecl) : undefined;
+  const headerCheck = headerDecl ? declarationValidator(headerDecl) : undefined;
+  const unchecked = [payloadCheck, headerCheck].find((v): v is Extract<Validator, { ok: false }> => v?.ok === false);
+  if (unchecked) {
     ctx.problems.push({
       code: 'docs-example-unchecked',
       severity: 'warning',
@@ -644,39 +652,44 @@ function checkExamples(ctx: ViewContext, m: MessageModel): void {
       help: 'the docs show the spec examples unchecked and no generated example',
     });
   }
-  const views: ExampleView[] = [];
-  m.examples.forEach((e, i) => {
+  return {
+    ...(payloadDecl ? { payloadDecl } : {}),
+    ...(headerDecl ? { headerDecl } : {}),
+    ...(payloadCheck ? { payloadCheck } : {}),
+    ...(headerCheck ? { headerCheck } : {}),
+    ...(unchecked ? { unchecked } : {}),
+  };
+}
+
+/** The spec's examples of a message, each checked against its schemas; one that fails is marked, with why. */
+function specExampleViews(ctx: ViewContext, m: MessageModel, checks: MessageChecks): ExampleView[] {
+  const { payloadCheck, headerCheck } = checks;
+  const headerSchema = checks.headerDecl?.schema;
+  return m.examples.map((e, i) => {
     const label = e.name ?? `example ${i + 1}`;
     const reasons: string[] = [];
-    if (e.payload !== undefined && payloadCheck?.ok) {
-      const issue = payloadCheck.check(e.payload);
-      if (issue) {
-        reasons.push(`payload: ${issue}`);
-        ctx.problems.push(
-          invalidExampleProblem(
-            e.location,
-            `the payload of example '${label}' of message '${m.name}'`,
-            issue,
-            ctx.strict,
-          ),
-        );
-      }
+    const issues: [string, string | undefined][] = [
+      ['payload', e.payload !== undefined && payloadCheck?.ok ? payloadCheck.check(e.payload) : undefined],
+      [
+        'headers',
+        e.headers !== undefined && headerCheck?.ok && headerSchema !== undefined
+          ? headerCheck.check(headerValuesForCheck(headerSchema, e.headers))
+          : undefined,
+      ],
+    ];
+    for (const [role, issue] of issues) {
+      if (!issue) continue;
+      reasons.push(`${role}: ${issue}`);
+      ctx.problems.push(
+        invalidExampleProblem(
+          e.location,
+          `the ${role} of example '${label}' of message '${m.name}'`,
+          issue,
+          ctx.strict,
+        ),
+      );
     }
-    if (e.headers !== undefined && headerCheck?.ok && headerSchema !== undefined) {
-      const issue = headerCheck.check(headerValuesForCheck(headerSchema, e.headers));
-      if (issue) {
-        reasons.push(`headers: ${issue}`);
-        ctx.problems.push(
-          invalidExampleProblem(
-            e.location,
-            `the headers of example '${label}' of message '${m.name}'`,
-            issue,
-            ctx.strict,
-          ),
-        );
-      }
-    }
-    views.push({
+    return {
       name: label,
       caption:
         e.name !== undefined ? `Example “${e.name}” of message ${m.name}` : `Example ${i + 1} of message ${m.name}`,
@@ -686,46 +699,61 @@ function checkExamples(ctx: ViewContext, m: MessageModel): void {
         : {}),
       ...(e.payload !== undefined ? { payload: json(e.payload) } : {}),
       ...(e.headers !== undefined ? { headers: json(e.headers) } : {}),
-    });
+    };
   });
-  // The generated example, shown only when it validates.
-  if (!unchecked) {
-    const payload = payloadSchema !== undefined ? sampleOf(payloadSchema, payloadDecl?.dialect) : undefined;
-    const headers = headerSchema !== undefined ? headerSample(headerSchema, headerDecl?.dialect) : undefined;
-    const payloadIssue = payload !== undefined && payloadCheck?.ok ? payloadCheck.check(payload) : undefined;
-    const headerIssue =
-      headers !== undefined && headerCheck?.ok && headerSchema !== undefined
-        ? headerCheck.check(headerValuesForCheck(headerSchema, headers))
-        : undefined;
-    if (payloadIssue || headerIssue) {
-      // The same problem examples.ts reports for the same sample: printed once when both are built.
-      const role = payloadIssue ? 'payload' : 'headers';
-      const type = (payloadIssue ? payloadDecl : headerDecl)?.name;
-      ctx.problems.push(exampleNotGenerated(m, role, type, (payloadIssue ?? headerIssue) as string));
-    } else if (payload !== undefined || headers !== undefined) {
-      views.push({
-        name: 'generated',
-        caption: `Generated example of message ${m.name}`,
-        generated: true,
-        ...(payload !== undefined ? { payload: json(payload) } : {}),
-        ...(headers !== undefined ? { headers: json(headers) } : {}),
-      });
-    }
+}
+
+/** The example built from the schemas, only when it validates (else the problem examples.ts reports too). */
+function generatedExampleView(ctx: ViewContext, m: MessageModel, checks: MessageChecks): ExampleView | undefined {
+  if (checks.unchecked) return undefined;
+  const { payloadDecl, headerDecl, payloadCheck, headerCheck } = checks;
+  const payload = payloadDecl !== undefined ? sampleOf(payloadDecl.schema, payloadDecl.dialect) : undefined;
+  const headers = headerDecl !== undefined ? headerSample(headerDecl.schema, headerDecl.dialect) : undefined;
+  const payloadIssue = payload !== undefined && payloadCheck?.ok ? payloadCheck.check(payload) : undefined;
+  const headerIssue =
+    headers !== undefined && headerCheck?.ok && headerDecl !== undefined
+      ? headerCheck.check(headerValuesForCheck(headerDecl.schema, headers))
+      : undefined;
+  if (payloadIssue || headerIssue) {
+    // The same problem examples.ts reports for the same sample: printed once when both are built.
+    const role = payloadIssue ? 'payload' : 'headers';
+    const type = (payloadIssue ? payloadDecl : headerDecl)?.name;
+    ctx.problems.push(exampleNotGenerated(m, role, type, (payloadIssue ?? headerIssue) as string));
+    return undefined;
   }
-  ctx.examples.set(m.key, views);
-  // Snippets show a message the generated code accepts: never an example marked as not matching.
-  const specIndex = m.examples.findIndex((_, i) => views[i]?.invalid === undefined);
-  const spec = specIndex >= 0 ? m.examples[specIndex] : undefined;
-  const gen = views.find((v) => v.generated);
-  const source =
-    spec ??
-    (gen
-      ? { payload: gen.payload && JSON.parse(gen.payload), headers: gen.headers && JSON.parse(gen.headers) }
-      : undefined);
+  if (payload === undefined && headers === undefined) return undefined;
+  return {
+    name: 'generated',
+    caption: `Generated example of message ${m.name}`,
+    generated: true,
+    ...(payload !== undefined ? { payload: json(payload) } : {}),
+    ...(headers !== undefined ? { headers: json(headers) } : {}),
+  };
+}
+
+/**
+ * The examples of one message for the page, and the one its operations' snippets show: the first spec
+ * example the generated code accepts (never one marked as not matching), else the generated one.
+ */
+function checkExamples(ctx: ViewContext, m: MessageModel): void {
+  const checks = messageChecks(ctx, m);
+  const specViews = specExampleViews(ctx, m, checks);
+  const generated = generatedExampleView(ctx, m, checks);
+  ctx.examples.set(m.key, generated ? [...specViews, generated] : specViews);
+  const specIndex = specViews.findIndex((v) => v.invalid === undefined);
+  const spec = m.examples[specIndex];
+  const source = spec
+    ? { payload: spec.payload, headers: spec.headers, caption: specViews[specIndex]?.caption ?? '' }
+    : generated
+      ? {
+          payload: generated.payload && JSON.parse(generated.payload),
+          headers: generated.headers && JSON.parse(generated.headers),
+          caption: generated.caption,
+        }
+      : undefined;
   if (source) {
-    const caption = (spec ? views[specIndex]?.caption : gen?.caption) ?? '';
     ctx.snippetSource.set(m.key, {
-      label: caption.charAt(0).toLowerCase() + caption.slice(1),
+      label: source.caption.charAt(0).toLowerCase() + source.caption.slice(1),
       ...(source.payload !== undefined ? { payload: source.payload } : {}),
       ...(isObject(source.headers) ? { headers: source.headers as Record<string, unknown> } : {}),
     });

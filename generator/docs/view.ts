@@ -4,7 +4,6 @@
  * from the spec is ever inserted as HTML.
  */
 
-import { marked, type Token, type Tokens } from 'marked';
 import {
   declarationValidator,
   exampleNotGenerated,
@@ -18,36 +17,17 @@ import type {
   ApiModel,
   ChannelModel,
   JsonSchema,
-  JsonSchemaObject,
   MessageModel,
   NamedSchema,
   OperationModel,
 } from '../model/types.js';
 import type { Problem } from '../problems.js';
+import { inline, type Paragraphs, paragraphs, type TextRun } from './markdown.js';
+import { fieldPaths, isObject, type SchemaNodeView, schemaTree, typeLabel } from './schema-tree.js';
 import { operationSnippets, type Snippet, subjectPattern } from './snippets.js';
 
-/**
- * A run of text in a block: plain, `code`, **strong**, _em_, or a link. Only text: templates escape it,
- * so spec Markdown can never become markup of its own.
- */
-export interface TextRun {
-  readonly text: string;
-  readonly code?: true;
-  readonly strong?: true;
-  readonly em?: true;
-  /** Only `http(s):`, `mailto:` and `#` links; any other link is shown as its text. */
-  readonly href?: string;
-}
-
-/** One block of a description: a paragraph, a list, or a code block. */
-export type Block =
-  | { readonly p: readonly TextRun[] }
-  | { readonly ul: readonly (readonly TextRun[])[] }
-  | { readonly ol: readonly (readonly TextRun[])[] }
-  | { readonly pre: string };
-
-/** A description (CommonMark, as AsyncAPI says) as safe blocks. */
-export type Paragraphs = readonly Block[];
+export type { Block, Paragraphs, TextRun } from './markdown.js';
+export type { SchemaNodeView } from './schema-tree.js';
 
 /** A piece of a subject: literal text (dots included) or a `{parameter}`. */
 export interface SubjectPart {
@@ -152,22 +132,6 @@ export interface ChannelView {
   readonly messages: readonly Link[];
   /** The channel's tags, linked to their meaning in the overview when the spec gives one. */
   readonly tags: readonly TagLink[];
-}
-
-/** One node of a collapsible schema tree. */
-export interface SchemaNodeView {
-  /** Property name, `[]` for array items, or the schema's own label at the root. */
-  readonly name: string;
-  readonly type: string;
-  readonly required: boolean;
-  /** The schema's description as inline runs (its Markdown read, never raw backticks). */
-  readonly description?: readonly TextRun[];
-  /** `enum: a, b`, `format: uuid`, `min: 1`, `pattern: ^x$`, `default: 1`, ... */
-  readonly constraints: readonly string[];
-  readonly children: readonly SchemaNodeView[];
-  readonly hasChildren: boolean;
-  /** Open by default (the first levels). */
-  readonly open: boolean;
 }
 
 export interface HeaderRowView {
@@ -295,223 +259,6 @@ export class AnchorSet {
     this.#used.add(id);
     return id;
   }
-}
-
-/**
- * A description's Markdown as blocks of text runs, through marked's lexer only (never its HTML
- * renderer): paragraphs, lists, code blocks, inline code, strong, emphasis and safe links. Raw HTML in
- * the spec is kept as visible text. Headings become strong paragraphs; anything else, its text.
- */
-export function paragraphs(text: string | undefined): Paragraphs {
-  if (!text?.trim()) return [];
-  const blocks: Block[] = [];
-  for (const token of marked.lexer(text.trim())) blocks.push(...toBlocks(token));
-  return blocks;
-}
-
-/**
- * A short description (a header's, a schema field's) as one line of runs: its paragraphs joined, list
- * items and code blocks kept as text, so `code` and **strong** read as such instead of raw Markdown.
- */
-export function inline(text: string | undefined): TextRun[] {
-  const out: TextRun[] = [];
-  for (const block of paragraphs(text)) {
-    const lines =
-      'p' in block
-        ? [block.p]
-        : 'ul' in block
-          ? block.ul
-          : 'ol' in block
-            ? block.ol
-            : [[{ text: block.pre, code: true as const }]];
-    for (const line of lines) {
-      if (out.length > 0) out.push({ text: ' ' });
-      out.push(...line);
-    }
-  }
-  return out;
-}
-
-const SAFE_HREF = /^(https?:|mailto:|#)/i;
-
-function toBlocks(token: Token): Block[] {
-  switch (token.type) {
-    case 'space':
-    case 'hr':
-      return [];
-    case 'paragraph':
-      return [{ p: runs((token as Tokens.Paragraph).tokens) }];
-    case 'heading':
-      return [{ p: runs((token as Tokens.Heading).tokens).map((r) => ({ ...r, strong: true as const })) }];
-    case 'code':
-      return [{ pre: (token as Tokens.Code).text }];
-    case 'list': {
-      const list = token as Tokens.List;
-      const items = list.items.map((item) =>
-        item.tokens.flatMap((t) => ('tokens' in t && t.tokens ? runs(t.tokens) : runs([t]))),
-      );
-      return [list.ordered ? { ol: items } : { ul: items }];
-    }
-    case 'blockquote':
-      return (token as Tokens.Blockquote).tokens.flatMap(toBlocks);
-    default:
-      return [{ p: [{ text: token.raw.trim() }] }];
-  }
-}
-
-function runs(tokens: readonly Token[] | undefined): TextRun[] {
-  const out: TextRun[] = [];
-  for (const t of tokens ?? []) {
-    switch (t.type) {
-      case 'codespan':
-        out.push({ text: (t as Tokens.Codespan).text, code: true });
-        break;
-      case 'strong':
-        out.push(...runs((t as Tokens.Strong).tokens).map((r) => ({ ...r, strong: true as const })));
-        break;
-      case 'em':
-        out.push(...runs((t as Tokens.Em).tokens).map((r) => ({ ...r, em: true as const })));
-        break;
-      case 'link': {
-        const link = t as Tokens.Link;
-        const text = link.text;
-        out.push(SAFE_HREF.test(link.href) ? { text, href: link.href } : { text });
-        break;
-      }
-      case 'br':
-        out.push({ text: ' ' });
-        break;
-      case 'text': {
-        const inner = (t as Tokens.Text).tokens;
-        if (inner && inner.length > 0) out.push(...runs(inner));
-        else out.push({ text: t.raw.replace(/\s*\n\s*/g, ' ') });
-        break;
-      }
-      default:
-        // html, escape, image, del, ...: the source text, shown as text.
-        out.push({ text: t.raw });
-    }
-  }
-  return out;
-}
-
-function isObject(s: unknown): s is JsonSchemaObject {
-  return typeof s === 'object' && s !== null && !Array.isArray(s);
-}
-
-function typeLabel(s: JsonSchema): string {
-  if (s === true) return 'any';
-  if (!isObject(s)) return 'never';
-  if (s.const !== undefined) return `const ${JSON.stringify(s.const)}`;
-  if (Array.isArray(s.type)) return s.type.join(' | ');
-  if (typeof s.type === 'string') return s.type === 'array' && isObject(s.items) ? `${typeLabel(s.items)}[]` : s.type;
-  if (Array.isArray(s.oneOf)) return 'one of';
-  if (Array.isArray(s.anyOf)) return 'any of';
-  if (Array.isArray(s.allOf)) return 'all of';
-  if (isObject(s.properties)) return 'object';
-  return 'any';
-}
-
-const CONSTRAINTS: readonly [string, string][] = [
-  ['format', 'format'],
-  ['minimum', 'min'],
-  ['exclusiveMinimum', 'min (exclusive)'],
-  ['maximum', 'max'],
-  ['exclusiveMaximum', 'max (exclusive)'],
-  ['multipleOf', 'multiple of'],
-  ['minLength', 'min length'],
-  ['maxLength', 'max length'],
-  ['pattern', 'pattern'],
-  ['minItems', 'min items'],
-  ['maxItems', 'max items'],
-  ['uniqueItems', 'unique items'],
-  ['minProperties', 'min properties'],
-  ['maxProperties', 'max properties'],
-  ['default', 'default'],
-];
-
-function constraintsOf(s: JsonSchema): string[] {
-  if (!isObject(s)) return [];
-  const out: string[] = [];
-  if (Array.isArray(s.enum)) out.push(`enum: ${s.enum.map((v) => JSON.stringify(v)).join(', ')}`);
-  for (const [key, label] of CONSTRAINTS) {
-    const v = s[key];
-    if (v !== undefined) out.push(`${label}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  }
-  if (s.additionalProperties === false) out.push('no other properties');
-  return out;
-}
-
-/** Depth of schema trees on the page; deeper nodes (and cycles) end with a note. */
-const MAX_TREE_DEPTH = 8;
-
-/** A collapsible tree of a schema: properties, array items, and the options of oneOf/anyOf/allOf. */
-export function schemaTree(
-  schema: JsonSchema,
-  name: string,
-  required: boolean,
-  depth = 0,
-  stack: Set<object> = new Set(),
-): SchemaNodeView {
-  const s = isObject(schema) ? schema : {};
-  const description = inline(typeof s.description === 'string' ? s.description : undefined);
-  const children: SchemaNodeView[] = [];
-  const constraints = constraintsOf(schema);
-  if (isObject(schema) && stack.has(schema)) {
-    constraints.push('recursive: same schema as an enclosing node');
-  } else if (depth >= MAX_TREE_DEPTH) {
-    constraints.push('nested deeper than shown');
-  } else if (isObject(schema)) {
-    stack.add(schema);
-    const req = new Set(Array.isArray(s.required) ? s.required : []);
-    if (isObject(s.properties)) {
-      for (const [key, sub] of Object.entries(s.properties)) {
-        children.push(schemaTree(sub as JsonSchema, key, req.has(key), depth + 1, stack));
-      }
-    }
-    if (isObject(s.items)) children.push(schemaTree(s.items, '[]', false, depth + 1, stack));
-    if (isObject(s.additionalProperties)) {
-      children.push(schemaTree(s.additionalProperties, '{key}', false, depth + 1, stack));
-    }
-    for (const key of ['oneOf', 'anyOf', 'allOf'] as const) {
-      const options = s[key];
-      if (Array.isArray(options)) {
-        options.forEach((o, i) => {
-          children.push(schemaTree(o as JsonSchema, `${key}[${i}]`, false, depth + 1, stack));
-        });
-      }
-    }
-    stack.delete(schema);
-  }
-  return {
-    name,
-    type: typeLabel(schema),
-    required,
-    ...(description.length > 0 ? { description } : {}),
-    constraints,
-    children,
-    hasChildren: children.length > 0,
-    open: depth < 1,
-  };
-}
-
-/** Field paths of a schema, for search (`messages[].role`); stops at cycles and depth 6. */
-function fieldPaths(schema: JsonSchema, prefix: string, out: string[], stack: Set<object>, depth = 0): void {
-  if (!isObject(schema) || stack.has(schema) || depth > 6) return;
-  stack.add(schema);
-  if (isObject(schema.properties)) {
-    for (const [key, sub] of Object.entries(schema.properties)) {
-      const p = prefix ? `${prefix}.${key}` : key;
-      out.push(p);
-      fieldPaths(sub as JsonSchema, p, out, stack, depth + 1);
-    }
-  }
-  if (isObject(schema.items)) fieldPaths(schema.items, `${prefix}[]`, out, stack, depth + 1);
-  for (const key of ['oneOf', 'anyOf', 'allOf'] as const) {
-    const options = schema[key];
-    if (Array.isArray(options)) for (const o of options) fieldPaths(o as JsonSchema, prefix, out, stack, depth + 1);
-  }
-  stack.delete(schema);
 }
 
 function subjectParts(channel: ChannelModel): SubjectPart[] {

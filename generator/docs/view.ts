@@ -13,14 +13,7 @@ import {
   sampleOf,
   type Validator,
 } from '../examples.js';
-import type {
-  ApiModel,
-  ChannelModel,
-  JsonSchema,
-  MessageModel,
-  NamedSchema,
-  OperationModel,
-} from '../model/types.js';
+import type { ApiModel, ChannelModel, JsonSchema, MessageModel, NamedSchema, OperationModel } from '../model/types.js';
 import type { Problem } from '../problems.js';
 import { inline, type Paragraphs, paragraphs, type TextRun } from './markdown.js';
 import { fieldPaths, isObject, type SchemaNodeView, schemaTree, typeLabel } from './schema-tree.js';
@@ -105,6 +98,8 @@ export interface ServerView {
   readonly description: Paragraphs;
   /** `nats://host[/pathname]`, variables as written. */
   readonly url: string;
+  /** The URL with its `{variables}` marked, as a subject's parameters are. */
+  readonly urlParts: readonly SubjectPart[];
   readonly protocol: string;
   readonly protocolVersion?: string;
   readonly variables: readonly ServerVariableView[];
@@ -520,6 +515,10 @@ function serverViews(ctx: ViewContext): ServerView[] {
       ...(s.summary ? { summary: s.summary } : {}),
       description: paragraphs(s.description),
       url,
+      urlParts: url
+        .split(/(\{[^{}]*\})/)
+        .filter((text) => text !== '')
+        .map((text) => ({ text, param: /^\{[^{}]*\}$/.test(text) })),
       protocol: s.protocol,
       ...(s.protocolVersion ? { protocolVersion: s.protocolVersion } : {}),
       variables: s.variables.map((v) => ({

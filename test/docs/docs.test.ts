@@ -87,7 +87,9 @@ describe('docs site', () => {
       return start < 0 ? '' : html.slice(start, html.indexOf('</section>', start));
     };
     const production = server('production');
-    expect(production).toContain('<code class="url">nats://{region}.nats.example.com:4222</code>');
+    expect(production).toContain(
+      '<code class="url">nats://<span class="param">{region}</span>.nats.example.com:4222</code>',
+    );
     expect(production).toContain('<small class="muted">Production cluster</small>');
     expect(production).toContain('<dt>protocol</dt><dd>nats 2.10</dd>');
     expect(production).toContain('any one of:');

@@ -350,6 +350,25 @@ describe('docs site (ai-sdk)', () => {
     ]);
   });
 
+  test('docs site - a saved theme is on before the body is parsed, so the page never flashes the other one', async () => {
+    const { page } = await visit(aiSdkIndex, '', { colorScheme: 'light' });
+    await page.locator('#theme-toggle').click();
+    expect((await theme(page)).theme).toBe('dark');
+    // On every load from now on: note the theme at the moment <body> enters the document.
+    await page.addInitScript(() => {
+      // Init scripts run before <html> exists: watch the whole document.
+      const seen = new MutationObserver(() => {
+        if (document.body) {
+          (window as { __themeAtBody?: string }).__themeAtBody = document.documentElement.dataset.theme ?? 'none';
+          seen.disconnect();
+        }
+      });
+      seen.observe(document as unknown as PageElement, { childList: true, subtree: true });
+    });
+    await page.reload();
+    expect(await page.evaluate(() => (window as { __themeAtBody?: string }).__themeAtBody)).toBe('dark');
+  });
+
   test('docs site - keyboard: Tab reaches search and theme toggle, arrow keys move through results', async () => {
     const { page } = await visit(aiSdkIndex);
     const reached = new Set<string>();

@@ -248,7 +248,7 @@ describe('docs site', () => {
     // The only scripts are ours.
     expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual([
       '<script src="search-index.js" defer>',
-      '<script src="assets/site.js" defer>',
+      '<script src="assets/site.js">',
     ]);
     const js = files.get('search-index.js') ?? '';
     expect(js).not.toMatch(/[<>&\u2028\u2029]/);

@@ -1,3 +1,7 @@
+// The NATS client's declarations use `Symbol.asyncDispose`: this brings TypeScript's disposable lib
+// (5.2 or later) into the user's program, as runtime/index.ts does, for code that imports only this.
+/// <reference lib="esnext.disposable" preserve="true" />
+
 /**
  * `asyncapi-nats/runtime/gen`: the codegen contract, version {@link CODEGEN_CONTRACT}. It exports
  * exactly what generated code imports, nothing else: generator/emit/runtime-symbols.ts is the

@@ -1,3 +1,8 @@
+// The NATS client's declarations (and `TestKit`) use `Symbol.asyncDispose` and `AsyncDisposable`:
+// this brings TypeScript's disposable lib (5.2 or later) into the user's program, so it type-checks
+// without `lib: esnext`, `@types/node` or `skipLibCheck`. `preserve` keeps the line in the .d.ts.
+/// <reference lib="esnext.disposable" preserve="true" />
+
 /**
  * `asyncapi-nats/runtime`: what an application imports next to its generated code: `connect`, the
  * typed errors, `wildcard`, shutdown, logging and telemetry, and the types of handlers and options.

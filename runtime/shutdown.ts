@@ -5,7 +5,50 @@ export interface Drainable {
   drain(): Promise<void>;
 }
 
-const DEFAULT_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+/**
+ * A signal name as Node's `process.on` takes it: the same names as `NodeJS.Signals`, spelled out so
+ * the published declarations do not need `@types/node` in the user's program.
+ */
+export type SignalName =
+  | 'SIGABRT'
+  | 'SIGALRM'
+  | 'SIGBUS'
+  | 'SIGCHLD'
+  | 'SIGCONT'
+  | 'SIGFPE'
+  | 'SIGHUP'
+  | 'SIGILL'
+  | 'SIGINT'
+  | 'SIGIO'
+  | 'SIGIOT'
+  | 'SIGKILL'
+  | 'SIGPIPE'
+  | 'SIGPOLL'
+  | 'SIGPROF'
+  | 'SIGPWR'
+  | 'SIGQUIT'
+  | 'SIGSEGV'
+  | 'SIGSTKFLT'
+  | 'SIGSTOP'
+  | 'SIGSYS'
+  | 'SIGTERM'
+  | 'SIGTRAP'
+  | 'SIGTSTP'
+  | 'SIGTTIN'
+  | 'SIGTTOU'
+  | 'SIGUNUSED'
+  | 'SIGURG'
+  | 'SIGUSR1'
+  | 'SIGUSR2'
+  | 'SIGVTALRM'
+  | 'SIGWINCH'
+  | 'SIGXCPU'
+  | 'SIGXFSZ'
+  | 'SIGBREAK'
+  | 'SIGLOST'
+  | 'SIGINFO';
+
+const DEFAULT_SIGNALS: readonly SignalName[] = ['SIGTERM', 'SIGINT'];
 
 /**
  * On the first of `signals` (default SIGTERM and SIGINT), drains each target in order (a server first,
@@ -17,7 +60,7 @@ const DEFAULT_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
  */
 export function drainOnSignal(
   targets: readonly Drainable[],
-  options?: { readonly signals?: readonly NodeJS.Signals[]; readonly onDone?: (error?: unknown) => void },
+  options?: { readonly signals?: readonly SignalName[]; readonly onDone?: (error?: unknown) => void },
 ): () => void {
   const signals = options?.signals ?? DEFAULT_SIGNALS;
   const onDone = options?.onDone ?? exit;
@@ -35,7 +78,7 @@ export function drainOnSignal(
     onDone(error);
   };
 
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const onSignal = (signal: SignalName): void => {
     if (draining) {
       console.error(`asyncapi-nats: ${signal} while draining: exiting without waiting`);
       finish(new Error(`drain interrupted by a second signal (${signal})`));

@@ -12,7 +12,17 @@
 import { createRequire } from 'node:module';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import type { ErrorEvent, OperationSpec } from './types.js';
+import type {
+  ErrorEvent,
+  LogEvent,
+  Logger,
+  MetricsHook,
+  OperationKind,
+  OperationSample,
+  OperationSpec,
+} from './types.js';
+
+export type { LogEvent, Logger, MetricsHook, OperationKind, OperationSample } from './types.js';
 
 // ---------------------------------------------------------------------------------------------------
 // The optional OpenTelemetry API. Only the few members used here are typed, so that our declarations
@@ -155,9 +165,6 @@ function extractFrom(api: OtelApi, hdrs: MsgHdrs | undefined): unknown {
 
 // ---------------------------------------------------------------------------------------------------
 // Spans
-
-/** The kinds of operation the runtime performs, as spans, metrics and logs name them. */
-export type OperationKind = 'publish' | 'request' | 'durable-publish' | 'subscribe' | 'reply' | 'consume';
 
 const SEND_KIND: Record<string, number> = {
   publish: SPAN_KIND.PRODUCER,
@@ -325,24 +332,6 @@ function registered(api: OtelApi): { readonly tracing: boolean; readonly metrics
 // ---------------------------------------------------------------------------------------------------
 // Metrics
 
-/** One finished operation, as the metrics hook receives it. */
-export interface OperationSample {
-  /** Operation id from the spec. */
-  readonly operation: string;
-  readonly kind: OperationKind;
-  /** The concrete subject (send) or the message's subject (receive). */
-  readonly subject: string;
-  /** Wall time: until sent (publish), until the reply or failure (request), until acked (durable publish), of the handler and its reply (receive). */
-  readonly durationMs: number;
-  /** False when it failed: a throw, an error reply, an invalid message. */
-  readonly ok: boolean;
-  /** For failures: the error's code (`TIMEOUT`, `VALIDATION`, ...) or a status (`400`, `500`, `503`). */
-  readonly error?: string;
-}
-
-/** Receives one sample per finished operation; must be cheap and must not throw. */
-export type MetricsHook = (sample: OperationSample) => void;
-
 interface OtelInstruments {
   readonly duration: HistogramLike;
   readonly count: CounterLike;
@@ -433,24 +422,6 @@ export function errorCode(error: unknown): string {
 
 // ---------------------------------------------------------------------------------------------------
 // Logs
-
-/** A structured log event. */
-export interface LogEvent {
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
-  /**
-   * What happened: a server failure kind (`validation`, `decode`, `handler`, `reply`, `subscription`,
-   * `overflow`, `slow-consumer`, `dead-letter`, `ack`, `consumer`, `permission`) or a connection event
-   * (`connection.disconnected`, `connection.reconnected`, ...).
-   */
-  readonly event: string;
-  readonly message: string;
-  readonly operation?: string;
-  readonly subject?: string;
-  readonly error?: unknown;
-}
-
-/** Receives log events; replace it with your own (pino, winston, ...) through the `logger` options. */
-export type Logger = (event: LogEvent) => void;
 
 /** The default: one line per event on stderr, e.g. `asyncapi-nats: validation error in operation 'x' on 'a.b': ...`. */
 export const consoleLogger: Logger = (e) => {

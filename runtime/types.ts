@@ -6,7 +6,6 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { Msg, NodeConnectionOptions } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import type { SubjectTemplate, Wildcard } from './subject.js';
-import type { Logger, MetricsHook } from './telemetry.js';
 
 /** One message an operation may carry: its schemas and the NATS header names it uses. */
 export interface MessageSpec {
@@ -414,3 +413,46 @@ export type ConnectOptions = Omit<NodeConnectionOptions, 'tls'> & {
    */
   readonly logger?: Logger | false;
 };
+
+// ---------------------------------------------------------------------------------------------------
+// Telemetry: what runtime/telemetry.ts produces and the options take (declared here so that the two
+// modules do not import each other).
+
+/** The kinds of operation the runtime performs, as spans, metrics and logs name them. */
+export type OperationKind = 'publish' | 'request' | 'durable-publish' | 'subscribe' | 'reply' | 'consume';
+
+/** One finished operation, as the metrics hook receives it. */
+export interface OperationSample {
+  /** Operation id from the spec. */
+  readonly operation: string;
+  readonly kind: OperationKind;
+  /** The concrete subject (send) or the message's subject (receive). */
+  readonly subject: string;
+  /** Wall time: until sent (publish), until the reply or failure (request), until acked (durable publish), of the handler and its reply (receive). */
+  readonly durationMs: number;
+  /** False when it failed: a throw, an error reply, an invalid message. */
+  readonly ok: boolean;
+  /** For failures: the error's code (`TIMEOUT`, `VALIDATION`, ...) or a status (`400`, `500`, `503`). */
+  readonly error?: string;
+}
+
+/** Receives one sample per finished operation; must be cheap and must not throw. */
+export type MetricsHook = (sample: OperationSample) => void;
+
+/** A structured log event. */
+export interface LogEvent {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * What happened: a server failure kind (`validation`, `decode`, `handler`, `reply`, `subscription`,
+   * `overflow`, `slow-consumer`, `dead-letter`, `ack`, `consumer`, `permission`) or a connection event
+   * (`connection.disconnected`, `connection.reconnected`, ...).
+   */
+  readonly event: string;
+  readonly message: string;
+  readonly operation?: string;
+  readonly subject?: string;
+  readonly error?: unknown;
+}
+
+/** Receives log events; replace it with your own (pino, winston, ...) through the `logger` options. */
+export type Logger = (event: LogEvent) => void;

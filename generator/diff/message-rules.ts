@@ -9,8 +9,8 @@ import type { JsonSchema, MessageModel } from '../model/types.js';
 import { splitPointer } from '../parse/locate.js';
 import { plainDocument } from './asyncapi-diff.js';
 import { Findings, inBoth, inNew, inOld, type Side } from './findings.js';
+import type { ModelPair } from './pair.js';
 import { child, isWithin } from './pointer.js';
-import type { ModelPair } from './rules.js';
 import { canonicalJson, type Dialect, type Effect } from './schema-keywords.js';
 import { compareSchemas, ROLLOUT, SchemaMemo, type SchemaSubject, type SchemaVersion } from './schema-rules.js';
 

@@ -11,24 +11,12 @@ import { plainDocument } from './asyncapi-diff.js';
 import { compareDurable } from './durable-rules.js';
 import { type Findings, inBoth, inNew, inOld } from './findings.js';
 import { compareMessageLists, compareMessages, nodeAt } from './message-rules.js';
-import { child, type RefResolver } from './pointer.js';
+import type { ModelPair } from './pair.js';
+import { child } from './pointer.js';
 import { compareSchemas } from './schema-rules.js';
 
 /** The runtime's request timeout when the spec states none (runtime/client.ts `DEFAULT_TIMEOUT_MS`). */
 export const RUNTIME_DEFAULT_TIMEOUT_MS = 10_000;
-
-/** The two versions being compared, with what is needed to read their documents as written. */
-export interface ModelPair {
-  readonly old: ApiModel;
-  readonly new: ApiModel;
-  /** `$ref`s of each spec as written, to find which channel message stands for which message. */
-  readonly refs: { readonly old: RefResolver; readonly new: RefResolver };
-  /**
-   * Each document as the parser resolved it (`document.json()`): what the model does not keep, such
-   * as a parameter object as written or a payload's schema format, is read here.
-   */
-  readonly docs: { readonly old: unknown; readonly new: unknown };
-}
 
 /** Runs every NATS rule over the pair. */
 export function compareModels(pair: ModelPair, out: Findings): void {

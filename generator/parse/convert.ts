@@ -61,7 +61,7 @@ const NOT_OBJECTS = new Set([
 ]);
 
 /** Keyword of a 2.x parameter schema that a 3.0 parameter keeps (or that means nothing for a subject token). */
-const PARAMETER_KEPT = new Set(['$ref', 'enum', 'const', 'default', 'examples', 'description', 'title', '$comment']);
+const _PARAMETER_KEPT = new Set(['$ref', 'enum', 'const', 'default', 'examples', 'description', 'title', '$comment']);
 
 /** Reads the original; each `report` is located in it. */
 interface Context {

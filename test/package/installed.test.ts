@@ -3,6 +3,10 @@
  * `npm install` would place it), the CLI generates into the project's own folder, the project
  * compiles with its own strict tsconfig (types from the package's dist/ .d.ts, no `source`
  * condition) and the compiled JavaScript runs on plain `node` against a real nats-server.
+ *
+ * test/adopter installs the packed tarball as a user does; this one keeps the strictest compiler
+ * flags on the larger sample spec. `skipLibCheck` is for @nats-io/nats-core 3.4's own declarations,
+ * which fail `exactOptionalPropertyTypes` (docs/install.md); asyncapi-nats' declarations need it not.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';

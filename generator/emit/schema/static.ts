@@ -4,10 +4,7 @@
  * that can occur.
  */
 import { codePointLength, formatMatches, isMultipleOf } from '../../../runtime/json-schema.js';
-import type { Shape } from './shape.js';
-
-/** A JSON value (what `enum`, `const`, `default` and examples hold). */
-export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+import type { JsonValue, Shape } from './shape-types.js';
 
 /**
  * Whether a value of the Shape's JSON type passes its own keywords; objects and arrays are only

@@ -226,6 +226,8 @@ export interface DocsView {
   readonly title: string;
   readonly version: string;
   readonly description: Paragraphs;
+  /** The description's first paragraph as plain text (at most 300 characters), for `<meta name="description">`. */
+  readonly summary: string;
   /** License, contact, external docs and terms of service, each only when the spec gives it. */
   readonly links: readonly InfoLink[];
   /** `info.tags` with their meaning; empty when the spec defines none. */
@@ -538,6 +540,17 @@ function serverViews(ctx: ViewContext): ServerView[] {
   });
 }
 
+/** The first paragraph's text, cut at a word near 300 characters: what a shared link's preview shows. */
+function summaryOf(description: Paragraphs): string {
+  const first = description.find((b): b is { readonly p: readonly TextRun[] } => 'p' in b);
+  const text = (first?.p ?? [])
+    .map((r) => r.text)
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length <= 300 ? text : `${text.slice(0, 300).replace(/\s+\S*$/, '')}…`;
+}
+
 /** License, contact, external docs and terms of service, as labelled links. */
 function infoLinks(model: ApiModel): InfoLink[] {
   const link = (label: string, text: string, url: string | undefined): InfoLink => ({
@@ -747,6 +760,7 @@ function messageView(ctx: ViewContext, m: MessageModel): MessageView {
  */
 export function buildView(model: ApiModel, options: ViewOptions = {}): { view: DocsView; problems: Problem[] } {
   const ctx = new ViewContext(model, options.strict === true);
+  const description = paragraphs(model.description);
   // Examples first: the first valid one of each message feeds the operations' snippets.
   for (const m of model.messages) checkExamples(ctx, m);
   const servers = serverViews(ctx);
@@ -757,7 +771,8 @@ export function buildView(model: ApiModel, options: ViewOptions = {}): { view: D
     view: {
       title: model.title,
       version: model.version,
-      description: paragraphs(model.description),
+      description,
+      summary: summaryOf(description),
       links: infoLinks(model),
       tags: (model.tags ?? []).map((t) => ({
         anchor: ctx.tagAnchor.get(t.name) ?? '',

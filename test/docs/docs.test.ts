@@ -148,6 +148,10 @@ describe('docs site', () => {
     expect(ai).toMatch(/<dt>contact<\/dt><dd><a href="https:[^"]+">[^<]+<\/a><\/dd>/);
     expect(ai).toMatch(/<dt>email<\/dt><dd><a href="mailto:[^"]+">/);
     expect(ai).toMatch(/<dt>documentation<\/dt><dd><a href="https:/);
+    // A shared link's preview: the description's first paragraph, as text.
+    expect(ai).toContain(
+      '<meta name="description" content="Asynchronous messaging between the components of the AI SDK over NATS.">',
+    );
     // Tags: their meaning once, in the overview; each tagged channel and operation links there.
     expect(ai).toContain('<dt id="tag-gateway"><span class="tag">gateway</span></dt><dd><p>LiteLLM Gateway');
     const request = ai.slice(ai.indexOf('<section id="op-requestChatCompletion"'));
@@ -217,7 +221,7 @@ describe('docs site', () => {
     );
   });
 
-  it('docs - the search index has subjects, operations, messages, headers and payload fields', async () => {
+  it('docs - the search index has servers, subjects, operations, messages, headers and payload fields', async () => {
     const js = (await site('spec/ai-sdk.asyncapi.yaml')).get('search-index.js') ?? '';
     const entries = JSON.parse(js.slice(js.indexOf('= ') + 2, js.lastIndexOf(';'))) as {
       k: string;
@@ -230,6 +234,7 @@ describe('docs site', () => {
     expect(find('message', 'RagQuery')).toBe('#message-RagQuery');
     expect(find('header', 'target_agent_id')).toBe('#message-AgentMessage');
     expect(find('field', 'messages[].role')).toBe('#message-ChatCompletionRequest');
+    expect(find('server', 'nats://127.0.0.1:4222')).toBe('#server-local');
   });
 
   it('docs - hostile spec text is escaped everywhere and never becomes markup or template code', async () => {

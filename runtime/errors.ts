@@ -455,3 +455,93 @@ function quote(value: unknown): string {
   if (typeof value === 'symbol') return value.toString();
   return String(value);
 }
+
+/**
+ * Reported (`onError` kind `consumer`) when a durable worker with a free handler slot has received
+ * nothing from its consumer (no message, not even the server's idle heartbeat) for longer than its stall
+ * threshold: once when the pause passes the threshold (`resumed` false, `durationMs` so far), and once
+ * when messages or heartbeats arrive again (`resumed` true, `durationMs` the whole pause). Meanwhile the
+ * worker keeps renewing its pull. `cause`: the last failure seen during the pause, if any (a setup error,
+ * a lost connection).
+ */
+export class ConsumerStalledError extends AsyncApiNatsError {
+  override readonly operation: string;
+  /** The consumer's filter subject. */
+  readonly subject: string;
+  readonly stream: string;
+  readonly consumer: string;
+  /** How long nothing arrived, in milliseconds. */
+  readonly durationMs: number;
+  /** `false`: the pause goes on; `true`: it ended. */
+  readonly resumed: boolean;
+
+  constructor(
+    operation: string,
+    subject: string,
+    stream: string,
+    consumer: string,
+    durationMs: number,
+    resumed: boolean,
+    options?: ErrorOptions,
+  ) {
+    const detail = !resumed && options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(
+      'CONSUMER_STALLED',
+      resumed
+        ? `'${operation}' on '${subject}' (consumer '${consumer}' of stream '${stream}') resumed after ${Math.round(durationMs)} ms without messages or heartbeats`
+        : `'${operation}' on '${subject}' (consumer '${consumer}' of stream '${stream}') has received no message or heartbeat for ${Math.round(durationMs)} ms with free handler slots${detail}`,
+      operation,
+      options,
+    );
+    this.name = 'ConsumerStalledError';
+    this.operation = operation;
+    this.subject = subject;
+    this.stream = stream;
+    this.consumer = consumer;
+    this.durationMs = durationMs;
+    this.resumed = resumed;
+  }
+}
+
+/**
+ * Reported (`onError` kind `handler`) when a handler's promise did not settle within its handler timeout
+ * (`x-nats-handler-timeout-ms`, or `ServerOptions.handlerTimeoutMs`). Its slot is freed at once and the
+ * message settled without it (`outcome`): a durable message is nakked with the spec's backoff, or
+ * dead-lettered when it was its last delivery; a request is answered `504`; a core message is let go. The
+ * handler itself cannot be stopped: what it does later is ignored (a later rejection is still reported).
+ */
+export class HandlerTimeoutError extends AsyncApiNatsError {
+  override readonly operation: string;
+  /** Subject of the message. */
+  readonly subject: string;
+  /** The timeout that expired. */
+  readonly timeoutMs: number;
+  /** What became of the message. */
+  readonly outcome: 'nak' | 'dead-letter' | 'error-reply' | 'released';
+
+  constructor(
+    operation: string,
+    subject: string,
+    timeoutMs: number,
+    outcome: HandlerTimeoutError['outcome'],
+    options?: ErrorOptions,
+  ) {
+    const what = {
+      nak: 'nakked for redelivery',
+      'dead-letter': 'dead-lettered (last delivery)',
+      'error-reply': 'answered 504',
+      released: 'its slot freed',
+    }[outcome];
+    super(
+      'HANDLER_TIMEOUT',
+      `handler of '${operation}' on '${subject}' did not settle within ${timeoutMs} ms: ${what}`,
+      operation,
+      options,
+    );
+    this.name = 'HandlerTimeoutError';
+    this.operation = operation;
+    this.subject = subject;
+    this.timeoutMs = timeoutMs;
+    this.outcome = outcome;
+  }
+}

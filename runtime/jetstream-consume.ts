@@ -8,10 +8,12 @@ import { headers as createHeaders, type MsgHdrs, type NatsConnection } from '@na
 import { type Checked, checkReceived, NO_VALUES } from './codec.js';
 import {
   AckError,
+  ConsumerStalledError,
   DeadLetterError,
   DeadLetterHeaders,
   type DeadLetterReason,
   DecodeError,
+  HandlerTimeoutError,
   InvalidSubjectParameterError,
   ValidationError,
 } from './errors.js';
@@ -21,6 +23,7 @@ import {
   consumerName,
   ensureConsumer,
   ensureStreams,
+  isTransient,
   type JsContext,
   jsContext,
 } from './jetstream-setup.js';
@@ -30,8 +33,11 @@ import {
   errorHandler,
   type FixedSubject,
   fixedSubject,
+  handlerTimeout,
   isThenable,
   paramsOf,
+  TIMED_OUT,
+  within,
 } from './server.js';
 import { EndpointStats } from './service.js';
 import { type ConnectionState, connectionState, DisconnectWatch, watchConnection } from './status.js';
@@ -51,11 +57,32 @@ const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_MAX_DELIVER = 5;
 const DEFAULT_BACKOFF_MS: readonly number[] = [1_000, 5_000, 15_000];
-/**
- * How long one pull request waits on the server (the client re-pulls when it expires, and expects an
- * idle heartbeat every half of it; two missed heartbeats make it check the consumer and pull again).
- */
+/** How long one pull request waits on the server (the client re-pulls when it expires). */
 const PULL_EXPIRES_MS = 5_000;
+/**
+ * The idle heartbeat the server sends on an open pull with nothing to deliver (the client's minimum):
+ * what tells a quiet consumer from a dead one.
+ */
+const HEARTBEAT_MS = 500;
+/**
+ * A pull that received nothing, not even a heartbeat, for this long (two heartbeats) while the worker
+ * has free slots is replaced by a fresh one (quietly closed, as a park closes it), and again each time
+ * this passes until one delivers. The client's own recovery is slower: on missed heartbeats, and after
+ * each reconnect, it checks the consumer with an info request first, which goes unanswered while the
+ * consumer has no leader (after a leader dies) or when it was sent just before a further crash, and
+ * then backs off for the whole pull expiry (measured: the worker idle 8-20 s after a consumer leader was
+ * killed, and 8.6-11.4 s after three quick restarts). A fresh pull needs no info request: it reaches the
+ * new leader as soon as there is one.
+ */
+const RENEW_SILENT_MS = 1_000;
+/** A worker with free slots that receives nothing for this long reports a {@link ConsumerStalledError}. */
+const STALL_REPORT_MS = 3_000;
+/** How often the watch (renewals, stall reports, the ready bound) looks. */
+const WATCH_MS = 250;
+/** How long a renewal waits for the round trip that first reads what the socket already holds. */
+const RENEW_FLUSH_MS = 1_000;
+/** How long `ready` waits through failures that may pass (no JetStream, no leader) before it rejects. */
+const READY_TIMEOUT_MS = 15_000;
 /**
  * How long every handler slot may stay taken before the open pull is closed and the messages already
  * prefetched are parked: held by this worker with progress signals (so their ack wait never runs out)
@@ -71,17 +98,15 @@ const PARK_AFTER_MS = 250;
  * {@link CLOSE_GRACE_MS}, after which a pull still open on the server (nothing to send) is closed.
  */
 const QUIET_MS = 5;
-/**
- * A pull that received nothing for this long after a reconnect is replaced by a fresh one. The client
- * re-checks its pull after each reconnect with a consumer info request; one sent just before a further
- * crash is never answered, and its re-check blocks the next ones until it times out and backs off
- * (measured: the worker idle 8.6-11.4 s after three quick restarts, in 3 of 12 runs where the dial
- * timeout was already short).
- */
-const RENEW_AFTER_RECONNECT_MS = 1_000;
 const CLOSE_GRACE_MS = 250;
 const RECOVER_MIN_MS = 100;
 const RECOVER_MAX_MS = 2_000;
+/**
+ * Retry delays after a setup failure that retrying alone will not fix (permissions, a conflicting
+ * stream or consumer): the worker still retries, since an operator may fix it, but not at once.
+ */
+const SETUP_RETRY_MIN_MS = 1_000;
+const SETUP_RETRY_MAX_MS = 30_000;
 /** How long a dead-lettering keeps retrying its publish before the message is nakked instead. */
 const DEAD_LETTER_BUDGET_MS = 10_000;
 const ERROR_HEADER_MAX = 512;
@@ -107,12 +132,28 @@ export interface WorkerConfig {
  * `max_messages: maxInFlight`) keeps up to `maxInFlight` messages requested ahead; each message is
  * handed to a handler as it is read, and reading stops while all `maxInFlight` handler slots are taken.
  * The client sends its next pull only when reading reaches it, so a saturated worker asks for nothing
- * more: it holds at most `maxInFlight` running and `maxInFlight` prefetched messages. When the slots
- * stay taken for {@link PARK_AFTER_MS}, the pull is closed and the prefetched messages are parked (kept
- * alive with `working()`) until slots free; then the pull is opened again.
+ * more. When the slots stay taken for {@link PARK_AFTER_MS}, the pull is closed and the prefetched
+ * messages are parked (kept alive with `working()`) until slots free; then the pull is opened again.
+ *
+ * The bounds, per worker (`test/reliability/backlog-in-flight.test.ts` measures them against the
+ * server's own counts):
+ * - running: at most `maxInFlight` handlers. A handler past its handler timeout no longer holds a slot,
+ *   though its promise may still run.
+ * - prefetched: at most `maxInFlight` messages delivered and not yet handed to a handler (in the client's
+ *   buffer, or parked); messages requested and not yet delivered count against the same bound.
+ * - acks awaiting their confirmation: a slot frees once its ack is sent, so these are not bounded by
+ *   `maxInFlight`; in practice what is acked within one round trip.
+ * The server counts all of them as ack pending (`num_ack_pending`): at most 2 × `maxInFlight` plus the
+ * acks it has not processed yet, plus the messages nakked with a delay, until their redelivery. At most
+ * one pull request of the worker waits on the server (`num_waiting`).
  *
  * A slot frees once the message's ack, nak or term is sent; the ack's confirmation (double ack) is
  * awaited separately, reported when it fails, and awaited by a drain.
+ *
+ * A watch (every {@link WATCH_MS}) replaces a pull that stays silent, not even sending heartbeats, while
+ * slots are free ({@link RENEW_SILENT_MS}), reports a pause of consumption longer than
+ * {@link STALL_REPORT_MS} ({@link ConsumerStalledError}, again when it ends), and rejects `ready` when the
+ * consumer could not be set up within {@link READY_TIMEOUT_MS}.
  */
 export class Worker {
   readonly handle: Handle;
@@ -131,7 +172,7 @@ export class Worker {
   /** Settles once the durable consumer exists (or rejects when the worker stops before). */
   private readonly ready: Promise<void>;
   private readyNow: (() => void) | undefined;
-  private notReady: ((error: Error) => void) | undefined;
+  private notReady: ((error: unknown) => void) | undefined;
   private mode: Mode = 'running';
   /** Messages whose handler, dead-lettering or settling runs: at most `maxInFlight`. */
   private inFlight = 0;
@@ -161,8 +202,31 @@ export class Worker {
   private ackScheduled = false;
   /** Acks sent and not yet confirmed (each a {@link PendingAck}). */
   private acking = 0;
-  /** The check of {@link Worker.renewIfSilent}, due after the last reconnect. */
-  private renewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether `ready` has settled (resolved, or rejected while the worker goes on retrying). */
+  private readySettled = false;
+  /** When the worker started (for the ready bound). */
+  private readonly startedAt = Date.now();
+  /** The last time the consumer showed life (a message, a heartbeat, a status) or the worker was busy. */
+  private lastAlive = Date.now();
+  /** When the open pull was opened, or the connection came back: a fresh pull gets time to show life. */
+  private pullOpenedAt = 0;
+  /** The open pull's `getReceived()` at the last watch. */
+  private seenReceived = 0;
+  /** A renewal's round trip is under way. */
+  private renewing = false;
+  /**
+   * The pull open at the last reconnect, when it was, and what it had received: replaced if it delivers
+   * no message within {@link RENEW_SILENT_MS} (heartbeats alone do not count here; see `watch`).
+   */
+  private reconnected:
+    | { readonly messages: ConsumerMessages; readonly at: number; readonly received: number }
+    | undefined;
+  /** `lastAlive` when the current pause was reported as a stall; undefined while none is reported. */
+  private stalledSince: number | undefined;
+  /** The last failure seen since the consumer last showed life: the cause of a stall report. */
+  private lastFailure: unknown;
+  /** The handler timeout (see `handlerTimeout`); undefined for none. */
+  private readonly handlerTimeoutMs: number | undefined;
   /** How long all slots may stay taken before the prefetched messages are parked (see {@link PARK_AFTER_MS}). */
   private readonly parkAfterMs: number;
   /**
@@ -186,12 +250,19 @@ export class Worker {
       this.shared = { channel, index, byValue: discriminatorValues(channel) };
     }
     this.onError = errorHandler(config.options);
+    this.handlerTimeoutMs = handlerTimeout(config.op, config.options);
     this.stopped = new Promise((resolve) => {
       this.stopNow = resolve;
     });
     this.ready = new Promise<void>((resolve, reject) => {
-      this.readyNow = resolve;
-      this.notReady = reject;
+      this.readyNow = () => {
+        this.readySettled = true;
+        resolve();
+      };
+      this.notReady = (error) => {
+        this.readySettled = true;
+        reject(error);
+      };
     });
     this.ready.catch(() => {}); // a rejection nobody awaits must not become an unhandled rejection
     const closed = this.run();
@@ -234,19 +305,38 @@ export class Worker {
     // from its last signal.
     const ticker = setInterval(() => this.tick(), Math.max(25, settings.ackWaitMs / 4));
     ticker.unref();
+    const watch = setInterval(() => this.watch(), WATCH_MS);
+    watch.unref();
     const offReconnect = watchConnection(this.nc, (event) => {
-      if (event.type === 'reconnected') this.renewIfSilent();
+      // After a reconnect the client re-checks its pull and pulls again: the watch gives it
+      // RENEW_SILENT_MS to show life before replacing it.
+      if (event.type === 'reconnected') {
+        this.pullOpenedAt = Date.now();
+        const messages = this.messages;
+        this.reconnected =
+          messages === undefined ? undefined : { messages, at: Date.now(), received: messages.getReceived() };
+      } else if (event.type === 'disconnected') this.lastFailure = new Error(`disconnected from ${event.server}`);
     });
     try {
       while (this.mode === 'running' && !state.closed && !this.nc.isClosed()) {
         if (this.hasFailure) {
           const failure = this.failure;
+          const inSetup = this.consumer === undefined;
           this.hasFailure = false;
           this.failure = undefined;
           this.consumer = undefined;
           this.forceSetup = true;
+          this.lastFailure = failure;
           this.report('consumer', settings.filter, failure);
-          await this.pause(backoff(this.failures++, RECOVER_MIN_MS, RECOVER_MAX_MS));
+          // Retrying cannot fix it (permissions, a conflicting stream or consumer): `ready` says so now,
+          // and the worker retries less often, in case an operator fixes it.
+          const definitive = inSetup && !isTransient(failure);
+          if (definitive && !this.readySettled) this.notReady?.(failure);
+          await this.pause(
+            definitive
+              ? backoff(this.failures++, SETUP_RETRY_MIN_MS, SETUP_RETRY_MAX_MS)
+              : backoff(this.failures++, RECOVER_MIN_MS, RECOVER_MAX_MS),
+          );
           continue;
         }
         if (this.parked.length > 0 || this.inFlight >= this.maxInFlight) {
@@ -273,6 +363,7 @@ export class Worker {
             max_messages: this.maxInFlight,
             threshold_messages: Math.floor(this.maxInFlight / 4),
             expires: PULL_EXPIRES_MS,
+            idle_heartbeat: HEARTBEAT_MS,
             abort_on_missing_resource: true,
           });
         } catch (error) {
@@ -301,7 +392,7 @@ export class Worker {
     }
     await this.idle();
     offReconnect();
-    clearTimeout(this.renewTimer);
+    clearInterval(watch);
     clearInterval(ticker);
     // Naks and terms are fire-and-forget; a flush makes sure the server has them before `closed` resolves.
     if (!this.nc.isClosed()) await this.nc.flush().catch(() => {});
@@ -337,10 +428,15 @@ export class Worker {
     this.parking = false;
     this.closing = undefined;
     this.waitedBehind = 0;
+    this.pullOpenedAt = Date.now();
+    this.seenReceived = 0;
+    void this.listen(messages);
     // A stop that came while the pull was being opened.
     if (this.mode !== 'running') void messages.close().catch(() => {});
     try {
       for await (const m of messages) {
+        // The end of a reported stall is reported at once (the watch notes other messages within WATCH_MS).
+        if (this.stalledSince !== undefined) this.alive();
         if (this.mode === 'stopped') {
           this.inFlight++;
           this.settleWith(m, 'nak', () => m.nak());
@@ -376,22 +472,117 @@ export class Worker {
   }
 
   /**
-   * After a reconnect: when the open pull has received nothing for {@link RENEW_AFTER_RECONNECT_MS}, it
-   * is closed (quietly, as a park closes it) and the run loop opens a fresh one, which pulls at once.
-   * Nothing arrived meanwhile, so nothing is being read; a pull that does deliver is left alone.
+   * Takes the pull's status notifications as signs of life: the server's idle heartbeats, and the
+   * answers it sends on the pull (an expired request, a limit reached).
    */
-  private renewIfSilent(): void {
+  private async listen(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const status of messages.status()) {
+        if (this.messages !== messages) break;
+        const type = status.type;
+        if (type === 'heartbeat' || type === 'discard' || type === 'debug' || type === 'exceeded_limits') this.alive();
+      }
+    } catch {
+      // The notifications end with the pull; the read loop reports its failure.
+    }
+  }
+
+  /** The consumer showed life: a pause reported as a stall has ended. */
+  private alive(): void {
+    const now = Date.now();
+    const since = this.stalledSince;
+    if (since !== undefined) {
+      this.stalledSince = undefined;
+      this.reportStall(now - since, true, undefined);
+    }
+    this.lastAlive = now;
+    this.lastFailure = undefined;
+  }
+
+  /**
+   * Every {@link WATCH_MS}: notes messages received; while slots are free and nothing arrives, replaces a
+   * silent pull after {@link RENEW_SILENT_MS}, reports a stall after {@link STALL_REPORT_MS}, and rejects
+   * `ready` once setup has failed for {@link READY_TIMEOUT_MS}. A busy worker (every slot taken, or
+   * parked messages waiting) is not stalled.
+   */
+  private watch(): void {
+    if (this.mode !== 'running') return;
     const messages = this.messages;
-    if (messages === undefined || this.mode !== 'running') return;
-    const received = messages.getReceived();
-    clearTimeout(this.renewTimer);
-    this.renewTimer = setTimeout(() => {
-      this.renewTimer = undefined;
-      if (this.messages !== messages || this.mode !== 'running' || this.closing !== undefined) return;
-      if (messages.getReceived() !== received || !connectionState(this.nc).connected) return;
-      void this.closeQuietly(messages);
-    }, RENEW_AFTER_RECONNECT_MS);
-    this.renewTimer.unref();
+    if (messages !== undefined) {
+      const received = messages.getReceived();
+      if (received !== this.seenReceived) {
+        this.seenReceived = received;
+        this.alive();
+      }
+    }
+    if (this.inFlight >= this.maxInFlight || this.parked.length > 0) {
+      this.alive();
+      return;
+    }
+    const now = Date.now();
+    if (!this.readySettled && now - this.startedAt >= READY_TIMEOUT_MS) {
+      const { op, settings } = this.config;
+      this.notReady?.(
+        new ConsumerStalledError(op.id, settings.filter, settings.stream, settings.name, now - this.startedAt, false, {
+          cause: this.lastFailure,
+        }),
+      );
+    }
+    const silent = now - this.lastAlive;
+    if (this.stalledSince === undefined && silent >= STALL_REPORT_MS) {
+      this.stalledSince = this.lastAlive;
+      this.reportStall(silent, false, this.lastFailure);
+    }
+    if (messages === undefined || this.closing !== undefined || !connectionState(this.nc).connected) return;
+    // After a reconnect a pull that delivers no message within a second is replaced even when heartbeats
+    // come: kept from before heartbeats were watched, where it was measured (16 of 16 runs of quick
+    // restarts recovered in 2.0-2.7 s), at the cost of one more pull per reconnect for an idle worker.
+    const after = this.reconnected;
+    if (after !== undefined && now - after.at >= RENEW_SILENT_MS) {
+      this.reconnected = undefined;
+      if (after.messages === messages && messages.getReceived() === after.received) {
+        void this.closeQuietly(messages);
+        return;
+      }
+    }
+    if (!this.renewing && now - Math.max(this.lastAlive, this.pullOpenedAt) >= RENEW_SILENT_MS)
+      void this.renew(messages);
+  }
+
+  /**
+   * Replaces a silent pull (see {@link RENEW_SILENT_MS}): after one round trip, so that what the socket
+   * already holds is read first (a busy event loop is not a dead pull), it is closed quietly and the run
+   * loop opens a fresh one.
+   */
+  private async renew(messages: ConsumerMessages): Promise<void> {
+    this.renewing = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        this.nc.flush().catch(() => {}),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, RENEW_FLUSH_MS);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.renewing = false;
+    }
+    if (this.messages !== messages || this.mode !== 'running' || this.closing !== undefined) return;
+    if (messages.getReceived() !== this.seenReceived) return;
+    if (Date.now() - Math.max(this.lastAlive, this.pullOpenedAt) < RENEW_SILENT_MS) return;
+    if (this.inFlight >= this.maxInFlight || this.parked.length > 0) return;
+    void this.closeQuietly(messages);
+  }
+
+  private reportStall(durationMs: number, resumed: boolean, cause: unknown): void {
+    const { op, settings } = this.config;
+    const options = cause === undefined ? undefined : { cause };
+    this.report(
+      'consumer',
+      settings.filter,
+      new ConsumerStalledError(op.id, settings.filter, settings.stream, settings.name, durationMs, resumed, options),
+    );
   }
 
   /**
@@ -595,16 +786,33 @@ export class Worker {
       return;
     }
     if (isThenable(result)) {
-      result.then(
-        () => {
-          this.done(m, t0, trace);
-          this.succeeded(m);
-        },
-        (error: unknown) => {
-          this.done(m, t0, trace, 'handler', error);
-          void this.handlerFailed(m, error);
-        },
-      );
+      const timeoutMs = this.handlerTimeoutMs;
+      if (timeoutMs === undefined) {
+        result.then(
+          () => {
+            this.done(m, t0, trace);
+            this.succeeded(m);
+          },
+          (error: unknown) => {
+            this.done(m, t0, trace, 'handler', error);
+            void this.handlerFailed(m, error);
+          },
+        );
+      } else {
+        within(result, timeoutMs, (late) => this.report('handler', subject, late)).then(
+          (settled) => {
+            if (settled === TIMED_OUT) this.timedOut(m, t0, trace, subject, deliveryCount, timeoutMs);
+            else {
+              this.done(m, t0, trace);
+              this.succeeded(m);
+            }
+          },
+          (error: unknown) => {
+            this.done(m, t0, trace, 'handler', error);
+            void this.handlerFailed(m, error);
+          },
+        );
+      }
     } else {
       this.done(m, t0, trace);
       this.succeeded(m);
@@ -678,6 +886,28 @@ export class Worker {
     }
     this.report('handler', m.subject, error);
     this.settleWith(m, 'nak', () => m.nak(this.delayAfter(count)));
+  }
+
+  /**
+   * The handler outlived its timeout: reported, and the message settled without it (the handler goes on,
+   * unstoppable, and what it does later is ignored): nakked with the spec's backoff so it comes back, or
+   * dead-lettered when this was its last delivery. Either way the slot frees.
+   */
+  private timedOut(
+    m: JsMsg,
+    t0: number,
+    trace: Trace | undefined,
+    subject: string,
+    deliveryCount: number,
+    timeoutMs: number,
+  ): void {
+    this.active.delete(m);
+    const last = deliveryCount >= this.config.maxDeliver;
+    const error = new HandlerTimeoutError(this.config.op.id, subject, timeoutMs, last ? 'dead-letter' : 'nak');
+    this.done(m, t0, trace, 'timeout', error);
+    this.report('handler', subject, error);
+    if (last) void this.deadLetter(m, 'max-deliveries', error);
+    else this.settleWith(m, 'nak', () => m.nak(this.delayAfter(deliveryCount)));
   }
 
   /**

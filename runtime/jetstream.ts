@@ -117,14 +117,20 @@ function send(
 /**
  * Consumes a durable operation's messages through its shared durable pull consumer (created or
  * updated on start; workers passing the same parameters share it, each message going to one of them).
- * At most `options.maxInFlight` (default 64) messages are held at once: fetched, in the handler, or
- * awaiting their ack. Each message is decoded and validated; a handler that resolves acks it (double
- * ack), one that throws naks it with the spec's backoff, and after `maxDeliver` deliveries, or at once
- * for malformed JSON or an invalid message, it moves to the dead-letter subject (reason in
+ * At most `options.maxInFlight` (default 64) handlers run at once, and at most as many more messages are
+ * prefetched (delivered and waiting for a slot); acks awaiting the server's confirmation come on top, so
+ * the server counts up to 2 × `maxInFlight` plus acks in transit as ack pending. Each message is decoded
+ * and validated; a handler that resolves acks it (double ack), one that throws naks it with the spec's
+ * backoff, one that outlives its handler timeout (`options.handlerTimeoutMs`, else the spec's
+ * `x-nats-handler-timeout-ms`) is nakked likewise and its slot freed, and after `maxDeliver` deliveries,
+ * or at once for malformed JSON or an invalid message, it moves to the dead-letter subject (reason in
  * `Nats-Dead-Letter-*` headers) and the original is terminated. Failures go to `options.onError`
  * (kinds `handler`, `dead-letter`, `ack`, `consumer`); fetch and setup failures are retried with
- * backoff until `drain()` or `unsubscribe()`. Handlers must be idempotent by `messageId`: a message
- * whose ack is lost is delivered again. Throws {@link InvalidSubjectParameterError} at once.
+ * backoff until `drain()` or `unsubscribe()`, and a pause of more than 3 s with free slots and nothing
+ * received (not even the server's heartbeats) is reported as a {@link ConsumerStalledError}, as is its
+ * end. `ready` rejects at a setup failure retrying cannot fix ({@link StreamSetupError}) or after 15 s of
+ * others. Handlers must be idempotent by `messageId`: a message whose ack is lost is delivered again.
+ * Throws {@link InvalidSubjectParameterError} at once, a RangeError for a bad `handlerTimeoutMs`.
  */
 export function consume<TMsg>(
   nc: NatsConnection,

@@ -16,6 +16,7 @@ import {
   AsyncApiNatsError,
   DecodeError,
   formatIssue,
+  HandlerTimeoutError,
   InvalidSubjectParameterError,
   PayloadTooLargeError,
   ServiceError,
@@ -159,11 +160,21 @@ export function reply<TMsg, TReply>(
     trace: Trace | undefined,
   ): Promise<void> {
     try {
-      let value: TReply;
+      let value: TReply | typeof TIMED_OUT;
       try {
-        value = await pending;
+        value =
+          ctx.handlerTimeoutMs === undefined
+            ? await pending
+            : await within(pending, ctx.handlerTimeoutMs, (late) => ctx.report('handler', msg.subject, late));
       } catch (error) {
         fail(ctx, msg, error, t0, trace);
+        return;
+      }
+      if (value === TIMED_OUT) {
+        const timeoutMs = ctx.handlerTimeoutMs ?? 0;
+        ctx.report('handler', msg.subject, new HandlerTimeoutError(op.id, msg.subject, timeoutMs, 'error-reply'));
+        // 504, as an HTTP gateway answers for an upstream that did not answer in time.
+        respondError(ctx, msg, 504, `handler timed out after ${timeoutMs} ms`, t0, trace);
         return;
       }
       answer(ctx, msg, value, t0, trace);
@@ -256,6 +267,8 @@ interface Context {
   subjectOf(msg: Msg): string;
   /** The registration's handler limit (`options.maxInFlight`, resolved). */
   readonly maxInFlight: number;
+  /** How long an async handler may take before its slot is freed (see {@link handlerTimeout}). */
+  readonly handlerTimeoutMs: number | undefined;
   report(kind: ErrorEvent['kind'], subject: string, error: unknown): void;
   /** Counts a handler still running, so the limit holds and drain() can wait for it. */
   begin(): void;
@@ -376,6 +389,7 @@ function createMember(
 ): Member {
   const maxInFlight = limit(options?.maxInFlight, DEFAULT_MAX_IN_FLIGHT, 'maxInFlight', 1);
   const maxPending = limit(options?.maxPending, DEFAULT_MAX_PENDING, 'maxPending', 0);
+  const handlerTimeoutMs = handlerTimeout(op, options);
   const params = args.params ?? NO_VALUES;
   const subject = op.subject.subscription(params);
   const fixed = fixedSubject(op, subject);
@@ -413,6 +427,7 @@ function createMember(
     fixed,
     subjectOf: fixed === undefined ? (msg) => msg.subject : () => fixed.subject,
     maxInFlight,
+    handlerTimeoutMs,
     report(kind, errorSubject, error) {
       try {
         onError({ kind, operation: op.id, subject: errorSubject, error });
@@ -991,7 +1006,17 @@ async function settleHandler(
   trace: Trace | undefined,
 ): Promise<void> {
   try {
-    await pending;
+    if (ctx.handlerTimeoutMs === undefined) await pending;
+    else if (
+      (await within(pending, ctx.handlerTimeoutMs, (late) => ctx.report('handler', ctx.subjectOf(msg), late))) ===
+      TIMED_OUT
+    ) {
+      const subject = ctx.subjectOf(msg);
+      const error = new HandlerTimeoutError(ctx.op.id, subject, ctx.handlerTimeoutMs ?? 0, 'released');
+      ctx.report('handler', subject, error);
+      ctx.done(msg, t0, trace, 'timeout', error);
+      return;
+    }
     ctx.done(msg, t0, trace);
   } catch (error) {
     ctx.report('handler', ctx.subjectOf(msg), error);
@@ -1049,6 +1074,62 @@ function respondError(
   trace: Trace | undefined,
 ): void {
   respond(ctx, msg, undefined, errorHeaders(status, description), t0, trace, status, description);
+}
+
+/**
+ * The handler timeout of a registration: `options.handlerTimeoutMs`, else the operation's
+ * (`x-nats-handler-timeout-ms`); `undefined` for none (also for `Infinity`). Throws a RangeError for a
+ * value that is not a positive whole number of milliseconds (at most 24 days, the timer limit) or Infinity.
+ */
+export function handlerTimeout(op: OperationSpec, options: ServerOptions | undefined): number | undefined {
+  const value = options?.handlerTimeoutMs ?? op.handlerTimeoutMs;
+  if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined;
+  if (Number.isInteger(value) && value > 0 && value <= MAX_TIMER_MS) return value;
+  throw new RangeError(
+    `invalid handlerTimeoutMs for '${op.id}': ${value} (expected a positive whole number of milliseconds, or Infinity)`,
+  );
+}
+
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** What {@link within} resolves with when the time ran out first. */
+export const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/**
+ * Settles as `pending` does, or resolves {@link TIMED_OUT} after `timeoutMs` (no limit when undefined).
+ * A promise cannot be stopped: a rejection that comes after the timeout goes to `late`, a late value is
+ * dropped.
+ */
+export function within<T>(
+  pending: PromiseLike<T>,
+  timeoutMs: number | undefined,
+  late: (error: unknown) => void,
+): Promise<T | typeof TIMED_OUT> {
+  if (timeoutMs === undefined) return Promise.resolve(pending);
+  return new Promise((resolve, reject) => {
+    let open = true;
+    const timer = setTimeout(() => {
+      open = false;
+      resolve(TIMED_OUT);
+    }, timeoutMs);
+    pending.then(
+      (value) => {
+        if (!open) return;
+        open = false;
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        if (!open) {
+          late(error);
+          return;
+        }
+        open = false;
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** True for a promise or any object with a `then` method. */

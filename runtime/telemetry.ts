@@ -12,15 +12,7 @@
 import { createRequire } from 'node:module';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import type {
-  ErrorEvent,
-  LogEvent,
-  Logger,
-  MetricsHook,
-  OperationKind,
-  OperationSample,
-  OperationSpec,
-} from './types.js';
+import type { ErrorEvent, LogEvent, Logger, MetricsHook, OperationKind, OperationSpec } from './types.js';
 
 export type { LogEvent, Logger, MetricsHook, OperationKind, OperationSample } from './types.js';
 

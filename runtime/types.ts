@@ -31,6 +31,11 @@ export interface OperationSpec {
   readonly reply?: { readonly messages: readonly MessageSpec[]; readonly withHeaders: boolean };
   /** Default request timeout for this operation. */
   readonly timeoutMs?: number;
+  /**
+   * Receive operations: how long a handler's promise may take before its slot is freed and the message
+   * settled without it (`x-nats-handler-timeout-ms`; see `HandlerTimeoutError`). Absent: no limit.
+   */
+  readonly handlerTimeoutMs?: number;
   /** Queue group for subscribers; may have its own parameters, e.g. `agent.{agent_id}`. */
   readonly queue?: SubjectTemplate;
   /** Headers a message must carry to be for this subscriber; others are skipped silently. */
@@ -193,7 +198,10 @@ export interface Handle {
    * Resolves once the server has the subscription (core: after a round trip to the server; durable:
    * once the stream and the durable consumer exist), so a request from another connection cannot meet
    * "no responders". Rejects when the registration stops or the connection closes first. A durable
-   * consumer that cannot be created keeps retrying (reported as `consumer` errors); `ready` waits.
+   * worker keeps retrying a consumer it cannot create (each failure reported as a `consumer` error), but
+   * `ready` rejects at the first failure retrying cannot fix (a `StreamSetupError`: permissions,
+   * a conflicting stream or consumer), and after 15 s of failures that might pass (no JetStream, no
+   * stream leader) with a `ConsumerStalledError`.
    */
   readonly ready: Promise<void>;
   /**
@@ -279,7 +287,9 @@ export interface ErrorEvent {
    * already waited, or requests answered 503 busy at `maxInFlight` (reported at most once a second, with counts); `slow-consumer`: the client or server reports this subscription falling behind;
    * `dead-letter`: a durable message moved to the dead-letter subject (the error says why); `ack`: an
    * ack, nak or term failed (the message will be redelivered); `consumer`: fetching from the durable
-   * consumer failed (it retries with backoff); `unhandled`: a message on a channel several operations
+   * consumer failed (it retries with backoff), or a worker with free slots received nothing, not even a
+   * heartbeat, for 3 s (`ConsumerStalledError`, again when it resumes); a handler that outlived its
+   * handler timeout is a `handler` event (`HandlerTimeoutError`); `unhandled`: a message on a channel several operations
    * share, for one of them that is not registered on this subscription (a request is answered 501);
    * `permission`: the server refused a publish or subscription the operation needs (`subject` is the
    * refused one, `error` a PermissionError; `operation` is the service name for `$SRV` discovery and
@@ -330,6 +340,13 @@ export interface ServerOptions {
   readonly maxInFlight?: number;
   /** Core messages waiting for a free handler slot; beyond it they are dropped and reported as `overflow` (default 10 000). */
   readonly maxPending?: number;
+  /**
+   * How long a handler's promise may take, in milliseconds, overriding the operation's
+   * `x-nats-handler-timeout-ms` (`Infinity`: no limit). After it the slot is freed, a `handler` event
+   * reports a `HandlerTimeoutError`, and the message is settled without the handler: a durable one
+   * nakked with the spec's backoff (dead-lettered on its last delivery), a request answered `504`.
+   */
+  readonly handlerTimeoutMs?: number;
 }
 
 /** A change of connection state, as `connect`'s `onStatus` and `watchConnection` report it. */

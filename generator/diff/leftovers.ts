@@ -9,7 +9,13 @@ import { child, tokenRoles } from './pointer.js';
 import type { ChangeKind } from './types.js';
 
 /** The extensions asyncapi-nats reads (docs/extensions.md); their rules explain every edit of them. */
-const NATS_EXTENSIONS = new Set(['x-nats-queue', 'x-nats-timeout-ms', 'x-nats-match-headers', 'x-nats-jetstream']);
+const NATS_EXTENSIONS = new Set([
+  'x-nats-queue',
+  'x-nats-timeout-ms',
+  'x-nats-handler-timeout-ms',
+  'x-nats-match-headers',
+  'x-nats-jetstream',
+]);
 
 /**
  * Rules of changes that only @asyncapi/diff saw: their messages say where, not what, so the values

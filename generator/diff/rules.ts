@@ -282,6 +282,7 @@ function compareOperation(pair: ModelPair, o: OperationModel, n: OperationModel,
   compareQueue(pair, o, n, label, out);
   compareMatchHeaders(o, n, label, out);
   if (o.reply && n.reply) compareTimeout(o, n, label, out);
+  compareHandlerTimeout(o, n, label, out);
   compareDurable(o, n, out);
   compareMessageLists(
     pair,
@@ -388,6 +389,22 @@ function compareMatchHeaders(o: OperationModel, n: OperationModel, label: string
     before: o.matchHeaders ? a : undefined,
     after: n.matchHeaders ? b : undefined,
     help: 'old and new receivers keep different messages, so during a rollout some are handled twice or not at all',
+  });
+}
+
+/** The handler timeout is the receiver's own business: how long it lets a handler take. */
+function compareHandlerTimeout(o: OperationModel, n: OperationModel, label: string, out: Findings): void {
+  if (o.handlerTimeoutMs === n.handlerTimeoutMs) return;
+  const at = child(n.location.pointer, 'x-nats-handler-timeout-ms');
+  const shown = (v: number | undefined) => (v === undefined ? 'none' : `${v} ms`);
+  out.add({
+    kind: 'non-breaking',
+    rule: 'nats-handler-timeout-changed',
+    message: `the handler timeout of ${label} changed from ${shown(o.handlerTimeoutMs)} to ${shown(n.handlerTimeoutMs)}: only how long its own handlers may take`,
+    at: n.handlerTimeoutMs !== undefined ? inNew(at) : inOld(at),
+    covers: inBoth(at),
+    before: o.handlerTimeoutMs,
+    after: n.handlerTimeoutMs,
   });
 }
 

@@ -121,6 +121,7 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
         : undefined,
     ],
     ['timeoutMs', op.timeoutMs !== undefined ? num(op.timeoutMs) : undefined],
+    ['handlerTimeoutMs', op.handlerTimeoutMs !== undefined ? num(op.handlerTimeoutMs) : undefined],
     ['durable', op.durable ? durableSpec(op.durable) : undefined],
     ['shared', op.action === 'receive' && channel.receivers ? ref(channel.receivers.constName) : undefined],
     ['queue', op.queue ? template(op.queue.tokens) : undefined],
@@ -388,6 +389,7 @@ export function operationDoc(
   facts.push(`${op.durable && op.kind === 'subscribe' ? 'Consumes' : verb} \`${channel.address}\``);
   if (op.queue && !op.durable) facts.push(`in queue group \`${op.queue.template}\``);
   if (op.timeoutMs !== undefined) facts.push(`(timeout ${op.timeoutMs} ms)`);
+  if (op.handlerTimeoutMs !== undefined) facts.push(`(handler timeout ${op.handlerTimeoutMs} ms)`);
   if (op.durable) {
     const { stream, consumer, deadLetter, messageId } = op.durable;
     if (op.kind === 'publish') {

@@ -930,6 +930,18 @@ class ModelBuilder {
         `${pointer}/${EXTENSIONS.timeout}`,
       );
     }
+    const handlerTimeoutMs = readTimeout(ext(EXTENSIONS.handlerTimeout), pointer, this.#ext, EXTENSIONS.handlerTimeout);
+    if (handlerTimeoutMs !== undefined && action !== 'receive') {
+      this.#report(
+        {
+          code: 'nats-extension-misplaced',
+          severity: 'error',
+          message: `${EXTENSIONS.handlerTimeout} on send operation '${id}' has no meaning: it limits a receiving handler`,
+          help: 'move it to the receive operation whose handler it limits',
+        },
+        `${pointer}/${EXTENSIONS.handlerTimeout}`,
+      );
+    }
     let queue: OperationModel['queue'];
     let matchHeaders: OperationModel['matchHeaders'];
     const queueExt = ext(EXTENSIONS.queue);
@@ -1019,6 +1031,7 @@ class ModelBuilder {
       ...(replyModel ? { reply: replyModel } : {}),
       ...(queue ? { queue } : {}),
       ...(timeoutMs !== undefined && reply ? { timeoutMs } : {}),
+      ...(handlerTimeoutMs !== undefined && action === 'receive' ? { handlerTimeoutMs } : {}),
       ...(matchHeaders && matchHeaders.length > 0 ? { matchHeaders } : {}),
       ...(durable ? { durable } : {}),
       ...(title ? { title } : {}),

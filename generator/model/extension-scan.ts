@@ -24,6 +24,10 @@ const OURS: Readonly<Record<string, { readonly places: readonly Place[]; readonl
     places: ['operation'],
     use: '`x-nats-timeout-ms: 30000` on an operation with a reply: how long a requester waits',
   },
+  [EXTENSIONS.handlerTimeout]: {
+    places: ['operation'],
+    use: '`x-nats-handler-timeout-ms: 30000` on a receive operation: how long a handler may take before its message is settled without it',
+  },
   [EXTENSIONS.queue]: {
     places: ['operation'],
     use: '`x-nats-queue: workers.{id}` on a receive operation, for a queue group with placeholders (a fixed name goes in `bindings: { nats: { queue: workers } }`)',

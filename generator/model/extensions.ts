@@ -3,13 +3,13 @@
  * Each reader validates the value and reports a located problem instead of guessing.
  */
 import type { Problem } from '../problems.js';
-import { suggest } from '../suggest.js';
 import { parseSubjectTemplate } from './subject.js';
 import type { QueueModel, SpecLocation, SubjectToken } from './types.js';
 
 /** The extension names, in one place (`x-nats-jetstream` is in jetstream.ts). */
 export const EXTENSIONS = {
   timeout: 'x-nats-timeout-ms',
+  handlerTimeout: 'x-nats-handler-timeout-ms',
   queue: 'x-nats-queue',
   matchHeaders: 'x-nats-match-headers',
 } as const;
@@ -20,18 +20,26 @@ export interface ExtensionContext {
   readonly locate: (pointer: string) => SpecLocation;
 }
 
-/** `x-nats-timeout-ms`: a positive whole number of milliseconds (at most 24 days, the timer limit). */
-export function readTimeout(value: unknown, pointer: string, ctx: ExtensionContext): number | undefined {
+/**
+ * `x-nats-timeout-ms`, or another duration extension (`name`, e.g. `x-nats-handler-timeout-ms`): a
+ * positive whole number of milliseconds (at most 24 days, the timer limit).
+ */
+export function readTimeout(
+  value: unknown,
+  pointer: string,
+  ctx: ExtensionContext,
+  name: string = EXTENSIONS.timeout,
+): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= 2_147_483_647) return value;
   ctx.report(
     {
       code: 'nats-bad-extension',
       severity: 'error',
-      message: `${EXTENSIONS.timeout} must be a positive whole number of milliseconds, got ${JSON.stringify(value)}`,
-      help: `write e.g. \`${EXTENSIONS.timeout}: 30000\` for 30 seconds`,
+      message: `${name} must be a positive whole number of milliseconds, got ${JSON.stringify(value)}`,
+      help: `write e.g. \`${name}: 30000\` for 30 seconds`,
     },
-    `${pointer}/${EXTENSIONS.timeout}`,
+    `${pointer}/${name}`,
   );
   return undefined;
 }

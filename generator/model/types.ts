@@ -226,6 +226,8 @@ export interface OperationModel {
   readonly queue?: QueueModel;
   /** Request timeout in milliseconds (`x-nats-timeout-ms`), for `request` and `reply`. */
   readonly timeoutMs?: number;
+  /** Receive operations: how long a handler may take, in milliseconds (`x-nats-handler-timeout-ms`). */
+  readonly handlerTimeoutMs?: number;
   /**
    * Header filter for receive operations (`x-nats-match-headers`): a message reaches the handler only
    * when each named header equals the value, where `{name}` refers to a queue or channel parameter.

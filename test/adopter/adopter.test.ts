@@ -25,7 +25,17 @@ const MAX_PACKED_BYTES = 1_600_000;
 const MAX_UNPACKED_BYTES = 9_000_000;
 
 /** The only top-level entries the tarball may hold (package.json `files`, plus what npm always adds). */
-const SHIPPED_ROOTS = ['bin', 'dist', 'generator', 'runtime', 'templates', 'docs', 'README.md', 'LICENSE', 'package.json'];
+const SHIPPED_ROOTS = [
+  'bin',
+  'dist',
+  'generator',
+  'runtime',
+  'templates',
+  'docs',
+  'README.md',
+  'LICENSE',
+  'package.json',
+];
 /** Folders and files that must never ship, anywhere in the tarball. */
 const JUNK = [
   /(^|\/)(test|tests|__tests__|fixtures|bench|spec|examples|generated|scripts|coverage|node_modules)\//,

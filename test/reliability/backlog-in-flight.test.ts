@@ -3,6 +3,8 @@
  * then a `receiveDocument` worker with `maxInFlight: 8` and a slow async handler drains it. Concurrent
  * handlers are counted at every entry; the heap is sampled every 100 ms while it drains.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ConsumerInfo } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AiSdkClient, AiSdkServer, type ReceiveDocumentReceived } from '../../generated/ai-sdk/index.js';
@@ -10,7 +12,17 @@ import { connect, type NatsConnection } from '../../runtime/index.js';
 import { ragDocument, tenant } from '../e2e/helpers.js';
 import { type NatsProcess, startServer } from '../harness/servers.js';
 import { waitFor } from '../harness/util.js';
-import { countErrors, fullGc, mb, ms, reportLine, sampleHeap, streamState, waitConsumerDrained } from './helpers.js';
+import {
+  consumerInfo,
+  countErrors,
+  fullGc,
+  mb,
+  ms,
+  reportLine,
+  sampleHeap,
+  streamState,
+  waitConsumerDrained,
+} from './helpers.js';
 
 const TOTAL = 20_000;
 const MAX_IN_FLIGHT = 8;
@@ -38,6 +50,43 @@ async function publishBacklog(nc: NatsConnection, t: string): Promise<number> {
     ),
   );
   return new Set(acks.map((a) => a.seq)).size;
+}
+
+/**
+ * Samples the consumer's info every `everyMs` (the server's own counts) until stopped: the largest
+ * `num_ack_pending` (delivered, not yet acked: running, prefetched, and acks the server has not processed)
+ * and `num_waiting` (open pull requests) seen.
+ */
+function sampleConsumer(
+  nc: NatsConnection,
+  stream: string,
+  consumer: string,
+  everyMs: number,
+): { stop(): Promise<{ maxAckPending: number; maxWaiting: number; samples: number }> } {
+  let running = true;
+  let maxAckPending = 0;
+  let maxWaiting = 0;
+  let samples = 0;
+  const loop = (async () => {
+    while (running) {
+      try {
+        const info: ConsumerInfo = await consumerInfo(nc, stream, consumer);
+        maxAckPending = Math.max(maxAckPending, info.num_ack_pending);
+        maxWaiting = Math.max(maxWaiting, info.num_waiting);
+        samples++;
+      } catch {
+        // Not created yet: the next sample.
+      }
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { maxAckPending, maxWaiting, samples };
+    },
+  };
 }
 
 /** A slow handler's work: half the time a timer turn (~1 ms), half a few microtask hops. */
@@ -70,6 +119,7 @@ describe('reliability - backlog in flight', () => {
     let active = 0;
     let maxActive = 0;
     const heap = sampleHeap(100);
+    const serverCounts = sampleConsumer(monitor, STREAM, `rag-ingest-workers_${t}`, 50);
     const drainStarted = Date.now();
     const handle = worker.receiveDocument({
       params: { tenant_id: t },
@@ -88,6 +138,7 @@ describe('reliability - backlog in flight', () => {
     await waitFor('the backlog processed', () => processed.size === TOTAL, 50_000);
     const drainMs = Date.now() - drainStarted;
     const samples = heap.stop();
+    const counts = await serverCounts.stop();
     const consumer = await waitConsumerDrained(monitor, STREAM, `rag-ingest-workers_${t}`, 5_000);
     await handle.drain();
     const state = await streamState(monitor, STREAM);
@@ -101,6 +152,8 @@ describe('reliability - backlog in flight', () => {
         `${mb(baseline)}, peak ${mb(peak)}, growth ${mb(peak - baseline)} (${samples.length} samples` +
         `${fullGc === undefined ? ', no gc' : ', each after a full gc'}); consumer ` +
         `pending ${consumer.num_pending}, ack pending ${consumer.num_ack_pending}, stream left ${state.messages}; ` +
+        `server's counts while draining (${counts.samples} samples): ack pending at most ${counts.maxAckPending} ` +
+        `(2 x maxInFlight = ${2 * MAX_IN_FLIGHT}), pull requests waiting at most ${counts.maxWaiting}; ` +
         `worker errors ${errors.summary()}`,
     );
 
@@ -111,6 +164,63 @@ describe('reliability - backlog in flight', () => {
     expect(consumer.num_pending).toBe(0);
     expect(consumer.num_ack_pending).toBe(0);
     expect(state.messages).toBe(0);
+    expect(errors.byKind.size).toBe(0);
+    // Running and prefetched: 2 x maxInFlight; what is above is acks the server has not processed yet.
+    expect(counts.maxAckPending).toBeLessThanOrEqual(3 * MAX_IN_FLIGHT);
+    expect(counts.maxWaiting).toBeLessThanOrEqual(1);
+  });
+
+  // The bounds the worker's comments and docs/runtime.md state, against the server's own counts: with
+  // handlers slow enough that every slot stays taken, the server sees maxInFlight running plus at most
+  // maxInFlight prefetched as ack pending, and at most one open pull request.
+  test('reliability - a saturated worker: the server counts at most 2 x maxInFlight ack pending and 1 waiting pull', {
+    timeout: 60_000,
+  }, async () => {
+    const t = tenant();
+    const count = 240;
+    const publisherNc = await connect({ servers: server.url, retry: { attempts: 5 } });
+    const workerNc = await connect({ servers: server.url, retry: { attempts: 5 } });
+    const monitor = await natsConnect({ servers: server.url });
+    open.push(publisherNc, workerNc, monitor);
+    const client = new AiSdkClient(publisherNc);
+    const document = ragDocument();
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        client.ingestDocument({ params: { tenant_id: t }, payload: { ...document, document_id: `slow-${i}` } }),
+      ),
+    );
+    const errors = countErrors();
+    const worker = new AiSdkServer(workerNc, { onError: errors.onError, maxInFlight: MAX_IN_FLIGHT });
+    const consumer = `rag-ingest-workers_${t}`;
+    const counts = sampleConsumer(monitor, STREAM, consumer, 25);
+    let active = 0;
+    let maxActive = 0;
+    const processed = new Set<string>();
+    const handle = worker.receiveDocument({
+      params: { tenant_id: t },
+      handler: async (m: ReceiveDocumentReceived) => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await sleep(100);
+        processed.add(m.payload.document_id);
+        active--;
+      },
+    });
+    await waitFor('the slow backlog processed', () => processed.size === count, 50_000);
+    const seen = await counts.stop();
+    const drained = await waitConsumerDrained(monitor, STREAM, consumer, 5_000);
+    await handle.drain();
+    reportLine(
+      `saturated worker: ${count} messages, handlers of 100 ms, maxInFlight ${MAX_IN_FLIGHT}: at most ${maxActive} ` +
+        `handlers running; the server counted at most ${seen.maxAckPending} ack pending (2 x maxInFlight = ` +
+        `${2 * MAX_IN_FLIGHT}) and at most ${seen.maxWaiting} waiting pull requests over ${seen.samples} samples; ` +
+        `worker errors ${errors.summary()}`,
+    );
+    expect(maxActive).toBe(MAX_IN_FLIGHT);
+    expect(seen.maxAckPending).toBeGreaterThan(MAX_IN_FLIGHT);
+    expect(seen.maxAckPending).toBeLessThanOrEqual(2 * MAX_IN_FLIGHT);
+    expect(seen.maxWaiting).toBeLessThanOrEqual(1);
+    expect(drained.num_ack_pending).toBe(0);
     expect(errors.byKind.size).toBe(0);
   });
 });

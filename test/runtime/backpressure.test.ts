@@ -3,10 +3,13 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import {
   type AsyncApiNatsError,
   type ErrorEvent,
+  HandlerTimeoutError,
   type NatsConnection,
   type OperationSpec,
   type ReceivedMessage,
+  RemoteError,
   reply,
+  request,
   subjectTemplate,
   subscribe,
   wildcard,
@@ -422,5 +425,90 @@ describe('backpressure - reply', () => {
       "'askModel' refused 1 request as busy: 3 handlers in flight (maxInFlight)",
     ]);
     expect(errors.filter((e) => e.kind !== 'overflow')).toEqual([]);
+  });
+});
+
+describe('backpressure - handler timeout', () => {
+  test('handler timeout - subscribe: a handler that never settles frees its slot after handlerTimeoutMs and is reported', async () => {
+    const op = { ...agentOp(), handlerTimeoutMs: 200 };
+    const errors: ErrorEvent[] = [];
+    const started: number[] = [];
+    const t0 = Date.now();
+    const handle = subscribe<Received>(
+      nc,
+      op,
+      any,
+      (m) => {
+        started.push(m.payload.seq);
+        return new Promise<void>(() => {});
+      },
+      { maxInFlight: 1, onError: (e) => errors.push(e) },
+    );
+    await handle.ready;
+    const subject = op.subject.build({ tenant_id: 'acme' });
+    plain.publish(subject, JSON.stringify({ content: 'a', seq: 1 }));
+    plain.publish(subject, JSON.stringify({ content: 'b', seq: 2 }));
+    await waitFor('the second handler started', () => started.length === 2, 3_000);
+    // One slot: the second message waited for the first handler's timeout.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    await waitFor('both timed out', () => errors.length === 2, 3_000);
+    expect(errors.map((e) => [e.kind, (e.error as HandlerTimeoutError).outcome])).toEqual([
+      ['handler', 'released'],
+      ['handler', 'released'],
+    ]);
+    expect(errors[0]?.error).toBeInstanceOf(HandlerTimeoutError);
+    expect((errors[0]?.error as Error | undefined)?.message).toBe(
+      `handler of 'sendAgentMessage' on '${subject}' did not settle within 200 ms: its slot freed`,
+    );
+    // A drain does not wait for handlers that timed out.
+    await handle.drain();
+    expect(handle.stats.numErrors).toBe(2);
+  });
+
+  test('handler timeout - reply: the caller gets 504 at the timeout instead of waiting out its own, and it is reported', async () => {
+    const op = { ...askOp(), handlerTimeoutMs: 250 };
+    const errors: ErrorEvent[] = [];
+    const handle = reply(nc, op, {}, () => new Promise<{ text: string }>(() => {}), { onError: (e) => errors.push(e) });
+    await handle.ready;
+    const t0 = Date.now();
+    const failure = await request(plain, op, { payload: { prompt: 'hi' } }, { timeoutMs: 5_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const took = Date.now() - t0;
+    console.log(`backpressure: a reply handler that never settles (timeout 250 ms) answered 504 after ${took} ms`);
+    expect(failure).toBeInstanceOf(RemoteError);
+    expect((failure as RemoteError).status).toBe(504);
+    expect((failure as RemoteError).description).toBe('handler timed out after 250 ms');
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(2_000);
+    expect(errors.map((e) => [e.kind, (e.error as HandlerTimeoutError).outcome])).toEqual([['handler', 'error-reply']]);
+    handle.unsubscribe();
+  });
+
+  test('handler timeout - a handler that settles in time is untouched, and a late rejection is still reported', async () => {
+    const op = { ...askOp(), handlerTimeoutMs: 150 };
+    const errors: ErrorEvent[] = [];
+    let call = 0;
+    const handle = reply(
+      nc,
+      op,
+      {},
+      async () => {
+        call++;
+        if (call === 1) return { text: 'quick' };
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        throw new Error('late failure');
+      },
+      { onError: (e) => errors.push(e) },
+    );
+    await handle.ready;
+    const quick = await request(plain, op, { payload: { prompt: 'a' } });
+    expect(quick).toEqual({ text: 'quick' });
+    await request(plain, op, { payload: { prompt: 'b' } }).catch(() => {});
+    await waitFor('the late rejection reported', () => errors.length === 2, 3_000);
+    expect(errors[0]?.error).toBeInstanceOf(HandlerTimeoutError);
+    expect(errors[1]).toMatchObject({ kind: 'handler', error: new Error('late failure') });
+    handle.unsubscribe();
   });
 });

@@ -60,6 +60,20 @@ describe('NATS checks', () => {
       "x-nats-timeout-ms on 'o' has no meaning: the operation has no reply",
     ],
     [
+      'a handler timeout on a send operation',
+      spec(`  o:\n    action: send\n    channel: { $ref: '#/channels/c' }\n    x-nats-handler-timeout-ms: 1000`),
+      'error',
+      'nats-extension-misplaced',
+      "x-nats-handler-timeout-ms on send operation 'o' has no meaning: it limits a receiving handler",
+    ],
+    [
+      'a handler timeout that is not a whole number of milliseconds',
+      spec(`  o:\n    action: receive\n    channel: { $ref: '#/channels/c' }\n    x-nats-handler-timeout-ms: '30s'`),
+      'error',
+      'nats-bad-extension',
+      'x-nats-handler-timeout-ms must be a positive whole number of milliseconds, got "30s"',
+    ],
+    [
       'a queue on a send operation',
       spec(`  o:\n    action: send\n    channel: { $ref: '#/channels/c' }\n    x-nats-queue: 'w.{id}'`),
       'error',
@@ -186,6 +200,7 @@ describe('NATS checks', () => {
     x-nats-queue: 'workers.{pool}'
     x-nats-match-headers: { h: '{pool}' }
     x-nats-timeout-ms: 5000
+    x-nats-handler-timeout-ms: 4000
     reply: { channel: { $ref: '#/channels/r' } }`);
     expect(await problems('valid', text)).toEqual([]);
   });

@@ -9,7 +9,13 @@ import { scanExtensions } from '../../generator/model/extension-scan.js';
 import { SourceMap } from '../../generator/parse/locate.js';
 import { suggest } from '../../generator/suggest.js';
 
-const OURS = ['x-nats-timeout-ms', 'x-nats-queue', 'x-nats-match-headers', 'x-nats-jetstream'];
+const OURS = [
+  'x-nats-timeout-ms',
+  'x-nats-handler-timeout-ms',
+  'x-nats-queue',
+  'x-nats-match-headers',
+  'x-nats-jetstream',
+];
 
 function scan(yaml: string, version = '3.0.0'): string[] {
   return scanExtensions(SourceMap.fromText(yaml), 'spec.yaml', version).map(
@@ -23,6 +29,10 @@ describe('extension names', () => {
     ['x-nats-timeout', 'x-nats-timeout-ms'],
     ['x-nats-timeoutMs', 'x-nats-timeout-ms'],
     ['x-nats-timout-ms', 'x-nats-timeout-ms'],
+    ['x-nats-handler-timeout', 'x-nats-handler-timeout-ms'],
+    ['x-handler-timeout-ms', 'x-nats-handler-timeout-ms'],
+    ['x-nats-handlerTimeoutMs', 'x-nats-handler-timeout-ms'],
+    ['x-nats-handler-timout-ms', 'x-nats-handler-timeout-ms'],
     ['x-nats-queue-group', 'x-nats-queue'],
     ['x-queue', 'x-nats-queue'],
     ['x-Nats-Queue', 'x-nats-queue'],

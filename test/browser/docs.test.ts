@@ -140,8 +140,13 @@ async function typeQuery(page: Page, query: string): Promise<void> {
 /** Types `query` into the search box and waits for an option (linking to `href` when given). */
 async function search(page: Page, query: string, href?: string): Promise<void> {
   await typeQuery(page, query);
+  // Results for the whole query, not for a prefix the debounce let through while typing (under load,
+  // a later render would reset the selection the caller is about to make).
   const option = href ? `a[href="${href}"]` : 'a';
-  await page.locator(`#search-results [role="option"] ${option}`).first().waitFor({ state: 'visible' });
+  await page
+    .locator(`#search-results[data-query=${JSON.stringify(query)}] [role="option"] ${option}`)
+    .first()
+    .waitFor({ state: 'visible' });
 }
 
 /** The href of the current search result, whichever way the site marks it (selection, focus or active descendant). */

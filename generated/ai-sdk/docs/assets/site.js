@@ -142,6 +142,8 @@
       input.removeAttribute('aria-activedescendant');
     };
     const render = () => {
+      // The query these results answer (typing outruns the debounce: a list may answer an older one).
+      list.dataset.query = input.value;
       const terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
       list.textContent = '';
       selected = -1;

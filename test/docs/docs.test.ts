@@ -104,8 +104,15 @@ describe('docs site', () => {
     expect(local).toContain('<code class="url">nats://127.0.0.1:4222</code>');
     expect(local).toContain('<dt>protocol</dt><dd>nats</dd>');
     expect(local).toContain('<dt>security</dt><dd>none declared</dd>');
+    // A scheme's settings in the spec's words: where an API key goes, OAuth flows and the scopes needed.
+    const edge = server('edge');
+    expect(edge).toContain('<code class="url">wss://edge.example.com/nats</code>');
+    expect(edge).toContain('<li><code>apiKey</code> (httpApiKey), in <code>header</code>, name <code>X-Api-Key</code>');
+    expect(edge).toContain(
+      '<li><code>oauth</code> (oauth2), flows <code>clientCredentials</code>, scopes <code>orders:write</code>',
+    );
     expect(html).toContain(
-      '<h2>Servers</h2>\n  <ul><li><a href="#server-production">production</a></li><li><a href="#server-local">local</a></li></ul>',
+      '<h2>Servers</h2>\n  <ul><li><a href="#server-production">production</a></li><li><a href="#server-local">local</a></li><li><a href="#server-edge">edge</a></li></ul>',
     );
     // The ai-sdk spec's one server, too.
     const ai = (await site('spec/ai-sdk.asyncapi.yaml')).get('index.html') ?? '';

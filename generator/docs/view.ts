@@ -4,7 +4,6 @@
  * from the spec is ever inserted as HTML.
  */
 
-import { marked, type Token, type Tokens } from 'marked';
 import {
   declarationValidator,
   exampleNotGenerated,
@@ -14,39 +13,14 @@ import {
   sampleOf,
   type Validator,
 } from '../examples.js';
-import type {
-  ApiModel,
-  ChannelModel,
-  JsonSchema,
-  JsonSchemaObject,
-  MessageModel,
-  OperationModel,
-} from '../model/types.js';
+import type { ApiModel, ChannelModel, JsonSchema, MessageModel, NamedSchema, OperationModel } from '../model/types.js';
 import type { Problem } from '../problems.js';
+import { inline, type Paragraphs, paragraphs, type TextRun } from './markdown.js';
+import { fieldPaths, isObject, type SchemaNodeView, schemaTree, typeLabel } from './schema-tree.js';
 import { operationSnippets, type Snippet, subjectPattern } from './snippets.js';
 
-/**
- * A run of text in a block: plain, `code`, **strong**, _em_, or a link. Only text: templates escape it,
- * so spec Markdown can never become markup of its own.
- */
-export interface TextRun {
-  readonly text: string;
-  readonly code?: true;
-  readonly strong?: true;
-  readonly em?: true;
-  /** Only `http(s):`, `mailto:` and `#` links; any other link is shown as its text. */
-  readonly href?: string;
-}
-
-/** One block of a description: a paragraph, a list, or a code block. */
-export type Block =
-  | { readonly p: readonly TextRun[] }
-  | { readonly ul: readonly (readonly TextRun[])[] }
-  | { readonly ol: readonly (readonly TextRun[])[] }
-  | { readonly pre: string };
-
-/** A description (CommonMark, as AsyncAPI says) as safe blocks. */
-export type Paragraphs = readonly Block[];
+export type { Block, Paragraphs, TextRun } from './markdown.js';
+export type { SchemaNodeView } from './schema-tree.js';
 
 /** A piece of a subject: literal text (dots included) or a `{parameter}`. */
 export interface SubjectPart {
@@ -66,6 +40,27 @@ export interface Fact {
   readonly value: string;
 }
 
+/** A tag of a channel or operation; `href` leads to its meaning in the overview, when the spec gives one. */
+export interface TagLink {
+  readonly label: string;
+  readonly href?: string;
+}
+
+/** A tag the spec's `info` defines, with what it means. */
+export interface TagView {
+  readonly anchor: string;
+  readonly name: string;
+  readonly description: Paragraphs;
+}
+
+/** A labelled link of the overview (`license`: MIT). */
+export interface InfoLink {
+  readonly label: string;
+  readonly text: string;
+  /** Only `http(s):` and `mailto:`; absent when the spec's URL is anything else. */
+  readonly href?: string;
+}
+
 export interface ParameterView {
   readonly name: string;
   /** `{name}`, as written in the address. */
@@ -75,11 +70,51 @@ export interface ParameterView {
   readonly examples: readonly string[];
 }
 
+/** A `{variable}` of a server's host or pathname. */
+export interface ServerVariableView {
+  readonly placeholder: string;
+  readonly description: Paragraphs;
+  readonly default?: string;
+  readonly enum: readonly string[];
+  readonly examples: readonly string[];
+}
+
+/** A security scheme a server accepts. */
+export interface SecuritySchemeView {
+  /** The component's name, or `inline` for a scheme written in place. */
+  readonly name: string;
+  readonly type: string;
+  readonly description: Paragraphs;
+  readonly settings: readonly Fact[];
+}
+
+export interface ServerView {
+  /** Section id (`server-<name>`). */
+  readonly anchor: string;
+  readonly name: string;
+  /** The spec's title, when it has one. */
+  readonly title?: string;
+  readonly summary?: string;
+  readonly description: Paragraphs;
+  /** `nats://host[/pathname]`, variables as written. */
+  readonly url: string;
+  /** The URL with its `{variables}` marked, as a subject's parameters are. */
+  readonly urlParts: readonly SubjectPart[];
+  readonly protocol: string;
+  readonly protocolVersion?: string;
+  readonly variables: readonly ServerVariableView[];
+  /** Any one of these lets a client in; empty when the spec names none. */
+  readonly security: readonly SecuritySchemeView[];
+}
+
 export interface ChannelView {
   /** Section id (`channel-<id>`). */
   readonly anchor: string;
   readonly id: string;
+  /** The spec's title, else the id (the table of contents shows it). */
   readonly title: string;
+  /** True when `title` is the spec's, so the heading names the id beside it. */
+  readonly titled: boolean;
   readonly summary?: string;
   readonly description: Paragraphs;
   /** The subject with parameters marked; empty for a reply channel without address. */
@@ -90,33 +125,23 @@ export interface ChannelView {
   readonly parameters: readonly ParameterView[];
   readonly operations: readonly Link[];
   readonly messages: readonly Link[];
-}
-
-/** One node of a collapsible schema tree. */
-export interface SchemaNodeView {
-  /** Property name, `[]` for array items, or the schema's own label at the root. */
-  readonly name: string;
-  readonly type: string;
-  readonly required: boolean;
-  readonly description?: string;
-  /** `enum: a, b`, `format: uuid`, `min: 1`, `pattern: ^x$`, `default: 1`, ... */
-  readonly constraints: readonly string[];
-  readonly children: readonly SchemaNodeView[];
-  readonly hasChildren: boolean;
-  /** Open by default (the first levels). */
-  readonly open: boolean;
+  /** The channel's tags, linked to their meaning in the overview when the spec gives one. */
+  readonly tags: readonly TagLink[];
 }
 
 export interface HeaderRowView {
   readonly name: string;
   readonly type: string;
   readonly required: boolean;
-  readonly enum: string;
-  readonly description?: string;
+  /** Allowed values; empty when the schema lists none. */
+  readonly enum: readonly string[];
+  readonly description?: readonly TextRun[];
 }
 
 export interface ExampleView {
   readonly name: string;
+  /** What the example is and whose: `Example “researchHandoff” of message AgentMessage`. */
+  readonly caption: string;
   /** True for the example built by the generator (not written in the spec). */
   readonly generated: boolean;
   /** Why a spec example does not match its schema (the page marks it); undefined when it matches. */
@@ -132,7 +157,8 @@ export interface MessageView {
   /** Section id (`message-<Name>`). */
   readonly anchor: string;
   readonly name: string;
-  readonly title: string;
+  /** The spec's title, when it has one other than the name. */
+  readonly title?: string;
   readonly summary?: string;
   readonly description: Paragraphs;
   readonly contentType: string;
@@ -142,11 +168,18 @@ export interface MessageView {
   readonly usedBy: readonly Link[];
 }
 
-/** Request/reply as one unit. */
+/** Request/reply as one unit (the error replies are one section of the page, linked). */
 export interface ReplyView {
   readonly messages: readonly Link[];
   readonly timeout: string;
-  readonly errors: readonly { readonly status: string; readonly meaning: string }[];
+}
+
+/** A code snippet with a caption that says what it calls and where its values come from. */
+export interface SnippetView extends Snippet {
+  /** `Client call of sendAgentMessage`. */
+  readonly caption: string;
+  /** `values from example “researchHandoff” of message AgentMessage`; absent when no example fed it. */
+  readonly source?: string;
 }
 
 export interface OperationView {
@@ -156,9 +189,11 @@ export interface OperationView {
   /** Method name on the generated client or server. */
   readonly method: string;
   readonly kind: string;
-  /** `send` or `receive`, as a label (`client → NATS`). */
+  /** Who sends and who answers (the kind badge beside the heading names the kind). */
   readonly direction: string;
-  readonly title: string;
+  /** The spec's title, else its summary; absent when it has neither (the heading is the id). */
+  readonly title?: string;
+  /** The summary, when the title is shown too. */
   readonly summary?: string;
   readonly description: Paragraphs;
   readonly channel: Link;
@@ -167,16 +202,23 @@ export interface OperationView {
   readonly messages: readonly Link[];
   readonly reply?: ReplyView;
   readonly facts: readonly Fact[];
-  readonly snippets: readonly Snippet[];
+  readonly tags: readonly TagLink[];
+  readonly snippets: readonly SnippetView[];
 }
 
 /** One search entry: kind, label, secondary text, target and the words it is found by. */
 export interface SearchEntry {
-  /** `subject`, `operation`, `message`, `field`, `header`. */
+  /** `server`, `subject`, `operation`, `message`, `field`, `header`. */
   readonly k: string;
   readonly l: string;
   readonly s: string;
   readonly h: string;
+}
+
+/** An error reply a requester can get instead of the reply. */
+export interface ErrorRow {
+  readonly status: string;
+  readonly meaning: string;
 }
 
 /** Everything the templates render. */
@@ -184,13 +226,22 @@ export interface DocsView {
   readonly title: string;
   readonly version: string;
   readonly description: Paragraphs;
+  /** The description's first paragraph as plain text (at most 300 characters), for `<meta name="description">`. */
+  readonly summary: string;
+  /** License, contact, external docs and terms of service, each only when the spec gives it. */
+  readonly links: readonly InfoLink[];
+  /** `info.tags` with their meaning; empty when the spec defines none. */
+  readonly tags: readonly TagView[];
   readonly source: string;
   readonly asyncapiVersion: string;
   readonly clientClass: string;
   readonly serverClass: string;
+  readonly servers: readonly ServerView[];
   readonly channels: readonly ChannelView[];
   readonly operations: readonly OperationView[];
   readonly messages: readonly MessageView[];
+  /** The error replies of request/reply, shown once; empty when no operation is a request. */
+  readonly requestErrors: readonly ErrorRow[];
   readonly search: readonly SearchEntry[];
 }
 
@@ -205,200 +256,6 @@ export class AnchorSet {
     this.#used.add(id);
     return id;
   }
-}
-
-/**
- * A description's Markdown as blocks of text runs, through marked's lexer only (never its HTML
- * renderer): paragraphs, lists, code blocks, inline code, strong, emphasis and safe links. Raw HTML in
- * the spec is kept as visible text. Headings become strong paragraphs; anything else, its text.
- */
-export function paragraphs(text: string | undefined): Paragraphs {
-  if (!text?.trim()) return [];
-  const blocks: Block[] = [];
-  for (const token of marked.lexer(text.trim())) blocks.push(...toBlocks(token));
-  return blocks;
-}
-
-const SAFE_HREF = /^(https?:|mailto:|#)/i;
-
-function toBlocks(token: Token): Block[] {
-  switch (token.type) {
-    case 'space':
-    case 'hr':
-      return [];
-    case 'paragraph':
-      return [{ p: runs((token as Tokens.Paragraph).tokens) }];
-    case 'heading':
-      return [{ p: runs((token as Tokens.Heading).tokens).map((r) => ({ ...r, strong: true as const })) }];
-    case 'code':
-      return [{ pre: (token as Tokens.Code).text }];
-    case 'list': {
-      const list = token as Tokens.List;
-      const items = list.items.map((item) =>
-        item.tokens.flatMap((t) => ('tokens' in t && t.tokens ? runs(t.tokens) : runs([t]))),
-      );
-      return [list.ordered ? { ol: items } : { ul: items }];
-    }
-    case 'blockquote':
-      return (token as Tokens.Blockquote).tokens.flatMap(toBlocks);
-    default:
-      return [{ p: [{ text: token.raw.trim() }] }];
-  }
-}
-
-function runs(tokens: readonly Token[] | undefined): TextRun[] {
-  const out: TextRun[] = [];
-  for (const t of tokens ?? []) {
-    switch (t.type) {
-      case 'codespan':
-        out.push({ text: (t as Tokens.Codespan).text, code: true });
-        break;
-      case 'strong':
-        out.push(...runs((t as Tokens.Strong).tokens).map((r) => ({ ...r, strong: true as const })));
-        break;
-      case 'em':
-        out.push(...runs((t as Tokens.Em).tokens).map((r) => ({ ...r, em: true as const })));
-        break;
-      case 'link': {
-        const link = t as Tokens.Link;
-        const text = link.text;
-        out.push(SAFE_HREF.test(link.href) ? { text, href: link.href } : { text });
-        break;
-      }
-      case 'br':
-        out.push({ text: ' ' });
-        break;
-      case 'text': {
-        const inner = (t as Tokens.Text).tokens;
-        if (inner && inner.length > 0) out.push(...runs(inner));
-        else out.push({ text: t.raw.replace(/\s*\n\s*/g, ' ') });
-        break;
-      }
-      default:
-        // html, escape, image, del, ...: the source text, shown as text.
-        out.push({ text: t.raw });
-    }
-  }
-  return out;
-}
-
-function isObject(s: unknown): s is JsonSchemaObject {
-  return typeof s === 'object' && s !== null && !Array.isArray(s);
-}
-
-function typeLabel(s: JsonSchema): string {
-  if (s === true) return 'any';
-  if (!isObject(s)) return 'never';
-  if (s.const !== undefined) return `const ${JSON.stringify(s.const)}`;
-  if (Array.isArray(s.type)) return s.type.join(' | ');
-  if (typeof s.type === 'string') return s.type === 'array' && isObject(s.items) ? `${typeLabel(s.items)}[]` : s.type;
-  if (Array.isArray(s.oneOf)) return 'one of';
-  if (Array.isArray(s.anyOf)) return 'any of';
-  if (Array.isArray(s.allOf)) return 'all of';
-  if (isObject(s.properties)) return 'object';
-  return 'any';
-}
-
-const CONSTRAINTS: readonly [string, string][] = [
-  ['format', 'format'],
-  ['minimum', 'min'],
-  ['exclusiveMinimum', 'min (exclusive)'],
-  ['maximum', 'max'],
-  ['exclusiveMaximum', 'max (exclusive)'],
-  ['multipleOf', 'multiple of'],
-  ['minLength', 'min length'],
-  ['maxLength', 'max length'],
-  ['pattern', 'pattern'],
-  ['minItems', 'min items'],
-  ['maxItems', 'max items'],
-  ['uniqueItems', 'unique items'],
-  ['minProperties', 'min properties'],
-  ['maxProperties', 'max properties'],
-  ['default', 'default'],
-];
-
-function constraintsOf(s: JsonSchema): string[] {
-  if (!isObject(s)) return [];
-  const out: string[] = [];
-  if (Array.isArray(s.enum)) out.push(`enum: ${s.enum.map((v) => JSON.stringify(v)).join(', ')}`);
-  for (const [key, label] of CONSTRAINTS) {
-    const v = s[key];
-    if (v !== undefined) out.push(`${label}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  }
-  if (s.additionalProperties === false) out.push('no other properties');
-  return out;
-}
-
-/** Depth of schema trees on the page; deeper nodes (and cycles) end with a note. */
-const MAX_TREE_DEPTH = 8;
-
-/** A collapsible tree of a schema: properties, array items, and the options of oneOf/anyOf/allOf. */
-export function schemaTree(
-  schema: JsonSchema,
-  name: string,
-  required: boolean,
-  depth = 0,
-  stack: Set<object> = new Set(),
-): SchemaNodeView {
-  const s = isObject(schema) ? schema : {};
-  const description = typeof s.description === 'string' ? s.description.trim() : undefined;
-  const children: SchemaNodeView[] = [];
-  const constraints = constraintsOf(schema);
-  if (isObject(schema) && stack.has(schema)) {
-    constraints.push('recursive: same schema as an enclosing node');
-  } else if (depth >= MAX_TREE_DEPTH) {
-    constraints.push('nested deeper than shown');
-  } else if (isObject(schema)) {
-    stack.add(schema);
-    const req = new Set(Array.isArray(s.required) ? s.required : []);
-    if (isObject(s.properties)) {
-      for (const [key, sub] of Object.entries(s.properties)) {
-        children.push(schemaTree(sub as JsonSchema, key, req.has(key), depth + 1, stack));
-      }
-    }
-    if (isObject(s.items)) children.push(schemaTree(s.items, '[]', false, depth + 1, stack));
-    if (isObject(s.additionalProperties)) {
-      children.push(schemaTree(s.additionalProperties, '{key}', false, depth + 1, stack));
-    }
-    for (const key of ['oneOf', 'anyOf', 'allOf'] as const) {
-      const options = s[key];
-      if (Array.isArray(options)) {
-        options.forEach((o, i) => {
-          children.push(schemaTree(o as JsonSchema, `${key}[${i}]`, false, depth + 1, stack));
-        });
-      }
-    }
-    stack.delete(schema);
-  }
-  return {
-    name,
-    type: typeLabel(schema),
-    required,
-    ...(description ? { description } : {}),
-    constraints,
-    children,
-    hasChildren: children.length > 0,
-    open: depth < 1,
-  };
-}
-
-/** Field paths of a schema, for search (`messages[].role`); stops at cycles and depth 6. */
-function fieldPaths(schema: JsonSchema, prefix: string, out: string[], stack: Set<object>, depth = 0): void {
-  if (!isObject(schema) || stack.has(schema) || depth > 6) return;
-  stack.add(schema);
-  if (isObject(schema.properties)) {
-    for (const [key, sub] of Object.entries(schema.properties)) {
-      const p = prefix ? `${prefix}.${key}` : key;
-      out.push(p);
-      fieldPaths(sub as JsonSchema, p, out, stack, depth + 1);
-    }
-  }
-  if (isObject(schema.items)) fieldPaths(schema.items, `${prefix}[]`, out, stack, depth + 1);
-  for (const key of ['oneOf', 'anyOf', 'allOf'] as const) {
-    const options = schema[key];
-    if (Array.isArray(options)) for (const o of options) fieldPaths(o as JsonSchema, prefix, out, stack, depth + 1);
-  }
-  stack.delete(schema);
 }
 
 function subjectParts(channel: ChannelModel): SubjectPart[] {
@@ -425,21 +282,25 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
+/** Who sends and who answers; the kind badge beside the heading already names the kind. */
 const DIRECTION: Record<OperationModel['kind'], string> = {
-  publish: 'send: publish, no reply',
-  request: 'send: request, waits for the reply',
-  subscribe: 'receive: subscribe',
-  reply: 'receive: answer each request',
+  publish: 'the client sends; no reply',
+  request: 'the client sends and waits for one reply',
+  subscribe: 'the server side receives each message',
+  reply: 'the server side answers each request',
 };
 
 /** The error replies a caller of a request can get (docs/runtime.md, "Error replies"). */
-const REQUEST_ERRORS = [
+const REQUEST_ERRORS: readonly ErrorRow[] = [
   { status: '400', meaning: 'malformed JSON request, or invalid request (the first validation issue)' },
   { status: '500', meaning: 'internal error (the handler threw), or invalid reply / reply too large' },
   { status: '503', meaning: 'busy: the responder is at its limit of requests in flight; nothing was processed' },
   { status: 'NoResponders', meaning: 'nobody answers on the subject (fails in about a millisecond)' },
   { status: 'Timeout', meaning: 'no reply within the timeout' },
 ];
+
+/** Section id of the error replies, linked from each request. */
+export const REQUEST_ERRORS_ANCHOR = 'request-errors';
 
 function json(value: unknown): string {
   return JSON.stringify(value, null, 2) ?? 'null';
@@ -451,296 +312,484 @@ export interface ViewOptions {
   readonly strict?: boolean;
 }
 
+/** An example's values for the snippets, and what to call it in their caption. */
+interface SnippetSource {
+  readonly payload?: unknown;
+  readonly headers?: Record<string, unknown>;
+  readonly label: string;
+}
+
+/** What every step of the view shares: lookups by id, the page's anchors and links, the search index. */
+class ViewContext {
+  readonly anchors = new AnchorSet();
+  readonly search: SearchEntry[] = [];
+  readonly problems: Problem[] = [];
+  readonly schemaByName: Map<string, ApiModel['schemas'][number]>;
+  readonly channelById: Map<string, ChannelModel>;
+  readonly messageByKey: Map<string, MessageModel>;
+  readonly channelAnchor: Map<string, string>;
+  readonly opAnchor: Map<string, string>;
+  readonly messageAnchor: Map<string, string>;
+  /** Section id of each server, in model order. */
+  readonly serverAnchor: readonly string[];
+  /** Id of each tag `info` defines. */
+  readonly tagAnchor: Map<string, string>;
+  /** The examples of each message, checked. */
+  readonly examples = new Map<string, ExampleView[]>();
+  /** The first example of each message the generated code accepts: the snippets' values. */
+  readonly snippetSource = new Map<string, SnippetSource>();
+
+  constructor(
+    readonly model: ApiModel,
+    readonly strict: boolean,
+  ) {
+    this.schemaByName = new Map(model.schemas.map((s) => [s.name, s]));
+    this.channelById = new Map(model.channels.map((c) => [c.id, c]));
+    this.messageByKey = new Map(model.messages.map((m) => [m.key, m]));
+    this.serverAnchor = model.servers.map((s) => this.anchors.take('server', s.name));
+    this.tagAnchor = new Map((model.tags ?? []).map((t) => [t.name, this.anchors.take('tag', t.name)]));
+    this.channelAnchor = new Map(model.channels.map((c) => [c.id, this.anchors.take('channel', c.id)]));
+    this.opAnchor = new Map(model.operations.map((o) => [o.id, this.anchors.take('op', o.id)]));
+    this.messageAnchor = new Map(model.messages.map((m) => [m.key, this.anchors.take('message', m.name)]));
+  }
+
+  msgLink(key: string): Link {
+    return { href: `#${this.messageAnchor.get(key) ?? ''}`, label: this.messageByKey.get(key)?.name ?? key };
+  }
+
+  opLink(o: OperationModel): Link {
+    return { href: `#${this.opAnchor.get(o.id) ?? ''}`, label: o.id };
+  }
+
+  tagLinks(names: readonly string[] | undefined): TagLink[] {
+    return (names ?? []).map((label) => {
+      const anchor = this.tagAnchor.get(label);
+      return anchor ? { label, href: `#${anchor}` } : { label };
+    });
+  }
+}
+
+/** The schemas of one message's payload and headers, with their validators. */
+interface MessageChecks {
+  readonly payloadDecl?: NamedSchema;
+  readonly headerDecl?: NamedSchema;
+  readonly payloadCheck?: Validator;
+  readonly headerCheck?: Validator;
+  /** A validator that could not be built: the examples are shown unchecked, none is generated. */
+  readonly unchecked?: Extract<Validator, { ok: false }>;
+}
+
+function messageChecks(ctx: ViewContext, m: MessageModel): MessageChecks {
+  const payloadDecl = m.payload !== undefined ? ctx.schemaByName.get(m.payload) : undefined;
+  const headerDecl = m.headers !== undefined ? ctx.schemaByName.get(m.headers) : undefined;
+  const payloadCheck = payloadDecl ? declarationValidator(payloadDecl) : undefined;
+  const headerCheck = headerDecl ? declarationValidator(headerDecl) : undefined;
+  const unchecked = [payloadCheck, headerCheck].find((v): v is Extract<Validator, { ok: false }> => v?.ok === false);
+  if (unchecked) {
+    ctx.problems.push({
+      code: 'docs-example-unchecked',
+      severity: 'warning',
+      message: `the examples of message '${m.name}' cannot be checked: ${unchecked.reason}`,
+      file: m.location.file,
+      line: m.location.line,
+      column: m.location.column,
+      help: 'the docs show the spec examples unchecked and no generated example',
+    });
+  }
+  return {
+    ...(payloadDecl ? { payloadDecl } : {}),
+    ...(headerDecl ? { headerDecl } : {}),
+    ...(payloadCheck ? { payloadCheck } : {}),
+    ...(headerCheck ? { headerCheck } : {}),
+    ...(unchecked ? { unchecked } : {}),
+  };
+}
+
+/** The spec's examples of a message, each checked against its schemas; one that fails is marked, with why. */
+function specExampleViews(ctx: ViewContext, m: MessageModel, checks: MessageChecks): ExampleView[] {
+  const { payloadCheck, headerCheck } = checks;
+  const headerSchema = checks.headerDecl?.schema;
+  return m.examples.map((e, i) => {
+    const label = e.name ?? `example ${i + 1}`;
+    const reasons: string[] = [];
+    const issues: [string, string | undefined][] = [
+      ['payload', e.payload !== undefined && payloadCheck?.ok ? payloadCheck.check(e.payload) : undefined],
+      [
+        'headers',
+        e.headers !== undefined && headerCheck?.ok && headerSchema !== undefined
+          ? headerCheck.check(headerValuesForCheck(headerSchema, e.headers))
+          : undefined,
+      ],
+    ];
+    for (const [role, issue] of issues) {
+      if (!issue) continue;
+      reasons.push(`${role}: ${issue}`);
+      ctx.problems.push(
+        invalidExampleProblem(
+          e.location,
+          `the ${role} of example '${label}' of message '${m.name}'`,
+          issue,
+          ctx.strict,
+        ),
+      );
+    }
+    return {
+      name: label,
+      caption:
+        e.name !== undefined ? `Example “${e.name}” of message ${m.name}` : `Example ${i + 1} of message ${m.name}`,
+      generated: false,
+      ...(reasons.length > 0
+        ? { invalid: reasons.join('; '), invalidId: ctx.anchors.take('invalid', `${m.name}-${i}`) }
+        : {}),
+      ...(e.payload !== undefined ? { payload: json(e.payload) } : {}),
+      ...(e.headers !== undefined ? { headers: json(e.headers) } : {}),
+    };
+  });
+}
+
+/** The example built from the schemas, only when it validates (else the problem examples.ts reports too). */
+function generatedExampleView(ctx: ViewContext, m: MessageModel, checks: MessageChecks): ExampleView | undefined {
+  if (checks.unchecked) return undefined;
+  const { payloadDecl, headerDecl, payloadCheck, headerCheck } = checks;
+  const payload = payloadDecl !== undefined ? sampleOf(payloadDecl.schema, payloadDecl.dialect) : undefined;
+  const headers = headerDecl !== undefined ? headerSample(headerDecl.schema, headerDecl.dialect) : undefined;
+  const payloadIssue = payload !== undefined && payloadCheck?.ok ? payloadCheck.check(payload) : undefined;
+  const headerIssue =
+    headers !== undefined && headerCheck?.ok && headerDecl !== undefined
+      ? headerCheck.check(headerValuesForCheck(headerDecl.schema, headers))
+      : undefined;
+  if (payloadIssue || headerIssue) {
+    // The same problem examples.ts reports for the same sample: printed once when both are built.
+    const role = payloadIssue ? 'payload' : 'headers';
+    const type = (payloadIssue ? payloadDecl : headerDecl)?.name;
+    ctx.problems.push(exampleNotGenerated(m, role, type, (payloadIssue ?? headerIssue) as string));
+    return undefined;
+  }
+  if (payload === undefined && headers === undefined) return undefined;
+  return {
+    name: 'generated',
+    caption: `Generated example of message ${m.name}`,
+    generated: true,
+    ...(payload !== undefined ? { payload: json(payload) } : {}),
+    ...(headers !== undefined ? { headers: json(headers) } : {}),
+  };
+}
+
+/**
+ * The examples of one message for the page, and the one its operations' snippets show: the first spec
+ * example the generated code accepts (never one marked as not matching), else the generated one.
+ */
+function checkExamples(ctx: ViewContext, m: MessageModel): void {
+  const checks = messageChecks(ctx, m);
+  const specViews = specExampleViews(ctx, m, checks);
+  const generated = generatedExampleView(ctx, m, checks);
+  ctx.examples.set(m.key, generated ? [...specViews, generated] : specViews);
+  const specIndex = specViews.findIndex((v) => v.invalid === undefined);
+  const spec = m.examples[specIndex];
+  const source = spec
+    ? { payload: spec.payload, headers: spec.headers, caption: specViews[specIndex]?.caption ?? '' }
+    : generated
+      ? {
+          payload: generated.payload && JSON.parse(generated.payload),
+          headers: generated.headers && JSON.parse(generated.headers),
+          caption: generated.caption,
+        }
+      : undefined;
+  if (source) {
+    ctx.snippetSource.set(m.key, {
+      label: source.caption.charAt(0).toLowerCase() + source.caption.slice(1),
+      ...(source.payload !== undefined ? { payload: source.payload } : {}),
+      ...(isObject(source.headers) ? { headers: source.headers as Record<string, unknown> } : {}),
+    });
+  }
+}
+
+/** The servers: where each is, its protocol, variables, and the security schemes it accepts. */
+function serverViews(ctx: ViewContext): ServerView[] {
+  return ctx.model.servers.map((s, i) => {
+    const anchor = `#${ctx.serverAnchor[i] ?? ''}`;
+    const url = `${s.protocol}://${s.host}${s.pathname ? `/${s.pathname.replace(/^\//, '')}` : ''}`;
+    ctx.search.push({ k: 'server', l: url, s: s.title ?? s.name, h: anchor });
+    return {
+      anchor: anchor.slice(1),
+      name: s.name,
+      ...(s.title ? { title: s.title } : {}),
+      ...(s.summary ? { summary: s.summary } : {}),
+      description: paragraphs(s.description),
+      url,
+      urlParts: url
+        .split(/(\{[^{}]*\})/)
+        .filter((text) => text !== '')
+        .map((text) => ({ text, param: /^\{[^{}]*\}$/.test(text) })),
+      protocol: s.protocol,
+      ...(s.protocolVersion ? { protocolVersion: s.protocolVersion } : {}),
+      variables: s.variables.map((v) => ({
+        placeholder: `{${v.name}}`,
+        description: paragraphs(v.description),
+        ...(v.default !== undefined ? { default: v.default } : {}),
+        enum: v.enum,
+        examples: v.examples,
+      })),
+      security: s.security.map((sec) => ({
+        name: sec.name ?? 'inline',
+        type: sec.type,
+        description: paragraphs(sec.description),
+        settings: sec.settings,
+      })),
+    };
+  });
+}
+
+/** The first paragraph's text, cut at a word near 300 characters: what a shared link's preview shows. */
+function summaryOf(description: Paragraphs): string {
+  const first = description.find((b): b is { readonly p: readonly TextRun[] } => 'p' in b);
+  const text = (first?.p ?? [])
+    .map((r) => r.text)
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return text.length <= 300 ? text : `${text.slice(0, 300).replace(/\s+\S*$/, '')}…`;
+}
+
+/** License, contact, external docs and terms of service, as labelled links. */
+function infoLinks(model: ApiModel): InfoLink[] {
+  const link = (label: string, text: string, url: string | undefined): InfoLink => ({
+    label,
+    text,
+    ...(url !== undefined && /^(https?:|mailto:)/i.test(url) ? { href: url } : {}),
+  });
+  const links: InfoLink[] = [];
+  if (model.license) links.push(link('license', model.license.name, model.license.url));
+  const c = model.contact;
+  if (c?.name || c?.url) links.push(link('contact', c.name ?? c.url ?? '', c.url));
+  if (c?.email) links.push(link('email', c.email, `mailto:${c.email}`));
+  if (model.externalDocs)
+    links.push(link('documentation', model.externalDocs.description ?? model.externalDocs.url, model.externalDocs.url));
+  if (model.termsOfService) links.push(link('terms of service', model.termsOfService, model.termsOfService));
+  return links;
+}
+
+function channelView(ctx: ViewContext, c: ChannelModel): ChannelView {
+  const anchor = ctx.channelAnchor.get(c.id) ?? '';
+  const ops = ctx.model.operations.filter((o) => o.channel === c.id || o.reply?.channel === c.id);
+  const messageKeys = [...new Set(ops.flatMap((o) => (o.channel === c.id ? o.messages : (o.reply?.messages ?? []))))];
+  ctx.search.push({ k: 'subject', l: c.address ?? `${c.id} (reply inbox)`, s: c.title ?? c.id, h: `#${anchor}` });
+  return {
+    anchor,
+    id: c.id,
+    title: c.title ?? c.id,
+    titled: c.title !== undefined && c.title !== c.id,
+    ...(c.summary ? { summary: c.summary } : {}),
+    description: paragraphs(c.description),
+    subject: subjectParts(c),
+    address: c.address,
+    pattern: c.address !== null ? subjectPattern(c) : null,
+    parameters: c.parameters.map((p) => ({
+      name: p.name,
+      placeholder: `{${p.name}}`,
+      description: paragraphs(p.description),
+      enum: p.enum ?? [],
+      examples: p.examples ?? [],
+    })),
+    operations: ops.map((o) => ctx.opLink(o)),
+    messages: messageKeys.map((k) => ctx.msgLink(k)),
+    tags: ctx.tagLinks(c.tags),
+  };
+}
+
+/**
+ * The NATS facts of an operation: the generated method, queue group, header filter, JetStream. A
+ * request's timeout is not one of them: the request/reply part of the page says it, once.
+ */
+function operationFacts(model: ApiModel, o: OperationModel): Fact[] {
+  const facts: Fact[] = [];
+  facts.push({
+    label: o.action === 'send' ? 'client method' : 'server method',
+    value: `${o.action === 'send' ? model.clientClass : model.serverClass}.${o.name}`,
+  });
+  if (o.queue) facts.push({ label: 'queue group', value: o.queue.template });
+  if (o.matchHeaders && o.matchHeaders.length > 0) {
+    facts.push({
+      label: 'header filter',
+      value: o.matchHeaders
+        .map((m) => `${m.header} = ${m.tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('')}`)
+        .join(', '),
+    });
+  }
+  if (o.timeoutMs !== undefined && !o.reply) facts.push({ label: 'timeout', value: seconds(o.timeoutMs) });
+  const d = o.durable;
+  if (d) {
+    facts.push({
+      label: 'JetStream stream',
+      value: `${d.stream.name} (${d.stream.retention}, ${d.stream.storage}, replicas ${d.stream.replicas})`,
+    });
+    facts.push({ label: 'stream subjects', value: d.stream.subjects.join(', ') });
+    if (d.stream.duplicateWindowMs !== undefined)
+      facts.push({ label: 'duplicate window', value: seconds(d.stream.duplicateWindowMs) });
+    if (d.consumer) {
+      facts.push({ label: 'durable consumer', value: d.consumer.durable });
+      if (d.consumer.ackWaitMs !== undefined) facts.push({ label: 'ack wait', value: seconds(d.consumer.ackWaitMs) });
+      if (d.consumer.maxDeliver !== undefined)
+        facts.push({ label: 'max deliveries', value: String(d.consumer.maxDeliver) });
+      if (d.consumer.backoffMs)
+        facts.push({ label: 'redelivery backoff', value: d.consumer.backoffMs.map(seconds).join(', ') });
+    }
+    if (o.action === 'send') {
+      const id = d.messageId;
+      facts.push({
+        label: 'message id (Nats-Msg-Id)',
+        value: !id
+          ? 'generated per call (its retries reuse it)'
+          : 'header' in id
+            ? `header ${id.header}`
+            : `payload ${id.payload.join('.')}`,
+      });
+    }
+    facts.push({ label: 'dead letters', value: `${d.deadLetter.subject} (stream ${d.deadLetter.stream})` });
+  }
+  return facts;
+}
+
+/** The snippets of an operation, each captioned with what it calls and whose example fed it. */
+function snippetViews(ctx: ViewContext, o: OperationModel, channel: ChannelModel | undefined): SnippetView[] {
+  if (!channel) return [];
+  const main = o.messages[0];
+  const ex = main !== undefined ? ctx.snippetSource.get(main) : undefined;
+  const replyKey = o.reply?.messages[0];
+  const replyEx = replyKey !== undefined ? ctx.snippetSource.get(replyKey) : undefined;
+  const snippets = operationSnippets(
+    ctx.model,
+    o,
+    channel,
+    main !== undefined ? ctx.messageByKey.get(main) : undefined,
+    {
+      ...(ex?.payload !== undefined ? { payload: ex.payload } : {}),
+      ...(ex?.headers ? { headers: ex.headers } : {}),
+      ...(replyEx?.payload !== undefined ? { replyPayload: replyEx.payload } : {}),
+    },
+  );
+  return snippets.map((snippet) => {
+    // A sender's snippets show the message it sends; a replier's, the reply it returns; a subscriber's, none.
+    const fed = o.action === 'send' ? ex : o.kind === 'reply' ? replyEx : undefined;
+    const what = snippet.label === 'nats CLI' ? 'nats CLI' : `${snippet.label} call`;
+    return {
+      ...snippet,
+      caption: `${what}: ${o.id}`,
+      ...(fed ? { source: `values from the ${fed.label}` } : {}),
+    };
+  });
+}
+
+function operationView(ctx: ViewContext, o: OperationModel): OperationView {
+  const anchor = ctx.opAnchor.get(o.id) ?? '';
+  const channel = ctx.channelById.get(o.channel);
+  ctx.search.push({ k: 'operation', l: o.id, s: `${o.kind} ${channel?.address ?? ''}`.trim(), h: `#${anchor}` });
+  const title = o.title ?? o.summary;
+  return {
+    anchor,
+    id: o.id,
+    method: o.name,
+    kind: o.kind,
+    direction: DIRECTION[o.kind],
+    ...(title && title !== o.id ? { title } : {}),
+    ...(o.summary && o.title ? { summary: o.summary } : {}),
+    description: paragraphs(o.description),
+    channel: { href: `#${ctx.channelAnchor.get(o.channel) ?? ''}`, label: channel?.title ?? o.channel },
+    subject: channel ? subjectParts(channel) : [],
+    pattern: channel && channel.address !== null ? subjectPattern(channel) : null,
+    messages: o.messages.map((k) => ctx.msgLink(k)),
+    ...(o.reply
+      ? {
+          reply: {
+            messages: o.reply.messages.map((k) => ctx.msgLink(k)),
+            timeout: o.timeoutMs !== undefined ? seconds(o.timeoutMs) : '10 s (runtime default)',
+          },
+        }
+      : {}),
+    facts: operationFacts(ctx.model, o),
+    tags: ctx.tagLinks(o.tags),
+    snippets: snippetViews(ctx, o, channel),
+  };
+}
+
+function headerRows(m: MessageModel, headerSchema: JsonSchema | undefined): HeaderRowView[] {
+  const props = isObject(headerSchema) && isObject(headerSchema.properties) ? headerSchema.properties : {};
+  return Object.entries(props).map(([name, s]) => {
+    const description = inline(isObject(s) && typeof s.description === 'string' ? s.description : undefined);
+    return {
+      name,
+      type: typeLabel(s as JsonSchema),
+      required: m.requiredHeaders.includes(name),
+      enum: isObject(s) && Array.isArray(s.enum) ? s.enum.map(String) : [],
+      ...(description.length > 0 ? { description } : {}),
+    };
+  });
+}
+
+function messageView(ctx: ViewContext, m: MessageModel): MessageView {
+  const anchor = ctx.messageAnchor.get(m.key) ?? '';
+  const payloadSchema = m.payload !== undefined ? ctx.schemaByName.get(m.payload)?.schema : undefined;
+  const headerSchema = m.headers !== undefined ? ctx.schemaByName.get(m.headers)?.schema : undefined;
+  const headers = headerRows(m, headerSchema);
+  ctx.search.push({ k: 'message', l: m.name, s: m.title ?? m.summary ?? '', h: `#${anchor}` });
+  for (const h of headers) ctx.search.push({ k: 'header', l: h.name, s: `header of ${m.name}`, h: `#${anchor}` });
+  if (payloadSchema !== undefined) {
+    const paths: string[] = [];
+    fieldPaths(payloadSchema, '', paths, new Set());
+    for (const p of new Set(paths)) ctx.search.push({ k: 'field', l: p, s: `field of ${m.name}`, h: `#${anchor}` });
+  }
+  const usedBy = ctx.model.operations.filter((o) => o.messages.includes(m.key) || o.reply?.messages.includes(m.key));
+  return {
+    anchor,
+    name: m.name,
+    ...(m.title && m.title !== m.name ? { title: m.title } : {}),
+    ...(m.summary ? { summary: m.summary } : {}),
+    description: paragraphs(m.description),
+    contentType: m.contentType,
+    headers,
+    // The payload itself is what the message is: its root is not marked `required`.
+    ...(payloadSchema !== undefined ? { payload: schemaTree(payloadSchema, 'payload', false) } : {}),
+    examples: ctx.examples.get(m.key) ?? [],
+    usedBy: usedBy.map((o) => ctx.opLink(o)),
+  };
+}
+
 /**
  * Builds the view of a model; a spec example that fails its schema is a warning (an error under
  * `strict`) and is shown marked, with the reason.
  */
 export function buildView(model: ApiModel, options: ViewOptions = {}): { view: DocsView; problems: Problem[] } {
-  const strict = options.strict === true;
-  const problems: Problem[] = [];
-  const anchors = new AnchorSet();
-  const schemaByName = new Map(model.schemas.map((s) => [s.name, s]));
-  const channelById = new Map(model.channels.map((c) => [c.id, c]));
-  const messageByKey = new Map(model.messages.map((m) => [m.key, m]));
-
-  const channelAnchor = new Map(model.channels.map((c) => [c.id, anchors.take('channel', c.id)]));
-  const opAnchor = new Map(model.operations.map((o) => [o.id, anchors.take('op', o.id)]));
-  const messageAnchor = new Map(model.messages.map((m) => [m.key, anchors.take('message', m.name)]));
-  const msgLink = (key: string): Link => {
-    const m = messageByKey.get(key);
-    return { href: `#${messageAnchor.get(key) ?? ''}`, label: m?.name ?? key };
-  };
-  const opLink = (o: OperationModel): Link => ({ href: `#${opAnchor.get(o.id) ?? ''}`, label: o.id });
-
-  // Examples, checked: the first valid one of each message feeds the snippets.
-  const exampleViews = new Map<string, ExampleView[]>();
-  const firstExample = new Map<string, { payload?: unknown; headers?: Record<string, unknown> }>();
-  for (const m of model.messages) {
-    const payloadDecl = m.payload !== undefined ? schemaByName.get(m.payload) : undefined;
-    const headerDecl = m.headers !== undefined ? schemaByName.get(m.headers) : undefined;
-    const payloadSchema = payloadDecl?.schema;
-    const headerSchema = headerDecl?.schema;
-    const payloadCheck: Validator | undefined = payloadDecl ? declarationValidator(payloadDecl) : undefined;
-    const headerCheck: Validator | undefined = headerDecl ? declarationValidator(headerDecl) : undefined;
-    const unchecked = [payloadCheck, headerCheck].find((v) => v && !v.ok);
-    if (unchecked && !unchecked.ok) {
-      problems.push({
-        code: 'docs-example-unchecked',
-        severity: 'warning',
-        message: `the examples of message '${m.name}' cannot be checked: ${unchecked.reason}`,
-        file: m.location.file,
-        line: m.location.line,
-        column: m.location.column,
-        help: 'the docs show the spec examples unchecked and no generated example',
-      });
-    }
-    const views: ExampleView[] = [];
-    m.examples.forEach((e, i) => {
-      const label = e.name ?? `example ${i + 1}`;
-      const reasons: string[] = [];
-      if (e.payload !== undefined && payloadCheck?.ok) {
-        const issue = payloadCheck.check(e.payload);
-        if (issue) {
-          reasons.push(`payload: ${issue}`);
-          problems.push(
-            invalidExampleProblem(
-              e.location,
-              `the payload of example '${label}' of message '${m.name}'`,
-              issue,
-              strict,
-            ),
-          );
-        }
-      }
-      if (e.headers !== undefined && headerCheck?.ok && headerSchema !== undefined) {
-        const issue = headerCheck.check(headerValuesForCheck(headerSchema, e.headers));
-        if (issue) {
-          reasons.push(`headers: ${issue}`);
-          problems.push(
-            invalidExampleProblem(
-              e.location,
-              `the headers of example '${label}' of message '${m.name}'`,
-              issue,
-              strict,
-            ),
-          );
-        }
-      }
-      views.push({
-        name: label,
-        generated: false,
-        ...(reasons.length > 0
-          ? { invalid: reasons.join('; '), invalidId: anchors.take('invalid', `${m.name}-${i}`) }
-          : {}),
-        ...(e.payload !== undefined ? { payload: json(e.payload) } : {}),
-        ...(e.headers !== undefined ? { headers: json(e.headers) } : {}),
-      });
-    });
-    // The generated example, shown only when it validates.
-    if (!unchecked) {
-      const payload = payloadSchema !== undefined ? sampleOf(payloadSchema, payloadDecl?.dialect) : undefined;
-      const headers = headerSchema !== undefined ? headerSample(headerSchema, headerDecl?.dialect) : undefined;
-      const payloadIssue = payload !== undefined && payloadCheck?.ok ? payloadCheck.check(payload) : undefined;
-      const headerIssue =
-        headers !== undefined && headerCheck?.ok && headerSchema !== undefined
-          ? headerCheck.check(headerValuesForCheck(headerSchema, headers))
-          : undefined;
-      if (payloadIssue || headerIssue) {
-        // The same problem examples.ts reports for the same sample: printed once when both are built.
-        const role = payloadIssue ? 'payload' : 'headers';
-        const type = (payloadIssue ? payloadDecl : headerDecl)?.name;
-        problems.push(exampleNotGenerated(m, role, type, (payloadIssue ?? headerIssue) as string));
-      } else if (payload !== undefined || headers !== undefined) {
-        views.push({
-          name: 'generated',
-          generated: true,
-          ...(payload !== undefined ? { payload: json(payload) } : {}),
-          ...(headers !== undefined ? { headers: json(headers) } : {}),
-        });
-      }
-    }
-    exampleViews.set(m.key, views);
-    // Snippets show a message the generated code accepts: never an example marked as not matching.
-    const spec = m.examples.find((_, i) => views[i]?.invalid === undefined);
-    const gen = views.find((v) => v.generated);
-    const source =
-      spec ??
-      (gen
-        ? { payload: gen.payload && JSON.parse(gen.payload), headers: gen.headers && JSON.parse(gen.headers) }
-        : undefined);
-    if (source) {
-      firstExample.set(m.key, {
-        ...(source.payload !== undefined ? { payload: source.payload } : {}),
-        ...(isObject(source.headers) ? { headers: source.headers as Record<string, unknown> } : {}),
-      });
-    }
-  }
-
-  const search: SearchEntry[] = [];
-  const channels: ChannelView[] = model.channels.map((c) => {
-    const anchor = channelAnchor.get(c.id) ?? '';
-    const ops = model.operations.filter((o) => o.channel === c.id || o.reply?.channel === c.id);
-    const messageKeys = [...new Set(ops.flatMap((o) => (o.channel === c.id ? o.messages : (o.reply?.messages ?? []))))];
-    search.push({ k: 'subject', l: c.address ?? `${c.id} (reply inbox)`, s: c.title ?? c.id, h: `#${anchor}` });
-    return {
-      anchor,
-      id: c.id,
-      title: c.title ?? c.id,
-      ...(c.summary ? { summary: c.summary } : {}),
-      description: paragraphs(c.description),
-      subject: subjectParts(c),
-      address: c.address,
-      pattern: c.address !== null ? subjectPattern(c) : null,
-      parameters: c.parameters.map((p) => ({
-        name: p.name,
-        placeholder: `{${p.name}}`,
-        description: paragraphs(p.description),
-        enum: p.enum ?? [],
-        examples: p.examples ?? [],
-      })),
-      operations: ops.map(opLink),
-      messages: messageKeys.map(msgLink),
-    };
-  });
-
-  const operations: OperationView[] = model.operations.map((o) => {
-    const anchor = opAnchor.get(o.id) ?? '';
-    const channel = channelById.get(o.channel);
-    const facts: Fact[] = [];
-    facts.push({
-      label: o.action === 'send' ? 'client method' : 'server method',
-      value: `${o.action === 'send' ? model.clientClass : model.serverClass}.${o.name}`,
-    });
-    if (o.queue) facts.push({ label: 'queue group', value: o.queue.template });
-    if (o.matchHeaders && o.matchHeaders.length > 0) {
-      facts.push({
-        label: 'header filter',
-        value: o.matchHeaders
-          .map((m) => `${m.header} = ${m.tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('')}`)
-          .join(', '),
-      });
-    }
-    if (o.timeoutMs !== undefined) facts.push({ label: 'timeout', value: seconds(o.timeoutMs) });
-    const d = o.durable;
-    if (d) {
-      facts.push({
-        label: 'JetStream stream',
-        value: `${d.stream.name} (${d.stream.retention}, ${d.stream.storage}, replicas ${d.stream.replicas})`,
-      });
-      facts.push({ label: 'stream subjects', value: d.stream.subjects.join(', ') });
-      if (d.stream.duplicateWindowMs !== undefined)
-        facts.push({ label: 'duplicate window', value: seconds(d.stream.duplicateWindowMs) });
-      if (d.consumer) {
-        facts.push({ label: 'durable consumer', value: d.consumer.durable });
-        if (d.consumer.ackWaitMs !== undefined) facts.push({ label: 'ack wait', value: seconds(d.consumer.ackWaitMs) });
-        if (d.consumer.maxDeliver !== undefined)
-          facts.push({ label: 'max deliveries', value: String(d.consumer.maxDeliver) });
-        if (d.consumer.backoffMs)
-          facts.push({ label: 'redelivery backoff', value: d.consumer.backoffMs.map(seconds).join(', ') });
-      }
-      if (o.action === 'send') {
-        const id = d.messageId;
-        facts.push({
-          label: 'message id (Nats-Msg-Id)',
-          value: !id
-            ? 'generated per call (its retries reuse it)'
-            : 'header' in id
-              ? `header ${id.header}`
-              : `payload ${id.payload.join('.')}`,
-        });
-      }
-      facts.push({ label: 'dead letters', value: `${d.deadLetter.subject} (stream ${d.deadLetter.stream})` });
-    }
-    const main = o.messages[0];
-    const ex = main !== undefined ? firstExample.get(main) : undefined;
-    const replyKey = o.reply?.messages[0];
-    const replyEx = replyKey !== undefined ? firstExample.get(replyKey) : undefined;
-    const snippets = channel
-      ? operationSnippets(model, o, channel, main !== undefined ? messageByKey.get(main) : undefined, {
-          ...(ex?.payload !== undefined ? { payload: ex.payload } : {}),
-          ...(ex?.headers ? { headers: ex.headers } : {}),
-          ...(replyEx?.payload !== undefined ? { replyPayload: replyEx.payload } : {}),
-        })
-      : [];
-    search.push({ k: 'operation', l: o.id, s: `${o.kind} ${channel?.address ?? ''}`.trim(), h: `#${anchor}` });
-    return {
-      anchor,
-      id: o.id,
-      method: o.name,
-      kind: o.kind,
-      direction: DIRECTION[o.kind],
-      title: o.title ?? o.summary ?? o.id,
-      ...(o.summary && o.title ? { summary: o.summary } : {}),
-      description: paragraphs(o.description),
-      channel: { href: `#${channelAnchor.get(o.channel) ?? ''}`, label: channel?.title ?? o.channel },
-      subject: channel ? subjectParts(channel) : [],
-      pattern: channel && channel.address !== null ? subjectPattern(channel) : null,
-      messages: o.messages.map(msgLink),
-      ...(o.reply
-        ? {
-            reply: {
-              messages: o.reply.messages.map(msgLink),
-              timeout: o.timeoutMs !== undefined ? seconds(o.timeoutMs) : '10 s (runtime default)',
-              errors: REQUEST_ERRORS,
-            },
-          }
-        : {}),
-      facts,
-      snippets,
-    };
-  });
-
-  const messages: MessageView[] = model.messages.map((m: MessageModel) => {
-    const anchor = messageAnchor.get(m.key) ?? '';
-    const payloadSchema = m.payload !== undefined ? schemaByName.get(m.payload)?.schema : undefined;
-    const headerSchema = m.headers !== undefined ? schemaByName.get(m.headers)?.schema : undefined;
-    const headerProps = isObject(headerSchema) && isObject(headerSchema.properties) ? headerSchema.properties : {};
-    const headers: HeaderRowView[] = Object.entries(headerProps).map(([name, s]) => {
-      const description = isObject(s) && typeof s.description === 'string' ? s.description.trim() : undefined;
-      return {
-        name,
-        type: typeLabel(s as JsonSchema),
-        required: m.requiredHeaders.includes(name),
-        enum: isObject(s) && Array.isArray(s.enum) ? s.enum.map(String).join(', ') : '',
-        ...(description ? { description } : {}),
-      };
-    });
-    search.push({ k: 'message', l: m.name, s: m.title ?? m.summary ?? '', h: `#${anchor}` });
-    for (const h of headers) search.push({ k: 'header', l: h.name, s: `header of ${m.name}`, h: `#${anchor}` });
-    if (payloadSchema !== undefined) {
-      const paths: string[] = [];
-      fieldPaths(payloadSchema, '', paths, new Set());
-      for (const p of new Set(paths)) search.push({ k: 'field', l: p, s: `field of ${m.name}`, h: `#${anchor}` });
-    }
-    const usedBy = model.operations.filter((o) => o.messages.includes(m.key) || o.reply?.messages.includes(m.key));
-    return {
-      anchor,
-      name: m.name,
-      title: m.title ?? m.name,
-      ...(m.summary ? { summary: m.summary } : {}),
-      description: paragraphs(m.description),
-      contentType: m.contentType,
-      headers,
-      ...(payloadSchema !== undefined ? { payload: schemaTree(payloadSchema, 'payload', true) } : {}),
-      examples: exampleViews.get(m.key) ?? [],
-      usedBy: usedBy.map(opLink),
-    };
-  });
-
+  const ctx = new ViewContext(model, options.strict === true);
+  const description = paragraphs(model.description);
+  // Examples first: the first valid one of each message feeds the operations' snippets.
+  for (const m of model.messages) checkExamples(ctx, m);
+  const servers = serverViews(ctx);
+  const channels = model.channels.map((c) => channelView(ctx, c));
+  const operations = model.operations.map((o) => operationView(ctx, o));
+  const messages = model.messages.map((m) => messageView(ctx, m));
   return {
     view: {
       title: model.title,
       version: model.version,
-      description: paragraphs(model.description),
+      description,
+      summary: summaryOf(description),
+      links: infoLinks(model),
+      tags: (model.tags ?? []).map((t) => ({
+        anchor: ctx.tagAnchor.get(t.name) ?? '',
+        name: t.name,
+        description: paragraphs(t.description),
+      })),
       source: model.source,
       asyncapiVersion: model.asyncapiVersion,
       clientClass: model.clientClass,
       serverClass: model.serverClass,
+      servers,
       channels,
       operations,
       messages,
-      search,
+      requestErrors: model.operations.some((o) => o.kind === 'request') ? REQUEST_ERRORS : [],
+      search: ctx.search,
     },
-    problems,
+    problems: ctx.problems,
   };
 }

@@ -2,7 +2,13 @@
  * Parsed document → model, with the NATS checks the AsyncAPI parser cannot make. Problems are
  * collected, never thrown: the caller decides whether they stop generation.
  */
-import type { ChannelInterface, MessageInterface, OperationInterface } from '@asyncapi/parser';
+import type {
+  ChannelInterface,
+  InfoInterface,
+  MessageInterface,
+  OperationInterface,
+  ServerInterface,
+} from '@asyncapi/parser';
 import { camelCase, NameRegistry, pascalCase, safeIdentifier, safeMember } from '../naming.js';
 import type { ParsedSpec } from '../parse/parse.js';
 import type { Problem } from '../problems.js';
@@ -23,6 +29,8 @@ import type {
   OperationModel,
   ParameterModel,
   SchemaDialect,
+  SecuritySchemeModel,
+  ServerModel,
   SpecLocation,
 } from './types.js';
 
@@ -43,10 +51,58 @@ function pointerOf(model: { meta(): unknown }): string {
   return typeof pointer === 'string' ? pointer : '';
 }
 
+/** The names of a node's `tags` (read from the raw JSON: the parser's v3 channel has no `tags()`). */
+function tagNames(model: { json(): unknown }): string[] {
+  const tags = (model.json() as Record<string, unknown>).tags;
+  if (!Array.isArray(tags)) return [];
+  return tags.flatMap((t) => {
+    const name = typeof t === 'object' && t !== null ? (t as Record<string, unknown>).name : undefined;
+    return typeof name === 'string' && name.trim() !== '' ? [name] : [];
+  });
+}
+
 /** A text field read from the raw JSON (the parser's v3 interfaces lack some, e.g. channel `title`). */
 function field(model: { json(): unknown }, key: string): string | undefined {
   const value = (model.json() as Record<string, unknown>)[key];
   return typeof value === 'string' ? text(value) : undefined;
+}
+
+/** Contact, license, external docs and terms of service of `info`, each only when the spec gives it. */
+function infoLinks(info: InfoInterface): Pick<ApiModel, 'contact' | 'license' | 'externalDocs' | 'termsOfService'> {
+  const c = info.contact();
+  const contact = { name: text(c?.name()), url: text(c?.url()), email: text(c?.email()) };
+  const l = info.license();
+  const licenseName = text(l?.name());
+  const licenseUrl = text(l?.url());
+  const docs = info.externalDocs();
+  const docsUrl = text(docs?.url());
+  const docsDescription = text(docs?.description());
+  const terms = text(info.termsOfService());
+  const defined = <T extends object>(o: T) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+      [K in keyof T]: Exclude<T[K], undefined>;
+    };
+  return {
+    ...(contact.name || contact.url || contact.email ? { contact: defined(contact) } : {}),
+    ...(licenseName ? { license: { name: licenseName, ...(licenseUrl ? { url: licenseUrl } : {}) } } : {}),
+    ...(docsUrl
+      ? { externalDocs: { url: docsUrl, ...(docsDescription ? { description: docsDescription } : {}) } }
+      : {}),
+    ...(terms ? { termsOfService: terms } : {}),
+  };
+}
+
+/** `info.tags`, each with its description: the areas the channels and operations are tagged with. */
+function infoTags(info: InfoInterface): Pick<ApiModel, 'tags'> {
+  const tags = info
+    .tags()
+    .all()
+    .filter((t) => text(t.name()) !== undefined)
+    .map((t) => {
+      const description = text(t.description());
+      return { name: t.name(), ...(description ? { description } : {}) };
+    });
+  return tags.length > 0 ? { tags } : {};
 }
 
 class ModelBuilder {
@@ -148,6 +204,8 @@ class ModelBuilder {
       title: info.title(),
       version: info.version(),
       ...(description ? { description } : {}),
+      ...infoLinks(info),
+      ...infoTags(info),
       clientClass,
       serverClass,
       protocols: [
@@ -158,12 +216,84 @@ class ModelBuilder {
             .map((s) => s.protocol()),
         ),
       ],
+      servers: doc
+        .servers()
+        .all()
+        .map((s) => this.#server(s)),
       channels: [...this.#channels.values()].filter((c) => !this.#skipped.has(c.id)),
       operations,
       messages: [...this.#messages.values()],
       schemas,
     };
     return { model, problems: this.#problems };
+  }
+
+  /** A server as the docs show it: host, protocol, variables and the security schemes it accepts. */
+  #server(server: ServerInterface): ServerModel {
+    const title = field(server, 'title');
+    const summary = field(server, 'summary');
+    const description = text(server.description());
+    const pathname = text(server.pathname());
+    const protocolVersion = text(server.protocolVersion());
+    const security: SecuritySchemeModel[] = [];
+    // A `$ref`ed scheme comes back without its id: its component is the one with the same JSON.
+    const components = this.#spec.document.components().securitySchemes().all();
+    for (const requirements of server.security()) {
+      for (const requirement of requirements.all()) {
+        const scheme = requirement.scheme();
+        const settings: { label: string; value: string }[] = [];
+        const add = (label: string, value: string | undefined) => {
+          if (text(value)) settings.push({ label, value: value as string });
+        };
+        add('in', scheme.in());
+        add('name', scheme.name());
+        add('scheme', scheme.scheme());
+        add('bearer format', scheme.bearerFormat());
+        add('OpenID Connect URL', scheme.openIdConnectUrl());
+        const flows = scheme.flows();
+        if (flows) {
+          const names = (['authorizationCode', 'clientCredentials', 'implicit', 'password'] as const).filter(
+            (f) => flows[f]() !== undefined,
+          );
+          add('flows', names.join(', '));
+        }
+        add('scopes', requirement.scopes().join(', '));
+        const schemeDescription = text(scheme.description());
+        const name = text(scheme.id()) ?? components.find((c) => c.json() === scheme.json())?.id();
+        security.push({
+          ...(name ? { name } : {}),
+          type: scheme.type(),
+          ...(schemeDescription ? { description: schemeDescription } : {}),
+          settings,
+        });
+      }
+    }
+    return {
+      name: server.id(),
+      host: server.host(),
+      ...(pathname ? { pathname } : {}),
+      protocol: server.protocol(),
+      ...(protocolVersion ? { protocolVersion } : {}),
+      ...(title ? { title } : {}),
+      ...(summary ? { summary } : {}),
+      ...(description ? { description } : {}),
+      variables: server
+        .variables()
+        .all()
+        .map((v) => {
+          const variableDescription = text(v.description());
+          const fallback = text(v.defaultValue());
+          return {
+            name: v.id(),
+            ...(variableDescription ? { description: variableDescription } : {}),
+            ...(fallback ? { default: fallback } : {}),
+            enum: v.allowedValues(),
+            examples: v.examples(),
+          };
+        }),
+      security,
+      location: this.#locate(pointerOf(server)),
+    };
   }
 
   /**
@@ -255,6 +385,7 @@ class ModelBuilder {
     const title = field(channel, 'title');
     const summary = field(channel, 'summary');
     const description = text(channel.description());
+    const tags = tagNames(channel);
     this.#channels.set(id, {
       id,
       name,
@@ -266,6 +397,7 @@ class ModelBuilder {
       ...(title ? { title } : {}),
       ...(summary ? { summary } : {}),
       ...(description ? { description } : {}),
+      ...(tags.length > 0 ? { tags } : {}),
       location: this.#locate(pointer),
     });
   }
@@ -885,6 +1017,7 @@ class ModelBuilder {
     const title = field(operation, 'title');
     const summary = field(operation, 'summary');
     const description = field(operation, 'description');
+    const tags = tagNames(operation);
     return {
       id,
       name: member,
@@ -904,6 +1037,7 @@ class ModelBuilder {
       ...(title ? { title } : {}),
       ...(summary ? { summary } : {}),
       ...(description ? { description } : {}),
+      ...(tags.length > 0 ? { tags } : {}),
       location: this.#locate(pointer),
     };
   }

@@ -98,6 +98,8 @@ export interface ChannelModel {
   readonly title?: string;
   readonly summary?: string;
   readonly description?: string;
+  /** Names of the channel's `tags`. */
+  readonly tags?: readonly string[];
   readonly location: SpecLocation;
 }
 
@@ -236,6 +238,50 @@ export interface OperationModel {
   readonly title?: string;
   readonly summary?: string;
   readonly description?: string;
+  /** Names of the operation's `tags`. */
+  readonly tags?: readonly string[];
+  readonly location: SpecLocation;
+}
+
+/** A `{name}` placeholder of a server's host or pathname (`servers.<name>.variables`). */
+export interface ServerVariableModel {
+  readonly name: string;
+  readonly description?: string;
+  readonly default?: string;
+  /** Allowed values, when the spec lists them. */
+  readonly enum: readonly string[];
+  readonly examples: readonly string[];
+}
+
+/** A security scheme a server accepts (`components.securitySchemes.<name>`). */
+export interface SecuritySchemeModel {
+  /** Key under `components.securitySchemes`; absent for a scheme written inline. */
+  readonly name?: string;
+  /** `userPassword`, `X509`, `httpApiKey`, `http`, `oauth2`, ... as written. */
+  readonly type: string;
+  readonly description?: string;
+  /**
+   * The scheme's other settings as label and value, in the spec's words (`in: user`, `scheme: bearer`,
+   * `bearer format: JWT`, `OpenID Connect URL: ...`, `flows: clientCredentials`, `scopes: a, b`).
+   */
+  readonly settings: readonly { readonly label: string; readonly value: string }[];
+}
+
+/** A server of the spec (`servers.<name>`): where it is and how a client gets in. */
+export interface ServerModel {
+  /** Key under `servers`. */
+  readonly name: string;
+  /** `host[:port]`, variables as written (`{region}.example.com:4222`). */
+  readonly host: string;
+  readonly pathname?: string;
+  readonly protocol: string;
+  readonly protocolVersion?: string;
+  readonly title?: string;
+  readonly summary?: string;
+  readonly description?: string;
+  readonly variables: readonly ServerVariableModel[];
+  /** Alternatives: a client that satisfies any one of them may connect. Empty when the spec names none. */
+  readonly security: readonly SecuritySchemeModel[];
   readonly location: SpecLocation;
 }
 
@@ -248,11 +294,23 @@ export interface ApiModel {
   readonly title: string;
   readonly version: string;
   readonly description?: string;
+  /** `info.contact`, when it names anything. */
+  readonly contact?: { readonly name?: string; readonly url?: string; readonly email?: string };
+  /** `info.license`. */
+  readonly license?: { readonly name: string; readonly url?: string };
+  /** `info.externalDocs`. */
+  readonly externalDocs?: { readonly url: string; readonly description?: string };
+  /** `info.tags`: the names channels and operations are tagged with, and what each means. */
+  readonly tags?: readonly { readonly name: string; readonly description?: string }[];
+  /** `info.termsOfService` (a URL). */
+  readonly termsOfService?: string;
   /** Names of the generated client and server classes (from `info.title`: `AiSdkClient`, `AiSdkServer`). */
   readonly clientClass: string;
   readonly serverClass: string;
   /** Protocols the spec's servers declare (empty when it declares none). */
   readonly protocols: readonly string[];
+  /** The spec's servers, in document order (empty when it declares none). */
+  readonly servers: readonly ServerModel[];
   readonly channels: readonly ChannelModel[];
   readonly operations: readonly OperationModel[];
   readonly messages: readonly MessageModel[];

@@ -6,7 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,11 +38,15 @@ interface PageElement {
   contains(other: PageElement | null): boolean;
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): ArrayLike<PageElement>;
-  getBoundingClientRect(): { top: number; bottom: number; height: number };
+  getBoundingClientRect(): { top: number; bottom: number; right: number; height: number };
   checkVisibility(): boolean;
 }
 declare const document: {
-  readonly documentElement: PageElement & { readonly dataset: Record<string, string | undefined> };
+  readonly documentElement: PageElement & {
+    readonly dataset: Record<string, string | undefined>;
+    readonly scrollWidth: number;
+    readonly clientWidth: number;
+  };
   readonly activeElement: PageElement | null;
   readonly body: PageElement;
   getElementById(id: string): PageElement | null;
@@ -57,6 +63,7 @@ declare const window: {
 declare const location: { hash: string };
 declare const navigator: { readonly clipboard: { readText(): Promise<string> } };
 declare const localStorage: { setItem(k: string, v: string): void; getItem(k: string): string | null };
+declare const getComputedStyle: (el: PageElement) => { getPropertyValue(name: string): string };
 declare const requestAnimationFrame: (callback: () => void) => void;
 declare const MutationObserver: new (
   callback: () => void,
@@ -133,8 +140,13 @@ async function typeQuery(page: Page, query: string): Promise<void> {
 /** Types `query` into the search box and waits for an option (linking to `href` when given). */
 async function search(page: Page, query: string, href?: string): Promise<void> {
   await typeQuery(page, query);
+  // Results for the whole query, not for a prefix the debounce let through while typing (under load,
+  // a later render would reset the selection the caller is about to make).
   const option = href ? `a[href="${href}"]` : 'a';
-  await page.locator(`#search-results [role="option"] ${option}`).first().waitFor({ state: 'visible' });
+  await page
+    .locator(`#search-results[data-query=${JSON.stringify(query)}] [role="option"] ${option}`)
+    .first()
+    .waitFor({ state: 'visible' });
 }
 
 /** The href of the current search result, whichever way the site marks it (selection, focus or active descendant). */
@@ -186,12 +198,16 @@ async function expectTarget(page: Page, id: string): Promise<void> {
   expect(await state()).toEqual(want);
 }
 
-function theme(page: Page): Promise<{ theme: string | undefined; pressed: string | null }> {
+/** The page's theme and what the theme button says (its text). */
+function theme(page: Page): Promise<{ theme: string | undefined; label: string | null }> {
   return page.evaluate(() => ({
     theme: document.documentElement.dataset.theme,
-    pressed: document.getElementById('theme-toggle')?.getAttribute('aria-pressed') ?? null,
+    label: document.getElementById('theme-toggle')?.textContent ?? null,
   }));
 }
+
+/** What the theme button must say in each theme: the action a press takes. */
+const THEME_LABEL = { light: 'Switch to dark theme', dark: 'Switch to light theme' } as const;
 
 /** Waits until no CSS transition or animation runs (a theme switch may fade colours). */
 async function settled(page: Page): Promise<void> {
@@ -231,6 +247,7 @@ describe('docs site (ai-sdk)', () => {
     const spec = parseYaml(await fs.readFile(AI_SDK_SPEC, 'utf8')) as {
       operations: Record<string, unknown>;
       channels: Record<string, unknown>;
+      servers: Record<string, unknown>;
       components: { messages: Record<string, unknown> };
     };
     const ids = (selector: string) => page.locator(selector).evaluateAll((els) => els.map((el) => el.id as string));
@@ -252,8 +269,12 @@ describe('docs site (ai-sdk)', () => {
 
     expect(await page.locator('input#search[type="search"][aria-label="Search"]').count()).toBe(1);
     expect(await page.locator('ul#search-results[role="listbox"]').count()).toBe(1);
-    expect(await page.locator('button#theme-toggle[type="button"][aria-pressed]').count()).toBe(1);
+    expect(await page.locator('button#theme-toggle[type="button"]:not([hidden])').count()).toBe(1);
+    expect(await page.locator('section.server').count()).toBe(Object.keys(spec.servers).length);
     expect(await page.locator('details.schema').count()).toBeGreaterThan(0);
+    // Beside the page, the contents are open (their fold has no summary to show there).
+    expect(await page.locator('#toc').evaluate((d) => d.open)).toBe(true);
+    expect(await page.locator('#toc > summary').isVisible()).toBe(false);
   });
 
   test('docs site - searching a subject lists its channel, and Enter opens it', async () => {
@@ -284,18 +305,16 @@ describe('docs site (ai-sdk)', () => {
     await expectTarget(page, 'op-requestChatCompletion');
   });
 
-  test('docs site - the theme toggle flips data-theme and aria-pressed and persists across reload', async () => {
+  test('docs site - the theme button flips data-theme and its label, and the choice persists across reload', async () => {
     const { page } = await visit(aiSdkIndex);
     const before = await theme(page);
     expect(['light', 'dark']).toContain(before.theme);
-    expect(['true', 'false']).toContain(before.pressed);
+    expect(before.label).toBe(THEME_LABEL[before.theme as 'light' | 'dark']);
 
     await page.locator('#theme-toggle').click();
     const after = await theme(page);
-    expect(after).toEqual({
-      theme: before.theme === 'dark' ? 'light' : 'dark',
-      pressed: before.pressed === 'true' ? 'false' : 'true',
-    });
+    const flipped = before.theme === 'dark' ? 'light' : 'dark';
+    expect(after).toEqual({ theme: flipped, label: THEME_LABEL[flipped] });
 
     const storageWorks = await page.evaluate(() => {
       try {
@@ -314,20 +333,45 @@ describe('docs site (ai-sdk)', () => {
     expect(await theme(page)).toEqual(storageWorks ? before : after);
   });
 
-  test('docs site - the theme toggle keeps one accessible name while aria-pressed flips', async () => {
-    // WAI-ARIA APG, button pattern: a toggle's label must not change with its state, or "Light theme,
-    // pressed" would announce the opposite of what is on screen.
-    const { page } = await visit(aiSdkIndex);
+  test('docs site - the theme button says what a press does, in both themes, to assistive technology too', async () => {
+    // The label names the action ("Switch to dark theme"), so it changes with the theme; such a button
+    // must not also be a toggle (WAI-ARIA APG: "Light theme, pressed" would contradict the screen).
+    const { page } = await visit(aiSdkIndex, '', { colorScheme: 'dark' });
     const toggle = page.locator('#theme-toggle');
-    const before = await toggle.ariaSnapshot();
-    await toggle.click();
-    const after = await toggle.ariaSnapshot();
-    const name = (snapshot: string) => /button "([^"]*)"/.exec(snapshot)?.[1];
-    expect(name(before)).toBeTruthy();
-    expect({ name: name(after), pressed: after.includes('[pressed]') }).toEqual({
-      name: name(before),
-      pressed: !before.includes('[pressed]'),
+    const seen: { theme: string | undefined; name: string | undefined; pressed: string | null }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const snapshot = await toggle.ariaSnapshot();
+      seen.push({
+        theme: (await theme(page)).theme,
+        name: /button "([^"]*)"/.exec(snapshot)?.[1],
+        pressed: await toggle.getAttribute('aria-pressed'),
+      });
+      await toggle.click();
+    }
+    // The system prefers dark, so the page opens dark and offers light first.
+    expect(seen).toEqual([
+      { theme: 'dark', name: 'Switch to light theme', pressed: null },
+      { theme: 'light', name: 'Switch to dark theme', pressed: null },
+    ]);
+  });
+
+  test('docs site - a saved theme is on before the body is parsed, so the page never flashes the other one', async () => {
+    const { page } = await visit(aiSdkIndex, '', { colorScheme: 'light' });
+    await page.locator('#theme-toggle').click();
+    expect((await theme(page)).theme).toBe('dark');
+    // On every load from now on: note the theme at the moment <body> enters the document.
+    await page.addInitScript(() => {
+      // Init scripts run before <html> exists: watch the whole document.
+      const seen = new MutationObserver(() => {
+        if (document.body) {
+          (window as { __themeAtBody?: string }).__themeAtBody = document.documentElement.dataset.theme ?? 'none';
+          seen.disconnect();
+        }
+      });
+      seen.observe(document as unknown as PageElement, { childList: true, subtree: true });
     });
+    await page.reload();
+    expect(await page.evaluate(() => (window as { __themeAtBody?: string }).__themeAtBody)).toBe('dark');
   });
 
   test('docs site - keyboard: Tab reaches search and theme toggle, arrow keys move through results', async () => {
@@ -393,6 +437,43 @@ describe('docs site (ai-sdk)', () => {
     expect(v.problems).toEqual([]);
   });
 
+  test('docs site - no horizontal scroll on a 390 px phone, with every schema tree open, in both themes', async () => {
+    const { page } = await visit(aiSdkIndex, '', { viewport: { width: 390, height: 844 }, reducedMotion: 'reduce' });
+    const overflow = () =>
+      page.evaluate(() => {
+        const root = document.documentElement;
+        // What sticks out, when something does: the outermost element past the right edge, outside code blocks.
+        const culprits = Array.from(document.querySelectorAll('body *'))
+          .filter((el) => {
+            const right = (el as unknown as { getBoundingClientRect(): { right: number } }).getBoundingClientRect()
+              .right;
+            return right > root.clientWidth + 0.5 && !el.closest('pre');
+          })
+          .slice(0, 3)
+          .map((el) => `${el.closest('section')?.id ?? 'page'}: ${el.textContent?.slice(0, 40)}`);
+        return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, culprits };
+      });
+    expect(await overflow()).toEqual({ scrollWidth: 390, clientWidth: 390, culprits: [] });
+    // The page starts with the API: the contents are folded above it, one tap away.
+    expect(await page.locator('#toc').evaluate((d) => d.open)).toBe(false);
+    await page.locator('#toc > summary').click();
+    expect(await page.locator('nav.toc a[href="#op-requestChatCompletion"]').isVisible()).toBe(true);
+    await page.evaluate(() => {
+      for (const d of Array.from(document.querySelectorAll('details'))) d.open = true;
+    });
+    expect(await overflow()).toEqual({ scrollWidth: 390, clientWidth: 390, culprits: [] });
+    await page.locator('#theme-toggle').click();
+    await settled(page);
+    expect(await overflow()).toEqual({ scrollWidth: 390, clientWidth: 390, culprits: [] });
+    await fs.mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'docs-ai-sdk-390.png') });
+    // A deep link on a phone shows its heading (no bar covers it).
+    await page.goto(`${pathToFileURL(aiSdkIndex).href}#message-AgentMessage`);
+    await expectTarget(page, 'message-AgentMessage');
+    const headingTop = await page.locator('#message-AgentMessage h3').evaluate((el) => el.getBoundingClientRect().top);
+    expect(headingTop).toBeGreaterThanOrEqual(0);
+  });
+
   test('docs site - no serious or critical accessibility violations in either theme; screenshots', async () => {
     const { page } = await visit(aiSdkIndex, '', { reducedMotion: 'reduce' });
     const require = createRequire(import.meta.url);
@@ -448,6 +529,105 @@ describe('docs site (ai-sdk)', () => {
     await scan('dark');
     expect(serious).toEqual([]);
   });
+});
+
+/** Content types of the site's files, as a static host sends them. */
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+};
+
+/**
+ * Serves `root` under `prefix` only, as GitHub Pages serves a project site (`/<repo>/...`): anything
+ * outside the prefix is a 404, so a link or asset written as an absolute path fails the test. Every
+ * file carries `Content-Security-Policy: default-src 'self'`, whose violations Chromium logs as errors.
+ */
+async function serveUnder(
+  root: string,
+  prefix: string,
+): Promise<{ origin: string; paths: string[]; close(): Promise<void> }> {
+  const paths: string[] = [];
+  const server = http.createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    paths.push(pathname);
+    const rel = pathname.startsWith(prefix) ? decodeURIComponent(pathname.slice(prefix.length)) || 'index.html' : null;
+    const file = rel === null ? null : path.resolve(root, rel);
+    if (file === null || !file.startsWith(root + path.sep)) {
+      res.writeHead(404).end();
+      return;
+    }
+    fs.readFile(file).then(
+      (body) =>
+        res
+          .writeHead(200, {
+            'content-type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+            // The strictest policy a host may send: no inline script or style, nothing from elsewhere.
+            'content-security-policy': "default-src 'self'",
+          })
+          .end(body),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    paths,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+test('docs site - served over HTTP from a sub-path (as GitHub Pages serves a project) under a strict CSP, every asset loads and search, theme and deep links work', async () => {
+  const prefix = '/acme/ai-sdk/api-docs/';
+  const host = await serveUnder(path.dirname(aiSdkIndex), prefix);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  try {
+    // Nothing may leave for another origin; the site's own requests are recorded with their status.
+    await context.route('**/*', (route) =>
+      route.request().url().startsWith(host.origin) ? route.continue() : route.abort('blockedbyclient'),
+    );
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const statuses: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+    page.on('response', (r) => statuses.push(`${r.status()} ${new URL(r.url()).pathname}`));
+
+    await page.goto(`${host.origin}${prefix}`);
+    await page.locator('#theme-toggle:not([hidden])').waitFor();
+    expect(statuses.sort()).toEqual(
+      ['', 'assets/site.css', 'assets/site.js', 'search-index.js'].map((f) => `200 ${prefix}${f}`).sort(),
+    );
+    // Every link and asset of the page is relative (or a fragment, or another site's): none starts with `/`.
+    const rooted = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('[href], [src]'))
+        .map((el) => el.getAttribute('href') ?? el.getAttribute('src') ?? '')
+        .filter((ref) => ref.startsWith('/')),
+    );
+    expect(rooted).toEqual([]);
+    // The stylesheet applied, the script ran (theme button named), the search index loaded.
+    expect(await page.locator('.top').evaluate((el) => getComputedStyle(el).getPropertyValue('position'))).toBe(
+      'sticky',
+    );
+    expect((await theme(page)).label).toBe(THEME_LABEL.light);
+    await search(page, 'task_id', '#message-AgentTask');
+    await page.locator('#search-results [role="option"] a[href="#message-AgentTask"]').first().click();
+    await expectTarget(page, 'message-AgentTask');
+    expect(page.url()).toBe(`${host.origin}${prefix}#message-AgentTask`);
+    await page.reload();
+    await expectTarget(page, 'message-AgentTask');
+    await page.locator('#theme-toggle').click();
+    expect(await theme(page)).toEqual({ theme: 'dark', label: THEME_LABEL.dark });
+    expect(problems).toEqual([]);
+    expect(host.paths.filter((p) => !p.startsWith(prefix))).toEqual([]);
+  } finally {
+    await context.close();
+    await host.close();
+  }
 });
 
 /** A spec with `count` channels, each with a send and a receive operation and its own message. */
@@ -587,6 +767,28 @@ info:
     ${PWNED}
     ${PWNED_IMG}
     [click me](javascript:window.__pwned=1)
+  license:
+    name: ${q(PWNED)}
+    url: 'javascript:window.__pwned=1'
+  contact:
+    name: ${q(PWNED_IMG)}
+    url: 'javascript:window.__pwned=1'
+  tags:
+    - name: ${q(PWNED_IMG)}
+      description: ${q(breakouts)}
+servers:
+  evil:
+    host: '{region}.example.com:4222'
+    protocol: nats
+    title: ${q(PWNED)}
+    summary: ${q(PWNED_IMG)}
+    description: ${q(breakouts)}
+    variables:
+      region:
+        description: ${q(PWNED_IMG)}
+        enum: [${q(PWNED)}]
+    security:
+      - $ref: '#/components/securitySchemes/evil'
 channels:
   notes:
     address: hostile.notes.{tenant_id}
@@ -609,6 +811,10 @@ operations:
     channel:
       $ref: '#/channels/notes'
 components:
+  securitySchemes:
+    evil:
+      type: userPassword
+      description: ${q(breakouts)}
   messages:
     Note:
       name: Note
@@ -658,6 +864,9 @@ test('docs site - script and HTML in spec text are escaped, never executed', asy
   const text = (await page.evaluate(() => document.body.textContent)) ?? '';
   expect(text).toContain(PWNED);
   expect(text).toContain(PWNED_IMG);
+  // Server, security scheme, license and contact text too; a `javascript:` URL is shown as no link at all.
+  expect(await page.locator('#server-evil ul.schemes li').count()).toBe(1);
+  expect(await page.locator('#overview dd a').count()).toBe(0);
 
   for (const query of ['script', 'img', 'pwned', 'onerror', 'javascript', 'hostile.notes']) {
     await typeQuery(page, query);
@@ -685,14 +894,18 @@ test('docs site - an example that does not match its schema is marked in words, 
     }),
   );
   expect(marked).toEqual([
-    { caption: 'good', description: null, visible: null },
+    { caption: 'Example “good” of message Order', description: null, visible: null },
     {
-      caption: 'negative does not match its schema',
+      caption: 'Example “negative” of message Order does not match its schema',
       description:
         'Not a valid message: the generated code would reject this example (payload: Too small: expected number to be >=0 at total).',
       visible: true,
     },
-    { caption: 'generated (generated from the schema, validated)', description: null, visible: null },
+    {
+      caption: 'Generated example of message Order (built from the schema, validated)',
+      description: null,
+      visible: null,
+    },
   ]);
 
   const require = createRequire(import.meta.url);
@@ -704,6 +917,39 @@ test('docs site - an example that does not match its schema is marked in words, 
     const violations = await page.evaluate(async () =>
       (
         await axe.run(document.querySelector('#message-Order'), { resultTypes: ['violations'], preload: false })
+      ).violations.map((v) => `${v.impact} ${v.id}: ${v.nodes[0]?.target.join(' ')} ${v.nodes[0]?.any[0]?.message}`),
+    );
+    serious.push(...violations.filter((v) => /^(serious|critical) /.test(v)).map((v) => `${label}: ${v}`));
+  }
+  expect(serious).toEqual([]);
+});
+
+test('docs site - the Servers section (variables, security schemes) fits a 390 px phone and passes axe in both themes', async () => {
+  const index = await buildSite(path.join(ROOT, 'test/fixtures/specs/docs-servers.asyncapi.yaml'), 'servers');
+  const { page } = await visit(index, '#server-production', {
+    viewport: { width: 390, height: 844 },
+    reducedMotion: 'reduce',
+  });
+  await expectTarget(page, 'server-production');
+  const schemes = await page.locator('#server-production ul.schemes li').allInnerTexts();
+  expect(schemes.map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
+    "userCreds (userPassword) A user and password from the account's NATS configuration.",
+    "mtls (X509) A client certificate signed by the cluster's CA.",
+  ]);
+  const require = createRequire(import.meta.url);
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const serious: string[] = [];
+  for (const label of ['light', 'dark']) {
+    if ((await theme(page)).theme !== label) await page.locator('#theme-toggle').click();
+    await settled(page);
+    const width = await page.evaluate(() => [
+      document.documentElement.scrollWidth,
+      document.documentElement.clientWidth,
+    ]);
+    expect(width, `${label} theme`).toEqual([390, 390]);
+    const violations = await page.evaluate(async () =>
+      (
+        await axe.run(document.querySelector('#server-production'), { resultTypes: ['violations'], preload: false })
       ).violations.map((v) => `${v.impact} ${v.id}: ${v.nodes[0]?.target.join(' ')} ${v.nodes[0]?.any[0]?.message}`),
     );
     serious.push(...violations.filter((v) => /^(serious|critical) /.test(v)).map((v) => `${label}: ${v}`));

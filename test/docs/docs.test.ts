@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { main } from '../../generator/cli.js';
 import { generateDocsFiles, resolveDocsOptions } from '../../generator/generate.js';
 import { generateDocs } from '../../generator/index.js';
 
 const HOSTILE = 'test/fixtures/specs/docs-hostile.asyncapi.yaml';
 const INVALID_EXAMPLE = 'test/fixtures/specs/docs-invalid-example.asyncapi.yaml';
+const SERVERS = 'test/fixtures/specs/docs-servers.asyncapi.yaml';
 const tmp: string[] = [];
 
 async function tempDir(): Promise<string> {
@@ -69,13 +70,101 @@ describe('docs site', () => {
     // The DOM contract the browser tests rely on.
     expect(html).toContain('<input id="search" type="search" aria-label="Search"');
     expect(html).toContain('<ul id="search-results" role="listbox"');
-    expect(html).toMatch(/<button id="theme-toggle" type="button" aria-pressed="false"/);
+    // Hidden until site.js names it (without the script it could do nothing).
+    expect(html).toContain('<button id="theme-toggle" type="button" hidden>Switch to dark theme</button>');
     expect(html).toContain('<section id="op-requestChatCompletion" class="operation" data-kind="request">');
     expect(html).toContain('<section id="channel-agentMessage" class="channel">');
     expect(html).toContain('<section id="message-AgentMessage" class="message">');
     expect(html).toContain('<code class="subject">ai.agent.message.<span class="param">{tenant_id}</span></code>');
     expect(html).toContain('<button type="button" class="copy" data-copy="ai.agent.message.*"');
     expect(html).toContain('<details class="schema" open>');
+  });
+
+  it('docs - a Servers section shows each server: URL, protocol and version, security schemes, variables', async () => {
+    const html = (await site(SERVERS)).get('index.html') ?? '';
+    const server = (name: string) => {
+      const start = html.indexOf(`<section id="server-${name}" class="server">`);
+      return start < 0 ? '' : html.slice(start, html.indexOf('</section>', start));
+    };
+    const production = server('production');
+    expect(production).toContain(
+      '<code class="url">nats://<span class="param">{region}</span>.nats.example.com:4222</code>',
+    );
+    expect(production).toContain('<small class="muted">Production cluster</small>');
+    expect(production).toContain('<dt>protocol</dt><dd>nats 2.10</dd>');
+    expect(production).toContain('any one of:');
+    expect(production).toContain('<li><code>userCreds</code> (userPassword)<p>A user and password');
+    expect(production).toContain('<li><code>mtls</code> (X509)<p>A client certificate');
+    expect(production).toContain('<span class="param">{region}</span>');
+    expect(production).toContain(
+      '<p>one of: <code>eu-west</code> <code>us-east</code> </p><p>default: <code>eu-west</code></p>',
+    );
+    expect(production).toContain('Connect with the <strong>credentials file</strong>');
+    const local = server('local');
+    expect(local).toContain('<code class="url">nats://127.0.0.1:4222</code>');
+    expect(local).toContain('<dt>protocol</dt><dd>nats</dd>');
+    expect(local).toContain('<dt>security</dt><dd>none declared</dd>');
+    // A scheme's settings in the spec's words: where an API key goes, OAuth flows and the scopes needed.
+    const edge = server('edge');
+    expect(edge).toContain('<code class="url">wss://edge.example.com/nats</code>');
+    expect(edge).toContain('<li><code>apiKey</code> (httpApiKey), in <code>header</code>, name <code>X-Api-Key</code>');
+    expect(edge).toContain(
+      '<li><code>oauth</code> (oauth2), flows <code>clientCredentials</code>, scopes <code>orders:write</code>',
+    );
+    expect(html).toContain(
+      '<h2>Servers</h2>\n  <ul><li><a href="#server-production">production</a></li><li><a href="#server-local">local</a></li><li><a href="#server-edge">edge</a></li></ul>',
+    );
+    // The ai-sdk spec's one server, too.
+    const ai = (await site('spec/ai-sdk.asyncapi.yaml')).get('index.html') ?? '';
+    expect(ai).toContain('<section id="server-local" class="server">');
+    expect(ai).toContain('<small class="muted">Local NATS server</small>');
+  });
+
+  it('docs - no fact is said twice: ids without a title, the timeout of a request, the error replies', async () => {
+    const html = (await site(SERVERS)).get('index.html') ?? '';
+    const section = (id: string) =>
+      html.slice(html.indexOf(`<section id="${id}"`), html.indexOf('</section>', html.indexOf(`<section id="${id}"`)));
+    // No title, no summary: the heading is the id and nothing repeats it.
+    const place = section('op-placeOrder');
+    expect(place.match(/>placeOrder</g)).toHaveLength(1);
+    expect(place).not.toContain('class="title"');
+    const order = section('message-Order');
+    expect(order).not.toContain('class="title"');
+    expect(section('channel-orders')).toContain(
+      '<h3><a class="self" href="#channel-orders">orders</a> <small class="muted">channel</small></h3>',
+    );
+    // A request names its timeout once (the runtime default here) and links the one table of error replies.
+    const confirm = section('op-confirmOrder');
+    expect(confirm.match(/<dt>timeout<\/dt>/g)).toHaveLength(1);
+    expect(confirm).toContain('<dt>timeout</dt><dd>10 s (runtime default)</dd>');
+    expect(html.match(/<table class="errors">/g)).toHaveLength(1);
+    const ai = (await site('spec/ai-sdk.asyncapi.yaml')).get('index.html') ?? '';
+    expect(ai.match(/<table class="errors">/g)).toHaveLength(1);
+    expect(section('op-confirmOrder')).not.toContain('<table');
+    // The spec path is in the overview, not again in the footer.
+    expect(ai.match(/<code>spec\/ai-sdk\.asyncapi\.yaml<\/code>/g)).toHaveLength(1);
+  });
+
+  it('docs - header and field descriptions read their Markdown; the overview links license, contact and docs, and says what each tag means', async () => {
+    const html = (await site(SERVERS)).get('index.html') ?? '';
+    expect(html).toContain('<span class="desc">Trace id, passed on <code>as is</code>.');
+    const ai = (await site('spec/ai-sdk.asyncapi.yaml')).get('index.html') ?? '';
+    expect(ai).toContain('queue group <code>agent.{agent_id}</code>');
+    expect(ai).not.toContain('&#x60;agent.{agent_id}&#x60;');
+    expect(ai).toContain('<dt>license</dt><dd><a href="https://opensource.org/licenses/MIT">MIT</a></dd>');
+    expect(ai).toMatch(/<dt>contact<\/dt><dd><a href="https:[^"]+">[^<]+<\/a><\/dd>/);
+    expect(ai).toMatch(/<dt>email<\/dt><dd><a href="mailto:[^"]+">/);
+    expect(ai).toMatch(/<dt>documentation<\/dt><dd><a href="https:/);
+    // A shared link's preview: the description's first paragraph, as text.
+    expect(ai).toContain(
+      '<meta name="description" content="Asynchronous messaging between the components of the AI SDK over NATS.">',
+    );
+    // Tags: their meaning once, in the overview; each tagged channel and operation links there.
+    expect(ai).toContain('<dt id="tag-gateway"><span class="tag">gateway</span></dt><dd><p>LiteLLM Gateway');
+    const request = ai.slice(ai.indexOf('<section id="op-requestChatCompletion"'));
+    expect(request.slice(0, request.indexOf('</dl>'))).toContain(
+      '<dt>tags</dt><dd><a class="tag" href="#tag-gateway">gateway</a> <a class="tag" href="#tag-request-reply">request-reply</a>',
+    );
   });
 
   it('docs - every file starts with the generated marker', async () => {
@@ -92,9 +181,15 @@ describe('docs site', () => {
         html.indexOf('</section>', html.indexOf(`<section id="op-${id}"`)),
       );
     const request = op('requestChatCompletion');
+    expect(request).toContain(
+      '<dt>reply</dt><dd><a href="#message-ChatCompletionResponse">ChatCompletionResponse</a> </dd>',
+    );
     expect(request).toContain('<dt>timeout</dt><dd>60 s</dd>');
+    // The error replies are one section of the page, linked from each request.
+    expect(request).toContain('<a href="#request-errors">error replies</a>');
+    const errors = html.slice(html.indexOf('<section id="request-errors"'));
     for (const status of ['400', '500', '503', 'NoResponders', 'Timeout'])
-      expect(request).toContain(`<code>${status}</code>`);
+      expect(errors).toContain(`<code>${status}</code>`);
     expect(request).toContain('const reply &#x3D; await client.requestChatCompletion({');
     expect(request).toContain('nats req &#x27;ai.gateway.responses.acme&#x27;');
     const task = op('sendAgentTask');
@@ -118,10 +213,22 @@ describe('docs site', () => {
     const html = (await site('spec/ai-sdk.asyncapi.yaml')).get('index.html') ?? '';
     const generated = html.match(/<figure class="example generated">/g) ?? [];
     expect(generated.length).toBe(8);
-    expect(html).toContain('<figcaption>researchHandoff</figcaption>');
+    // Each example says whose it is, and each of its blocks whether it is the headers or the payload.
+    const example = html.slice(html.indexOf('<figure class="example">'), html.indexOf('</figure>\n  </figure>'));
+    expect(example).toContain('<figcaption>Example “researchHandoff” of message AgentMessage</figcaption>');
+    expect(
+      [...example.matchAll(/<figure class="example-part"><figcaption>(\w+)<\/figcaption>/g)].map((m) => m[1]),
+    ).toEqual(['headers', 'payload']);
+    expect(html).toContain(
+      '<figcaption>Generated example of message AgentMessage <span class="muted">(built from the schema, validated)</span></figcaption>',
+    );
+    // A snippet says what it calls and which example gave its values.
+    expect(html).toContain(
+      '<figcaption><span>Client call: sendAgentMessage <span class="muted">(values from the example “researchHandoff” of message AgentMessage)</span></span>',
+    );
   });
 
-  it('docs - the search index has subjects, operations, messages, headers and payload fields', async () => {
+  it('docs - the search index has servers, subjects, operations, messages, headers and payload fields', async () => {
     const js = (await site('spec/ai-sdk.asyncapi.yaml')).get('search-index.js') ?? '';
     const entries = JSON.parse(js.slice(js.indexOf('= ') + 2, js.lastIndexOf(';'))) as {
       k: string;
@@ -134,6 +241,7 @@ describe('docs site', () => {
     expect(find('message', 'RagQuery')).toBe('#message-RagQuery');
     expect(find('header', 'target_agent_id')).toBe('#message-AgentMessage');
     expect(find('field', 'messages[].role')).toBe('#message-ChatCompletionRequest');
+    expect(find('server', 'nats://127.0.0.1:4222')).toBe('#server-local');
   });
 
   it('docs - hostile spec text is escaped everywhere and never becomes markup or template code', async () => {
@@ -152,7 +260,7 @@ describe('docs site', () => {
     // The only scripts are ours.
     expect([...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])).toEqual([
       '<script src="search-index.js" defer>',
-      '<script src="assets/site.js" defer>',
+      '<script src="assets/site.js">',
     ]);
     const js = files.get('search-index.js') ?? '';
     expect(js).not.toMatch(/[<>&\u2028\u2029]/);
@@ -172,10 +280,10 @@ describe('docs site', () => {
     const html = await readFile(path.join(dir, 'index.html'), 'utf8');
     // Said in words, tied to the example for assistive technology, never by colour alone.
     expect(html).toContain(
-      '<figure class="example invalid" aria-describedby="invalid-Order-1">\n    <figcaption>negative <span class="badge-invalid">does not match its schema</span></figcaption>\n    <p class="example-invalid" id="invalid-Order-1"><strong>Not a valid message:</strong> the generated code would reject this example (payload: Too small: expected number to be &gt;&#x3D;0 at total).</p>',
+      '<figure class="example invalid" aria-describedby="invalid-Order-1">\n    <figcaption>Example “negative” of message Order <span class="badge-invalid">does not match its schema</span></figcaption>\n    <p class="example-invalid" id="invalid-Order-1"><strong>Not a valid message:</strong> the generated code would reject this example (payload: Too small: expected number to be &gt;&#x3D;0 at total).</p>',
     );
     expect(html.match(/class="example invalid"/g)).toHaveLength(1);
-    expect(html).toContain('<figure class="example">\n    <figcaption>good</figcaption>');
+    expect(html).toContain('<figure class="example">\n    <figcaption>Example “good” of message Order</figcaption>');
     // The snippets show the valid example, never the marked one.
     expect(html).toContain('&quot;total&quot;: 10');
     expect(html).not.toMatch(/nats pub [^<]*-1/);
@@ -326,6 +434,34 @@ describe('docs command', () => {
       ),
     ).toBe(0);
     expect(second.out.join('\n')).toMatch(/\(1 written, 3 unchanged\)/);
+  });
+
+  it('docs - the commands docs/docs-site.md gives to build and publish the site run as written', async () => {
+    const manual = await readFile('docs/docs-site.md', 'utf8');
+    const blocks = (lang: string) =>
+      [...manual.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\``, 'gm'))].map((m) => m[1] ?? '');
+    const workflow = parseYaml(blocks('yaml')[0] ?? '') as {
+      jobs: { deploy: { steps: { run?: string; uses?: string; with?: { path?: string } }[] } };
+    };
+    const steps = workflow.jobs.deploy.steps;
+    const build = steps.find((st) => st.run?.startsWith('npx asyncapi-nats docs'))?.run ?? '';
+    const upload = steps.find((st) => st.uses?.startsWith('actions/upload-pages-artifact'))?.with?.path;
+    // The command of the Build section and the workflow's, each run on the ai-sdk spec in a temp folder.
+    for (const command of [blocks('sh')[0]?.trim() ?? '', build]) {
+      const args = command.split(/\s+/).slice(2);
+      expect(args.slice(0, 3)).toEqual(['docs', 'spec/my-api.asyncapi.yaml', '--out']);
+      const dir = await tempDir();
+      const { io, err } = capture();
+      const outDir = path.join(dir, args[3] ?? '');
+      expect(
+        await main(['docs', 'spec/ai-sdk.asyncapi.yaml', '--out', outDir, ...args.slice(4)], io),
+        err.join('\n'),
+      ).toBe(0);
+      for (const file of ['index.html', 'assets/site.css', 'assets/site.js', 'search-index.js'])
+        expect((await readFile(path.join(outDir, file), 'utf8')).length).toBeGreaterThan(0);
+    }
+    // The workflow uploads the folder it built.
+    expect(upload).toBe(build.split(/\s+/)[5]);
   });
 
   it('cli - docs --help names the options; bad usage exits 2', async () => {

@@ -1,6 +1,6 @@
 /** Descriptions are CommonMark: rendered as safe blocks of text runs, never as markup from the spec. */
 import { describe, expect, it } from 'vitest';
-import { paragraphs } from '../../generator/docs/view.js';
+import { paragraphs } from '../../generator/docs/markdown.js';
 
 describe('docs - markdown in descriptions', () => {
   it.each([

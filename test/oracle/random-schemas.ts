@@ -158,6 +158,7 @@ export function modelOf(schemas: readonly JsonSchema[]): ApiModel {
     clientClass: 'RandomClient',
     serverClass: 'RandomServer',
     protocols: [],
+    servers: [],
     channels: [],
     operations: [],
     messages: [],

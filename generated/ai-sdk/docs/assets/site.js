@@ -26,13 +26,28 @@
   const applyTheme = (theme) => {
     root.dataset.theme = theme;
     const toggle = document.getElementById('theme-toggle');
-    // One accessible name ("Dark theme"); aria-pressed says whether it is on.
-    toggle?.setAttribute('aria-pressed', String(theme === 'dark'));
+    if (!toggle) return;
+    // The label says what a press does. It changes with the theme, so the button has no aria-pressed
+    // (WAI-ARIA APG: a toggle's name must not change with its state); the label alone tells both.
+    toggle.textContent = theme === 'dark' ? 'Switch to light theme' : 'Switch to dark theme';
+    // Hidden in the HTML: without this script it could do nothing.
+    toggle.hidden = false;
   };
   applyTheme(saved === 'dark' || saved === 'light' ? saved : systemDark() ? 'dark' : 'light');
 
   const init = () => {
     applyTheme(root.dataset.theme === 'dark' ? 'dark' : 'light');
+
+    // Contents: folded on a narrow screen, so the page starts with the API, not a long list of links;
+    // always open beside the page on a wide one (where the fold has no summary to open it).
+    const toc = document.getElementById('toc');
+    const narrow = window.matchMedia?.('(max-width: 48rem)');
+    if (toc && narrow) {
+      toc.open = !narrow.matches;
+      narrow.addEventListener?.('change', () => {
+        toc.open = !narrow.matches;
+      });
+    }
     document.getElementById('theme-toggle')?.addEventListener('click', () => {
       const next = root.dataset.theme === 'dark' ? 'light' : 'dark';
       applyTheme(next);
@@ -127,6 +142,8 @@
       input.removeAttribute('aria-activedescendant');
     };
     const render = () => {
+      // The query these results answer (typing outruns the debounce: a list may answer an older one).
+      list.dataset.query = input.value;
       const terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
       list.textContent = '';
       selected = -1;

@@ -3,6 +3,7 @@
  * call for a send operation, the typed server registration for a receive operation, and the `nats`
  * CLI line that does the same by hand.
  */
+import { joinTokens, subjectPattern as tokensPattern } from '../model/subject.js';
 import type { ApiModel, ChannelModel, MessageModel, OperationModel } from '../model/types.js';
 
 /** One snippet: a label for the tab and the code as plain text (the template escapes it). */
@@ -75,12 +76,12 @@ export function parameterExample(channel: ChannelModel, name: string): string {
 
 /** The subject with each parameter replaced by its example value. */
 export function exampleSubject(channel: ChannelModel): string {
-  return channel.tokens.map((t) => (t.kind === 'literal' ? t.value : parameterExample(channel, t.name))).join('.');
+  return joinTokens(channel.tokens, (name) => parameterExample(channel, name));
 }
 
 /** The subscription pattern: each parameter token as `*`. */
 export function subjectPattern(channel: ChannelModel): string {
-  return channel.tokens.map((t) => (t.kind === 'literal' ? t.value : '*')).join('.');
+  return tokensPattern(channel.tokens);
 }
 
 function paramsLiteral(channel: ChannelModel, wildcard: boolean): string {
@@ -140,9 +141,7 @@ export function operationSnippets(
       code: `const server = new ${model.serverClass}(nc);\nserver.${op.name}({\n${args.join('\n')}\n});`,
     });
   }
-  const queue = op.queue?.tokens
-    .map((t) => (t.kind === 'literal' ? t.value : queueExample(op, message, t.name)))
-    .join('.');
+  const queue = op.queue && joinTokens(op.queue.tokens, (name) => queueExample(op, message, name));
   if (hasAddress) snippets.push({ label: 'nats CLI', language: 'sh', code: natsCli(op, channel, ex, queue) });
   return snippets;
 }

@@ -13,6 +13,7 @@ import {
   sampleOf,
   type Validator,
 } from '../examples.js';
+import { joinTokens } from '../model/subject.js';
 import type { ApiModel, ChannelModel, JsonSchema, MessageModel, NamedSchema, OperationModel } from '../model/types.js';
 import type { Problem } from '../problems.js';
 import { inline, type Paragraphs, paragraphs, type TextRun } from './markdown.js';
@@ -611,9 +612,7 @@ function operationFacts(model: ApiModel, o: OperationModel): Fact[] {
   if (o.matchHeaders && o.matchHeaders.length > 0) {
     facts.push({
       label: 'header filter',
-      value: o.matchHeaders
-        .map((m) => `${m.header} = ${m.tokens.map((t) => (t.kind === 'literal' ? t.value : `{${t.name}}`)).join('')}`)
-        .join(', '),
+      value: o.matchHeaders.map((m) => `${m.header} = ${joinTokens(m.tokens, undefined, '')}`).join(', '),
     });
   }
   if (o.timeoutMs !== undefined && !o.reply) facts.push({ label: 'timeout', value: seconds(o.timeoutMs) });

@@ -1,6 +1,6 @@
 /** Connection options from the environment, with the `nats` CLI's variable names. */
 import { readFileSync } from 'node:fs';
-import { AsyncApiNatsError } from './errors.js';
+import { ConfigError } from './errors.js';
 import { parseServerUrl } from './server-url.js';
 import type { ConnectOptions, Credentials, TlsFiles } from './types.js';
 
@@ -17,7 +17,7 @@ const SEED = /^S[A-Z][A-Z2-7]{56}$/;
  * - `NATS_CA`, `NATS_CERT`, `NATS_KEY`: TLS files (PEM); a certificate needs its key;
  * - `NATS_TENANT`: the tenant id (inbox prefix `_INBOX.<tenant>`).
  *
- * Empty variables count as unset. Throws {@link AsyncApiNatsError} with code `CONFIG` for conflicting
+ * Empty variables count as unset. Throws {@link ConfigError} (code `CONFIG`) for conflicting
  * or incomplete settings, naming the variables involved.
  */
 export function connectOptionsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): ConnectOptions {
@@ -70,15 +70,12 @@ function credentialsFromEnv(get: (name: string) => string | undefined, inUrl: bo
     creds !== undefined ? 'NATS_CREDS' : undefined,
   ].filter((kind) => kind !== undefined);
   if (kinds.length > 1) {
-    throw new AsyncApiNatsError(
-      'CONFIG',
-      `conflicting NATS credentials in the environment: ${kinds.join(', ')} (set one kind)`,
-    );
+    throw new ConfigError(`conflicting NATS credentials in the environment: ${kinds.join(', ')} (set one kind)`);
   }
   if (token !== undefined) return { token };
   if (user !== undefined || password !== undefined) {
-    if (user === undefined) throw new AsyncApiNatsError('CONFIG', 'NATS_PASSWORD is set but NATS_USER is not');
-    if (password === undefined) throw new AsyncApiNatsError('CONFIG', 'NATS_USER is set but NATS_PASSWORD is not');
+    if (user === undefined) throw new ConfigError('NATS_PASSWORD is set but NATS_USER is not');
+    if (password === undefined) throw new ConfigError('NATS_USER is set but NATS_PASSWORD is not');
     return { user, password };
   }
   if (nkey !== undefined) return { nkeySeed: SEED.test(nkey) ? nkey : readSeedFile(nkey) };
@@ -93,20 +90,13 @@ function readSeedFile(path: string): string {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new AsyncApiNatsError(
-      'CONFIG',
-      `NATS_NKEY is neither an nkey seed nor a readable file: '${path}' (${reason})`,
-      undefined,
-      {
-        cause,
-      },
-    );
+    throw new ConfigError(`NATS_NKEY is neither an nkey seed nor a readable file: '${path}' (${reason})`, { cause });
   }
   const seed = text
     .split(/\r?\n/)
     .map((line) => line.trim())
     .find((line) => SEED.test(line));
-  if (seed === undefined) throw new AsyncApiNatsError('CONFIG', `NATS_NKEY file '${path}' holds no nkey seed`);
+  if (seed === undefined) throw new ConfigError(`NATS_NKEY file '${path}' holds no nkey seed`);
   return seed;
 }
 
@@ -115,8 +105,7 @@ function tlsFromEnv(get: (name: string) => string | undefined): TlsFiles | undef
   const certFile = get('NATS_CERT');
   const keyFile = get('NATS_KEY');
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    throw new AsyncApiNatsError(
-      'CONFIG',
+    throw new ConfigError(
       certFile === undefined ? 'NATS_KEY is set but NATS_CERT is not' : 'NATS_CERT is set but NATS_KEY is not',
     );
   }

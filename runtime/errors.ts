@@ -11,7 +11,16 @@ export interface Issue {
   readonly message: string;
 }
 
-/** Base class of every error the runtime throws or reports. */
+/** Marks the runtime's errors, whichever copy of the package made them (`Symbol.for` is process-wide). */
+const BRAND = Symbol.for('asyncapi-nats.error');
+
+/**
+ * Base class of every error the runtime throws or reports.
+ *
+ * `instanceof` works across copies of the package (two versions in one `node_modules`, or the
+ * package bundled twice): an error made by one copy is an instance of the other copy's class of the
+ * same name, and of its base classes. Switching on `code` works everywhere too.
+ */
 export class AsyncApiNatsError extends Error {
   /** Stable machine-readable code, e.g. `'VALIDATION'`; unlike `message`, it never changes wording. */
   readonly code: string;
@@ -20,9 +29,27 @@ export class AsyncApiNatsError extends Error {
 
   constructor(code: string, message: string, operation?: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'AsyncApiNatsError';
+    this.name = new.target.name;
     this.code = code;
     if (operation !== undefined) this.operation = operation;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /**
+   * True for errors of this class (or a subclass) from any copy of the package: see the class docs.
+   * `this` is the class on the right of `instanceof`, a subclass as often as not.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: the class being tested, not this base class
+    const target = this;
+    if (Function.prototype[Symbol.hasInstance].call(target, value)) return true;
+    if (typeof value !== 'object' || value === null || !(BRAND in value)) return false;
+    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: unknown }).name === target.name) {
+        return true;
+      }
+    }
+    return false;
   }
 }
 
@@ -543,5 +570,62 @@ export class HandlerTimeoutError extends AsyncApiNatsError {
     this.subject = subject;
     this.timeoutMs = timeoutMs;
     this.outcome = outcome;
+  }
+}
+
+/**
+ * Core messages a registration could not take: every handler slot busy (`maxInFlight`) and the
+ * backlog full (`maxPending`), so they were dropped; or requests refused as `503 busy`. Reported
+ * (kind `overflow`) at most once a second with the count.
+ */
+export class OverflowError extends AsyncApiNatsError {
+  constructor(operation: string, message: string) {
+    super('OVERFLOW', message, operation);
+  }
+}
+
+/** A registration falling behind: its backlog reached the slow-consumer mark (kind `slow-consumer`). */
+export class SlowConsumerError extends AsyncApiNatsError {
+  constructor(operation: string, message: string) {
+    super('SLOW_CONSUMER', message, operation);
+  }
+}
+
+/**
+ * A message on a channel several operations share that belongs to an operation not registered on
+ * this subscription (kind `unhandled`; a request gets `501`).
+ */
+export class UnhandledMessageError extends AsyncApiNatsError {
+  constructor(operation: string, subject: string) {
+    super(
+      'UNHANDLED',
+      `no handler for operation '${operation}' on '${subject}': it is not registered on this subscription`,
+      operation,
+    );
+  }
+}
+
+/** Configuration that can never work: `NATS_*` variables that contradict each other or name unreadable files. */
+export class ConfigError extends AsyncApiNatsError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('CONFIG', message, undefined, options);
+  }
+}
+
+/**
+ * A call the generated code or its descriptor does not allow: consuming from an operation without a
+ * durable consumer, a durable publish on a core operation, an address that is not a subject template,
+ * an asynchronous schema. It points at a hand-edited or mismatched generated file: regenerate.
+ */
+export class ContractError extends AsyncApiNatsError {
+  constructor(message: string, operation?: string) {
+    super('CONTRACT', message, operation);
+  }
+}
+
+/** A registration whose subscription stopped (closed, or refused by the server) before it was ready. */
+export class SubscriptionClosedError extends AsyncApiNatsError {
+  constructor(message: string, operation?: string, options?: ErrorOptions) {
+    super('SUBSCRIPTION_CLOSED', message, operation, options);
   }
 }

@@ -9,6 +9,7 @@ import { type Checked, checkReceived, NO_VALUES } from './codec.js';
 import {
   AckError,
   ConsumerStalledError,
+  ContractError,
   DeadLetterError,
   DeadLetterHeaders,
   type DeadLetterReason,
@@ -1052,7 +1053,10 @@ export function startConsumer(
   const durable = op.durable;
   const spec = durable?.consumer;
   if (durable === undefined || spec === undefined) {
-    throw new Error(`operation '${op.id}' has no durable consumer (x-nats-jetstream consumer) to consume from`);
+    throw new ContractError(
+      `operation '${op.id}' has no durable consumer (x-nats-jetstream consumer) to consume from`,
+      op.id,
+    );
   }
   const params = args.params ?? NO_VALUES;
   const filter = op.subject.subscription(params);

@@ -2,7 +2,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { encodeSend, finished } from './client.js';
 import { checkSize, NO_VALUES, prepareSend } from './codec.js';
-import { ValidationError } from './errors.js';
+import { ContractError, ValidationError } from './errors.js';
 import { startConsumer } from './jetstream-consume.js';
 import { messageIdOf, type Outgoing, sendWithRetry } from './jetstream-publish.js';
 import { jsContext } from './jetstream-setup.js';
@@ -44,7 +44,7 @@ export function durablePublish(
   try {
     const durable = op.durable;
     if (durable === undefined) {
-      throw new Error(`operation '${op.id}' is not durable (no x-nats-jetstream): use publish instead`);
+      throw new ContractError(`operation '${op.id}' is not durable (no x-nats-jetstream): use publish instead`, op.id);
     }
     const subject = op.subject.build(args.params ?? NO_VALUES, args);
     if (options?.metrics === undefined && !telemetryActive())

@@ -9,6 +9,7 @@
  */
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { z } from 'zod';
+import { ContractError } from './errors.js';
 
 /** A check zod runs after its own type check (`schema.check(...)`), or before a base in `all`. */
 export type JsonSchemaCheck = z.core.$ZodCheck<unknown>;
@@ -22,7 +23,8 @@ const CONTEXT: z.core.ParseContextInternal = { async: false };
 /** The issues `schema` finds in `value` (none: it matches). */
 function issuesOf(schema: z.core.$ZodType, value: unknown): RawIssue[] {
   const result = schema._zod.run({ value, issues: [] }, CONTEXT);
-  if (result instanceof Promise) throw new Error('asyncapi-nats: JSON Schema checks run synchronous schemas only');
+  if (result instanceof Promise)
+    throw new ContractError('asyncapi-nats: JSON Schema checks run synchronous schemas only');
   return result.issues;
 }
 
@@ -373,7 +375,7 @@ export const jsonSchema = Object.freeze({
    */
   format(name: string): JsonSchemaCheck {
     const format = formatOf(name);
-    if (format === undefined) throw new Error(`asyncapi-nats: unknown format '${name}'`);
+    if (format === undefined) throw new ContractError(`asyncapi-nats: unknown format '${name}'`);
     const { type, test } = format;
     return check((payload) => {
       const value = payload.value;
@@ -521,7 +523,7 @@ export const jsonSchema = Object.freeze({
         const candidate = headerCandidate(kind, text);
         if (candidate === undefined) continue;
         const result = schema._zod.run({ value: candidate.value, issues: [] }, CONTEXT);
-        if (result instanceof Promise) throw new Error('asyncapi-nats: header schemas run synchronously');
+        if (result instanceof Promise) throw new ContractError('asyncapi-nats: header schemas run synchronously');
         if (result.issues.length === 0) return result.value as z.core.output<S>;
         if (kinds.length === 1) {
           for (const issue of result.issues) ctx.issues.push(issue as never);

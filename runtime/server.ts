@@ -13,13 +13,16 @@ import {
   prepareSend,
 } from './codec.js';
 import {
-  AsyncApiNatsError,
   DecodeError,
   formatIssue,
   HandlerTimeoutError,
   InvalidSubjectParameterError,
+  OverflowError,
   PayloadTooLargeError,
   ServiceError,
+  SlowConsumerError,
+  SubscriptionClosedError,
+  UnhandledMessageError,
   ValidationError,
 } from './errors.js';
 import { EndpointStats } from './service.js';
@@ -341,7 +344,8 @@ function listen(
   const sub = nc.subscribe(subject, subOptions);
   // The server has the subscription once a PING sent after it is answered.
   const ready = nc.flush().then(() => {
-    if (sub.isClosed()) throw new Error(`'${op.id}' on '${subject}' stopped before it was ready`);
+    if (sub.isClosed())
+      throw new SubscriptionClosedError(`'${op.id}' on '${subject}' stopped before it was ready`, op.id);
   });
   ready.catch(() => {}); // a rejection nobody awaits must not become an unhandled rejection
 
@@ -456,7 +460,7 @@ function createMember(
       refuse === undefined
         ? `'${op.id}' dropped ${plural(count, 'message')}: ${plural(maxInFlight, 'handler')} in flight (maxInFlight) and ${maxPending} waiting (maxPending)`
         : `'${op.id}' refused ${plural(count, 'request')} as busy: ${plural(maxInFlight, 'handler')} in flight (maxInFlight)`;
-    ctx.report('overflow', subject, new AsyncApiNatsError('OVERFLOW', text, op.id));
+    ctx.report('overflow', subject, new OverflowError(op.id, text));
   });
 
   function settleIdle(): void {
@@ -513,10 +517,9 @@ function createMember(
       ctx.report(
         'slow-consumer',
         subject,
-        new AsyncApiNatsError(
-          'SLOW_CONSUMER',
-          `'${op.id}' is falling behind: ${pending} messages waiting for a handler (maxInFlight ${maxInFlight}, maxPending ${maxPending})`,
+        new SlowConsumerError(
           op.id,
+          `'${op.id}' is falling behind: ${pending} messages waiting for a handler (maxInFlight ${maxInFlight}, maxPending ${maxPending})`,
         ),
       );
     }
@@ -640,7 +643,8 @@ class Router {
     if (queue !== undefined) subOptions.queue = queue;
     this.sub = nc.subscribe(subject, subOptions);
     this.ready = nc.flush().then(() => {
-      if (this.sub.isClosed()) throw new Error(`the subscription to '${subject}' stopped before it was ready`);
+      if (this.sub.isClosed())
+        throw new SubscriptionClosedError(`the subscription to '${subject}' stopped before it was ready`);
     });
     this.ready.catch(() => {});
     void this.sub.closed.then((err) => {
@@ -793,11 +797,7 @@ class Router {
       return;
     }
     const id = this.shared.operations[found.index]?.id ?? '';
-    const error = new AsyncApiNatsError(
-      'UNHANDLED',
-      `no handler for operation '${id}' on '${msg.subject}': it is not registered on this subscription`,
-      id,
-    );
+    const error = new UnhandledMessageError(id, msg.subject);
     first.ctx.report('unhandled', msg.subject, error);
     if (this.answers && msg.reply)
       respondError(first.ctx, msg, 501, `operation '${id}' is not served here`, t0, undefined);

@@ -3,7 +3,7 @@
  * NATS subjects, subscription patterns and parameters parsed back from a subject.
  */
 import type { z } from 'zod';
-import { InvalidSubjectParameterError } from './errors.js';
+import { ContractError, InvalidSubjectParameterError } from './errors.js';
 
 /** Sentinel for "any value of this parameter" in a subscription: the token becomes `*`. */
 export const wildcard: unique symbol = Symbol('asyncapi-nats.wildcard');
@@ -197,11 +197,11 @@ export function subjectTemplate(address: string, rules?: SubjectRules): SubjectT
   let chunk = '';
   for (const [i, token] of tokens.entries()) {
     const sep = i < tokens.length - 1 ? '.' : '';
-    if (token === '') throw new Error(`invalid address '${address}': empty token`);
+    if (token === '') throw new ContractError(`invalid address '${address}': empty token`);
     const name = PLACEHOLDER.exec(token)?.[1];
     if (name === undefined) {
       if (token.includes('{') || token.includes('}')) {
-        throw new Error(`invalid address '${address}': a placeholder must be a whole token, got '${token}'`);
+        throw new ContractError(`invalid address '${address}': a placeholder must be a whole token, got '${token}'`);
       }
       chunk += token + sep;
       continue;

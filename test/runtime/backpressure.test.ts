@@ -173,7 +173,7 @@ describe('backpressure - subscribe', () => {
           `'sendAgentMessage' dropped ${n} ${n === 1 ? 'message' : 'messages'}: 4 handlers in flight (maxInFlight) and 100 waiting (maxPending)`,
       ),
     );
-    expect(overflow[0]).toMatchObject({ name: 'AsyncApiNatsError', code: 'OVERFLOW', operation: 'sendAgentMessage' });
+    expect(overflow[0]).toMatchObject({ name: 'OverflowError', code: 'OVERFLOW', operation: 'sendAgentMessage' });
     expect(errors.find((e) => e.kind === 'overflow')).toMatchObject({
       operation: 'sendAgentMessage',
       subject: handle.subject,

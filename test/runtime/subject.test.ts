@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
+  ContractError,
   InvalidSubjectParameterError,
   type SubjectTemplate,
   subjectTemplate,
@@ -85,7 +86,7 @@ describe('subject - template', () => {
     ['an empty token', 'ai..agent'],
     ['a stray brace', 'ai.{id'],
   ])('subject - rejects an address with %s', (_name, address) => {
-    expect(() => subjectTemplate(address)).toThrow(Error);
+    expect(() => subjectTemplate(address)).toThrow(ContractError);
   });
 
   test('subject - the error for a partial placeholder quotes the token', () => {

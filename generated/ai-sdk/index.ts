@@ -5,13 +5,95 @@
 import { CODEGEN_CONTRACT } from 'asyncapi-nats/runtime/gen';
 
 export { AiSdkClient } from './client.js';
-export type { IngestDocumentArgs, PublishRagQueryArgs, QueueGatewayRequestArgs, RequestChatCompletionArgs, RequestRagResultsArgs, SendAgentMessageArgs, SendAgentTaskArgs } from './client.js';
+export type {
+  IngestDocumentArgs,
+  PublishRagQueryArgs,
+  QueueGatewayRequestArgs,
+  RequestChatCompletionArgs,
+  RequestRagResultsArgs,
+  SendAgentMessageArgs,
+  SendAgentTaskArgs,
+} from './client.js';
 export { AiSdkServer } from './server.js';
-export type { ReceiveAgentMessageArgs, ReceiveAgentMessageReceived, ReceiveAgentTaskArgs, ReceiveAgentTaskReceived, ReceiveDocumentArgs, ReceiveDocumentReceived, ReceiveGatewayRequestArgs, ReceiveGatewayRequestReceived, ReceiveRagQueryArgs, ReceiveRagQueryReceived, ReplyChatCompletionArgs, ReplyChatCompletionReceived, ReplyRagResultsArgs, ReplyRagResultsReceived } from './server.js';
-export { AgentMessageHeadersSchema, AgentMessageSchema, AgentTaskSchema, ChatCompletionChoiceSchema, ChatCompletionRequestHeadersSchema, ChatCompletionRequestSchema, ChatCompletionResponseSchema, ChatMessageSchema, ChunkingConfigSchema, MetadataSchema, PrioritySchema, RagDocumentSchema, RagQuerySchema, RagResultSchema, RagResultsSchema, UsageSchema } from './schemas.js';
-export { exampleAgentMessage, exampleAgentMessageHeaders, exampleAgentTask, exampleChatCompletionRequest, exampleChatCompletionRequestHeaders, exampleChatCompletionResponse, exampleRagDocument, exampleRagQuery, exampleRagResults } from './examples.js';
-export { agentMessageSubject, agentTasksSubject, gatewayRequestsSubject, gatewayResponsesSubject, ragIngestSubject, ragQueriesSubject, ragResultsSubject } from './subjects.js';
-export type { AgentMessage, AgentMessageHeaders, AgentMessageParams, AgentTask, AgentTasksParams, ChatCompletionChoice, ChatCompletionRequest, ChatCompletionRequestHeaders, ChatCompletionResponse, ChatMessage, ChunkingConfig, GatewayRequestsParams, GatewayResponsesParams, Metadata, Priority, RagDocument, RagIngestParams, RagQueriesParams, RagQuery, RagResult, RagResults, RagResultsParams, Usage } from './types.js';
+export type {
+  ReceiveAgentMessageArgs,
+  ReceiveAgentMessageReceived,
+  ReceiveAgentTaskArgs,
+  ReceiveAgentTaskReceived,
+  ReceiveDocumentArgs,
+  ReceiveDocumentReceived,
+  ReceiveGatewayRequestArgs,
+  ReceiveGatewayRequestReceived,
+  ReceiveRagQueryArgs,
+  ReceiveRagQueryReceived,
+  ReplyChatCompletionArgs,
+  ReplyChatCompletionReceived,
+  ReplyRagResultsArgs,
+  ReplyRagResultsReceived,
+} from './server.js';
+export {
+  AgentMessageHeadersSchema,
+  AgentMessageSchema,
+  AgentTaskSchema,
+  ChatCompletionChoiceSchema,
+  ChatCompletionRequestHeadersSchema,
+  ChatCompletionRequestSchema,
+  ChatCompletionResponseSchema,
+  ChatMessageSchema,
+  ChunkingConfigSchema,
+  MetadataSchema,
+  PrioritySchema,
+  RagDocumentSchema,
+  RagQuerySchema,
+  RagResultSchema,
+  RagResultsSchema,
+  UsageSchema,
+} from './schemas.js';
+export {
+  exampleAgentMessage,
+  exampleAgentMessageHeaders,
+  exampleAgentTask,
+  exampleChatCompletionRequest,
+  exampleChatCompletionRequestHeaders,
+  exampleChatCompletionResponse,
+  exampleRagDocument,
+  exampleRagQuery,
+  exampleRagResults,
+} from './examples.js';
+export {
+  agentMessageSubject,
+  agentTasksSubject,
+  gatewayRequestsSubject,
+  gatewayResponsesSubject,
+  ragIngestSubject,
+  ragQueriesSubject,
+  ragResultsSubject,
+} from './subjects.js';
+export type {
+  AgentMessage,
+  AgentMessageHeaders,
+  AgentMessageParams,
+  AgentTask,
+  AgentTasksParams,
+  ChatCompletionChoice,
+  ChatCompletionRequest,
+  ChatCompletionRequestHeaders,
+  ChatCompletionResponse,
+  ChatMessage,
+  ChunkingConfig,
+  GatewayRequestsParams,
+  GatewayResponsesParams,
+  Metadata,
+  Priority,
+  RagDocument,
+  RagIngestParams,
+  RagQueriesParams,
+  RagQuery,
+  RagResult,
+  RagResults,
+  RagResultsParams,
+  Usage,
+} from './types.js';
 
 /**
  * The codegen contract this code was generated for. If this line fails to compile, the installed

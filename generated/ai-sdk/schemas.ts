@@ -6,7 +6,7 @@ import { jsonSchema, z } from 'asyncapi-nats/runtime/gen';
 import type * as T from './types.js';
 
 /** Validates {@link T.AgentMessage}. */
-export const AgentMessageSchema: z.ZodType<T.AgentMessage> = z.strictObject({
+export const AgentMessageSchema = /* @__PURE__ */ (() => z.strictObject({
   message_id: z.string().check(jsonSchema.format('uuid')),
   conversation_id: z.string().check(jsonSchema.minLength(1)),
   type: z.enum(['request', 'response', 'event', 'handoff', 'error']),
@@ -14,16 +14,16 @@ export const AgentMessageSchema: z.ZodType<T.AgentMessage> = z.strictObject({
   data: z.record(z.string(), z.unknown()).exactOptional(),
   sent_at: z.string().check(jsonSchema.format('date-time')),
   reply_to: z.string().check(jsonSchema.format('uuid')).nullable().exactOptional()
-});
+}))() satisfies z.ZodType<T.AgentMessage>;
 /** Validates {@link T.AgentMessageHeaders}. */
-export const AgentMessageHeadersSchema: z.ZodType<T.AgentMessageHeaders> = z.object({
+export const AgentMessageHeadersSchema = /* @__PURE__ */ (() => z.object({
   target_agent_id: z.string().check(jsonSchema.maxLength(128)).regex(new RegExp('^[^.*>$\\s][^.*>\\s]*$', 'u')),
   source_agent_id: z.string().check(jsonSchema.maxLength(128)).regex(new RegExp('^[^.*>$\\s][^.*>\\s]*$', 'u'))
-});
+}))() satisfies z.ZodType<T.AgentMessageHeaders>;
 /** Validates {@link T.Priority}. */
-export const PrioritySchema: z.ZodType<T.Priority> = z.enum(['low', 'normal', 'high']);
+export const PrioritySchema = /* @__PURE__ */ (() => z.enum(['low', 'normal', 'high']))() satisfies z.ZodType<T.Priority>;
 /** Validates {@link T.AgentTask}. */
-export const AgentTaskSchema: z.ZodType<T.AgentTask> = z.strictObject({
+export const AgentTaskSchema = /* @__PURE__ */ (() => z.strictObject({
   task_id: z.string().check(jsonSchema.format('uuid')),
   type: z.string().check(jsonSchema.maxLength(64)).regex(new RegExp('^[a-z][a-z0-9_.-]*$', 'u')),
   input: z.record(z.string(), z.unknown()),
@@ -31,20 +31,20 @@ export const AgentTaskSchema: z.ZodType<T.AgentTask> = z.strictObject({
   deadline: z.string().check(jsonSchema.format('date-time')).exactOptional(),
   attempt: z.number().gte(1).check(jsonSchema.integer),
   created_at: z.string().check(jsonSchema.format('date-time'))
-});
+}))() satisfies z.ZodType<T.AgentTask>;
 /** Validates {@link T.ChatMessage}. */
-export const ChatMessageSchema: z.ZodType<T.ChatMessage> = z.strictObject({
+export const ChatMessageSchema = /* @__PURE__ */ (() => z.strictObject({
   role: z.enum(['system', 'user', 'assistant', 'tool']),
   content: z.string(),
   name: z.string().check(jsonSchema.maxLength(64)).exactOptional(),
   tool_call_id: z.string().exactOptional()
-});
+}))() satisfies z.ZodType<T.ChatMessage>;
 /** Validates {@link T.Metadata}. */
-export const MetadataSchema: z.ZodType<T.Metadata> = jsonSchema.object<Record<string, string>>({
+export const MetadataSchema = /* @__PURE__ */ (() => jsonSchema.object<Record<string, string>>({
   additionalProperties: z.string()
-});
+}))() satisfies z.ZodType<T.Metadata>;
 /** Validates {@link T.ChatCompletionRequest}. */
-export const ChatCompletionRequestSchema: z.ZodType<T.ChatCompletionRequest> = z.strictObject({
+export const ChatCompletionRequestSchema = /* @__PURE__ */ (() => z.strictObject({
   model: z.string().check(jsonSchema.minLength(1)),
   messages: z.array(ChatMessageSchema).min(1),
   temperature: z.number().gte(0).lte(2).exactOptional(),
@@ -54,42 +54,42 @@ export const ChatCompletionRequestSchema: z.ZodType<T.ChatCompletionRequest> = z
   stop: z.union([z.string(), z.array(z.string()).max(4)]).exactOptional(),
   user: z.string().exactOptional(),
   metadata: MetadataSchema.exactOptional()
-});
+}))() satisfies z.ZodType<T.ChatCompletionRequest>;
 /** Validates {@link T.ChatCompletionRequestHeaders}. */
-export const ChatCompletionRequestHeadersSchema: z.ZodType<T.ChatCompletionRequestHeaders> = z.object({
+export const ChatCompletionRequestHeadersSchema = /* @__PURE__ */ (() => z.object({
   request_id: z.string().check(jsonSchema.minLength(1)),
   model: z.string().check(jsonSchema.minLength(1)),
   priority: PrioritySchema.exactOptional()
-});
+}))() satisfies z.ZodType<T.ChatCompletionRequestHeaders>;
 /** Validates {@link T.ChatCompletionChoice}. */
-export const ChatCompletionChoiceSchema: z.ZodType<T.ChatCompletionChoice> = z.strictObject({
+export const ChatCompletionChoiceSchema = /* @__PURE__ */ (() => z.strictObject({
   index: z.number().gte(0).check(jsonSchema.integer),
   message: ChatMessageSchema,
   finish_reason: z.enum(['stop', 'length', 'tool_calls', 'content_filter'])
-});
+}))() satisfies z.ZodType<T.ChatCompletionChoice>;
 /** Validates {@link T.Usage}. */
-export const UsageSchema: z.ZodType<T.Usage> = z.strictObject({
+export const UsageSchema = /* @__PURE__ */ (() => z.strictObject({
   prompt_tokens: z.number().gte(0).check(jsonSchema.integer),
   completion_tokens: z.number().gte(0).check(jsonSchema.integer),
   total_tokens: z.number().gte(0).check(jsonSchema.integer)
-});
+}))() satisfies z.ZodType<T.Usage>;
 /** Validates {@link T.ChatCompletionResponse}. */
-export const ChatCompletionResponseSchema: z.ZodType<T.ChatCompletionResponse> = z.strictObject({
+export const ChatCompletionResponseSchema = /* @__PURE__ */ (() => z.strictObject({
   id: z.string().check(jsonSchema.minLength(1)),
   object: z.literal('chat.completion'),
   created: z.number().gte(0).check(jsonSchema.integer),
   model: z.string().check(jsonSchema.minLength(1)),
   choices: z.array(ChatCompletionChoiceSchema).min(1),
   usage: UsageSchema.exactOptional()
-});
+}))() satisfies z.ZodType<T.ChatCompletionResponse>;
 /** Validates {@link T.ChunkingConfig}. */
-export const ChunkingConfigSchema: z.ZodType<T.ChunkingConfig> = z.strictObject({
+export const ChunkingConfigSchema = /* @__PURE__ */ (() => z.strictObject({
   strategy: z.enum(['fixed', 'semantic', 'sentence']),
   chunk_size: z.number().gte(1).lte(8192).check(jsonSchema.integer).exactOptional(),
   overlap: z.number().gte(0).check(jsonSchema.integer).exactOptional()
-});
+}))() satisfies z.ZodType<T.ChunkingConfig>;
 /** Validates {@link T.RagDocument}. */
-export const RagDocumentSchema: z.ZodType<T.RagDocument> = z.strictObject({
+export const RagDocumentSchema = /* @__PURE__ */ (() => z.strictObject({
   document_id: z.string().check(jsonSchema.minLength(1)),
   source: z.string().check(jsonSchema.format('uri')),
   title: z.string().exactOptional(),
@@ -98,28 +98,28 @@ export const RagDocumentSchema: z.ZodType<T.RagDocument> = z.strictObject({
   chunking: ChunkingConfigSchema.exactOptional(),
   metadata: MetadataSchema.exactOptional(),
   ingested_at: z.string().check(jsonSchema.format('date-time'))
-});
+}))() satisfies z.ZodType<T.RagDocument>;
 /** Validates {@link T.RagQuery}. */
-export const RagQuerySchema: z.ZodType<T.RagQuery> = z.strictObject({
+export const RagQuerySchema = /* @__PURE__ */ (() => z.strictObject({
   query_id: z.string().check(jsonSchema.format('uuid')),
   query: z.string().check(jsonSchema.minLength(1)),
   top_k: z.number().gte(1).lte(100).check(jsonSchema.integer).exactOptional(),
   filters: z.record(z.string(), z.unknown()).exactOptional(),
   include_content: z.boolean().exactOptional(),
   namespace: z.string().check(jsonSchema.minLength(1)).exactOptional()
-});
+}))() satisfies z.ZodType<T.RagQuery>;
 /** Validates {@link T.RagResult}. */
-export const RagResultSchema: z.ZodType<T.RagResult> = z.strictObject({
+export const RagResultSchema = /* @__PURE__ */ (() => z.strictObject({
   document_id: z.string(),
   chunk_id: z.string(),
   score: z.number().gte(0).lte(1),
   content: z.string().exactOptional(),
   metadata: MetadataSchema
-});
+}))() satisfies z.ZodType<T.RagResult>;
 /** Validates {@link T.RagResults}. */
-export const RagResultsSchema: z.ZodType<T.RagResults> = z.strictObject({
+export const RagResultsSchema = /* @__PURE__ */ (() => z.strictObject({
   query_id: z.string().check(jsonSchema.format('uuid')),
   results: z.array(RagResultSchema),
   took_ms: z.number().gte(0).check(jsonSchema.integer),
   total: z.number().gte(0).check(jsonSchema.integer)
-});
+}))() satisfies z.ZodType<T.RagResults>;

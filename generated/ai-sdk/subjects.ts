@@ -24,7 +24,7 @@ import { subjectTemplate } from 'asyncapi-nats/runtime/gen';
  *
  * @generated from channels.agentMessage (spec/ai-sdk.asyncapi.yaml:63:3)
  */
-export const agentMessageSubject = subjectTemplate('ai.agent.message.{tenant_id}');
+export const agentMessageSubject = /* @__PURE__ */ subjectTemplate('ai.agent.message.{tenant_id}');
 /**
  * Subject of channel `agentTasks`: `ai.agent.tasks.{tenant_id}`.
  *
@@ -43,7 +43,7 @@ export const agentMessageSubject = subjectTemplate('ai.agent.message.{tenant_id}
  *
  * @generated from channels.agentTasks (spec/ai-sdk.asyncapi.yaml:81:3)
  */
-export const agentTasksSubject = subjectTemplate('ai.agent.tasks.{tenant_id}');
+export const agentTasksSubject = /* @__PURE__ */ subjectTemplate('ai.agent.tasks.{tenant_id}');
 /**
  * Subject of channel `gatewayRequests`: `ai.gateway.requests.{tenant_id}`.
  *
@@ -63,7 +63,7 @@ export const agentTasksSubject = subjectTemplate('ai.agent.tasks.{tenant_id}');
  *
  * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:105:3)
  */
-export const gatewayRequestsSubject = subjectTemplate('ai.gateway.requests.{tenant_id}');
+export const gatewayRequestsSubject = /* @__PURE__ */ subjectTemplate('ai.gateway.requests.{tenant_id}');
 /**
  * Subject of channel `gatewayResponses`: `ai.gateway.responses.{tenant_id}`.
  *
@@ -82,7 +82,7 @@ export const gatewayRequestsSubject = subjectTemplate('ai.gateway.requests.{tena
  *
  * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:130:3)
  */
-export const gatewayResponsesSubject = subjectTemplate('ai.gateway.responses.{tenant_id}');
+export const gatewayResponsesSubject = /* @__PURE__ */ subjectTemplate('ai.gateway.responses.{tenant_id}');
 /**
  * Subject of channel `ragIngest`: `ai.rag.ingest.{tenant_id}`.
  *
@@ -101,7 +101,7 @@ export const gatewayResponsesSubject = subjectTemplate('ai.gateway.responses.{te
  *
  * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:161:3)
  */
-export const ragIngestSubject = subjectTemplate('ai.rag.ingest.{tenant_id}');
+export const ragIngestSubject = /* @__PURE__ */ subjectTemplate('ai.rag.ingest.{tenant_id}');
 /**
  * Subject of channel `ragQueries`: `ai.rag.queries.{tenant_id}`.
  *
@@ -120,7 +120,7 @@ export const ragIngestSubject = subjectTemplate('ai.rag.ingest.{tenant_id}');
  *
  * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:185:3)
  */
-export const ragQueriesSubject = subjectTemplate('ai.rag.queries.{tenant_id}');
+export const ragQueriesSubject = /* @__PURE__ */ subjectTemplate('ai.rag.queries.{tenant_id}');
 /**
  * Subject of channel `ragResults`: `ai.rag.results.{tenant_id}`.
  *
@@ -139,4 +139,4 @@ export const ragQueriesSubject = subjectTemplate('ai.rag.queries.{tenant_id}');
  *
  * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:201:3)
  */
-export const ragResultsSubject = subjectTemplate('ai.rag.results.{tenant_id}');
+export const ragResultsSubject = /* @__PURE__ */ subjectTemplate('ai.rag.results.{tenant_id}');

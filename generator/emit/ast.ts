@@ -60,6 +60,14 @@ export function call(
   return f.createCallExpression(ref(callee), typeArgs ? [...typeArgs] : undefined, [...args]);
 }
 
+/**
+ * `expr` marked `/* @__PURE__ *\/`: a bundler may drop the call when its result is unused (a schema
+ * or subject template the application never imports), as it cannot know the call has no side effects.
+ */
+export function pure<T extends ts.Expression>(expr: T): T {
+  return ts.addSyntheticLeadingComment(expr, ts.SyntaxKind.MultiLineCommentTrivia, ' @__PURE__ ', false);
+}
+
 /** A type reference, `T.Name` allowed. */
 export function typeRef(name: string, args?: readonly ts.TypeNode[]): ts.TypeReferenceNode {
   const [head, ...rest] = name.split('.');

@@ -26,6 +26,7 @@ import { docText } from '../naming.js';
 import { reindent } from './indent.js';
 import { RUNTIME_SYMBOLS, type RuntimeSymbol } from './runtime-symbols.js';
 import { printNode } from './schema/print.js';
+import { wrapLists } from './wrap.js';
 
 /** Prints a node built with `ts.factory` (the one shared printer). */
 export const print = printNode;
@@ -213,7 +214,7 @@ export class GeneratedFile {
       ' */',
       '',
     ].join('\n');
-    return `${header}${reindent(printed).trimStart()}`;
+    return `${header}${wrapLists(reindent(printed).trimStart())}`;
   }
 }
 

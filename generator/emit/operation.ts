@@ -21,6 +21,7 @@ import {
   type Member,
   num,
   obj,
+  pure,
   ref,
   str,
   typeLiteral,
@@ -96,7 +97,7 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
     keys.length > 0 ? keys.map((k) => messageSpec(index, k, file)) : [obj([['name', str(op.id)]], false)];
   const replyKeys = op.reply?.messages ?? [];
   const template = (tokens: readonly SubjectToken[]) =>
-    call(file.runtime('subjectTemplate'), [str(joinTokens(tokens))]);
+    pure(call(file.runtime('subjectTemplate'), [str(joinTokens(tokens))]));
   file.siblingNamespace('subjects', SUBJECTS, false);
   return obj([
     ['id', str(op.id)],

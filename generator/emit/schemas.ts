@@ -20,11 +20,21 @@ export function emitSchemas(index: ModelIndex, file: GeneratedFile, refs: Schema
       qualifier: types,
     };
     const helpers = usesHelpers(decl.schema, ctx) ? file.runtime('jsonSchema') : 'jsonSchema';
-    const expression = zodExpression(decl.schema, { ...ctx, helpers });
+    const expression = print(zodExpression(decl.schema, { ...ctx, helpers }));
+    const checked = `${z}.ZodType<${types}.${decl.name}>`;
+    // The schema keeps its inferred zod type (`.shape`, `.extend`, `.pick` stay usable) and is checked
+    // against the TypeScript type with `satisfies`. A member of a reference cycle (it reads another
+    // declaration through `z.lazy`) is annotated instead: TypeScript cannot infer a type that refers
+    // to itself.
+    const cyclic = expression.includes(`${z}.lazy(`);
     file.constant({
       name: decl.zodName,
-      type: `${z}.ZodType<${types}.${decl.name}>`,
-      initializer: print(expression),
+      ...(cyclic ? { type: checked } : {}),
+      // A pure arrow call, so that a bundler drops the schemas an application never uses: a pure mark on
+      // `z.object({...})` alone still keeps the calls in its arguments (measured with esbuild).
+      initializer: cyclic
+        ? `/* @__PURE__ */ (() => ${expression})()`
+        : `/* @__PURE__ */ (() => ${expression})() satisfies ${checked}`,
       isExported: true,
       docs: jsDoc([`Validates {@link ${types}.${decl.name}}.`]),
     });

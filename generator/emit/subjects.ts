@@ -2,7 +2,7 @@
 import type { ts } from 'ts-morph';
 import type { ChannelModel, JsonSchemaObject } from '../model/types.js';
 import type { Problem } from '../problems.js';
-import { arr, call, obj, str } from './ast.js';
+import { arr, call, obj, pure, str } from './ast.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
 import type { ModelIndex } from './operation.js';
 import { type SchemaRefs, usesHelpers, zodExpression } from './schema/index.js';
@@ -35,7 +35,7 @@ export function emitSubjects(index: ModelIndex, file: GeneratedFile, warn: (prob
     file.constant({
       name: channel.subjectConst,
       initializer: print(
-        call(file.runtime('subjectTemplate'), rules ? [str(channel.address), rules] : [str(channel.address)]),
+        pure(call(file.runtime('subjectTemplate'), rules ? [str(channel.address), rules] : [str(channel.address)])),
       ),
       isExported: true,
       docs: jsDoc(

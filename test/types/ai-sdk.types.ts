@@ -6,6 +6,7 @@ import { type NatsConnection, type PublishAck, wildcard } from 'asyncapi-nats/ru
 import {
   type AgentMessage,
   type AgentTask,
+  AgentMessageSchema,
   AiSdkClient,
   AiSdkServer,
   agentMessageSubject,
@@ -165,3 +166,12 @@ server.receiveRagQuery({
   // @ts-expect-error a core (non-durable) handler has no messageId
   handler: (m) => void m.messageId,
 });
+
+// Schemas keep their inferred zod types: the object's shape and its methods are there to reuse.
+const withTrace = AgentMessageSchema.extend({ trace_id: AgentMessageSchema.shape.conversation_id });
+const ids = AgentMessageSchema.pick({ message_id: true, conversation_id: true });
+const parsed: AgentMessage = AgentMessageSchema.parse({});
+void [withTrace, ids, parsed];
+// @ts-expect-error the shape lists the spec's properties only
+void AgentMessageSchema.shape.no_such_property;
+

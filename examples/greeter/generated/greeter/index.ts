@@ -8,10 +8,27 @@ export { GreeterClient } from './client.js';
 export type { PublishGreetedArgs, RequestGreetingArgs } from './client.js';
 export { GreeterServer } from './server.js';
 export type { OnGreetedArgs, OnGreetedReceived, ReplyGreetingArgs, ReplyGreetingReceived } from './server.js';
-export { GreetRequestPayloadSchema, GreetedHeadersSchema, GreetedPayloadSchema, GreetingPayloadSchema } from './schemas.js';
-export { exampleGreetRequestPayload, exampleGreetedHeaders, exampleGreetedPayload, exampleGreetingPayload } from './examples.js';
+export {
+  GreetRequestPayloadSchema,
+  GreetedHeadersSchema,
+  GreetedPayloadSchema,
+  GreetingPayloadSchema,
+} from './schemas.js';
+export {
+  exampleGreetRequestPayload,
+  exampleGreetedHeaders,
+  exampleGreetedPayload,
+  exampleGreetingPayload,
+} from './examples.js';
 export { greetSubject, greetedSubject } from './subjects.js';
-export type { GreetParams, GreetRequestPayload, GreetedHeaders, GreetedParams, GreetedPayload, GreetingPayload } from './types.js';
+export type {
+  GreetParams,
+  GreetRequestPayload,
+  GreetedHeaders,
+  GreetedParams,
+  GreetedPayload,
+  GreetingPayload,
+} from './types.js';
 
 /**
  * The codegen contract this code was generated for. If this line fails to compile, the installed

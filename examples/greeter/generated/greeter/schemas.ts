@@ -6,19 +6,19 @@ import { jsonSchema, z } from 'asyncapi-nats/runtime/gen';
 import type * as T from './types.js';
 
 /** Validates {@link T.GreetRequestPayload}. */
-export const GreetRequestPayloadSchema: z.ZodType<T.GreetRequestPayload> = z.strictObject({
+export const GreetRequestPayloadSchema = /* @__PURE__ */ (() => z.strictObject({
   name: z.string().check(jsonSchema.minLength(1), jsonSchema.maxLength(100))
-});
+}))() satisfies z.ZodType<T.GreetRequestPayload>;
 /** Validates {@link T.GreetingPayload}. */
-export const GreetingPayloadSchema: z.ZodType<T.GreetingPayload> = z.strictObject({
+export const GreetingPayloadSchema = /* @__PURE__ */ (() => z.strictObject({
   text: z.string()
-});
+}))() satisfies z.ZodType<T.GreetingPayload>;
 /** Validates {@link T.GreetedPayload}. */
-export const GreetedPayloadSchema: z.ZodType<T.GreetedPayload> = z.strictObject({
+export const GreetedPayloadSchema = /* @__PURE__ */ (() => z.strictObject({
   name: z.string(),
   at: z.string().check(jsonSchema.format('date-time'))
-});
+}))() satisfies z.ZodType<T.GreetedPayload>;
 /** Validates {@link T.GreetedHeaders}. */
-export const GreetedHeadersSchema: z.ZodType<T.GreetedHeaders> = z.object({
+export const GreetedHeadersSchema = /* @__PURE__ */ (() => z.object({
   request_id: z.string().check(jsonSchema.format('uuid')).exactOptional()
-});
+}))() satisfies z.ZodType<T.GreetedHeaders>;

@@ -16,7 +16,7 @@ import { subjectTemplate } from 'asyncapi-nats/runtime/gen';
  *
  * @generated from channels.greet (templates/init/starter.asyncapi.yaml:18:3)
  */
-export const greetSubject = subjectTemplate('greet.{tenant_id}');
+export const greetSubject = /* @__PURE__ */ subjectTemplate('greet.{tenant_id}');
 /**
  * Subject of channel `greeted`: `events.greeted.{tenant_id}`.
  *
@@ -29,4 +29,4 @@ export const greetSubject = subjectTemplate('greet.{tenant_id}');
  *
  * @generated from channels.greeted (templates/init/starter.asyncapi.yaml:32:3)
  */
-export const greetedSubject = subjectTemplate('events.greeted.{tenant_id}');
+export const greetedSubject = /* @__PURE__ */ subjectTemplate('events.greeted.{tenant_id}');

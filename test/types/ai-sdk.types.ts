@@ -5,8 +5,8 @@
 import { type NatsConnection, type PublishAck, wildcard } from 'asyncapi-nats/runtime';
 import {
   type AgentMessage,
-  type AgentTask,
   AgentMessageSchema,
+  type AgentTask,
   AiSdkClient,
   AiSdkServer,
   agentMessageSubject,
@@ -174,4 +174,3 @@ const parsed: AgentMessage = AgentMessageSchema.parse({});
 void [withTrace, ids, parsed];
 // @ts-expect-error the shape lists the spec's properties only
 void AgentMessageSchema.shape.no_such_property;
-

@@ -18,7 +18,7 @@ import type * as T from './types.js';
 
 /** Arguments of {@link AiSdkClient.sendAgentMessage}. */
 export type SendAgentMessageArgs = {
-  /** Values for the subject `ai.agent.message.{tenant_id}`. */
+  /** Values for the subject `ai.agent.message.{tenant_id}` (each described on {@link T.AgentMessageParams}). */
   readonly params: T.AgentMessageParams;
   /**
    * Agent message
@@ -32,7 +32,7 @@ export type SendAgentMessageArgs = {
 };
 /** Arguments of {@link AiSdkClient.sendAgentTask}. */
 export type SendAgentTaskArgs = {
-  /** Values for the subject `ai.agent.tasks.{tenant_id}`. */
+  /** Values for the subject `ai.agent.tasks.{tenant_id}` (each described on {@link T.AgentTasksParams}). */
   readonly params: T.AgentTasksParams;
   /**
    * Agent task
@@ -43,7 +43,7 @@ export type SendAgentTaskArgs = {
 };
 /** Arguments of {@link AiSdkClient.queueGatewayRequest}. */
 export type QueueGatewayRequestArgs = {
-  /** Values for the subject `ai.gateway.requests.{tenant_id}`. */
+  /** Values for the subject `ai.gateway.requests.{tenant_id}` (each described on {@link T.GatewayRequestsParams}). */
   readonly params: T.GatewayRequestsParams;
   /**
    * Chat completion request
@@ -57,7 +57,7 @@ export type QueueGatewayRequestArgs = {
 };
 /** Arguments of {@link AiSdkClient.requestChatCompletion}. */
 export type RequestChatCompletionArgs = {
-  /** Values for the subject `ai.gateway.responses.{tenant_id}`. */
+  /** Values for the subject `ai.gateway.responses.{tenant_id}` (each described on {@link T.GatewayResponsesParams}). */
   readonly params: T.GatewayResponsesParams;
   /**
    * Chat completion request (request/reply)
@@ -70,21 +70,21 @@ export type RequestChatCompletionArgs = {
 };
 /** Arguments of {@link AiSdkClient.ingestDocument}. */
 export type IngestDocumentArgs = {
-  /** Values for the subject `ai.rag.ingest.{tenant_id}`. */
+  /** Values for the subject `ai.rag.ingest.{tenant_id}` (each described on {@link T.RagIngestParams}). */
   readonly params: T.RagIngestParams;
   /** RAG document */
   readonly payload: T.RagDocument;
 };
 /** Arguments of {@link AiSdkClient.publishRagQuery}. */
 export type PublishRagQueryArgs = {
-  /** Values for the subject `ai.rag.queries.{tenant_id}`. */
+  /** Values for the subject `ai.rag.queries.{tenant_id}` (each described on {@link T.RagQueriesParams}). */
   readonly params: T.RagQueriesParams;
   /** RAG query */
   readonly payload: T.RagQuery;
 };
 /** Arguments of {@link AiSdkClient.requestRagResults}. */
 export type RequestRagResultsArgs = {
-  /** Values for the subject `ai.rag.results.{tenant_id}`. */
+  /** Values for the subject `ai.rag.results.{tenant_id}` (each described on {@link T.RagResultsParams}). */
   readonly params: T.RagResultsParams;
   /** RAG query */
   readonly payload: T.RagQuery;

@@ -26,14 +26,8 @@ import type * as T from './types.js';
 export type ReceiveAgentMessageReceived = ReceivedMessage<T.AgentMessage, T.AgentMessageHeaders, T.AgentMessageParams>;
 /** Arguments of {@link AiSdkServer.receiveAgentMessage}. */
 export type ReceiveAgentMessageArgs = {
-  /** Values for the subject `ai.agent.message.{tenant_id}`; `wildcard` receives every value of that parameter. */
+  /** Values for the subject `ai.agent.message.{tenant_id}` (each described on {@link T.AgentMessageParams}); `wildcard` receives every value of that parameter. */
   readonly params: {
-    /**
-     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
-     * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
-     * subjects). Letters, digits, `-` and `_` are recommended.
-     */
     readonly tenant_id: string | Wildcard;
   };
   /** Values for the queue group `agent.{agent_id}`. */
@@ -47,14 +41,8 @@ export type ReceiveAgentMessageArgs = {
 export type ReceiveAgentTaskReceived = DurableReceivedMessage<T.AgentTask, Record<string, never>, T.AgentTasksParams>;
 /** Arguments of {@link AiSdkServer.receiveAgentTask}. */
 export type ReceiveAgentTaskArgs = {
-  /** Values for the subject `ai.agent.tasks.{tenant_id}`; `wildcard` receives every value of that parameter. */
+  /** Values for the subject `ai.agent.tasks.{tenant_id}` (each described on {@link T.AgentTasksParams}); `wildcard` receives every value of that parameter. */
   readonly params: {
-    /**
-     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
-     * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
-     * subjects). Letters, digits, `-` and `_` are recommended.
-     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery (dead-lettered after the last delivery), so make it idempotent by `messageId`. */
@@ -64,14 +52,8 @@ export type ReceiveAgentTaskArgs = {
 export type ReceiveGatewayRequestReceived = DurableReceivedMessage<T.ChatCompletionRequest, T.ChatCompletionRequestHeaders, T.GatewayRequestsParams>;
 /** Arguments of {@link AiSdkServer.receiveGatewayRequest}. */
 export type ReceiveGatewayRequestArgs = {
-  /** Values for the subject `ai.gateway.requests.{tenant_id}`; `wildcard` receives every value of that parameter. */
+  /** Values for the subject `ai.gateway.requests.{tenant_id}` (each described on {@link T.GatewayRequestsParams}); `wildcard` receives every value of that parameter. */
   readonly params: {
-    /**
-     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
-     * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
-     * subjects). Letters, digits, `-` and `_` are recommended.
-     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery (dead-lettered after the last delivery), so make it idempotent by `messageId`. */
@@ -81,14 +63,8 @@ export type ReceiveGatewayRequestArgs = {
 export type ReplyChatCompletionReceived = ReceivedMessage<T.ChatCompletionRequest, Record<string, never>, T.GatewayResponsesParams>;
 /** Arguments of {@link AiSdkServer.replyChatCompletion}. */
 export type ReplyChatCompletionArgs = {
-  /** Values for the subject `ai.gateway.responses.{tenant_id}`; `wildcard` receives every value of that parameter. */
+  /** Values for the subject `ai.gateway.responses.{tenant_id}` (each described on {@link T.GatewayResponsesParams}); `wildcard` receives every value of that parameter. */
   readonly params: {
-    /**
-     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
-     * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
-     * subjects). Letters, digits, `-` and `_` are recommended.
-     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid request; its return value is the reply (a throw becomes an error reply). */
@@ -98,14 +74,8 @@ export type ReplyChatCompletionArgs = {
 export type ReceiveDocumentReceived = DurableReceivedMessage<T.RagDocument, Record<string, never>, T.RagIngestParams>;
 /** Arguments of {@link AiSdkServer.receiveDocument}. */
 export type ReceiveDocumentArgs = {
-  /** Values for the subject `ai.rag.ingest.{tenant_id}`; `wildcard` receives every value of that parameter. */
+  /** Values for the subject `ai.rag.ingest.{tenant_id}` (each described on {@link T.RagIngestParams}); `wildcard` receives every value of that parameter. */
   readonly params: {
-    /**
-     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
-     * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
-     * subjects). Letters, digits, `-` and `_` are recommended.
-     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery (dead-lettered after the last delivery), so make it idempotent by `messageId`. */
@@ -115,14 +85,8 @@ export type ReceiveDocumentArgs = {
 export type ReceiveRagQueryReceived = ReceivedMessage<T.RagQuery, Record<string, never>, T.RagQueriesParams>;
 /** Arguments of {@link AiSdkServer.receiveRagQuery}. */
 export type ReceiveRagQueryArgs = {
-  /** Values for the subject `ai.rag.queries.{tenant_id}`; `wildcard` receives every value of that parameter. */
+  /** Values for the subject `ai.rag.queries.{tenant_id}` (each described on {@link T.RagQueriesParams}); `wildcard` receives every value of that parameter. */
   readonly params: {
-    /**
-     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
-     * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
-     * subjects). Letters, digits, `-` and `_` are recommended.
-     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid message; a throw is reported to `onError` and the subscription goes on. */
@@ -132,14 +96,8 @@ export type ReceiveRagQueryArgs = {
 export type ReplyRagResultsReceived = ReceivedMessage<T.RagQuery, Record<string, never>, T.RagResultsParams>;
 /** Arguments of {@link AiSdkServer.replyRagResults}. */
 export type ReplyRagResultsArgs = {
-  /** Values for the subject `ai.rag.results.{tenant_id}`; `wildcard` receives every value of that parameter. */
+  /** Values for the subject `ai.rag.results.{tenant_id}` (each described on {@link T.RagResultsParams}); `wildcard` receives every value of that parameter. */
   readonly params: {
-    /**
-     * The tenant the message belongs to; it is the last token of every subject, so subscribers only
-     * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
-     * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
-     * subjects). Letters, digits, `-` and `_` are recommended.
-     */
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid request; its return value is the reply (a throw becomes an error reply). */

@@ -244,9 +244,9 @@ function defaultDoc(p: ChannelModel['parameters'][number], sending: boolean): st
     sending && at !== undefined
       ? `Left out, it is the message's ${at.in === 'header' ? `header \`${at.path[0]}\`` : `\`/${at.path.join('/')}\``}; given, it must equal it.`
       : undefined;
-  const doc = [p.description, carried, p.default !== undefined ? `Default \`${p.default}\`.` : undefined].filter(
-    Boolean,
-  );
+  // The parameter's own description is said once, on the channel's parameters type (types.ts), which
+  // the member's doc links to; here only what differs for this call.
+  const doc = [carried, p.default !== undefined ? `Default \`${p.default}\`.` : undefined].filter(Boolean);
   return doc.length > 0 ? doc.join('\n\n') : undefined;
 }
 
@@ -262,7 +262,7 @@ function optionalToSend(p: ChannelModel['parameters'][number]): boolean {
 function sendParamsMember(channel: ChannelModel): Member | undefined {
   const params = paramsType(channel);
   if (params === undefined) return undefined;
-  const doc = `Values for the subject \`${channel.address}\`.`;
+  const doc = `Values for the subject \`${channel.address}\` (each described on {@link ${TYPES}.${channel.paramsType}}).`;
   if (!channel.parameters.some(optionalToSend)) return { name: 'params', type: params, doc };
   const type = typeLiteral(
     channel.parameters.map((p) => {
@@ -339,7 +339,7 @@ export function receiveArgsType(
     const wildcard = typeRef(file.runtime('Wildcard'));
     members.push({
       name: 'params',
-      doc: `Values for the subject \`${channel.address}\`; \`wildcard\` receives every value of that parameter.`,
+      doc: `Values for the subject \`${channel.address}\` (each described on {@link ${TYPES}.${channel.paramsType}}); \`wildcard\` receives every value of that parameter.`,
       type: typeLiteral(
         channel.parameters.map((p) => {
           const doc = defaultDoc(p, false);

@@ -16,14 +16,14 @@ import type * as T from './types.js';
 
 /** Arguments of {@link GreeterClient.requestGreeting}. */
 export type RequestGreetingArgs = {
-  /** Values for the subject `greet.{tenant_id}`. */
+  /** Values for the subject `greet.{tenant_id}` (each described on {@link T.GreetParams}). */
   readonly params: T.GreetParams;
   /** The GreetRequest message. */
   readonly payload: T.GreetRequestPayload;
 };
 /** Arguments of {@link GreeterClient.publishGreeted}. */
 export type PublishGreetedArgs = {
-  /** Values for the subject `events.greeted.{tenant_id}`. */
+  /** Values for the subject `events.greeted.{tenant_id}` (each described on {@link T.GreetedParams}). */
   readonly params: T.GreetedParams;
   /** The Greeted message. */
   readonly payload: T.GreetedPayload;

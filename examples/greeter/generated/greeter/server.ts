@@ -24,9 +24,8 @@ import type * as T from './types.js';
 export type ReplyGreetingReceived = ReceivedMessage<T.GreetRequestPayload, Record<string, never>, T.GreetParams>;
 /** Arguments of {@link GreeterServer.replyGreeting}. */
 export type ReplyGreetingArgs = {
-  /** Values for the subject `greet.{tenant_id}`; `wildcard` receives every value of that parameter. */
+  /** Values for the subject `greet.{tenant_id}` (each described on {@link T.GreetParams}); `wildcard` receives every value of that parameter. */
   readonly params: {
-    /** The tenant the message belongs to. */
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid request; its return value is the reply (a throw becomes an error reply). */
@@ -36,9 +35,8 @@ export type ReplyGreetingArgs = {
 export type OnGreetedReceived = ReceivedMessage<T.GreetedPayload, T.GreetedHeaders, T.GreetedParams>;
 /** Arguments of {@link GreeterServer.onGreeted}. */
 export type OnGreetedArgs = {
-  /** Values for the subject `events.greeted.{tenant_id}`; `wildcard` receives every value of that parameter. */
+  /** Values for the subject `events.greeted.{tenant_id}` (each described on {@link T.GreetedParams}); `wildcard` receives every value of that parameter. */
   readonly params: {
-    /** The tenant the message belongs to. */
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid message; a throw is reported to `onError` and the subscription goes on. */

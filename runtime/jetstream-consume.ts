@@ -4,21 +4,22 @@
  * with backoff, and dead-lettering of messages that can never succeed.
  */
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { headers as createHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { type Checked, checkReceived, NO_VALUES } from './codec.js';
 import {
   AckError,
   ConsumerStalledError,
   ContractError,
   DeadLetterError,
-  DeadLetterHeaders,
   type DeadLetterReason,
   DecodeError,
   HandlerTimeoutError,
   InvalidSubjectParameterError,
   ValidationError,
 } from './errors.js';
-import { backoff, sendWithRetry, sleep } from './jetstream-publish.js';
+import { PendingAck, working } from './jetstream-ack.js';
+import { storeDeadLetter } from './jetstream-dead-letter.js';
+import { backoff, sleep } from './jetstream-publish.js';
 import {
   type ConsumerSettings,
   consumerName,
@@ -41,7 +42,7 @@ import {
   within,
 } from './server.js';
 import { EndpointStats } from './service.js';
-import { type ConnectionState, connectionState, DisconnectWatch, watchConnection } from './status.js';
+import { connectionState, watchConnection } from './status.js';
 import { finishReceive, runInTrace, startReceiveSpan, type Trace } from './telemetry.js';
 import type {
   DurableReceivedMessage,
@@ -109,8 +110,6 @@ const RECOVER_MAX_MS = 2_000;
 const SETUP_RETRY_MIN_MS = 1_000;
 const SETUP_RETRY_MAX_MS = 30_000;
 /** How long a dead-lettering keeps retrying its publish before the message is nakked instead. */
-const DEAD_LETTER_BUDGET_MS = 10_000;
-const ERROR_HEADER_MAX = 512;
 
 type Mode = 'running' | 'draining' | 'stopped';
 
@@ -921,26 +920,7 @@ export class Worker {
     const dlq = durable.deadLetter;
     const info = m.info;
     this.active.set(m, 0);
-    let stored = false;
-    let failure: unknown;
-    try {
-      const id = `${info.stream}:${info.streamSequence}`;
-      const { hdrs, body } = fitDeadLetter(m, reason, error, this.nc.info?.max_payload);
-      hdrs.set('Nats-Msg-Id', id);
-      await sendWithRetry(this.nc, this.ctx, {
-        operation: op.id,
-        subject: dlq.subject,
-        body,
-        headers: hdrs,
-        messageId: id,
-        stream: dlq.stream,
-        deadline: Date.now() + DEAD_LETTER_BUDGET_MS,
-        durable,
-      });
-      stored = true;
-    } catch (publishError) {
-      failure = publishError;
-    }
+    const { stored, failure } = await storeDeadLetter(this.nc, this.ctx, op.id, durable, m, reason, error);
     this.active.delete(m);
     this.report(
       'dead-letter',
@@ -1079,59 +1059,6 @@ export function startConsumer(
   return worker.handle;
 }
 
-/**
- * A double ack awaiting its confirmation. It is its own disconnect watch (linked into the connection's
- * list): a disconnect fails it at once, since the confirmation can no longer arrive (the message may
- * come back after its ack wait). The worker keeps only a count of these, not a set of messages.
- *
- * With a `Set` of messages, nearly every acked message (its data and headers) was promoted out of the
- * young generation under load. Measured with one generated worker fed by a hand-written sender, 30,000
- * messages: about 200 KB promoted per scavenge, against about 24 KB now and with the client's own
- * `consume()` callback. The likely reason: a set rehashes as it grows and shrinks, and the tables it
- * leaves behind keep their entries reachable until the next full collection.
- */
-class PendingAck extends DisconnectWatch {
-  private done = false;
-
-  constructor(
-    private readonly worker: Worker,
-    private readonly m: JsMsg,
-    private readonly state: ConnectionState,
-  ) {
-    super();
-    state.watch(this);
-    m.ackAck().then(this.confirmed, this.failed);
-  }
-
-  private readonly confirmed = (): void => {
-    if (this.finish()) this.worker.ackSettled(this.m);
-  };
-
-  private readonly failed = (cause: unknown): void => {
-    if (this.finish()) this.worker.ackSettled(this.m, cause);
-  };
-
-  disconnected(): void {
-    if (this.finish()) this.worker.ackSettled(this.m, new Error('disconnected before the ack was confirmed'));
-  }
-
-  private finish(): boolean {
-    if (this.done) return false;
-    this.done = true;
-    this.state.unwatch(this);
-    return true;
-  }
-}
-
-/** Signals that `m` is still being worked on, which restarts its ack wait on the server. */
-function working(m: JsMsg): void {
-  try {
-    m.working();
-  } catch {
-    // Connection down: the message may be redelivered; its ack will report that if so.
-  }
-}
-
 const ACK_PREFIX = '$JS.ACK.';
 const DOT = 46;
 const ZERO = 48;
@@ -1196,63 +1123,4 @@ function messageIdOf(m: JsMsg): string {
   if (id !== '') return id;
   const info = m.info;
   return `${info.stream}:${info.streamSequence}`;
-}
-
-const CONTROL_HEADER = /^nats-/i;
-
-/**
- * The dead letter's headers and body, within `maxPayload`. Our headers add a few hundred bytes to a
- * message that fitted, so a message near the limit would never fit, fail every dead-lettering and come
- * back forever. Then the original's own headers and most of the error text go first; only a message
- * whose body alone leaves no room loses its body (`Nats-Dead-Letter-Body` says how big it was).
- */
-function fitDeadLetter(
-  m: JsMsg,
-  reason: DeadLetterReason,
-  error: unknown,
-  maxPayload: number | undefined,
-): { hdrs: MsgHdrs; body: Uint8Array } {
-  const full = deadLetterHeaders(m, reason, error, true, ERROR_HEADER_MAX);
-  // Room for the Nats-Msg-Id header added later.
-  const fits = (hdrs: MsgHdrs, body: Uint8Array) =>
-    maxPayload === undefined || body.length + Buffer.byteLength(hdrs.toString()) + 128 <= maxPayload;
-  if (fits(full, m.data)) return { hdrs: full, body: m.data };
-  const lean = deadLetterHeaders(m, reason, error, false, 64);
-  if (fits(lean, m.data)) return { hdrs: lean, body: m.data };
-  lean.set(DeadLetterHeaders.Body, `omitted: ${m.data.length} bytes, too large to dead-letter with its headers`);
-  return { hdrs: lean, body: new Uint8Array(0) };
-}
-
-function deadLetterHeaders(
-  m: JsMsg,
-  reason: DeadLetterReason,
-  error: unknown,
-  keepOriginal: boolean,
-  errorMax: number,
-): MsgHdrs {
-  const hdrs = createHeaders();
-  const original = m.headers;
-  if (original !== undefined && keepOriginal) {
-    // JetStream control headers (message id, expectations, rollup, TTL) would act again on the dead-letter stream.
-    for (const [name, values] of original) {
-      if (CONTROL_HEADER.test(name)) continue;
-      for (const value of values) hdrs.append(name, value);
-    }
-  }
-  const id = original?.get('Nats-Msg-Id') ?? '';
-  if (id !== '') hdrs.set(DeadLetterHeaders.MessageId, id);
-  const info = m.info;
-  hdrs.set(DeadLetterHeaders.Reason, reason);
-  hdrs.set(DeadLetterHeaders.Error, oneLine(error, errorMax));
-  hdrs.set(DeadLetterHeaders.Subject, m.subject);
-  hdrs.set(DeadLetterHeaders.Stream, info.stream);
-  hdrs.set(DeadLetterHeaders.Sequence, String(info.streamSequence));
-  hdrs.set(DeadLetterHeaders.Deliveries, String(info.deliveryCount));
-  return hdrs;
-}
-
-/** An error as one header-safe line: CR/LF folded, at most {@link ERROR_HEADER_MAX} characters. */
-function oneLine(error: unknown, max: number): string {
-  const text = (error instanceof Error ? error.message : String(error)).replace(/[\r\n]+/g, ' ').trim();
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text || 'unknown error';
 }

@@ -93,14 +93,26 @@ export type RequestRagResultsArgs = {
 const sendAgentMessageOperation: OperationSpec = {
   id: 'sendAgentMessage',
   subject: subjects.agentMessageSubject,
-  messages: [{ name: 'AgentMessage', payload: S.AgentMessageSchema, headers: S.AgentMessageHeadersSchema, headerNames: ['target_agent_id', 'source_agent_id'] }]
+  messages: [{
+    name: 'AgentMessage',
+    payload: S.AgentMessageSchema,
+    headers: S.AgentMessageHeadersSchema,
+    headerNames: ['target_agent_id', 'source_agent_id']
+  }]
 };
 const sendAgentTaskOperation: OperationSpec = {
   id: 'sendAgentTask',
   subject: subjects.agentTasksSubject,
   messages: [{ name: 'AgentTask', payload: S.AgentTaskSchema }],
   durable: {
-    stream: { name: 'AI_AGENT_TASKS', subjects: ['ai.agent.tasks.*'], storage: 'file', replicas: 1, retention: 'workqueue', duplicateWindowMs: 120000 },
+    stream: {
+      name: 'AI_AGENT_TASKS',
+      subjects: ['ai.agent.tasks.*'],
+      storage: 'file',
+      replicas: 1,
+      retention: 'workqueue',
+      duplicateWindowMs: 120000
+    },
     messageId: { payload: ['task_id'] },
     deadLetter: { subject: 'ai.dead.agent.tasks', stream: 'AI_AGENT_TASKS_DEAD_LETTER' }
   }
@@ -108,18 +120,39 @@ const sendAgentTaskOperation: OperationSpec = {
 const queueGatewayRequestOperation: OperationSpec = {
   id: 'queueGatewayRequest',
   subject: subjects.gatewayRequestsSubject,
-  messages: [{ name: 'ChatCompletionRequest', payload: S.ChatCompletionRequestSchema, headers: S.ChatCompletionRequestHeadersSchema, headerNames: ['request_id', 'model', 'priority'] }],
+  messages: [{
+    name: 'ChatCompletionRequest',
+    payload: S.ChatCompletionRequestSchema,
+    headers: S.ChatCompletionRequestHeadersSchema,
+    headerNames: ['request_id', 'model', 'priority']
+  }],
   durable: {
-    stream: { name: 'AI_GATEWAY_REQUESTS', subjects: ['ai.gateway.requests.*'], storage: 'file', replicas: 1, retention: 'workqueue', duplicateWindowMs: 120000 },
+    stream: {
+      name: 'AI_GATEWAY_REQUESTS',
+      subjects: ['ai.gateway.requests.*'],
+      storage: 'file',
+      replicas: 1,
+      retention: 'workqueue',
+      duplicateWindowMs: 120000
+    },
     messageId: { header: 'request_id' },
-    deadLetter: { subject: 'ai.dead.gateway.requests', stream: 'AI_GATEWAY_REQUESTS_DEAD_LETTER' }
+    deadLetter: {
+      subject: 'ai.dead.gateway.requests',
+      stream: 'AI_GATEWAY_REQUESTS_DEAD_LETTER'
+    }
   }
 };
 const requestChatCompletionOperation: OperationSpec = {
   id: 'requestChatCompletion',
   subject: subjects.gatewayResponsesSubject,
   messages: [{ name: 'ChatCompletionCall', payload: S.ChatCompletionRequestSchema }],
-  reply: { messages: [{ name: 'ChatCompletionResponse', payload: S.ChatCompletionResponseSchema }], withHeaders: false },
+  reply: {
+    messages: [{
+      name: 'ChatCompletionResponse',
+      payload: S.ChatCompletionResponseSchema
+    }],
+    withHeaders: false
+  },
   timeoutMs: 60000
 };
 const ingestDocumentOperation: OperationSpec = {
@@ -127,7 +160,14 @@ const ingestDocumentOperation: OperationSpec = {
   subject: subjects.ragIngestSubject,
   messages: [{ name: 'RagDocument', payload: S.RagDocumentSchema }],
   durable: {
-    stream: { name: 'AI_RAG_INGEST', subjects: ['ai.rag.ingest.*'], storage: 'file', replicas: 1, retention: 'workqueue', duplicateWindowMs: 120000 },
+    stream: {
+      name: 'AI_RAG_INGEST',
+      subjects: ['ai.rag.ingest.*'],
+      storage: 'file',
+      replicas: 1,
+      retention: 'workqueue',
+      duplicateWindowMs: 120000
+    },
     deadLetter: { subject: 'ai.dead.rag.ingest', stream: 'AI_RAG_INGEST_DEAD_LETTER' }
   }
 };
@@ -140,7 +180,10 @@ const requestRagResultsOperation: OperationSpec = {
   id: 'requestRagResults',
   subject: subjects.ragResultsSubject,
   messages: [{ name: 'RagQuery', payload: S.RagQuerySchema }],
-  reply: { messages: [{ name: 'RagResults', payload: S.RagResultsSchema }], withHeaders: false },
+  reply: {
+    messages: [{ name: 'RagResults', payload: S.RagResultsSchema }],
+    withHeaders: false
+  },
   timeoutMs: 30000
 };
 

@@ -107,17 +107,37 @@ export type ReplyRagResultsArgs = {
 const receiveAgentMessageOperation: OperationSpec = {
   id: 'receiveAgentMessage',
   subject: subjects.agentMessageSubject,
-  messages: [{ name: 'AgentMessage', payload: S.AgentMessageSchema, headers: S.AgentMessageHeadersSchema, headerNames: ['target_agent_id', 'source_agent_id'] }],
+  messages: [{
+    name: 'AgentMessage',
+    payload: S.AgentMessageSchema,
+    headers: S.AgentMessageHeadersSchema,
+    headerNames: ['target_agent_id', 'source_agent_id']
+  }],
   queue: /* @__PURE__ */ subjectTemplate('agent.{agent_id}'),
-  matchHeaders: [{ header: 'target_agent_id', value: /* @__PURE__ */ subjectTemplate('{agent_id}') }]
+  matchHeaders: [{
+    header: 'target_agent_id',
+    value: /* @__PURE__ */ subjectTemplate('{agent_id}')
+  }]
 };
 const receiveAgentTaskOperation: OperationSpec = {
   id: 'receiveAgentTask',
   subject: subjects.agentTasksSubject,
   messages: [{ name: 'AgentTask', payload: S.AgentTaskSchema }],
   durable: {
-    stream: { name: 'AI_AGENT_TASKS', subjects: ['ai.agent.tasks.*'], storage: 'file', replicas: 1, retention: 'workqueue', duplicateWindowMs: 120000 },
-    consumer: { durable: 'agent-workers', ackWaitMs: 30000, maxDeliver: 5, backoffMs: [1000, 5000, 15000] },
+    stream: {
+      name: 'AI_AGENT_TASKS',
+      subjects: ['ai.agent.tasks.*'],
+      storage: 'file',
+      replicas: 1,
+      retention: 'workqueue',
+      duplicateWindowMs: 120000
+    },
+    consumer: {
+      durable: 'agent-workers',
+      ackWaitMs: 30000,
+      maxDeliver: 5,
+      backoffMs: [1000, 5000, 15000]
+    },
     deadLetter: { subject: 'ai.dead.agent.tasks', stream: 'AI_AGENT_TASKS_DEAD_LETTER' }
   },
   queue: /* @__PURE__ */ subjectTemplate('agent.workers')
@@ -125,11 +145,31 @@ const receiveAgentTaskOperation: OperationSpec = {
 const receiveGatewayRequestOperation: OperationSpec = {
   id: 'receiveGatewayRequest',
   subject: subjects.gatewayRequestsSubject,
-  messages: [{ name: 'ChatCompletionRequest', payload: S.ChatCompletionRequestSchema, headers: S.ChatCompletionRequestHeadersSchema, headerNames: ['request_id', 'model', 'priority'] }],
+  messages: [{
+    name: 'ChatCompletionRequest',
+    payload: S.ChatCompletionRequestSchema,
+    headers: S.ChatCompletionRequestHeadersSchema,
+    headerNames: ['request_id', 'model', 'priority']
+  }],
   durable: {
-    stream: { name: 'AI_GATEWAY_REQUESTS', subjects: ['ai.gateway.requests.*'], storage: 'file', replicas: 1, retention: 'workqueue', duplicateWindowMs: 120000 },
-    consumer: { durable: 'gateway-workers', ackWaitMs: 60000, maxDeliver: 3, backoffMs: [2000, 10000] },
-    deadLetter: { subject: 'ai.dead.gateway.requests', stream: 'AI_GATEWAY_REQUESTS_DEAD_LETTER' }
+    stream: {
+      name: 'AI_GATEWAY_REQUESTS',
+      subjects: ['ai.gateway.requests.*'],
+      storage: 'file',
+      replicas: 1,
+      retention: 'workqueue',
+      duplicateWindowMs: 120000
+    },
+    consumer: {
+      durable: 'gateway-workers',
+      ackWaitMs: 60000,
+      maxDeliver: 3,
+      backoffMs: [2000, 10000]
+    },
+    deadLetter: {
+      subject: 'ai.dead.gateway.requests',
+      stream: 'AI_GATEWAY_REQUESTS_DEAD_LETTER'
+    }
   },
   queue: /* @__PURE__ */ subjectTemplate('gateway.workers')
 };
@@ -137,7 +177,13 @@ const replyChatCompletionOperation: OperationSpec = {
   id: 'replyChatCompletion',
   subject: subjects.gatewayResponsesSubject,
   messages: [{ name: 'ChatCompletionCall', payload: S.ChatCompletionRequestSchema }],
-  reply: { messages: [{ name: 'ChatCompletionResponse', payload: S.ChatCompletionResponseSchema }], withHeaders: false },
+  reply: {
+    messages: [{
+      name: 'ChatCompletionResponse',
+      payload: S.ChatCompletionResponseSchema
+    }],
+    withHeaders: false
+  },
   timeoutMs: 60000,
   queue: /* @__PURE__ */ subjectTemplate('gateway.workers')
 };
@@ -146,8 +192,20 @@ const receiveDocumentOperation: OperationSpec = {
   subject: subjects.ragIngestSubject,
   messages: [{ name: 'RagDocument', payload: S.RagDocumentSchema }],
   durable: {
-    stream: { name: 'AI_RAG_INGEST', subjects: ['ai.rag.ingest.*'], storage: 'file', replicas: 1, retention: 'workqueue', duplicateWindowMs: 120000 },
-    consumer: { durable: 'rag-ingest-workers', ackWaitMs: 30000, maxDeliver: 5, backoffMs: [1000, 5000, 15000] },
+    stream: {
+      name: 'AI_RAG_INGEST',
+      subjects: ['ai.rag.ingest.*'],
+      storage: 'file',
+      replicas: 1,
+      retention: 'workqueue',
+      duplicateWindowMs: 120000
+    },
+    consumer: {
+      durable: 'rag-ingest-workers',
+      ackWaitMs: 30000,
+      maxDeliver: 5,
+      backoffMs: [1000, 5000, 15000]
+    },
     deadLetter: { subject: 'ai.dead.rag.ingest', stream: 'AI_RAG_INGEST_DEAD_LETTER' }
   },
   queue: /* @__PURE__ */ subjectTemplate('rag.ingest.workers')
@@ -162,7 +220,10 @@ const replyRagResultsOperation: OperationSpec = {
   id: 'replyRagResults',
   subject: subjects.ragResultsSubject,
   messages: [{ name: 'RagQuery', payload: S.RagQuerySchema }],
-  reply: { messages: [{ name: 'RagResults', payload: S.RagResultsSchema }], withHeaders: false },
+  reply: {
+    messages: [{ name: 'RagResults', payload: S.RagResultsSchema }],
+    withHeaders: false
+  },
   timeoutMs: 30000,
   queue: /* @__PURE__ */ subjectTemplate('rag.results.workers')
 };

@@ -36,20 +36,32 @@ export function bool(value: boolean): ts.Expression {
 }
 
 /** `{ a: x, 'b-c': y }`; entries whose value is undefined are left out. */
+/**
+ * Literals printed on one line longer than this are broken one entry per line, so that generated
+ * lines stay within the project's 120 columns once indented and keyed.
+ */
+const ONE_LINE_MAX = 72;
+
+/** An object literal: one entry per line, or (`multiLine` false) on one line when it fits. */
 export function obj(
   entries: readonly (readonly [string, ts.Expression | undefined])[],
   multiLine = true,
 ): ts.ObjectLiteralExpression {
-  return f.createObjectLiteralExpression(
-    entries
-      .filter((e): e is readonly [string, ts.Expression] => e[1] !== undefined)
-      .map(([k, v]) => f.createPropertyAssignment(objectLiteralKey(k), v)),
-    multiLine,
-  );
+  const properties = entries
+    .filter((e): e is readonly [string, ts.Expression] => e[1] !== undefined)
+    .map(([k, v]) => f.createPropertyAssignment(objectLiteralKey(k), v));
+  const literal = f.createObjectLiteralExpression(properties, multiLine);
+  return multiLine || printNode(literal).length <= ONE_LINE_MAX
+    ? literal
+    : f.createObjectLiteralExpression(properties, true);
 }
 
+/** An array literal: on one line when it fits (or `multiLine` false), else one item per line. */
 export function arr(items: readonly ts.Expression[], multiLine = false): ts.ArrayLiteralExpression {
-  return f.createArrayLiteralExpression([...items], multiLine);
+  const literal = f.createArrayLiteralExpression([...items], multiLine);
+  return multiLine || items.length < 2 || printNode(literal).length <= ONE_LINE_MAX
+    ? literal
+    : f.createArrayLiteralExpression([...items], true);
 }
 
 export function call(

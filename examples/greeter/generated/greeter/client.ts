@@ -35,13 +35,21 @@ const requestGreetingOperation: OperationSpec = {
   id: 'requestGreeting',
   subject: subjects.greetSubject,
   messages: [{ name: 'GreetRequest', payload: S.GreetRequestPayloadSchema }],
-  reply: { messages: [{ name: 'Greeting', payload: S.GreetingPayloadSchema }], withHeaders: false },
+  reply: {
+    messages: [{ name: 'Greeting', payload: S.GreetingPayloadSchema }],
+    withHeaders: false
+  },
   timeoutMs: 2000
 };
 const publishGreetedOperation: OperationSpec = {
   id: 'publishGreeted',
   subject: subjects.greetedSubject,
-  messages: [{ name: 'Greeted', payload: S.GreetedPayloadSchema, headers: S.GreetedHeadersSchema, headerNames: ['request_id'] }]
+  messages: [{
+    name: 'Greeted',
+    payload: S.GreetedPayloadSchema,
+    headers: S.GreetedHeadersSchema,
+    headerNames: ['request_id']
+  }]
 };
 
 /**

@@ -47,14 +47,22 @@ const replyGreetingOperation: OperationSpec = {
   id: 'replyGreeting',
   subject: subjects.greetSubject,
   messages: [{ name: 'GreetRequest', payload: S.GreetRequestPayloadSchema }],
-  reply: { messages: [{ name: 'Greeting', payload: S.GreetingPayloadSchema }], withHeaders: false },
+  reply: {
+    messages: [{ name: 'Greeting', payload: S.GreetingPayloadSchema }],
+    withHeaders: false
+  },
   timeoutMs: 2000,
   queue: /* @__PURE__ */ subjectTemplate('greeters')
 };
 const onGreetedOperation: OperationSpec = {
   id: 'onGreeted',
   subject: subjects.greetedSubject,
-  messages: [{ name: 'Greeted', payload: S.GreetedPayloadSchema, headers: S.GreetedHeadersSchema, headerNames: ['request_id'] }]
+  messages: [{
+    name: 'Greeted',
+    payload: S.GreetedPayloadSchema,
+    headers: S.GreetedHeadersSchema,
+    headerNames: ['request_id']
+  }]
 };
 /** The NATS service every GreeterServer registers as (`nats micro ls`), named after the spec's `info`. */
 const serviceInfo: ServiceInfo = {

@@ -1,15 +1,10 @@
 /** client.ts: one typed method per send operation (publish and request). */
 import { keyword } from './ast.js';
+import { addDescriptors } from './descriptor.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
-import {
-  addConnectionClass,
-  addDescriptors,
-  type ModelIndex,
-  operationDoc,
-  replyType,
-  sendArgsType,
-  TYPES,
-} from './operation.js';
+import { type ModelIndex, TYPES } from './model-index.js';
+import { addConnectionClass, operationDoc } from './operation.js';
+import { replyType, sendArgsType } from './signatures.js';
 
 export function emitClient(index: ModelIndex, file: GeneratedFile): void {
   const { model } = index;

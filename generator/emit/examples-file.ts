@@ -12,7 +12,7 @@ import { NameRegistry, safeIdentifier } from '../naming.js';
 import type { Problem } from '../problems.js';
 import { arr, obj, ref, typeRef } from './ast.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
-import { type ModelIndex, TYPES } from './operation.js';
+import { type ModelIndex, TYPES } from './model-index.js';
 import { literalExpression } from './schema/print.js';
 import { type Shape, schemaRefs, toShape } from './schema/shape.js';
 

@@ -1,7 +1,8 @@
 import { examplePlan } from './examples-file.js';
 import type { GeneratedFile } from './file.js';
-import { type ModelIndex, receivedName } from './operation.js';
+import type { ModelIndex } from './model-index.js';
 import { CODEGEN_CONTRACT_VERSION } from './runtime-symbols.js';
+import { receivedName } from './signatures.js';
 
 /** `index.ts`: every generated name, from the files that were emitted. */
 export function emitIndex(

@@ -8,7 +8,7 @@ import { emitClient } from './client.js';
 import { emitExamples } from './examples-file.js';
 import { createProject, type FileContext, GeneratedFile } from './file.js';
 import { emitIndex } from './index-file.js';
-import { ModelIndex } from './operation.js';
+import { ModelIndex } from './model-index.js';
 import { orderDeclarations, schemaRefs } from './schema/index.js';
 import { emitSchemas } from './schemas.js';
 import { emitServer } from './server.js';

@@ -1,5 +1,5 @@
 import { type GeneratedFile, jsDoc, print } from './file.js';
-import type { ModelIndex } from './operation.js';
+import type { ModelIndex } from './model-index.js';
 import { type SchemaRefs, usesHelpers, zodExpression } from './schema/index.js';
 
 /**

@@ -2,19 +2,11 @@
 import { ts } from 'ts-morph';
 import type { OperationModel, ScalarValue } from '../model/types.js';
 import { arr, bool, keyword, num, obj, promiseOf, str, typeRef, union } from './ast.js';
+import { addDescriptors, messageSpec } from './descriptor.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
-import {
-  addConnectionClass,
-  addDescriptors,
-  type ModelIndex,
-  messageSpec,
-  operationDoc,
-  receiveArgsType,
-  receivedName,
-  receivedType,
-  replyType,
-  TYPES,
-} from './operation.js';
+import { type ModelIndex, TYPES } from './model-index.js';
+import { addConnectionClass, operationDoc } from './operation.js';
+import { receiveArgsType, receivedName, receivedType, replyType } from './signatures.js';
 
 export function emitServer(index: ModelIndex, file: GeneratedFile): void {
   const { model } = index;

@@ -4,7 +4,7 @@ import type { ChannelModel, JsonSchemaObject } from '../model/types.js';
 import type { Problem } from '../problems.js';
 import { arr, call, obj, pure, str } from './ast.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
-import type { ModelIndex } from './operation.js';
+import type { ModelIndex } from './model-index.js';
 import { type SchemaRefs, usesHelpers, zodExpression } from './schema/index.js';
 
 /**

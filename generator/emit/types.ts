@@ -1,7 +1,7 @@
 /** types.ts: a TypeScript type per named schema, and the parameter types of every subject. */
 import { keyword, literalType, typeLiteral, union } from './ast.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
-import type { ModelIndex } from './operation.js';
+import type { ModelIndex } from './model-index.js';
 import { type SchemaRefs, typeNode } from './schema/index.js';
 
 export function emitTypes(index: ModelIndex, file: GeneratedFile, refs: SchemaRefs): void {

@@ -3,7 +3,7 @@
  * call for a send operation, the typed server registration for a receive operation, and the `nats`
  * CLI line that does the same by hand.
  */
-import { joinTokens, subjectPattern as tokensPattern } from '../model/subject.js';
+import { joinTokens, subjectPattern } from '../model/subject.js';
 import type { ApiModel, ChannelModel, MessageModel, OperationModel } from '../model/types.js';
 
 /** One snippet: a label for the tab and the code as plain text (the template escapes it). */
@@ -77,11 +77,6 @@ export function parameterExample(channel: ChannelModel, name: string): string {
 /** The subject with each parameter replaced by its example value. */
 export function exampleSubject(channel: ChannelModel): string {
   return joinTokens(channel.tokens, (name) => parameterExample(channel, name));
-}
-
-/** The subscription pattern: each parameter token as `*`. */
-export function subjectPattern(channel: ChannelModel): string {
-  return tokensPattern(channel.tokens);
 }
 
 function paramsLiteral(channel: ChannelModel, wildcard: boolean): string {
@@ -186,8 +181,8 @@ export function natsCli(
     case 'request':
       return `nats req ${shellQuote(exampleSubject(channel))} ${body}${headerArgs.join('')}`;
     case 'reply':
-      return `nats reply ${shellQuote(subjectPattern(channel))} ${shellQuote(JSON.stringify(ex.replyPayload ?? {}))}${queue}`;
+      return `nats reply ${shellQuote(subjectPattern(channel.tokens))} ${shellQuote(JSON.stringify(ex.replyPayload ?? {}))}${queue}`;
     case 'subscribe':
-      return `nats sub ${shellQuote(subjectPattern(channel))}${queue}`;
+      return `nats sub ${shellQuote(subjectPattern(channel.tokens))}${queue}`;
   }
 }

@@ -13,12 +13,12 @@ import {
   sampleOf,
   type Validator,
 } from '../examples.js';
-import { joinTokens } from '../model/subject.js';
+import { joinTokens, subjectPattern } from '../model/subject.js';
 import type { ApiModel, ChannelModel, JsonSchema, MessageModel, NamedSchema, OperationModel } from '../model/types.js';
 import type { Problem } from '../problems.js';
 import { inline, type Paragraphs, paragraphs, type TextRun } from './markdown.js';
 import { fieldPaths, isObject, type SchemaNodeView, schemaTree, typeLabel } from './schema-tree.js';
-import { operationSnippets, type Snippet, subjectPattern } from './snippets.js';
+import { operationSnippets, type Snippet } from './snippets.js';
 
 export type { Block, Paragraphs, TextRun } from './markdown.js';
 export type { SchemaNodeView } from './schema-tree.js';
@@ -584,7 +584,7 @@ function channelView(ctx: ViewContext, c: ChannelModel): ChannelView {
     description: paragraphs(c.description),
     subject: subjectParts(c),
     address: c.address,
-    pattern: c.address !== null ? subjectPattern(c) : null,
+    pattern: c.address !== null ? subjectPattern(c.tokens) : null,
     parameters: c.parameters.map((p) => ({
       name: p.name,
       placeholder: `{${p.name}}`,
@@ -695,7 +695,7 @@ function operationView(ctx: ViewContext, o: OperationModel): OperationView {
     description: paragraphs(o.description),
     channel: { href: `#${ctx.channelAnchor.get(o.channel) ?? ''}`, label: channel?.title ?? o.channel },
     subject: channel ? subjectParts(channel) : [],
-    pattern: channel && channel.address !== null ? subjectPattern(channel) : null,
+    pattern: channel && channel.address !== null ? subjectPattern(channel.tokens) : null,
     messages: o.messages.map((k) => ctx.msgLink(k)),
     ...(o.reply
       ? {

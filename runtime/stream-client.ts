@@ -169,7 +169,10 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     checkSize(nc, op.id, this.subject, body, request);
     if (!this.state.connected) throw new NotConnectedError(op.id, this.subject, this.state.closed);
     const inbox = freshInbox(nc);
-    this.sub = nc.subscribe(inbox, { callback: (err, msg) => (err === null ? this.received(msg) : this.broken(err)) });
+    const sub = nc.subscribe(inbox, { callback: (err, msg) => (err === null ? this.received(msg) : this.broken(err)) });
+    this.sub = sub;
+    // The connection closed (nc.close(), or the client gave up reconnecting): nothing more can arrive.
+    void sub.closed.then(() => this.fail(new ConnectionLostError(op.id, this.subject), false));
     nc.publish(this.subject, body, { reply: inbox, headers: request });
     this.t0 = performance.now();
     this.state.watch(this);
@@ -327,6 +330,10 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     this.head++;
     if (this.head === this.buffer.length) {
       this.buffer.length = 0;
+      this.head = 0;
+    } else if (this.head >= this.settings.window) {
+      // A consumer that never empties the buffer: drop the taken slots so the array stays window-sized.
+      this.buffer.splice(0, this.head);
       this.head = 0;
     }
     this.taken++;

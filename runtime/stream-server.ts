@@ -194,9 +194,8 @@ class ServerStream {
   private cancelled: StreamCancelledError | undefined;
   /** Wakes the producer waiting for credit: credit arrived or the stream was cancelled. */
   private wakeUp: (() => void) | undefined;
-  /** Resolves (undefined) when the stream is cancelled: raced against each step of the generator. */
-  private readonly stopped: Promise<undefined>;
-  private stop!: () => void;
+  /** Ends the wait for the generator's current step when the stream is cancelled. */
+  private interrupt: (() => void) | undefined;
   private totalTimer: ReturnType<typeof setTimeout> | undefined;
   /** Messages to publish at the next turn of the event loop: body, headers, body, headers, ... */
   private queued: (Uint8Array | MsgHdrs | undefined)[] = [];
@@ -212,9 +211,6 @@ class ServerStream {
     private readonly controlSubject: string,
   ) {
     this.replyTo = msg.reply as string;
-    this.stopped = new Promise<undefined>((resolve) => {
-      this.stop = () => resolve(undefined);
-    });
     const asked = Number(msg.headers?.get(WINDOW_HEADER));
     this.window = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, MAX_WINDOW) : streams.spec.window;
   }
@@ -223,7 +219,7 @@ class ServerStream {
     const { spec } = this.streams;
     const openHdrs = streamHeaders('open', 0);
     openHdrs.set(CONTROL_HEADER, this.controlSubject);
-    if (!this.publish(undefined, openHdrs)) return this.finish(undefined);
+    if (!this.publish(undefined, openHdrs, true)) return this.finish(undefined);
     this.totalTimer = setTimeout(() => this.cancel('total-timeout'), spec.totalTimeoutMs);
     let iterator: AsyncIterator<unknown, unknown> | undefined;
     let failure: Failure | undefined;
@@ -234,7 +230,8 @@ class ServerStream {
         // The common case (credit left) costs a comparison, not an await.
         if (this.seq >= this.ack + this.window && !(await this.credited())) break;
         const pending = iterator.next();
-        const step = await Promise.race([pending, this.stopped]);
+        const step = await this.step(pending);
+        this.interrupt = undefined;
         if (step === undefined) {
           // A step that comes after the cancel is dropped; so is its rejection (the caller is gone).
           pending.catch(() => {});
@@ -270,7 +267,7 @@ class ServerStream {
     if (this.cancelled !== undefined) return;
     this.cancelled = new StreamCancelledError(this.ctx.op.id, reason, detail);
     this.controller.abort(this.cancelled);
-    this.stop();
+    this.interrupt?.();
     this.wake();
   }
 
@@ -287,6 +284,18 @@ class ServerStream {
     this.wakeUp = undefined;
     clearTimeout(timer);
     return this.cancelled === undefined;
+  }
+
+  /**
+   * The generator's pending step, or undefined once the stream is cancelled. A fresh promise per step:
+   * racing each step against one long-lived "cancelled" promise would leave a reaction on it per chunk
+   * for the stream's whole life.
+   */
+  private step(pending: Promise<IteratorResult<unknown, unknown>>): Promise<IteratorResult<unknown> | undefined> {
+    return new Promise((resolve, reject) => {
+      this.interrupt = () => resolve(undefined);
+      pending.then(resolve, reject);
+    });
   }
 
   private wake(): void {
@@ -308,7 +317,7 @@ class ServerStream {
     const failure = this.encode(this.streams.spec.chunks, value, 'chunk');
     if (failure instanceof Uint8Array || failure === undefined) {
       this.seq++;
-      return this.publish(failure, streamHeaders('chunk', this.seq)) ? undefined : this.gone();
+      return this.publish(failure, streamHeaders('chunk', this.seq), this.seq === 1) ? undefined : this.gone();
     }
     return failure;
   }
@@ -374,9 +383,14 @@ class ServerStream {
    * several microtasks, so chunks published one by one cost one socket write each (measured: a fifth of
    * the server's CPU). The queue holds at most the chunks the caller's credit allows.
    */
-  private publish(body: Uint8Array | undefined, hdrs: MsgHdrs): boolean {
+  private publish(body: Uint8Array | undefined, hdrs: MsgHdrs, urgent = false): boolean {
     if (this.streams.nc.isClosed()) return false;
     this.queued.push(body, hdrs);
+    // `open` and the first chunk go at once (time to first chunk); chunks after it in batches.
+    if (urgent && this.queued.length === 2) {
+      this.flushQueue();
+      return true;
+    }
     if (this.flushTimer === undefined) this.flushTimer = setImmediate(this.flushQueue);
     return true;
   }

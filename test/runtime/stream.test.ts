@@ -7,6 +7,7 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import {
   BusyError,
+  ConnectionLostError,
   type ErrorEvent,
   type Handle,
   type NatsConnection,
@@ -311,6 +312,34 @@ describe('streaming replies', () => {
     expect((failure as RemoteError).description).toBe(
       'this operation streams its reply: request it with header Asyncapi-Nats-Stream: 1 (a streaming client; see docs/streaming.md)',
     );
+  });
+
+  test('stream - an invalid request is answered 400 before the stream opens: RemoteError', async () => {
+    const op = streamOp();
+    await serve(op, async function* () {
+      yield { i: 0, text: 'never' };
+    });
+    const failure = await collectInto(
+      requestStream<Chunk, End>(nc, op, { ...ask, payload: { prompt: 42 } }, { validate: { send: false } }),
+      [],
+    );
+    expect(failure).toBeInstanceOf(RemoteError);
+    expect(failure).toMatchObject({ status: 400 });
+    expect((failure as RemoteError).description).toMatch(/^invalid request: prompt/);
+  });
+
+  test('stream - the caller closing its connection mid-stream: ConnectionLostError, no hang', async () => {
+    const op = streamOp();
+    await serve(op, async function* (m) {
+      yield { i: 0, text: 'first' };
+      await untilAborted(m.signal);
+    });
+    const caller = await natsConnect({ servers: inject('natsUrl') });
+    const stream = requestStream<Chunk, End>(caller, op, ask);
+    expect((await stream.next()).value).toEqual({ i: 0, text: 'first' });
+    const pending = stream.next().catch((error: unknown) => error);
+    await caller.close();
+    expect(await pending).toBeInstanceOf(ConnectionLostError);
   });
 
   test('stream - an AbortSignal rejects with its reason and cancels the handler (signal, finally)', async () => {

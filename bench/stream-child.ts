@@ -37,8 +37,8 @@ process.on('message', (message: unknown) => {
   if (message === 'measure') {
     gc();
     gc();
-    const { rss, heapUsed } = process.memoryUsage();
-    process.send?.({ rss, heapUsed, open, produced });
+    const { rss, heapUsed, external } = process.memoryUsage();
+    process.send?.({ rss, heapUsed, external, open, produced });
   } else if (message === 'stop') {
     handle.unsubscribe();
     void nc.close().then(() => process.exit(0));

@@ -151,6 +151,7 @@ function handStream(
 interface Memory {
   readonly rss: number;
   readonly heap: number;
+  readonly external: number;
   readonly produced: number;
   readonly open: number;
 }
@@ -158,6 +159,7 @@ interface Memory {
 interface ChildReport {
   readonly rss: number;
   readonly heapUsed: number;
+  readonly external: number;
   readonly open: number;
   readonly produced: number;
 }
@@ -199,6 +201,7 @@ async function openStreamsMemory(url: string, subject: string, count: number): P
     return {
       rss: after.rss - before.rss,
       heap: after.heapUsed - before.heapUsed,
+      external: after.external - before.external,
       produced: after.produced,
       open: after.open,
     };
@@ -241,7 +244,7 @@ function section(results: Map<Variant, Result>, memory: Memory, config: StreamCo
       ],
       [
         `server memory, ${config.openStreams} open streams to readers that do not read`,
-        `RSS +${formatBytes(Math.max(0, memory.rss))}, heap +${formatBytes(Math.max(0, memory.heap))} (${formatBytes(Math.max(0, memory.heap) / config.openStreams)} heap per stream); ${memory.produced} chunks produced = ${memory.open} × ${memory.produced / Math.max(1, memory.open)}`,
+        `RSS +${formatBytes(Math.max(0, memory.rss))}, heap +${formatBytes(Math.max(0, memory.heap))}, external +${formatBytes(Math.max(0, memory.external))} (${formatBytes(Math.max(0, memory.heap) / config.openStreams)} heap per stream); ${memory.produced} chunks produced = ${memory.open} × ${memory.produced / Math.max(1, memory.open)}`,
         'unbounded (no flow control: every chunk is published at once)',
         '',
       ],

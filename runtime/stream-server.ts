@@ -219,7 +219,7 @@ class ServerStream {
     const { spec } = this.streams;
     const openHdrs = streamHeaders('open', 0);
     openHdrs.set(CONTROL_HEADER, this.controlSubject);
-    if (!this.publish(undefined, openHdrs, true)) return this.finish(undefined);
+    if (!this.publish(undefined, openHdrs)) return this.finish(undefined);
     this.totalTimer = setTimeout(() => this.cancel('total-timeout'), spec.totalTimeoutMs);
     let iterator: AsyncIterator<unknown, unknown> | undefined;
     let failure: Failure | undefined;
@@ -386,8 +386,10 @@ class ServerStream {
   private publish(body: Uint8Array | undefined, hdrs: MsgHdrs, urgent = false): boolean {
     if (this.streams.nc.isClosed()) return false;
     this.queued.push(body, hdrs);
-    // `open` and the first chunk go at once (time to first chunk); chunks after it in batches.
-    if (urgent && this.queued.length === 2) {
+    // The first chunk goes at once, with `open` when the generator yielded it in the same turn (time to
+    // first chunk: one socket write); chunks after it in batches, `open` alone at the next turn.
+    if (urgent) {
+      if (this.flushTimer !== undefined) clearImmediate(this.flushTimer);
       this.flushQueue();
       return true;
     }

@@ -1,5 +1,6 @@
 /** The caller's side of a streaming reply: `requestStream` and the {@link ReplyStream} it returns. */
 import {
+  errors,
   type Msg,
   type MsgHdrs,
   type NatsConnection,
@@ -14,6 +15,7 @@ import {
   DecodeError,
   NoRespondersError,
   NotConnectedError,
+  PermissionError,
   StreamInterruptedError,
   StreamTimeoutError,
   type StreamTimeoutPhase,
@@ -308,8 +310,13 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     this.fail(new StreamInterruptedError(this.op.id, 'protocol', this.expectedSeq, seq, detail), true);
   }
 
+  /** The inbox subscription failed: the server refused it (permissions), or the client did. */
   private broken(error: unknown): void {
-    this.fail(error, false, false);
+    const refused = error instanceof errors.PermissionViolationError;
+    this.fail(
+      refused ? new PermissionError(this.op.id, 'subscription', error.subject, { cause: error }) : error,
+      false,
+    );
   }
 
   // --- handing out ---------------------------------------------------------------------------------

@@ -147,7 +147,7 @@ describe('streaming replies', () => {
   test('stream - a handler that throws mid-stream: the chunks before it, then RemoteError 500, reported', async () => {
     const op = streamOp();
     const errors: ErrorEvent[] = [];
-    await serve(
+    const handle = await serve(
       op,
       async function* () {
         yield { i: 0, text: 'a' };
@@ -163,6 +163,7 @@ describe('streaming replies', () => {
     expect((failure as RemoteError).status).toBe(500);
     expect((failure as RemoteError).description).toBe('internal error');
     expect(errors.map((e) => [e.kind, (e.error as Error).message])).toEqual([['handler', 'model crashed']]);
+    expect(handle.stats).toMatchObject({ numRequests: 1, numErrors: 1, lastError: '500:internal error' });
   });
 
   test('stream - a ServiceError ends the stream with its status and message, not reported', async () => {

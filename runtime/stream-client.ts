@@ -36,7 +36,7 @@ import {
   streamSettings,
   WINDOW_HEADER,
 } from './stream-protocol.js';
-import { telemetryActive } from './telemetry.js';
+import { startSendSpan, type Trace, telemetryActive } from './telemetry.js';
 import type { OperationSpec, SendArgs, StreamingSpec, StreamOptions } from './types.js';
 
 /**
@@ -103,6 +103,8 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
   private acked = 0;
   private gotFirst = false;
   private t0 = 0;
+  /** The stream's send span (request to end), when tracing records. */
+  private trace: Trace | undefined;
   private firstTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private totalTimer: ReturnType<typeof setTimeout> | undefined;
@@ -131,6 +133,9 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
       } catch (error) {
         this.closed = true;
         this.outcome = null;
+        if (this.trace !== undefined || this.options?.metrics !== undefined) {
+          finished(this.options, this.op, 'request', this.subject, this.t0, this.trace, error);
+        }
         return Promise.reject(error);
       }
     }
@@ -160,11 +165,13 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
   /** Validates, encodes and sends the request, with a fresh inbox subscribed for the stream. */
   private start(): void {
     this.started = true;
+    this.t0 = performance.now();
     const signal = this.options?.signal;
     if (signal?.aborted) throw signal.reason;
     const { nc, op, args } = this;
     this.subject = op.subject.build(args.params ?? NO_VALUES, args);
-    const { hdrs, body } = encodeRequest(op, args, this.options, undefined);
+    this.trace = startSendSpan(op, 'request', this.subject, this.options?.tracing);
+    const { hdrs, body } = encodeRequest(op, args, this.options, this.trace);
     const request = hdrs ?? natsHeaders();
     request.set(STREAM_HEADER, PROTOCOL_VERSION);
     request.set(WINDOW_HEADER, String(this.settings.window));
@@ -176,7 +183,6 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     // The connection closed (nc.close(), or the client gave up reconnecting): nothing more can arrive.
     void sub.closed.then(() => this.fail(new ConnectionLostError(op.id, this.subject), false));
     nc.publish(this.subject, body, { reply: inbox, headers: request });
-    this.t0 = performance.now();
     this.state.watch(this);
     this.firstTimer = setTimeout(() => this.timedOut('first-chunk'), this.settings.firstChunkTimeoutMs);
     this.totalTimer = setTimeout(() => this.timedOut('total'), this.settings.totalTimeoutMs);
@@ -424,7 +430,7 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     this.state.unwatch(this);
     this.options?.signal?.removeEventListener('abort', this.aborted);
     if (this.options?.metrics !== undefined || telemetryActive()) {
-      finished(this.options, this.op, 'request', this.subject, this.t0, undefined, outcome?.error);
+      finished(this.options, this.op, 'request', this.subject, this.t0, this.trace, outcome?.error);
     }
     this.wake();
   }

@@ -12,6 +12,7 @@ import {
   type Handle,
   type NatsConnection,
   NoRespondersError,
+  type OperationSample,
   type OperationSpec,
   RemoteError,
   type ReplyStream,
@@ -116,6 +117,23 @@ describe('streaming replies', () => {
     expect(chunks.map((c) => c.i)).toEqual(Array.from({ length: 500 }, (_, i) => i));
     const end: End | undefined = stream.end;
     expect(end).toEqual({ count: 500 });
+  });
+
+  test('stream - the metrics hook gets one sample per stream, failed ones with their code', async () => {
+    const op = streamOp();
+    await serve(op, async function* (m) {
+      yield { i: 0, text: 'x' };
+      if (m.payload.prompt === 'fail') throw new ServiceError(409, 'conflict');
+      return { count: 1 };
+    });
+    const samples: OperationSample[] = [];
+    const metrics = (sample: OperationSample) => samples.push(sample);
+    await collect(requestStream<Chunk, End>(nc, op, ask, { metrics }));
+    await collectInto(requestStream<Chunk, End>(nc, op, { ...ask, payload: { prompt: 'fail' } }, { metrics }), []);
+    expect(samples.map((s) => [s.operation, s.kind, s.ok, s.error])).toEqual([
+      ['streamTokens', 'request', true, undefined],
+      ['streamTokens', 'request', false, 'REMOTE'],
+    ]);
   });
 
   test('stream - without a declared end message the stream just finishes, end undefined', async () => {

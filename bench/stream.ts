@@ -268,7 +268,7 @@ function section(results: Map<Variant, Result>, memory: Memory, config: StreamCo
     notes: [
       'Time to first chunk: from the call (the request is sent on the first next()) to the first chunk in hand, validated; the hand-written caller subscribes an inbox and publishes the request.',
       `Chunks per second: chunks / (request to end) for one stream; the runtime paces the generator by credit (window ${WINDOW}, credit every ${WINDOW / 4} chunks taken; a wider window trades the bound on unread chunks for fewer credit round trips), the hand-written server publishes every chunk at once.`,
-      `Server memory: the generator of each stream is suspended once it has produced the window (${WINDOW} chunks, the first taken by the caller), so the server holds no chunk buffers; what remains per stream is its generator, its subscription entry and its timers.`,
+      `Server memory: the generator of each stream is suspended once it has produced the window (${WINDOW} chunks, the first taken by the caller), so the server holds no chunks; what remains per stream is its generator, its subscription entry and its timers.`,
     ],
     verdicts: [],
   };

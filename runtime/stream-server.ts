@@ -38,7 +38,7 @@ export type StreamHandlerResult<TChunk, TEnd> = AsyncIterable<TChunk> | AsyncGen
  * server is closing; its generator is then `return()`ed (its `finally` runs at its next `yield`).
  *
  * Flow control: chunk n is sent only once the caller has taken chunk n − window (its credit); until
- * then the generator is not resumed, so an open stream holds no buffered chunks. A stream holds one of
+ * then the generator is not resumed, so a stream waiting for credit holds no chunks. A stream holds one of
  * the `maxInFlight` slots until it ends; a request beyond them is answered `503 busy`. Failures answer
  * an `error` message and are reported as `reply` answers are: a {@link ServiceError} → its status, any
  * other throw → 500 `internal error` (reported, kind `handler`), an invalid chunk or end → 500 (reported,

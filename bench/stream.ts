@@ -4,10 +4,11 @@
  * JSON and zod on both sides (request validated by the server, every chunk validated before sending and
  * after receiving, the end message too). The hand-written stream has no flow control (the server
  * publishes every chunk at once and an end marker): what the runtime adds over it is the protocol's
- * `open` message, credit every window/2 chunks, the generator's pacing and the seq/kind headers.
+ * `open` message, credit every quarter window, the generator's pacing and the seq/kind headers.
  *
- * Time to first chunk: interleaved samples (one of each variant in turn) of 20-chunk streams, from the
- * call to the first chunk in hand. Chunks per second: one stream of `chunks` chunks per variant per
+ * Time to first chunk: interleaved samples (one of each variant in turn) of one-chunk streams (caller
+ * and server share this process: with longer streams the server's work on later chunks would delay the
+ * caller's read of the first), from the call to the first chunk in hand. Chunks per second: one stream of `chunks` chunks per variant per
  * round, request to end, in an order rotated every round. A discarded warm-up round comes first;
  * figures are medians over the measured rounds. Memory: a separate server process (its own heap) serves
  * an endless stream; 1,000 callers each take one chunk and then read no more; its RSS and heap after a
@@ -63,7 +64,7 @@ export async function runStream(url: string, config: StreamConfig, log: (line: s
       const samples = measured ? config.samples : Math.ceil(config.samples / 4);
       const first = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
       for (let i = 0; i < samples; i++) {
-        for (const v of rotate(LATENCY_VARIANTS, i)) await run(v, 20, (ms) => first.get(v)?.push(ms));
+        for (const v of rotate(LATENCY_VARIANTS, i)) await run(v, 1, (ms) => first.get(v)?.push(ms));
       }
       for (const v of rotate(VARIANTS, round)) {
         const chunks = measured ? config.chunks : Math.ceil(config.chunks / 4);
@@ -234,7 +235,7 @@ function section(results: Map<Variant, Result>, memory: Memory, config: StreamCo
   return {
     title: 'Streaming replies: requestStream / replyStream beside a hand-written stream',
     method:
-      `Time to first chunk: ${config.samples} interleaved samples per variant per round (20-chunk streams); ` +
+      `Time to first chunk: ${config.samples} interleaved samples per variant per round (one-chunk streams, the end message after it); ` +
       `chunks per second: one ${config.chunks}-chunk stream per variant per round; ${config.rounds} measured rounds ` +
       `after a warm-up, medians. Window ${WINDOW}. Memory: a separate server process, ${config.openStreams} open ` +
       'streams whose callers took one chunk and stopped reading, RSS and heap after a full GC, before and after.',

@@ -123,7 +123,13 @@ class OpenStreams {
     readonly op: OperationSpec,
     readonly spec: StreamingSpec,
     readonly validateSend: boolean,
-  ) {}
+  ) {
+    // A closed connection can carry no more chunks: its streams stop now, not at their credit timeout.
+    nc.closed().then(
+      () => this.cancelAll('server-closing'),
+      () => this.cancelAll('server-closing'),
+    );
+  }
 
   start(
     ctx: Context,

@@ -466,6 +466,28 @@ describe('streaming replies', () => {
     await other.close();
   });
 
+  test('stream - the server closing its connection mid-stream cancels the handler; the caller times out', async () => {
+    const op = streamOp();
+    const worker = await natsConnect({ servers: inject('natsUrl') });
+    let reason: Promise<unknown> = Promise.resolve();
+    const handle = await serve(
+      op,
+      async function* (m) {
+        reason = abortReason(m.signal);
+        yield { i: 0, text: 'first' };
+        await untilAborted(m.signal);
+      },
+      {},
+      worker,
+    );
+    const stream = requestStream<Chunk, End>(nc, op, ask, { idleTimeoutMs: 200 });
+    expect((await stream.next()).value).toEqual({ i: 0, text: 'first' });
+    await worker.close();
+    expect(await reason).toMatchObject({ code: 'STREAM_CANCELLED', reason: 'server-closing' });
+    await handle.closed;
+    expect(await stream.next().catch((e: unknown) => e)).toMatchObject({ code: 'STREAM_TIMEOUT', phase: 'idle' });
+  });
+
   test('stream - drain waits for open streams, then cancels them with server-closing', async () => {
     const op = streamOp();
     let reason: Promise<unknown> = Promise.resolve();

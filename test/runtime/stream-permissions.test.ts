@@ -5,7 +5,15 @@
  * the caller needs to publish to the worker's inbox prefix, where its credit and cancel go.
  */
 import { expect, onTestFinished, test } from 'vitest';
-import { connect, replyStream, requestStream, StreamTimeoutError, subjectTemplate, z } from '../../runtime/index.js';
+import {
+  connect,
+  PermissionError,
+  replyStream,
+  requestStream,
+  StreamTimeoutError,
+  subjectTemplate,
+  z,
+} from '../../runtime/index.js';
 import { startServer } from '../harness/servers.js';
 
 const Chunk = z.object({ i: z.number().int() });
@@ -24,11 +32,11 @@ const op = {
   },
 };
 
-function authorization(responses: string): string {
+function authorization(responses: string, callerPublishes: string): string {
   return `authorization {
   users = [
     { user: caller, password: pw, permissions: {
-        publish: { allow: ["count.stream", "_INBOX.worker.>"] }
+        publish: { allow: [${callerPublishes}] }
         subscribe: { allow: ["_INBOX.caller.>"] } } }
     { user: worker, password: pw, permissions: {
         subscribe: { allow: ["count.stream", "_INBOX.worker.>"] }
@@ -37,8 +45,11 @@ function authorization(responses: string): string {
 }`;
 }
 
-async function streamUnder(responses: string): Promise<{ chunks: number[]; error: unknown }> {
-  const server = await startServer({ jetstream: false, config: authorization(responses) });
+async function streamUnder(
+  responses: string,
+  callerPublishes = '"count.stream", "_INBOX.worker.>"',
+): Promise<{ chunks: number[]; error: unknown }> {
+  const server = await startServer({ jetstream: false, config: authorization(responses, callerPublishes) });
   onTestFinished(() => server.dispose());
   const quiet = { logger: false } as const;
   const caller = await connect({ servers: server.url, user: 'caller', pass: 'pw', tenant: 'caller', ...quiet });
@@ -80,4 +91,21 @@ test('stream permissions - allow_responses: true answers once: only open gets th
   expect(chunks).toEqual([]);
   expect(error).toBeInstanceOf(StreamTimeoutError);
   expect((error as StreamTimeoutError).phase).toBe('first-chunk');
+});
+
+test('stream permissions - a caller refused the request subject: PermissionError at once, not a timeout', {
+  timeout: 30_000,
+}, async () => {
+  const { chunks, error } = await streamUnder('{ max: -1 }', '"_INBOX.worker.>"');
+  expect(chunks).toEqual([]);
+  expect(error).toBeInstanceOf(PermissionError);
+  expect(error).toMatchObject({ action: 'publish', subject: 'count.stream' });
+});
+
+test('stream permissions - a caller refused the worker inbox: its first credit fails the stream with PermissionError', {
+  timeout: 30_000,
+}, async () => {
+  const { error } = await streamUnder('{ max: -1 }', '"count.stream"');
+  expect(error).toBeInstanceOf(PermissionError);
+  expect((error as PermissionError).subject).toMatch(/^_INBOX\.worker\./);
 });

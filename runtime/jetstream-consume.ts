@@ -38,7 +38,7 @@ import {
   TIMED_OUT,
   within,
 } from './receive-core.js';
-import { classify, discriminatorValues, type FixedSubject, fixedSubject, paramsOf } from './server.js';
+import { classify, discriminatorValues, type FixedSubject, fixedSubject, paramsOf } from './receive-message.js';
 import { EndpointStats } from './service.js';
 import { connectionState, watchConnection } from './status.js';
 import { finishReceive, runInTrace, startReceiveSpan, type Trace } from './telemetry.js';

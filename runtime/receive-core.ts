@@ -137,7 +137,7 @@ export class ReceiveCore<T> {
   next(): T | undefined {
     if (this.running >= this.maxInFlight) return undefined;
     const item = this.waiting.shift();
-    if (this.waiting.length <= this.rearmAt) this.slowArmed = true;
+    if (item !== undefined && this.waiting.length <= this.rearmAt) this.slowArmed = true;
     return item;
   }
 

@@ -6,7 +6,7 @@
  */
 import { ts } from 'ts-morph';
 import type { JsonSchema } from '../../model/types.js';
-import { addInlineNote, literalExpression, numberExpression, objectLiteralKey } from './print.js';
+import { addInlineNote, literalExpression, numberExpression, objectLiteralKey } from '../ast.js';
 import { type JsonValue, type SchemaRole, type ShapeContext, toShape } from './shape.js';
 import { shapeType } from './type.js';
 import { type ZodNode, zodTree } from './zod-tree.js';

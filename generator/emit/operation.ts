@@ -62,7 +62,7 @@ export function connectionClass(
 ): ts.ClassDeclaration {
   const nc = typeRef(file.runtime('NatsConnection'));
   const options = typeRef(file.runtime(optionsType));
-  const constructor = ctor(
+  const init = ctor(
     [param('nc', nc), param('options', options, { initializer: obj([], false) })],
     [
       assign(thisField('nc'), ref('nc')),
@@ -72,11 +72,10 @@ export function connectionClass(
     jsDoc(['@param nc a connection from `connect()` of `asyncapi-nats/runtime` (or `@nats-io/transport-node`)']),
   );
   const own = [privateField('nc', nc), privateField('options', options)];
-  return classDecl(
-    name,
-    [...own, ...fields.map((field) => privateField(field.name, field.type)), constructor, ...members],
-    { isExported: true, doc: jsDoc(docs) },
-  );
+  return classDecl(name, [...own, ...fields.map((field) => privateField(field.name, field.type)), init, ...members], {
+    isExported: true,
+    doc: jsDoc(docs),
+  });
 }
 
 /** The JSDoc of an operation's method: its prose, facts and where it came from. */

@@ -41,10 +41,10 @@ interface Room {
 
 /** `node` printed with two-space indentation and its code lines wrapped within `width` where they can be. */
 export function layout(node: ts.Node, width: number = LINE_WIDTH): string {
-  return fit(node, { width, lead: 0, trail: 0 });
+  return arrange(node, { width, lead: 0, trail: 0 });
 }
 
-function fit(node: ts.Node, room: Room): string {
+function arrange(node: ts.Node, room: Room): string {
   const text = twoSpace(printNode(node));
   if (fits(text, room)) return text;
   if (ts.isClassDeclaration(node)) return classLayout(node, room);
@@ -183,7 +183,7 @@ function fill(text: string, holes: ReadonlyMap<string, ts.Node | ((room: Room) =
         lead: wholeLine ? (first ? room.lead : 0) : before.length - (first ? -room.lead : indent),
         trail: after.length + (last ? room.trail : 0),
       };
-      const printed = typeof part === 'function' ? part(partRoom) : fit(part, partRoom);
+      const printed = typeof part === 'function' ? part(partRoom) : arrange(part, partRoom);
       const pad = ' '.repeat(first ? 0 : indent);
       current = before + printed.split('\n').join(`\n${pad}`) + after;
     }
@@ -320,7 +320,7 @@ function breakList(node: ts.Node, own: List, parts: ReadonlySet<ts.Node>, room: 
   filled.set(marker, (at) => {
     const rows = own.items.map((item, i) => {
       const comma = own.trailingComma || i < own.items.length - 1 ? ',' : '';
-      const printed = fit(item, { width: at.width - 2, lead: 0, trail: comma.length });
+      const printed = arrange(item, { width: at.width - 2, lead: 0, trail: comma.length });
       return `  ${printed.split('\n').join('\n  ')}${comma}`;
     });
     return `${own.open.trim()}\n${rows.join('\n')}\n${own.close.trim()}`;
@@ -346,7 +346,7 @@ function classLayout(node: ts.ClassDeclaration, room: Room): string {
   const shell = twoSpace(printNode(empty));
   const open = shell.lastIndexOf('{');
   const members = node.members.map((member, i) => {
-    const printed = fit(member, { width: room.width - 2, lead: 0, trail: 0 });
+    const printed = arrange(member, { width: room.width - 2, lead: 0, trail: 0 });
     const gap =
       i > 0 && !(ts.isPropertyDeclaration(member) && ts.isPropertyDeclaration(node.members[i - 1] as ts.Node));
     return `${gap ? '\n' : ''}  ${printed.split('\n').join('\n  ')}`.replace(/^ +$/gm, '');

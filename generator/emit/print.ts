@@ -52,7 +52,7 @@ function arrange(node: ts.Node, room: Room): string {
   // The outermost list first, as Biome breaks them: a call's arguments before a call among them.
   const list = ownList(node);
   if (list !== undefined) {
-    const broken = breakList(node, list, parts, room);
+    const broken = breakList(list, parts, room);
     if (broken !== undefined) return broken;
   }
   if (parts.size > 0) return substitute(node, parts, room);
@@ -297,7 +297,7 @@ function list(
  * `node` with its list one item per line, each item laid out on its own; other `parts` too long
  * alone are laid out as in `substitute`. Undefined when the list's line fits as it is.
  */
-function breakList(node: ts.Node, own: List, parts: ReadonlySet<ts.Node>, room: Room): string | undefined {
+function breakList(own: List, parts: ReadonlySet<ts.Node>, room: Room): string | undefined {
   const name = `__layout_${holeCount++}__`;
   const others = new Set([...parts].filter((p) => !own.items.includes(p)));
   const { node: holed, holes } = withHoles(own.replace(name), others);

@@ -5,7 +5,7 @@
  */
 import { ts } from 'ts-morph';
 import { docText, isIdentifierName } from '../naming.js';
-import { printNode } from './print.js';
+import { isMultiLine, markMultiLine, printNode } from './print.js';
 
 const f = ts.factory;
 
@@ -58,21 +58,22 @@ export function obj(
   const properties = entries
     .filter((e): e is readonly [string, ts.Expression] => e[1] !== undefined)
     .map(([k, v]) => f.createPropertyAssignment(objectLiteralKey(k), v));
-  const literal = f.createObjectLiteralExpression(properties, multiLine);
-  return multiLine || printNode(literal).length <= ONE_LINE_MAX
-    ? literal
-    : f.createObjectLiteralExpression(properties, true);
+  if (multiLine || printNode(f.createObjectLiteralExpression(properties, false)).length > ONE_LINE_MAX)
+    return markMultiLine(f.createObjectLiteralExpression(properties, true));
+  return f.createObjectLiteralExpression(properties, false);
 }
 
-/** An array literal: on one line when it fits (or `multiLine` false), else one item per line. */
+/**
+ * An array literal: on one line when it fits (or `multiLine` false), else one item per line; an item
+ * on several lines (an object literal) breaks the array too, as Biome writes it.
+ */
 export function arr(items: readonly ts.Expression[], multiLine = false): ts.ArrayLiteralExpression {
-  const literal = f.createArrayLiteralExpression([...items], multiLine);
-  const printed = printNode(literal);
-  // An item on several lines (an object literal) breaks the array too, as Biome writes it.
-  if (!multiLine && printed.includes('\n')) return f.createArrayLiteralExpression([...items], true);
-  return multiLine || items.length < 2 || printed.length <= ONE_LINE_MAX
-    ? literal
-    : f.createArrayLiteralExpression([...items], true);
+  const broken =
+    multiLine ||
+    items.some(isMultiLine) ||
+    (items.length >= 2 && printNode(f.createArrayLiteralExpression([...items], false)).length > ONE_LINE_MAX);
+  const literal = f.createArrayLiteralExpression([...items], broken);
+  return broken ? markMultiLine(literal) : literal;
 }
 
 export function call(

@@ -22,6 +22,19 @@ const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed, removeComme
 const scratch = ts.createSourceFile('print.ts', '', ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
 const f = ts.factory;
 
+const multiLine = new WeakSet<ts.Node>();
+
+/** Records that `node` (an object or array literal built with `multiLine`) prints on several lines. */
+export function markMultiLine<T extends ts.Node>(node: T): T {
+  multiLine.add(node);
+  return node;
+}
+
+/** True for a literal recorded by `markMultiLine`. */
+export function isMultiLine(node: ts.Node): boolean {
+  return multiLine.has(node);
+}
+
 /** `node` as TypeScript prints it (four-space indentation): for measuring and comparing nodes. */
 export function printNode(node: ts.Node): string {
   return printer.printNode(ts.EmitHint.Unspecified, node, scratch);
@@ -45,9 +58,9 @@ export function layout(node: ts.Node, width: number = LINE_WIDTH): string {
 }
 
 function arrange(node: ts.Node, room: Room): string {
+  if (ts.isClassDeclaration(node)) return classLayout(node, room);
   const text = twoSpace(printNode(node));
   if (fits(text, room)) return text;
-  if (ts.isClassDeclaration(node)) return classLayout(node, room);
   const parts = tooLong(node, room);
   // The outermost list first, as Biome breaks them: a call's arguments before a call among them.
   const list = ownList(node);
@@ -95,7 +108,7 @@ function isContainer(node: ts.Node): boolean {
   return (
     ts.isBlock(node) ||
     ts.isTypeLiteralNode(node) ||
-    (ts.isObjectLiteralExpression(node) && node.properties.length > 0 && printNode(node).includes('\n')) ||
+    ts.isObjectLiteralExpression(node) ||
     ts.isVariableDeclarationList(node) ||
     ts.isVariableDeclaration(node) ||
     ts.isPropertyAssignment(node) ||

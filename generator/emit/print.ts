@@ -62,6 +62,11 @@ function arrange(node: ts.Node, room: Room): string {
   const text = twoSpace(printNode(node));
   if (fits(text, room)) return text;
   const parts = tooLong(node, room);
+  const chained = chain(node);
+  if (chained !== undefined) {
+    const broken = breakChain(chained, room);
+    if (broken !== undefined) return broken;
+  }
   // The outermost list first, as Biome breaks them: a call's arguments before a call among them.
   const list = ownList(node);
   if (list !== undefined) {
@@ -220,6 +225,14 @@ interface List {
 function ownList(node: ts.Node): List | undefined {
   const id = (name: string) => f.createIdentifier(name);
   const param = (name: string) => f.createParameterDeclaration(undefined, undefined, name);
+  const [sole] = ts.isCallExpression(node) && node.arguments.length === 1 ? node.arguments : [];
+  if (ts.isCallExpression(node) && sole !== undefined && ts.isArrayLiteralExpression(sole) && sole.elements.length > 0)
+    // A sole array argument is hugged: `z.union([` and `])` stay together, the items go one per line.
+    return list(sole.elements, '([', '])', true, (n) =>
+      f.updateCallExpression(node, node.expression, node.typeArguments, [f.createArrayLiteralExpression([id(n)])]),
+    );
+  if (ts.isArrayLiteralExpression(node) && node.elements.length > 0)
+    return list(node.elements, '[', ']', true, (n) => f.createArrayLiteralExpression([id(n)]));
   if (ts.isCallExpression(node) && node.arguments.length > 0)
     return list(node.arguments, '(', ')', true, (n) =>
       f.updateCallExpression(node, node.expression, node.typeArguments, [id(n)]),
@@ -339,6 +352,49 @@ function breakList(own: List, parts: ReadonlySet<ts.Node>, room: Room): string |
     return `${own.open.trim()}\n${rows.join('\n')}\n${own.close.trim()}`;
   });
   return fill(text, filled, room);
+}
+
+// ---- call chains: one call per line --------------------------------------------------------------
+
+/** A chain of three calls or more (`z.string().min(1).optional()`): what it starts from, then each call. */
+interface Chain {
+  readonly head: ts.Expression;
+  readonly links: readonly ts.CallExpression[];
+}
+
+function chain(node: ts.Node): Chain | undefined {
+  const links: ts.CallExpression[] = [];
+  let current: ts.Node = node;
+  while (ts.isCallExpression(current) && ts.isPropertyAccessExpression(current.expression)) {
+    links.unshift(current);
+    current = current.expression.expression;
+  }
+  return links.length >= 3 ? { head: current as ts.Expression, links } : undefined;
+}
+
+/**
+ * A chain whose first or last line is too long, one `.call()` per line below what it starts from, as
+ * Biome writes it; undefined when those lines fit (a part too long alone is then laid out on its own).
+ */
+function breakChain({ head, links }: Chain, room: Room): string | undefined {
+  const link = (call: ts.CallExpression, at: Room): string => {
+    const access = call.expression as ts.PropertyAccessExpression;
+    const alone = f.createCallExpression(access.name, call.typeArguments, call.arguments);
+    return `.${arrange(alone, { ...at, lead: at.lead + 1 })}`;
+  };
+  const whole = twoSpace(printNode(links.at(-1) as ts.Node)).split('\n');
+  const first = whole[0] as string;
+  const last = whole.at(-1) as string;
+  const fitsWhole =
+    whole.length === 1
+      ? first.length + room.lead + room.trail <= room.width
+      : first.length + room.lead <= room.width && last.length + room.trail <= room.width;
+  if (fitsWhole) return undefined;
+  const rows = links.map((call, i) => {
+    const printed = link(call, { width: room.width - 2, lead: 0, trail: i === links.length - 1 ? room.trail : 0 });
+    return `  ${printed.split('\n').join('\n  ')}`;
+  });
+  return [arrange(head, { width: room.width, lead: room.lead, trail: 0 }), ...rows].join('\n');
 }
 
 // ---- classes: members apart, a blank line between them ---------------------------------------------

@@ -169,6 +169,11 @@ export function typeLiteral(members: readonly Member[]): ts.TypeLiteralNode {
   );
 }
 
+/** `(params) => returns`. */
+export function functionType(params: readonly ts.ParameterDeclaration[], returns: ts.TypeNode): ts.FunctionTypeNode {
+  return f.createFunctionTypeNode(undefined, params, returns);
+}
+
 /** `Promise<T>`. */
 export function promiseOf(type: ts.TypeNode): ts.TypeNode {
   return typeRef('Promise', [type]);

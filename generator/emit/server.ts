@@ -1,5 +1,5 @@
 /** server.ts: one typed registration per receive operation (subscribe and reply handlers). */
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
 import type { OperationModel } from '../model/types.js';
 import {
   arr,
@@ -8,6 +8,7 @@ import {
   call,
   callOn,
   constDecl,
+  functionType,
   getter,
   jsDoc,
   keyword,
@@ -242,7 +243,5 @@ function hasReceiveArgs(index: ModelIndex, op: OperationModel): boolean {
 
 /** `(message: X) => R | Promise<R>`. */
 function handlerType(message: string, returns: ts.TypeNode): ts.TypeNode {
-  const f = ts.factory;
-  const param = f.createParameterDeclaration(undefined, undefined, 'message', undefined, typeRef(message));
-  return f.createFunctionTypeNode(undefined, [param], union([returns, promiseOf(returns)]));
+  return functionType([param('message', typeRef(message))], union([returns, promiseOf(returns)]));
 }

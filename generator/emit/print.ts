@@ -178,7 +178,17 @@ function withHoles(node: ts.Node, parts: ReadonlySet<ts.Node>): { node: ts.Node;
 /** `node` printed with each of `parts` laid out on its own, in its place. */
 function substitute(node: ts.Node, parts: ReadonlySet<ts.Node>, room: Room): string {
   const { node: holed, holes } = withHoles(node, parts);
-  return fill(twoSpace(printNode(holed)), holes, room);
+  const text = twoSpace(printNode(holed));
+  return placeable(text, holes.keys()) ? fill(text, holes, room) : twoSpace(printNode(node));
+}
+
+/**
+ * True when each placeholder occurs once in `text`. A spec string that happens to spell one (in an
+ * example or an enum) would otherwise be mistaken for it; such a node is then left unwrapped.
+ */
+function placeable(text: string, names: Iterable<string>): boolean {
+  for (const name of names) if (text.indexOf(name) !== text.lastIndexOf(name) || !text.includes(name)) return false;
+  return true;
 }
 
 /** Puts the layout of each part where its placeholder is, with the room left there. */
@@ -329,11 +339,12 @@ function breakList(own: List, parts: ReadonlySet<ts.Node>, room: Room): string |
   const { node: holed, holes } = withHoles(own.replace(name), others);
   const marker = `${own.open}${name}${own.close}`;
   const text = twoSpace(printNode(holed));
+  if (!placeable(text, [name, marker, ...holes.keys()])) return undefined;
   const filled = new Map<string, ts.Node | ((room: Room) => string)>(holes);
   const lines = text.split('\n');
   const lineIndex = lines.findIndex((line) => line.includes(marker));
   const oneLine = own.items.map((item) => twoSpace(printNode(item))).join(', ');
-  const inline = (lines[lineIndex] ?? '').replace(name, oneLine).split('\n');
+  const inline = (lines[lineIndex] ?? '').replace(name, () => oneLine).split('\n');
   const lead = lineIndex === 0 ? room.lead : 0;
   const trail = lineIndex === lines.length - 1 ? room.trail : 0;
   const head = inline[0] as string;

@@ -92,6 +92,16 @@ describe('print', () => {
     ]);
   });
 
+  test('print - spec strings that spell a placeholder or a replacement pattern are printed as they are', () => {
+    const spelled = Array.from({ length: 40 }, (_, i) => str(`__layout_${i}__`));
+    const text = layout(constDecl('x', call('f', [...spelled, str("^a$'b$&")])));
+    const parsed = ts.createSourceFile('x.ts', text, ts.ScriptTarget.Latest, true);
+    const init = (parsed.statements[0] as ts.VariableStatement).declarationList.declarations[0]?.initializer;
+    const args =
+      init !== undefined && ts.isCallExpression(init) ? init.arguments.map((a) => (a as ts.StringLiteral).text) : [];
+    expect(args).toEqual([...Array.from({ length: 40 }, (_, i) => `__layout_${i}__`), "^a$'b$&"]);
+  });
+
   test('print - a string literal longer than the width is left whole', () => {
     const long = 'word '.repeat(40).trim();
     const text = layout(constDecl('s', str(long)));

@@ -62,41 +62,34 @@ function clientMethod(index: ModelIndex, op: OperationModel, file: GeneratedFile
   return requestMethod(index, op, file, doc);
 }
 
+/** `this.#nc, descriptor, args`: what every runtime call of a client method starts with. */
+function sendArgs(op: OperationModel): ts.Expression[] {
+  return [thisField('nc'), ref(op.descriptorConst), ref('args')];
+}
+
 /** `op(args): Promise<PublishAck> { return durablePublish(this.#nc, descriptor, args, this.#options); }`. */
-function durablePublishMethod(op: OperationModel, file: GeneratedFile, doc: string | undefined) {
-  const sent = call(file.runtime('durablePublish'), [
-    thisField('nc'),
-    ref(op.descriptorConst),
-    ref('args'),
-    thisField('options'),
-  ]);
-  return method(
-    op.name,
-    [param('args', typeRef(op.argsType))],
-    promiseOf(typeRef(file.runtime('PublishAck'))),
-    [ret(sent)],
-    {
-      doc,
-    },
-  );
+function durablePublishMethod(op: OperationModel, file: GeneratedFile, doc: string | undefined): ts.MethodDeclaration {
+  const sent = call(file.runtime('durablePublish'), [...sendArgs(op), thisField('options')]);
+  const returns = promiseOf(typeRef(file.runtime('PublishAck')));
+  return method(op.name, [param('args', typeRef(op.argsType))], returns, [ret(sent)], { doc });
 }
 
 /** `op(args): void { publish(this.#nc, descriptor, args, this.#options); }`. */
-function publishMethod(op: OperationModel, file: GeneratedFile, doc: string | undefined) {
-  const sent = call(file.runtime('publish'), [
-    thisField('nc'),
-    ref(op.descriptorConst),
-    ref('args'),
-    thisField('options'),
-  ]);
+function publishMethod(op: OperationModel, file: GeneratedFile, doc: string | undefined): ts.MethodDeclaration {
+  const sent = call(file.runtime('publish'), [...sendArgs(op), thisField('options')]);
   return method(op.name, [param('args', typeRef(op.argsType))], keyword('void'), [stmt(sent)], { doc });
 }
 
 /** `op(args, options?): Promise<Reply> { return request<Reply>(..., options merged over this.#options); }`. */
-function requestMethod(index: ModelIndex, op: OperationModel, file: GeneratedFile, doc: string | undefined) {
+function requestMethod(
+  index: ModelIndex,
+  op: OperationModel,
+  file: GeneratedFile,
+  doc: string | undefined,
+): ts.MethodDeclaration {
   const reply = replyType(index, op);
   const options = ifUndefined(ref('options'), thisField('options'), spreadAll([thisField('options'), ref('options')]));
-  const sent = call(file.runtime('request'), [thisField('nc'), ref(op.descriptorConst), ref('args'), options], [reply]);
+  const sent = call(file.runtime('request'), [...sendArgs(op), options], [reply]);
   const params = [
     param('args', typeRef(op.argsType)),
     param('options', typeRef(file.runtime('RequestOptions')), { optional: true }),

@@ -6,11 +6,8 @@ import { ts } from 'ts-morph';
 import type { SpecLocation } from '../model/types.js';
 import { docText } from '../naming.js';
 import { importNamed, importNamespace } from './ast.js';
-import { layout, printNode } from './print.js';
+import { layout } from './print.js';
 import { RUNTIME_SYMBOLS, type RuntimeSymbol } from './runtime-symbols.js';
-
-/** Prints a node on its own, unwrapped (for names and types that are measured or compared). */
-export const print = printNode;
 
 /** `(file:line:col)` for a spec location, with the file path as given. */
 export function where(location: SpecLocation): string {

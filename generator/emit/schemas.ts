@@ -1,6 +1,7 @@
 import { arrow, callOn, constDecl, jsDoc, pure, satisfies, typeRef } from './ast.js';
-import { type GeneratedFile, print } from './file.js';
+import type { GeneratedFile } from './file.js';
 import type { ModelIndex } from './model-index.js';
+import { printNode } from './print.js';
 import { type SchemaRefs, usesHelpers, zodExpression } from './schema/index.js';
 
 /**
@@ -27,7 +28,7 @@ export function emitSchemas(index: ModelIndex, file: GeneratedFile, refs: Schema
     // against the TypeScript type with `satisfies`. A member of a reference cycle (it reads another
     // declaration through `z.lazy`) is annotated instead: TypeScript cannot infer a type that refers
     // to itself.
-    const cyclic = print(expression).includes(`${z}.lazy(`);
+    const cyclic = printNode(expression).includes(`${z}.lazy(`);
     // A pure arrow call, so that a bundler drops the schemas an application never uses: a pure mark on
     // `z.object({...})` alone still keeps the calls in its arguments (measured with esbuild).
     const schema = pure(callOn(arrow(expression), []));

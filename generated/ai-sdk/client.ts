@@ -93,12 +93,14 @@ export type RequestRagResultsArgs = {
 const sendAgentMessageOperation: OperationSpec = {
   id: 'sendAgentMessage',
   subject: subjects.agentMessageSubject,
-  messages: [{
-    name: 'AgentMessage',
-    payload: S.AgentMessageSchema,
-    headers: S.AgentMessageHeadersSchema,
-    headerNames: ['target_agent_id', 'source_agent_id']
-  }]
+  messages: [
+    {
+      name: 'AgentMessage',
+      payload: S.AgentMessageSchema,
+      headers: S.AgentMessageHeadersSchema,
+      headerNames: ['target_agent_id', 'source_agent_id']
+    }
+  ]
 };
 const sendAgentTaskOperation: OperationSpec = {
   id: 'sendAgentTask',
@@ -120,12 +122,14 @@ const sendAgentTaskOperation: OperationSpec = {
 const queueGatewayRequestOperation: OperationSpec = {
   id: 'queueGatewayRequest',
   subject: subjects.gatewayRequestsSubject,
-  messages: [{
-    name: 'ChatCompletionRequest',
-    payload: S.ChatCompletionRequestSchema,
-    headers: S.ChatCompletionRequestHeadersSchema,
-    headerNames: ['request_id', 'model', 'priority']
-  }],
+  messages: [
+    {
+      name: 'ChatCompletionRequest',
+      payload: S.ChatCompletionRequestSchema,
+      headers: S.ChatCompletionRequestHeadersSchema,
+      headerNames: ['request_id', 'model', 'priority']
+    }
+  ],
   durable: {
     stream: {
       name: 'AI_GATEWAY_REQUESTS',
@@ -147,10 +151,12 @@ const requestChatCompletionOperation: OperationSpec = {
   subject: subjects.gatewayResponsesSubject,
   messages: [{ name: 'ChatCompletionCall', payload: S.ChatCompletionRequestSchema }],
   reply: {
-    messages: [{
-      name: 'ChatCompletionResponse',
-      payload: S.ChatCompletionResponseSchema
-    }],
+    messages: [
+      {
+        name: 'ChatCompletionResponse',
+        payload: S.ChatCompletionResponseSchema
+      }
+    ],
     withHeaders: false
   },
   timeoutMs: 60000
@@ -256,7 +262,12 @@ export class AiSdkClient {
    * @generated from operations.requestChatCompletion (spec/ai-sdk.asyncapi.yaml:345:3)
    */
   requestChatCompletion(args: RequestChatCompletionArgs, options?: RequestOptions): Promise<T.ChatCompletionResponse> {
-    return request<T.ChatCompletionResponse>(this.#nc, requestChatCompletionOperation, args, options === undefined ? this.#options : { ...this.#options, ...options });
+    return request<T.ChatCompletionResponse>(
+      this.#nc,
+      requestChatCompletionOperation,
+      args,
+      options === undefined ? this.#options : { ...this.#options, ...options },
+    );
   }
 
   /**
@@ -298,6 +309,11 @@ export class AiSdkClient {
    * @generated from operations.requestRagResults (spec/ai-sdk.asyncapi.yaml:455:3)
    */
   requestRagResults(args: RequestRagResultsArgs, options?: RequestOptions): Promise<T.RagResults> {
-    return request<T.RagResults>(this.#nc, requestRagResultsOperation, args, options === undefined ? this.#options : { ...this.#options, ...options });
+    return request<T.RagResults>(
+      this.#nc,
+      requestRagResultsOperation,
+      args,
+      options === undefined ? this.#options : { ...this.#options, ...options },
+    );
   }
 }

@@ -111,7 +111,9 @@ export function exampleChatCompletionRequest(overrides?: Partial<T.ChatCompletio
  * @param overrides top-level fields that replace the example's
  * @generated from components.messages.ChatCompletionRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:584:11)
  */
-export function exampleChatCompletionRequestHeaders(overrides?: Partial<T.ChatCompletionRequestHeaders>): T.ChatCompletionRequestHeaders {
+export function exampleChatCompletionRequestHeaders(
+  overrides?: Partial<T.ChatCompletionRequestHeaders>,
+): T.ChatCompletionRequestHeaders {
   const example: T.ChatCompletionRequestHeaders = {
     request_id: 'req-5f2c9a7e',
     model: 'gpt-4o-mini',

@@ -21,7 +21,9 @@ export const AgentMessageHeadersSchema = /* @__PURE__ */ (() => z.object({
   source_agent_id: z.string().check(jsonSchema.maxLength(128)).regex(new RegExp('^[^.*>$\\s][^.*>\\s]*$', 'u'))
 }))() satisfies z.ZodType<T.AgentMessageHeaders>;
 /** Validates {@link T.Priority}. */
-export const PrioritySchema = /* @__PURE__ */ (() => z.enum(['low', 'normal', 'high']))() satisfies z.ZodType<T.Priority>;
+export const PrioritySchema = /* @__PURE__ */ (() => z.enum(['low', 'normal', 'high']))() satisfies z.ZodType<
+  T.Priority
+>;
 /** Validates {@link T.AgentTask}. */
 export const AgentTaskSchema = /* @__PURE__ */ (() => z.strictObject({
   task_id: z.string().check(jsonSchema.format('uuid')),

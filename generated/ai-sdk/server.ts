@@ -49,7 +49,11 @@ export type ReceiveAgentTaskArgs = {
   readonly handler: (message: ReceiveAgentTaskReceived) => void | Promise<void>;
 };
 /** What a {@link AiSdkServer.receiveGatewayRequest} handler receives: the validated payload, headers and subject parameters. */
-export type ReceiveGatewayRequestReceived = DurableReceivedMessage<T.ChatCompletionRequest, T.ChatCompletionRequestHeaders, T.GatewayRequestsParams>;
+export type ReceiveGatewayRequestReceived = DurableReceivedMessage<
+  T.ChatCompletionRequest,
+  T.ChatCompletionRequestHeaders,
+  T.GatewayRequestsParams
+>;
 /** Arguments of {@link AiSdkServer.receiveGatewayRequest}. */
 export type ReceiveGatewayRequestArgs = {
   /** Values for the subject `ai.gateway.requests.{tenant_id}` (each described on {@link T.GatewayRequestsParams}); `wildcard` receives every value of that parameter. */
@@ -60,7 +64,11 @@ export type ReceiveGatewayRequestArgs = {
   readonly handler: (message: ReceiveGatewayRequestReceived) => void | Promise<void>;
 };
 /** What a {@link AiSdkServer.replyChatCompletion} handler receives: the validated payload, headers and subject parameters. */
-export type ReplyChatCompletionReceived = ReceivedMessage<T.ChatCompletionRequest, Record<string, never>, T.GatewayResponsesParams>;
+export type ReplyChatCompletionReceived = ReceivedMessage<
+  T.ChatCompletionRequest,
+  Record<string, never>,
+  T.GatewayResponsesParams
+>;
 /** Arguments of {@link AiSdkServer.replyChatCompletion}. */
 export type ReplyChatCompletionArgs = {
   /** Values for the subject `ai.gateway.responses.{tenant_id}` (each described on {@link T.GatewayResponsesParams}); `wildcard` receives every value of that parameter. */
@@ -68,7 +76,9 @@ export type ReplyChatCompletionArgs = {
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid request; its return value is the reply (a throw becomes an error reply). */
-  readonly handler: (message: ReplyChatCompletionReceived) => T.ChatCompletionResponse | Promise<T.ChatCompletionResponse>;
+  readonly handler: (
+    message: ReplyChatCompletionReceived,
+  ) => T.ChatCompletionResponse | Promise<T.ChatCompletionResponse>;
 };
 /** What a {@link AiSdkServer.receiveDocument} handler receives: the validated payload, headers and subject parameters. */
 export type ReceiveDocumentReceived = DurableReceivedMessage<T.RagDocument, Record<string, never>, T.RagIngestParams>;
@@ -107,17 +117,21 @@ export type ReplyRagResultsArgs = {
 const receiveAgentMessageOperation: OperationSpec = {
   id: 'receiveAgentMessage',
   subject: subjects.agentMessageSubject,
-  messages: [{
-    name: 'AgentMessage',
-    payload: S.AgentMessageSchema,
-    headers: S.AgentMessageHeadersSchema,
-    headerNames: ['target_agent_id', 'source_agent_id']
-  }],
+  messages: [
+    {
+      name: 'AgentMessage',
+      payload: S.AgentMessageSchema,
+      headers: S.AgentMessageHeadersSchema,
+      headerNames: ['target_agent_id', 'source_agent_id']
+    }
+  ],
   queue: /* @__PURE__ */ subjectTemplate('agent.{agent_id}'),
-  matchHeaders: [{
-    header: 'target_agent_id',
-    value: /* @__PURE__ */ subjectTemplate('{agent_id}')
-  }]
+  matchHeaders: [
+    {
+      header: 'target_agent_id',
+      value: /* @__PURE__ */ subjectTemplate('{agent_id}')
+    }
+  ]
 };
 const receiveAgentTaskOperation: OperationSpec = {
   id: 'receiveAgentTask',
@@ -145,12 +159,14 @@ const receiveAgentTaskOperation: OperationSpec = {
 const receiveGatewayRequestOperation: OperationSpec = {
   id: 'receiveGatewayRequest',
   subject: subjects.gatewayRequestsSubject,
-  messages: [{
-    name: 'ChatCompletionRequest',
-    payload: S.ChatCompletionRequestSchema,
-    headers: S.ChatCompletionRequestHeadersSchema,
-    headerNames: ['request_id', 'model', 'priority']
-  }],
+  messages: [
+    {
+      name: 'ChatCompletionRequest',
+      payload: S.ChatCompletionRequestSchema,
+      headers: S.ChatCompletionRequestHeadersSchema,
+      headerNames: ['request_id', 'model', 'priority']
+    }
+  ],
   durable: {
     stream: {
       name: 'AI_GATEWAY_REQUESTS',
@@ -178,10 +194,12 @@ const replyChatCompletionOperation: OperationSpec = {
   subject: subjects.gatewayResponsesSubject,
   messages: [{ name: 'ChatCompletionCall', payload: S.ChatCompletionRequestSchema }],
   reply: {
-    messages: [{
-      name: 'ChatCompletionResponse',
-      payload: S.ChatCompletionResponseSchema
-    }],
+    messages: [
+      {
+        name: 'ChatCompletionResponse',
+        payload: S.ChatCompletionResponseSchema
+      }
+    ],
     withHeaders: false
   },
   timeoutMs: 60000,
@@ -276,7 +294,10 @@ export class AiSdkServer {
    * @generated from operations.receiveAgentMessage (spec/ai-sdk.asyncapi.yaml:247:3)
    */
   receiveAgentMessage(args: ReceiveAgentMessageArgs): Handle {
-    return this.#core.track(subscribe<ReceiveAgentMessageReceived>(this.#nc, receiveAgentMessageOperation, args, args.handler, this.#options), receiveAgentMessageOperation);
+    return this.#core.track(
+      subscribe<ReceiveAgentMessageReceived>(this.#nc, receiveAgentMessageOperation, args, args.handler, this.#options),
+      receiveAgentMessageOperation,
+    );
   }
 
   /**
@@ -290,7 +311,10 @@ export class AiSdkServer {
    * @generated from operations.receiveAgentTask (spec/ai-sdk.asyncapi.yaml:281:3)
    */
   receiveAgentTask(args: ReceiveAgentTaskArgs): Handle {
-    return this.#core.track(consume<ReceiveAgentTaskReceived>(this.#nc, receiveAgentTaskOperation, args, args.handler, this.#options), receiveAgentTaskOperation);
+    return this.#core.track(
+      consume<ReceiveAgentTaskReceived>(this.#nc, receiveAgentTaskOperation, args, args.handler, this.#options),
+      receiveAgentTaskOperation,
+    );
   }
 
   /**
@@ -305,7 +329,16 @@ export class AiSdkServer {
    * @generated from operations.receiveGatewayRequest (spec/ai-sdk.asyncapi.yaml:321:3)
    */
   receiveGatewayRequest(args: ReceiveGatewayRequestArgs): Handle {
-    return this.#core.track(consume<ReceiveGatewayRequestReceived>(this.#nc, receiveGatewayRequestOperation, args, args.handler, this.#options), receiveGatewayRequestOperation);
+    return this.#core.track(
+      consume<ReceiveGatewayRequestReceived>(
+        this.#nc,
+        receiveGatewayRequestOperation,
+        args,
+        args.handler,
+        this.#options,
+      ),
+      receiveGatewayRequestOperation,
+    );
   }
 
   /**
@@ -320,7 +353,16 @@ export class AiSdkServer {
    * @generated from operations.replyChatCompletion (spec/ai-sdk.asyncapi.yaml:363:3)
    */
   replyChatCompletion(args: ReplyChatCompletionArgs): Handle {
-    return this.#core.track(reply<ReplyChatCompletionReceived, T.ChatCompletionResponse>(this.#nc, replyChatCompletionOperation, args, args.handler, this.#options), replyChatCompletionOperation);
+    return this.#core.track(
+      reply<ReplyChatCompletionReceived, T.ChatCompletionResponse>(
+        this.#nc,
+        replyChatCompletionOperation,
+        args,
+        args.handler,
+        this.#options,
+      ),
+      replyChatCompletionOperation,
+    );
   }
 
   /**
@@ -335,7 +377,10 @@ export class AiSdkServer {
    * @generated from operations.receiveDocument (spec/ai-sdk.asyncapi.yaml:401:3)
    */
   receiveDocument(args: ReceiveDocumentArgs): Handle {
-    return this.#core.track(consume<ReceiveDocumentReceived>(this.#nc, receiveDocumentOperation, args, args.handler, this.#options), receiveDocumentOperation);
+    return this.#core.track(
+      consume<ReceiveDocumentReceived>(this.#nc, receiveDocumentOperation, args, args.handler, this.#options),
+      receiveDocumentOperation,
+    );
   }
 
   /**
@@ -350,7 +395,10 @@ export class AiSdkServer {
    * @generated from operations.receiveRagQuery (spec/ai-sdk.asyncapi.yaml:437:3)
    */
   receiveRagQuery(args: ReceiveRagQueryArgs): Handle {
-    return this.#core.track(subscribe<ReceiveRagQueryReceived>(this.#nc, receiveRagQueryOperation, args, args.handler, this.#options), receiveRagQueryOperation);
+    return this.#core.track(
+      subscribe<ReceiveRagQueryReceived>(this.#nc, receiveRagQueryOperation, args, args.handler, this.#options),
+      receiveRagQueryOperation,
+    );
   }
 
   /**
@@ -365,7 +413,16 @@ export class AiSdkServer {
    * @generated from operations.replyRagResults (spec/ai-sdk.asyncapi.yaml:472:3)
    */
   replyRagResults(args: ReplyRagResultsArgs): Handle {
-    return this.#core.track(reply<ReplyRagResultsReceived, T.RagResults>(this.#nc, replyRagResultsOperation, args, args.handler, this.#options), replyRagResultsOperation);
+    return this.#core.track(
+      reply<ReplyRagResultsReceived, T.RagResults>(
+        this.#nc,
+        replyRagResultsOperation,
+        args,
+        args.handler,
+        this.#options,
+      ),
+      replyRagResultsOperation,
+    );
   }
 
   /** Stops every registration of this server, then waits for the handlers still running. */

@@ -1,10 +1,15 @@
 /**
  * Section `stream`: streaming replies (`requestStream` / `replyStream`) beside a hand-written stream on
- * the raw client doing the same work: the same request, the same number of the same ~200-byte chunks,
- * JSON and zod on both sides (request validated by the server, every chunk validated before sending and
- * after receiving, the end message too). The hand-written stream has no flow control (the server
- * publishes every chunk at once and an end marker): what the runtime adds over it is the protocol's
- * `open` message, credit every quarter window, the generator's pacing and the seq/kind headers.
+ * the raw client doing the same work with the same guarantee: the same request, the same number of the
+ * same ~200-byte chunks, JSON and zod on both sides (request validated by the server, every chunk
+ * validated before sending and after receiving, the end message too), and the same flow control: the
+ * server never has more than `window` chunks unacknowledged. The hand-written protocol is the minimal
+ * one a careful team would write: the request carries the window in a header, chunks are plain JSON,
+ * the caller credits every quarter window (`Bench-Stream-Ack: <chunks taken>` on `<subject>.credit`,
+ * the stream named by its reply inbox), the server publishes while `sent - acked < window`, then an end
+ * marker (a header). It has no `open` message (its credit subject is fixed), no timeouts, no
+ * cancellation, no gap detection, no telemetry: what the runtime adds is those. An extra row measures
+ * the hand-written stream without flow control (every chunk published at once), for reference only.
  *
  * Time to first chunk: interleaved samples (one of each variant in turn) of one-chunk streams (caller
  * and server share this process: with longer streams the server's work on later chunks would delay the
@@ -16,7 +21,13 @@
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import { createInbox, type Msg, type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
+import {
+  createInbox,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  headers as natsHeaders,
+} from '@nats-io/transport-node';
 import { type Handle, type ReplyStream, replyStream, requestStream } from 'asyncapi-nats/runtime';
 import { connectPair } from './measure.js';
 import { formatBytes, type Latency, latency, median, medianLatency, rotate } from './stats.js';
@@ -33,13 +44,24 @@ export interface StreamConfig {
   readonly openStreams: number;
 }
 
-/** `wide`: the generated path with the caller asking for a window of {@link WIDE_WINDOW} (throughput only). */
-type Variant = 'generated' | 'wide' | 'hand';
-const VARIANTS: readonly Variant[] = ['generated', 'wide', 'hand'];
+/**
+ * `generated` / `hand`: window {@link WINDOW}; `wide` / `handWide`: window {@link WIDE_WINDOW} (throughput
+ * only); `unbounded`: the hand-written stream without flow control (throughput only, for reference).
+ */
+type Variant = 'generated' | 'wide' | 'hand' | 'handWide' | 'unbounded';
+const VARIANTS: readonly Variant[] = ['generated', 'wide', 'hand', 'handWide', 'unbounded'];
 const LATENCY_VARIANTS: readonly Variant[] = ['generated', 'hand'];
 const WINDOW = 32;
 const WIDE_WINDOW = 256;
 const END_HEADER = 'Bench-Stream-End';
+const WINDOW_HEADER = 'Bench-Stream-Window';
+const ID_HEADER = 'Bench-Stream-Id';
+const ACK_HEADER = 'Bench-Stream-Ack';
+const HAND_WINDOW: Record<'hand' | 'handWide' | 'unbounded', number | undefined> = {
+  hand: WINDOW,
+  handWide: WIDE_WINDOW,
+  unbounded: undefined,
+};
 
 interface Result {
   readonly firstChunk: Latency[];
@@ -55,9 +77,9 @@ export async function runStream(url: string, config: StreamConfig, log: (line: s
   await Promise.all([handle.ready, sub.flush()]);
   const results = new Map<Variant, Result>(VARIANTS.map((v) => [v, { firstChunk: [], rate: [] }]));
   const run = (v: Variant, chunks: number, first?: (ms: number) => void): Promise<number> =>
-    v === 'hand'
-      ? handStream(pub, `${prefix}.hand`, chunks, first)
-      : generatedStream(pub, genOp, chunks, v === 'wide' ? WIDE_WINDOW : WINDOW, first);
+    v === 'generated' || v === 'wide'
+      ? generatedStream(pub, genOp, chunks, v === 'wide' ? WIDE_WINDOW : WINDOW, first)
+      : handStream(pub, `${prefix}.hand`, chunks, HAND_WINDOW[v], first);
   try {
     for (let round = 0; round <= config.rounds; round++) {
       const measured = round > 0;
@@ -110,32 +132,81 @@ async function generatedStream(
   return performance.now() - t0;
 }
 
-/** The hand-written server: validates the request, then validates and publishes every chunk and the end. */
+/**
+ * The hand-written server, flow-controlled: validates the request, then validates and publishes chunks
+ * while `sent - acked < window` (the window from the request's `Bench-Stream-Window`) and waits for the
+ * caller's credit (`Bench-Stream-Ack: <chunks taken>` on `<subject>.credit`, naming the stream by its
+ * reply inbox in `Bench-Stream-Id`); the end marker last. A request without a window: every chunk at
+ * once (the unbounded reference).
+ */
 function serveByHand(nc: NatsConnection, subject: string): { unsubscribe(): void } {
   const endHeaders = natsHeaders();
   endHeaders.set(END_HEADER, '1');
-  return nc.subscribe(subject, {
+  const open = new Map<string, HandStream>();
+  const credit = nc.subscribe(`${subject}.credit`, {
     callback: (err, msg) => {
-      if (err !== null || !msg.reply) return;
-      const ask = StreamAsk.parse(msg.json());
-      for (let i = 0; i < ask.chunks; i++) nc.publish(msg.reply, JSON.stringify(StreamChunk.parse(CHUNK)));
-      const end = StreamEnd.parse({ finish_reason: 'stop', chunks: ask.chunks });
-      nc.publish(msg.reply, JSON.stringify(end), { headers: endHeaders });
+      if (err !== null) return;
+      const stream = open.get(msg.headers?.get(ID_HEADER) ?? '');
+      if (stream === undefined) return;
+      stream.acked = Math.max(stream.acked, Number(msg.headers?.get(ACK_HEADER)));
+      stream.pump();
     },
   });
+  const requests = nc.subscribe(subject, {
+    callback: (err, msg) => {
+      if (err !== null || !msg.reply) return;
+      const reply = msg.reply;
+      const ask = StreamAsk.parse(msg.json());
+      // No window header: the unbounded reference variant.
+      const window = Number(msg.headers?.get(WINDOW_HEADER) ?? Number.POSITIVE_INFINITY);
+      const stream: HandStream = {
+        sent: 0,
+        acked: 0,
+        pump: () => {
+          while (stream.sent < ask.chunks && stream.sent - stream.acked < window) {
+            nc.publish(reply, JSON.stringify(StreamChunk.parse(CHUNK)));
+            stream.sent++;
+          }
+          if (stream.sent < ask.chunks) return;
+          open.delete(reply);
+          const end = StreamEnd.parse({ finish_reason: 'stop', chunks: ask.chunks });
+          nc.publish(reply, JSON.stringify(end), { headers: endHeaders });
+        },
+      };
+      open.set(reply, stream);
+      stream.pump();
+    },
+  });
+  return {
+    unsubscribe() {
+      credit.unsubscribe();
+      requests.unsubscribe();
+    },
+  };
 }
 
-/** The hand-written caller: an inbox subscription that validates every chunk until the end marker. */
+interface HandStream {
+  sent: number;
+  acked: number;
+  readonly pump: () => void;
+}
+
+/**
+ * The hand-written caller: an inbox subscription that validates every chunk until the end marker and
+ * credits every quarter window of chunks taken; `window` undefined: no window, no credit (unbounded).
+ */
 function handStream(
   nc: NatsConnection,
   subject: string,
   chunks: number,
+  window: number | undefined,
   first?: (ms: number) => void,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const inbox = createInbox();
     let count = 0;
+    let acked = 0;
     const sub = nc.subscribe(inbox, {
       callback: (err, msg: Msg) => {
         if (err !== null) {
@@ -151,10 +222,22 @@ function handStream(
         }
         StreamChunk.parse(msg.json());
         if (count++ === 0) first?.(performance.now() - t0);
+        if (window !== undefined && count - acked >= window / 4) {
+          acked = count;
+          const hdrs = natsHeaders();
+          hdrs.set(ID_HEADER, inbox);
+          hdrs.set(ACK_HEADER, String(count));
+          nc.publish(`${subject}.credit`, undefined, { headers: hdrs });
+        }
       },
     });
     const ask = StreamAsk.parse({ model: 'gpt-4o-mini', prompt: 'Explain queue groups.', chunks });
-    nc.publish(subject, JSON.stringify(ask), { reply: inbox });
+    let hdrs: MsgHdrs | undefined;
+    if (window !== undefined) {
+      hdrs = natsHeaders();
+      hdrs.set(WINDOW_HEADER, String(window));
+    }
+    nc.publish(subject, JSON.stringify(ask), hdrs === undefined ? { reply: inbox } : { reply: inbox, headers: hdrs });
   });
 }
 
@@ -231,13 +314,15 @@ function section(results: Map<Variant, Result>, memory: Memory, config: StreamCo
   const genRate = median(gen.rate);
   const wideRate = median((results.get('wide') as Result).rate);
   const handRate = median(hand.rate);
+  const handWideRate = median((results.get('handWide') as Result).rate);
+  const unboundedRate = median((results.get('unbounded') as Result).rate);
   const ms = (l: Latency): string => `${l.p50.toFixed(3)} / ${l.p95.toFixed(3)} ms`;
   return {
     title: 'Streaming replies: requestStream / replyStream beside a hand-written stream',
     method:
       `Time to first chunk: ${config.samples} interleaved samples per variant per round (one-chunk streams, the end message after it); ` +
       `chunks per second: one ${config.chunks}-chunk stream per variant per round; ${config.rounds} measured rounds ` +
-      `after a warm-up, medians. Window ${WINDOW}. Memory: a separate server process, ${config.openStreams} open ` +
+      `after a warm-up, medians. Both variants flow-controlled, window ${WINDOW} unless the row says otherwise. Memory: a separate server process, ${config.openStreams} open ` +
       'streams whose callers took one chunk and stopped reading, RSS and heap after a full GC, before and after.',
     columns: ['measurement', 'requestStream / replyStream', 'hand-written (raw client)', 'ratio'],
     rows: [
@@ -256,19 +341,25 @@ function section(results: Map<Variant, Result>, memory: Memory, config: StreamCo
       [
         `chunks per second (one stream), window ${WIDE_WINDOW} (StreamOptions.window)`,
         rateCell(wideRate, 'chunks/s'),
-        rateCell(handRate, 'chunks/s'),
-        ratioCell(wideRate, handRate),
+        rateCell(handWideRate, 'chunks/s'),
+        ratioCell(wideRate, handWideRate),
+      ],
+      [
+        `chunks per second (one stream), window ${WINDOW}, beside the hand-written stream without flow control (unbounded, for reference)`,
+        rateCell(genRate, 'chunks/s'),
+        rateCell(unboundedRate, 'chunks/s'),
+        ratioCell(genRate, unboundedRate),
       ],
       [
         `server memory, ${config.openStreams} open streams to readers that do not read`,
         `RSS +${formatBytes(Math.max(0, memory.rss))}, heap +${formatBytes(Math.max(0, memory.heap))}, external +${formatBytes(Math.max(0, memory.external))} (${formatBytes(Math.max(0, memory.heap) / config.openStreams)} heap per stream); ${memory.produced} chunks produced = ${memory.open} × ${memory.produced / Math.max(1, memory.open)}`,
-        'unbounded (no flow control: every chunk is published at once)',
+        'not measured (its loop stops at the window: a map entry and a closure per stream)',
         '',
       ],
     ],
     notes: [
-      'Time to first chunk: from the call (the request is sent on the first next()) to the first chunk in hand, validated; the hand-written caller subscribes an inbox and publishes the request.',
-      `Chunks per second: chunks / (request to end) for one stream; the runtime paces the generator by credit (window ${WINDOW}, credit every ${WINDOW / 4} chunks taken; a wider window trades the bound on unread chunks for fewer credit round trips), the hand-written server publishes every chunk at once.`,
+      'Time to first chunk: from the call (the request is sent on the first next()) to the first chunk in hand, validated; the hand-written caller subscribes an inbox and publishes the request (window 32, flow-controlled).',
+      `Chunks per second: chunks / (request to end) for one stream; both sides pace by credit (credit every quarter window of chunks taken; a wider window trades the bound on unread chunks for fewer credit round trips); the unbounded reference publishes every chunk at once and bounds nothing.`,
       `Server memory: the generator of each stream is suspended once it has produced the window (${WINDOW} chunks, the first taken by the caller), so the server holds no chunks; what remains per stream is its generator, its subscription entry and its timers.`,
     ],
     verdicts: [],

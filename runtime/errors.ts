@@ -40,12 +40,10 @@ export class AsyncApiNatsError extends Error {
    * `this` is the class on the right of `instanceof`, a subclass as often as not.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: the class being tested, not this base class
-    const target = this;
-    if (Function.prototype[Symbol.hasInstance].call(target, value)) return true;
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if (typeof value !== 'object' || value === null || !(BRAND in value)) return false;
     for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
-      if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: unknown }).name === target.name) {
+      if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: unknown }).name === this.name) {
         return true;
       }
     }
@@ -658,16 +656,16 @@ export class StreamTimeoutError extends TimeoutError {
 }
 
 /**
- * A streaming reply whose messages stopped making sense: a sequence number was skipped (`gap`: a
- * message was lost, e.g. across a reconnect), or a message broke the protocol (`protocol`: an unknown
- * kind, a chunk before the stream opened, more chunks than the window allows).
+ * A streaming reply whose messages stopped making sense: chunks went missing (`gap`: the `end` or
+ * `error` message counts more chunks than arrived, e.g. across a reconnect), or a message broke the
+ * protocol (`protocol`: an unknown kind, a second `open`, more chunks than the window allows).
  */
 export class StreamInterruptedError extends AsyncApiNatsError {
   override readonly operation: string;
   readonly reason: 'gap' | 'protocol';
-  /** The sequence number expected next. */
+  /** The chunks that had arrived: the count the server's next `end` or `error` should carry. */
   readonly expectedSeq: number;
-  /** The sequence number that arrived (-1 when it had none). */
+  /** The seq (chunk count) the offending message carried (-1 when it had none). */
   readonly receivedSeq: number;
 
   constructor(
@@ -678,7 +676,7 @@ export class StreamInterruptedError extends AsyncApiNatsError {
     detail?: string,
     options?: ErrorOptions,
   ) {
-    const why = reason === 'gap' ? `expected message ${expectedSeq}, got ${receivedSeq}` : (detail ?? 'protocol error');
+    const why = detail ?? (reason === 'gap' ? `expected message ${expectedSeq}, got ${receivedSeq}` : 'protocol error');
     super('STREAM_INTERRUPTED', `stream '${operation}' interrupted: ${why}`, operation, options);
     this.name = 'StreamInterruptedError';
     this.operation = operation;

@@ -118,14 +118,18 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
   private readonly waiters: Waiter<TChunk>[] = [];
   /** What ends the iteration after the buffer: an error, or `null` for a normal end. */
   private outcome: { readonly error: unknown } | null | undefined;
-  private expectedSeq = 0;
+  /** Chunks received (chunks carry no headers: the caller counts them; `end` says how many were sent). */
+  private count = 0;
   private taken = 0;
   private acked = 0;
   private gotFirst = false;
   private t0 = 0;
+  /** When the `next()` now waiting on an empty buffer began to wait; undefined while none waits. */
+  private idleSince: number | undefined;
   /** The stream's send span (request to end), when tracing records. */
   private trace: Trace | undefined;
   private firstTimer: ReturnType<typeof setTimeout> | undefined;
+  /** One idle timer, not re-armed per chunk: when it fires it checks `idleSince` and re-arms for the rest. */
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private totalTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -163,7 +167,7 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     if (ready !== undefined) return ready;
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      if (this.gotFirst && this.idleTimer === undefined) this.armIdle();
+      if (this.gotFirst) this.waitBegins();
     });
   }
 
@@ -246,73 +250,96 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
 
   // --- receiving -----------------------------------------------------------------------------------
 
+  /** Chunks are the messages without headers; `open`, `end` and `error` carry the stream's headers. */
   private received(msg: Msg): void {
     const hdrs = msg.headers;
-    const kind = hdrs?.get(KIND_HEADER) ?? '';
     if (this.closed) {
-      if (kind === 'open' && this.pendingCancel !== undefined) {
-        this.control = hdrs?.get(CONTROL_HEADER) || undefined;
+      if (this.pendingCancel !== undefined && hdrs?.get(KIND_HEADER) === 'open') {
+        this.control = hdrs.get(CONTROL_HEADER) || undefined;
         this.sendControl('cancel', this.pendingCancel);
         this.unsubscribe();
       }
       return;
     }
-    if (hdrs === undefined || kind === '') {
+    if (hdrs === undefined) {
+      this.chunk(msg);
+      return;
+    }
+    const kind = hdrs.get(KIND_HEADER);
+    if (kind === '') {
       this.unexpected(msg, hdrs);
       return;
     }
     const seq = Number(hdrs.get(SEQ_HEADER) || Number.NaN);
-    if (seq !== this.expectedSeq) {
-      this.fail(new StreamInterruptedError(this.op.id, 'gap', this.expectedSeq, Number.isNaN(seq) ? -1 : seq), true);
-      return;
-    }
-    this.expectedSeq++;
-    if (kind === 'open') this.opened(hdrs);
-    else if (kind === 'chunk') this.chunk(msg);
+    if (kind === 'open') this.opened(hdrs, seq);
+    else if (kind !== 'end' && kind !== 'error') this.protocolError(seq, `unknown message kind '${kind}'`);
+    else if (this.control === undefined) this.protocolError(seq, `\`${kind}\` before \`open\``);
+    else if (seq !== this.count) this.gap(seq);
     else if (kind === 'end') this.ended(msg);
-    else if (kind === 'error') this.fail(remoteError(this.op.id, hdrs), false, false);
-    else this.protocolError(seq, `unknown message kind '${kind}'`);
+    else this.fail(remoteError(this.op.id, hdrs), false, false);
   }
 
-  /** A message without the stream's headers: nats-server's "no responders", or a plain reply. */
-  private unexpected(msg: Msg, hdrs: MsgHdrs | undefined): void {
-    if (hdrs?.code === 503 && msg.data.length === 0 && !hdrs.has(SERVICE_ERROR_CODE)) {
+  /** A message with headers but no stream kind: nats-server's "no responders", or a plain error reply. */
+  private unexpected(msg: Msg, hdrs: MsgHdrs): void {
+    if (hdrs.code === 503 && msg.data.length === 0 && !hdrs.has(SERVICE_ERROR_CODE)) {
       this.fail(new NoRespondersError(this.op.id, this.subject), false, false);
       return;
     }
-    if (hdrs?.has(SERVICE_ERROR_CODE)) {
+    if (hdrs.has(SERVICE_ERROR_CODE)) {
       // A server that does not stream this operation answered with an error reply.
       this.fail(remoteError(this.op.id, hdrs), false, false);
       return;
     }
+    this.noStreamHeaders();
+  }
+
+  private noStreamHeaders(): void {
     this.protocolError(-1, 'a reply without stream headers (does the server stream this operation?)');
   }
 
-  private opened(hdrs: MsgHdrs): void {
+  private opened(hdrs: MsgHdrs, seq: number): void {
+    if (this.control !== undefined) {
+      this.protocolError(seq, 'a second `open`');
+      return;
+    }
     const control = hdrs.get(CONTROL_HEADER);
-    if (control === '') {
-      this.protocolError(0, '`open` without a control subject');
+    if (control === '' || seq !== 0) {
+      this.protocolError(seq, '`open` without a control subject or with a seq other than 0');
       return;
     }
     this.control = control;
   }
 
+  /** `end` or `error` says the server sent `sent` chunks, and a different number arrived. */
+  private gap(sent: number): void {
+    const detail = `the server sent ${Number.isNaN(sent) ? 'an unknown number of' : sent} chunks, ${this.count} arrived`;
+    // The server's last message came: nobody is left to tell.
+    this.fail(new StreamInterruptedError(this.op.id, 'gap', this.count, Number.isNaN(sent) ? -1 : sent, detail), false);
+  }
+
   private chunk(msg: Msg): void {
     if (this.control === undefined) {
-      this.protocolError(this.expectedSeq - 1, 'a chunk before `open`');
+      // Before `open`, a message without headers is a plain reply: the server does not stream.
+      this.noStreamHeaders();
+      return;
+    }
+    this.count++;
+    // A server keeps within the credit it was given, which is at most what this caller sent.
+    if (this.count - this.acked > this.settings.window) {
+      this.protocolError(this.count, `more chunks than the window of ${this.settings.window}`);
       return;
     }
     const value = this.decode(msg, this.spec.chunks);
     if (value === undefined) return;
-    this.gotFirst = true;
-    this.clearTimer('firstTimer');
-    this.clearTimer('idleTimer');
-    if (this.buffer.length - this.head >= this.settings.window) {
-      this.protocolError(this.expectedSeq - 1, `more chunks than the window of ${this.settings.window}`);
-      return;
+    if (!this.gotFirst) {
+      this.gotFirst = true;
+      this.clearTimer('firstTimer');
     }
+    this.idleSince = undefined;
     this.buffer.push(value.payload as TChunk);
     this.wake();
+    // More than one next() was waiting: the others wait on.
+    if (this.waiters.length > 0) this.waitBegins();
   }
 
   private ended(msg: Msg): void {
@@ -342,7 +369,10 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
   }
 
   private protocolError(seq: number, detail: string): void {
-    this.fail(new StreamInterruptedError(this.op.id, 'protocol', this.expectedSeq, seq, detail), true);
+    this.fail(
+      new StreamInterruptedError(this.op.id, 'protocol', this.count, Number.isNaN(seq) ? -1 : seq, detail),
+      true,
+    );
   }
 
   /** The inbox subscription failed: the server refused it (permissions), or the client did. */
@@ -398,9 +428,25 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
 
   // --- ending --------------------------------------------------------------------------------------
 
-  private armIdle(): void {
-    this.idleTimer = setTimeout(() => this.timedOut('idle'), this.settings.idleTimeoutMs);
+  /** A `next()` waits on an empty buffer: the idle time runs from now (one timer, armed lazily). */
+  private waitBegins(): void {
+    this.idleSince ??= performance.now();
+    if (this.idleTimer === undefined) this.armIdle(this.settings.idleTimeoutMs);
   }
+
+  private armIdle(ms: number): void {
+    this.idleTimer = setTimeout(this.idleCheck, ms);
+  }
+
+  /** The idle timer fired: a timeout when the current wait lasted the idle time, else re-armed for the rest. */
+  private readonly idleCheck = (): void => {
+    this.idleTimer = undefined;
+    const since = this.idleSince;
+    if (since === undefined || this.closed) return;
+    const left = since + this.settings.idleTimeoutMs - performance.now();
+    if (left <= 0) this.timedOut('idle');
+    else this.armIdle(Math.ceil(left));
+  };
 
   private timedOut(phase: StreamTimeoutPhase): void {
     const ms =

@@ -9,13 +9,17 @@ import type { OperationSpec, StreamingSpec, StreamOptions } from './types.js';
 export const STREAM_HEADER = 'Asyncapi-Nats-Stream';
 /** On the request: chunks the server may send ahead of the caller's credit. */
 export const WINDOW_HEADER = 'Asyncapi-Nats-Stream-Window';
-/** On every message of a stream: its sequence number (`open` is 0, chunks 1..n, then `end` or `error`). */
+/**
+ * On `open` (0), `end` and `error`: the number of chunks sent before it. Chunks carry no headers (a
+ * chunk is its JSON body alone): the caller counts them, and a count that differs from the `end`'s or
+ * `error`'s is a lost chunk.
+ */
 export const SEQ_HEADER = 'Asyncapi-Nats-Stream-Seq';
-/** On every message of a stream, both directions: `open`, `chunk`, `end`, `error`; `credit`, `cancel`. */
+/** On every stream message but a chunk, both directions: `open`, `end`, `error`; `credit`, `cancel`. */
 export const KIND_HEADER = 'Asyncapi-Nats-Stream-Kind';
 /** On `open`: the subject the caller sends `credit` and `cancel` to. */
 export const CONTROL_HEADER = 'Asyncapi-Nats-Stream-Control';
-/** On `credit`: the last sequence number the caller's consumer took. */
+/** On `credit`: the number of chunks the caller's consumer took. */
 export const ACK_HEADER = 'Asyncapi-Nats-Stream-Ack';
 /** On `cancel`, optional: the caller's reason, for the server's logs. */
 export const REASON_HEADER = 'Asyncapi-Nats-Stream-Reason';
@@ -26,7 +30,7 @@ export const PROTOCOL_VERSION = '1';
 export const MAX_WINDOW = 10_000;
 const MAX_TIMER_MS = 2_147_483_647;
 
-export type StreamKind = 'open' | 'chunk' | 'end' | 'error' | 'credit' | 'cancel';
+export type StreamKind = 'open' | 'end' | 'error' | 'credit' | 'cancel';
 
 /** A stream's settings with the caller's overrides applied. */
 export interface StreamSettings {

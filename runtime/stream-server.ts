@@ -195,7 +195,9 @@ class ServerStream {
   private readonly controller = new AbortController();
   private readonly replyTo: string;
   private readonly window: number;
+  /** Chunks sent; `end` and `error` carry it (`open` carries 0). */
   private seq = 0;
+  /** Chunks the caller took (its last credit). */
   private ack = 0;
   private cancelled: StreamCancelledError | undefined;
   /** Wakes the producer waiting for credit: credit arrived or the stream was cancelled. */
@@ -320,11 +322,12 @@ class ServerStream {
     returned?.then(undefined, (error: unknown) => this.ctx.report('handler', this.msg.subject, error));
   }
 
+  /** A chunk is its JSON body alone, no headers: the caller counts chunks, `end` carries the count. */
   private sendChunk(value: unknown): Failure | undefined {
     const failure = this.encode(this.streams.spec.chunks, value, 'chunk');
     if (failure instanceof Uint8Array || failure === undefined) {
       this.seq++;
-      return this.publish(failure, streamHeaders('chunk', this.seq), this.seq === 1) ? undefined : this.gone();
+      return this.publish(failure, undefined, this.seq === 1) ? undefined : this.gone();
     }
     return failure;
   }
@@ -333,7 +336,6 @@ class ServerStream {
     const end = this.streams.spec.end;
     const encoded = end === undefined ? undefined : this.encode([end], value, 'end message');
     if (encoded !== undefined && !(encoded instanceof Uint8Array)) return encoded;
-    this.seq++;
     this.publish(encoded, streamHeaders('end', this.seq));
     return undefined;
   }
@@ -372,7 +374,6 @@ class ServerStream {
   }
 
   private sendError(status: number, description: string): void {
-    this.seq++;
     const hdrs: MsgHdrs = streamHeaders('error', this.seq, errorHeaders(status, description));
     this.publish(undefined, hdrs);
   }
@@ -390,7 +391,7 @@ class ServerStream {
    * several microtasks, so chunks published one by one cost one socket write each (measured: a fifth of
    * the server's CPU). The queue holds at most the chunks the caller's credit allows.
    */
-  private publish(body: Uint8Array | undefined, hdrs: MsgHdrs, urgent = false): boolean {
+  private publish(body: Uint8Array | undefined, hdrs: MsgHdrs | undefined, urgent = false): boolean {
     if (this.streams.nc.isClosed()) return false;
     this.queued.push(body, hdrs);
     // The first chunk goes at once, with `open` when the generator yielded it in the same turn (time to
@@ -412,7 +413,10 @@ class ServerStream {
     for (let i = 0; i < queued.length; i += 2) {
       if (nc.isClosed()) return;
       try {
-        nc.publish(this.replyTo, queued[i] as Uint8Array | undefined, { headers: queued[i + 1] as MsgHdrs });
+        const hdrs = queued[i + 1] as MsgHdrs | undefined;
+        const body = queued[i] as Uint8Array | undefined;
+        if (hdrs === undefined) nc.publish(this.replyTo, body);
+        else nc.publish(this.replyTo, body, { headers: hdrs });
       } catch (error) {
         this.ctx.report('reply', this.msg.subject, error);
         return;

@@ -279,6 +279,24 @@ describe('streaming replies', () => {
     expect(failure).toMatchObject({ code: 'STREAM_TIMEOUT', phase: 'idle' });
   });
 
+  test('stream - chunks that keep coming within the idle time: no idle timeout over a stream longer than it', async () => {
+    const op = streamOp();
+    await serve(op, async function* () {
+      for (let i = 0; i < 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        yield { i, text: 'x' };
+      }
+      return { count: 10 };
+    });
+    // One idle timer for the stream: it fires while a next() waits, finds the wait younger than the
+    // idle time, and re-arms for the rest.
+    const stream = requestStream<Chunk, End>(nc, op, ask, { idleTimeoutMs: 300 });
+    const got: Chunk[] = [];
+    expect(await collectInto(stream, got)).toBeUndefined();
+    expect(got).toHaveLength(10);
+    expect(stream.end).toEqual({ count: 10 });
+  });
+
   test('stream - a stream that never ends: StreamTimeoutError total', async () => {
     const op = streamOp();
     await serve(op, async function* (m) {
@@ -409,8 +427,11 @@ describe('streaming replies', () => {
     await waitFor('the generator to be returned', () => finalized);
   });
 
-  test('stream - a server in another language: a skipped seq is StreamInterruptedError, and it gets a cancel', async () => {
-    const op = streamOp();
+  /** A hand-written server speaking the wire protocol of docs/streaming.md: `send(reply, hdrs)` scripts it. */
+  function handServer(
+    op: ReturnType<typeof streamOp>,
+    send: (reply: string, hdrs: (kind: string, seq: number) => ReturnType<typeof natsHeaders>) => void,
+  ) {
     const control = `${op.subject.address.split('.')[0]}.control`;
     const controls: string[] = [];
     const controlSub = server.subscribe(control, {
@@ -418,33 +439,75 @@ describe('streaming replies', () => {
         controls.push(msg.headers?.get('Asyncapi-Nats-Stream-Kind') ?? '');
       },
     });
-    // A hand-written server speaking the wire protocol of docs/streaming.md, that loses chunk 2.
     const fake = server.subscribe(op.subject.address.replace('{tenant_id}', '*'), {
       callback: (_err, msg) => {
-        const hdrs = (kind: string, seq: number) => {
+        send(msg.reply as string, (kind, seq) => {
           const h = natsHeaders();
           h.set('Asyncapi-Nats-Stream-Kind', kind);
           h.set('Asyncapi-Nats-Stream-Seq', String(seq));
           if (kind === 'open') h.set('Asyncapi-Nats-Stream-Control', control);
           return h;
-        };
-        const reply = msg.reply as string;
-        server.publish(reply, undefined, { headers: hdrs('open', 0) });
-        server.publish(reply, JSON.stringify({ i: 0, text: 'a' }), { headers: hdrs('chunk', 1) });
-        server.publish(reply, JSON.stringify({ i: 2, text: 'c' }), { headers: hdrs('chunk', 3) });
+        });
       },
+    });
+    return {
+      controls,
+      unsubscribe() {
+        fake.unsubscribe();
+        controlSub.unsubscribe();
+      },
+    };
+  }
+
+  test('stream - a server in another language: a lost chunk is StreamInterruptedError (gap) when the end counts it', async () => {
+    const op = streamOp();
+    // Chunks are plain JSON bodies; this server loses chunk 2 of 3, and its `end` says 3 were sent.
+    const fake = handServer(op, (reply, hdrs) => {
+      server.publish(reply, undefined, { headers: hdrs('open', 0) });
+      server.publish(reply, JSON.stringify({ i: 0, text: 'a' }));
+      server.publish(reply, JSON.stringify({ i: 2, text: 'c' }));
+      server.publish(reply, JSON.stringify({ count: 3 }), { headers: hdrs('end', 3) });
     });
     await server.flush();
     const got: Chunk[] = [];
-    const failure = await collectInto(requestStream<Chunk, End>(nc, op, ask), got);
-    expect(got).toEqual([{ i: 0, text: 'a' }]);
+    const stream = requestStream<Chunk, End>(nc, op, ask);
+    const failure = await collectInto(stream, got);
+    // The chunks that arrived are handed out, then the gap: the caller cannot tell which one was lost.
+    expect(got).toEqual([
+      { i: 0, text: 'a' },
+      { i: 2, text: 'c' },
+    ]);
     expect(failure).toBeInstanceOf(StreamInterruptedError);
     expect(failure).toMatchObject({ reason: 'gap', expectedSeq: 2, receivedSeq: 3 });
-    await waitFor('the cancel on the control subject', () => controls.includes('cancel'));
-    // Window 4: credit for each chunk taken (a quarter window), then the cancel.
-    expect(controls).toEqual(['credit', 'cancel']);
+    expect((failure as Error).message).toBe("stream 'streamTokens' interrupted: the server sent 3 chunks, 2 arrived");
+    expect(stream.end).toBeUndefined();
     fake.unsubscribe();
-    controlSub.unsubscribe();
+  });
+
+  test('stream - a server in another language: more chunks than the window is StreamInterruptedError (protocol), and it gets a cancel', async () => {
+    const op = streamOp({}, { window: 4 });
+    // Window 4: after the first chunk is taken (credit 1) the server may have 5 sent; it sends 6.
+    const fake = handServer(op, (reply, hdrs) => {
+      server.publish(reply, undefined, { headers: hdrs('open', 0) });
+      for (let i = 0; i < 6; i++) server.publish(reply, JSON.stringify({ i, text: 'x' }));
+    });
+    await server.flush();
+    const stream = requestStream<Chunk, End>(nc, op, ask);
+    const first = await stream.next();
+    expect(first).toEqual({ done: false, value: { i: 0, text: 'x' } });
+    // Every chunk the server published is in before the caller takes another.
+    await server.flush();
+    await nc.flush();
+    const got: Chunk[] = [];
+    const failure = await collectInto(stream, got);
+    expect(got.map((c) => c.i)).toEqual([1, 2, 3, 4]);
+    expect(failure).toBeInstanceOf(StreamInterruptedError);
+    expect(failure).toMatchObject({ reason: 'protocol', expectedSeq: 6, receivedSeq: 6 });
+    expect((failure as Error).message).toBe("stream 'streamTokens' interrupted: more chunks than the window of 4");
+    await waitFor('the cancel on the control subject', () => fake.controls.includes('cancel'));
+    // Window 4: credit for the chunk taken (a quarter window), then the cancel.
+    expect(fake.controls).toEqual(['credit', 'cancel']);
+    fake.unsubscribe();
   });
 
   test('stream - a slow reader is bounded: the generator never runs more than window chunks ahead', async () => {
@@ -501,7 +564,7 @@ describe('streaming replies', () => {
       callback: (_err, msg) => {
         const kind = msg.headers?.get('Asyncapi-Nats-Stream-Kind');
         if (kind === 'open') control = msg.headers?.get('Asyncapi-Nats-Stream-Control') ?? '';
-        else if (kind === 'chunk' && ++received === 4) credit(1_000_000);
+        else if (kind === undefined && ++received === 4) credit(1_000_000);
       },
     });
     const request = natsHeaders();

@@ -132,6 +132,7 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
   /** One idle timer, not re-armed per chunk: when it fires it checks `idleSince` and re-arms for the rest. */
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private totalTimer: ReturnType<typeof setTimeout> | undefined;
+  private creditTimer: ReturnType<typeof setImmediate> | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -411,11 +412,28 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     this.taken++;
     // Credit every quarter window: the server has three quarters left to send while it travels.
     if (!this.closed && this.taken - this.acked >= this.creditEvery) {
-      this.acked = this.taken;
-      this.sendControl('credit', String(this.taken));
+      // The buffer is empty: nothing more to take in this turn, the credit goes now.
+      if (this.buffer.length === 0) this.sendCredit();
+      else this.creditTimer ??= setImmediate(this.sendCredit);
     }
     return value;
   }
+
+  /**
+   * Sends the credit due, once the consumer emptied the buffer or at the next turn of the event loop: a
+   * consumer that takes a batch of chunks in one turn sends one credit for them, not one per quarter
+   * window, each in its own socket write (the client writes a microtask after a publish, and a
+   * `for await` takes each chunk in a microtask of its own).
+   */
+  private readonly sendCredit = (): void => {
+    if (this.creditTimer !== undefined) {
+      clearImmediate(this.creditTimer);
+      this.creditTimer = undefined;
+    }
+    if (this.closed || this.taken === this.acked) return;
+    this.acked = this.taken;
+    this.sendControl('credit', String(this.taken));
+  };
 
   private wake(): void {
     while (this.waiters.length > 0) {
@@ -501,6 +519,10 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     this.outcome = outcome;
     this.clearTimer('idleTimer');
     this.clearTimer('totalTimer');
+    if (this.creditTimer !== undefined) {
+      clearImmediate(this.creditTimer);
+      this.creditTimer = undefined;
+    }
     if (this.pendingCancel === undefined) this.clearTimer('firstTimer');
     this.state.unwatch(this);
     openStreams.get(this.nc)?.delete(this as StreamCall<unknown, unknown>);

@@ -283,6 +283,8 @@ class ServerStream {
   /** Waits until chunk seq+1 is within the caller's credit; false when the stream is cancelled first. */
   private async credited(): Promise<boolean> {
     if (this.seq + 1 <= this.ack + this.window) return true;
+    // The window is spent: what it allowed goes now, not at the next turn, so the caller's credit comes sooner.
+    this.flushNow();
     const idleMs = this.streams.spec.idleTimeoutMs;
     const timer = setTimeout(() => this.cancel('caller-gone'), idleMs);
     while (this.cancelled === undefined && this.seq + 1 > this.ack + this.window) {
@@ -397,12 +399,16 @@ class ServerStream {
     // The first chunk goes at once, with `open` when the generator yielded it in the same turn (time to
     // first chunk: one socket write); chunks after it in batches, `open` alone at the next turn.
     if (urgent) {
-      if (this.flushTimer !== undefined) clearImmediate(this.flushTimer);
-      this.flushQueue();
+      this.flushNow();
       return true;
     }
     if (this.flushTimer === undefined) this.flushTimer = setImmediate(this.flushQueue);
     return true;
+  }
+
+  private flushNow(): void {
+    if (this.flushTimer !== undefined) clearImmediate(this.flushTimer);
+    this.flushQueue();
   }
 
   private readonly flushQueue = (): void => {
@@ -425,8 +431,7 @@ class ServerStream {
   };
 
   private finish(failure: Failure | undefined): void {
-    if (this.flushTimer !== undefined) clearImmediate(this.flushTimer);
-    this.flushQueue();
+    this.flushNow();
     if (this.totalTimer !== undefined) clearTimeout(this.totalTimer);
     this.ctx.done(this.msg, this.t0, this.trace, failure?.status, failure?.description);
   }

@@ -214,7 +214,10 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     const sub = nc.subscribe(inbox, { callback: (err, msg) => (err === null ? this.received(msg) : this.broken(err)) });
     this.sub = sub;
     // The connection closed (nc.close(), or the client gave up reconnecting): nothing more can arrive.
-    void sub.closed.then(() => this.fail(new ConnectionLostError(op.id, this.subject), false));
+    // (A stream that ended unsubscribed first: no error is built for it, stack trace and all.)
+    void sub.closed.then(() => {
+      if (!this.closed) this.fail(new ConnectionLostError(op.id, this.subject), false);
+    });
     nc.publish(this.subject, body, { reply: inbox, headers: request });
     this.state.watch(this);
     track(nc, this as StreamCall<unknown, unknown>);

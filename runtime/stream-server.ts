@@ -192,7 +192,8 @@ interface Failure {
 
 /** One open stream: runs its handler's generator at the pace of the caller's credit. */
 class ServerStream {
-  private readonly controller = new AbortController();
+  /** Made when the handler first reads its message's `signal` (an AbortController costs microseconds). */
+  private controller: AbortController | undefined;
   private readonly replyTo: string;
   private readonly window: number;
   /** Chunks sent; `end` and `error` carry it (`open` carries 0). */
@@ -208,6 +209,8 @@ class ServerStream {
   /** Messages to publish at the next turn of the event loop: body, headers, body, headers, ... */
   private queued: (Uint8Array | MsgHdrs | undefined)[] = [];
   private flushTimer: ReturnType<typeof setImmediate> | undefined;
+  /** The first chunk is queued and not yet published: the next chunk (or the end) flushes at once. */
+  private firstQueued = false;
 
   constructor(
     private readonly streams: OpenStreams,
@@ -233,7 +236,7 @@ class ServerStream {
     let failure: Failure | undefined;
     let complete = false;
     try {
-      iterator = handler({ ...m, signal: this.controller.signal })[Symbol.asyncIterator]();
+      iterator = handler(this.withSignal(m))[Symbol.asyncIterator]();
       while (this.cancelled === undefined) {
         // The common case (credit left) costs a comparison, not an await.
         if (this.seq >= this.ack + this.window && !(await this.credited())) break;
@@ -263,6 +266,26 @@ class ServerStream {
     this.finish(failure);
   }
 
+  /** The handler's message: the request's, plus the stream's `signal`, made on first read. */
+  private withSignal(m: object): object {
+    const stream = this;
+    return {
+      ...m,
+      get signal(): AbortSignal {
+        return stream.signal();
+      },
+    };
+  }
+
+  private signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      // Cancelled before the handler looked: the signal it gets is already aborted.
+      if (this.cancelled !== undefined) this.controller.abort(this.cancelled);
+    }
+    return this.controller.signal;
+  }
+
   /** Credit from the caller: it took chunks up to `ack`. */
   credit(ack: number): void {
     if (!Number.isInteger(ack) || ack <= this.ack) return;
@@ -275,7 +298,7 @@ class ServerStream {
   cancel(reason: StreamCancelReason, detail?: string): void {
     if (this.cancelled !== undefined) return;
     this.cancelled = new StreamCancelledError(this.ctx.op.id, reason, detail);
-    this.controller.abort(this.cancelled);
+    this.controller?.abort(this.cancelled);
     this.interrupt?.();
     this.wake();
   }
@@ -329,7 +352,12 @@ class ServerStream {
     const failure = this.encode(this.streams.spec.chunks, value, 'chunk');
     if (failure instanceof Uint8Array || failure === undefined) {
       this.seq++;
-      return this.publish(failure, undefined, this.seq === 1) ? undefined : this.gone();
+      if (!this.publish(failure, undefined)) return this.gone();
+      // The first chunk waits one generator step at most: with the second chunk or the end (a short
+      // stream: `open`, chunk and end in one socket write), else at the next turn of the event loop.
+      if (this.seq === 1) this.firstQueued = true;
+      else if (this.firstQueued) this.flushNow();
+      return undefined;
     }
     return failure;
   }
@@ -391,28 +419,25 @@ class ServerStream {
    * in one go at the next turn of the event loop (or when the stream finishes): the NATS client writes
    * to its socket a microtask after the first publish into an empty buffer, and a generator step takes
    * several microtasks, so chunks published one by one cost one socket write each (measured: a fifth of
-   * the server's CPU). The queue holds at most the chunks the caller's credit allows.
+   * the server's CPU). The queue holds at most the chunks the caller's credit allows; it goes at once
+   * when the window is spent, and the first chunk goes with the generator's next step (sendChunk).
    */
-  private publish(body: Uint8Array | undefined, hdrs: MsgHdrs | undefined, urgent = false): boolean {
+  private publish(body: Uint8Array | undefined, hdrs: MsgHdrs | undefined): boolean {
     if (this.streams.nc.isClosed()) return false;
     this.queued.push(body, hdrs);
-    // The first chunk goes at once, with `open` when the generator yielded it in the same turn (time to
-    // first chunk: one socket write); chunks after it in batches, `open` alone at the next turn.
-    if (urgent) {
-      this.flushNow();
-      return true;
-    }
     if (this.flushTimer === undefined) this.flushTimer = setImmediate(this.flushQueue);
     return true;
   }
 
   private flushNow(): void {
+    this.firstQueued = false;
     if (this.flushTimer !== undefined) clearImmediate(this.flushTimer);
     this.flushQueue();
   }
 
   private readonly flushQueue = (): void => {
     this.flushTimer = undefined;
+    this.firstQueued = false;
     const queued = this.queued;
     this.queued = [];
     const { nc } = this.streams;

@@ -128,10 +128,15 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
   private idleSince: number | undefined;
   /** The stream's send span (request to end), when tracing records. */
   private trace: Trace | undefined;
-  private firstTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * One timer for the first-chunk and total timeouts: it fires at the earlier, and when the first chunk
+   * has come by then, re-arms for the total (nothing to clear when the first chunk comes).
+   */
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  /** After a cancel before `open`: how long the inbox stays subscribed for `open` to say where to send it. */
+  private openWaitTimer: ReturnType<typeof setTimeout> | undefined;
   /** One idle timer, not re-armed per chunk: when it fires it checks `idleSince` and re-arms for the rest. */
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  private totalTimer: ReturnType<typeof setTimeout> | undefined;
   private creditTimer: ReturnType<typeof setImmediate> | undefined;
 
   constructor(
@@ -221,8 +226,7 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     nc.publish(this.subject, body, { reply: inbox, headers: request });
     this.state.watch(this);
     track(nc, this as StreamCall<unknown, unknown>);
-    this.firstTimer = setTimeout(() => this.timedOut('first-chunk'), this.settings.firstChunkTimeoutMs);
-    this.totalTimer = setTimeout(() => this.timedOut('total'), this.settings.totalTimeoutMs);
+    this.armDeadline(Math.min(this.settings.firstChunkTimeoutMs, this.settings.totalTimeoutMs));
     signal?.addEventListener('abort', this.aborted, { once: true });
   }
 
@@ -248,8 +252,8 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     }
     // `open` may still come: the inbox stays subscribed for it for another first-chunk time.
     this.pendingCancel = reason;
-    this.clearTimer('firstTimer');
-    this.firstTimer = setTimeout(() => this.unsubscribe(), this.settings.firstChunkTimeoutMs);
+    this.clearTimer('openWaitTimer');
+    this.openWaitTimer = setTimeout(() => this.unsubscribe(), this.settings.firstChunkTimeoutMs);
   }
 
   // --- receiving -----------------------------------------------------------------------------------
@@ -335,10 +339,7 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     }
     const value = this.decode(msg, this.spec.chunks);
     if (value === undefined) return;
-    if (!this.gotFirst) {
-      this.gotFirst = true;
-      this.clearTimer('firstTimer');
-    }
+    this.gotFirst = true;
     this.idleSince = undefined;
     this.buffer.push(value.payload as TChunk);
     this.wake();
@@ -449,6 +450,21 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
 
   // --- ending --------------------------------------------------------------------------------------
 
+  private armDeadline(ms: number): void {
+    this.deadlineTimer = setTimeout(this.deadlineCheck, Math.max(1, Math.ceil(ms)));
+  }
+
+  /** The first-chunk or total time may have passed: a timeout, else re-armed for the deadline left. */
+  private readonly deadlineCheck = (): void => {
+    this.deadlineTimer = undefined;
+    if (this.closed) return;
+    const { firstChunkTimeoutMs: first, totalTimeoutMs: total } = this.settings;
+    const elapsed = performance.now() - this.t0;
+    if (!this.gotFirst && elapsed >= first) this.timedOut('first-chunk');
+    else if (elapsed >= total) this.timedOut('total');
+    else this.armDeadline((this.gotFirst ? total : Math.min(first, total)) - elapsed);
+  };
+
   /** A `next()` waits on an empty buffer: the idle time runs from now (one timer, armed lazily). */
   private waitBegins(): void {
     this.idleSince ??= performance.now();
@@ -521,12 +537,11 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     this.closed = true;
     this.outcome = outcome;
     this.clearTimer('idleTimer');
-    this.clearTimer('totalTimer');
+    this.clearTimer('deadlineTimer');
     if (this.creditTimer !== undefined) {
       clearImmediate(this.creditTimer);
       this.creditTimer = undefined;
     }
-    if (this.pendingCancel === undefined) this.clearTimer('firstTimer');
     this.state.unwatch(this);
     openStreams.get(this.nc)?.delete(this as StreamCall<unknown, unknown>);
     this.options?.signal?.removeEventListener('abort', this.aborted);
@@ -537,13 +552,13 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
   }
 
   private unsubscribe(): void {
-    this.clearTimer('firstTimer');
+    this.clearTimer('openWaitTimer');
     const sub = this.sub;
     this.sub = undefined;
     if (sub !== undefined && !sub.isClosed() && !this.nc.isClosed()) sub.unsubscribe();
   }
 
-  private clearTimer(name: 'firstTimer' | 'idleTimer' | 'totalTimer'): void {
+  private clearTimer(name: 'deadlineTimer' | 'openWaitTimer' | 'idleTimer'): void {
     const timer = this[name];
     if (timer === undefined) return;
     clearTimeout(timer);

@@ -309,6 +309,22 @@ describe('streaming replies', () => {
     expect(failure).toMatchObject({ code: 'STREAM_TIMEOUT', phase: 'total' });
   });
 
+  test('stream - the first chunk in time, then the total passes: StreamTimeoutError total, not first-chunk', async () => {
+    const op = streamOp();
+    await serve(op, async function* (m) {
+      for (let i = 0; !m.signal.aborted; i++) {
+        yield { i, text: 'more' };
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    });
+    // One timer serves both: it fires at the first-chunk time, finds the first chunk in, re-arms for the total.
+    const got: Chunk[] = [];
+    const stream = requestStream<Chunk, End>(nc, op, ask, { firstChunkTimeoutMs: 100, totalTimeoutMs: 400 });
+    const failure = await collectInto(stream, got);
+    expect(failure).toMatchObject({ code: 'STREAM_TIMEOUT', phase: 'total' });
+    expect(got.length).toBeGreaterThan(1);
+  });
+
   test('stream - nobody serves the subject: NoRespondersError', async () => {
     const failure = await collectInto(requestStream<Chunk, End>(nc, streamOp(), ask), []);
     expect(failure).toBeInstanceOf(NoRespondersError);

@@ -441,6 +441,11 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
 
   private wake(): void {
     while (this.waiters.length > 0) {
+      if (this.head < this.buffer.length) {
+        // A chunk for the waiting next(): resolved directly, not through a resolved promise's then().
+        (this.waiters.shift() as Waiter<TChunk>).resolve({ done: false, value: this.shift() });
+        continue;
+      }
       const ready = this.take();
       if (ready === undefined) return;
       const waiter = this.waiters.shift() as Waiter<TChunk>;

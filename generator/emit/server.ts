@@ -28,7 +28,7 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
       isExported: true,
       type: print(receivedType(index, op, file)),
       docs: jsDoc([
-        `What a {@link ${model.serverClass}.${op.name}} handler receives: the validated payload, headers and subject parameters.`,
+        `What a {@link ${model.serverClass}.${op.name}} handler receives: the validated payload, headers and subject parameters${op.stream ? ", and the stream's `signal`, which aborts when the caller cancels" : ''}.`,
       ]),
     });
     const handler = op.stream

@@ -88,7 +88,8 @@ export function startGatewayWorker(nc: NatsConnection, options: GatewayWorkerOpt
     // the caller); the return value is the end message.
     handler: async function* ({ payload, signal }) {
       const completion = standInModel(payload);
-      const pieces = completion.choices[0]?.message.content.match(/\S+\s*/g) ?? [];
+      // Three words a chunk: a real model streams a token or a few at a time.
+      const pieces = completion.choices[0]?.message.content.match(/(?:\S+\s*){1,3}/g) ?? [];
       log(name, `← streamChatCompletion ${payload.model}: streaming ${pieces.length} chunks`);
       let sent = 0;
       // The signal aborts when the caller cancels (or goes away): a real worker would stop calling the model.

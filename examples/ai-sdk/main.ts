@@ -10,7 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection, RemoteError, ValidationError } from 'asyncapi-nats/runtime';
-import { type AgentTask, AiSdkClient, AiSdkServer, type RagDocument } from '../../generated/ai-sdk/index.js';
+import {
+  type AgentTask,
+  AiSdkClient,
+  AiSdkServer,
+  type ChatMessage,
+  type RagDocument,
+} from '../../generated/ai-sdk/index.js';
 import { type AnswerQuestionInput, startAgent } from './agent.js';
 import { startGatewayWorker } from './gateway-worker.js';
 import { type ExampleNats, jetStreamFootprint, natsForExample } from './nats.js';
@@ -208,7 +214,16 @@ async function flow(
   }
 }
 
-const STREAM_QUESTION = 'Summarise incident INC-311 in two sentences for the on-call channel.';
+const STREAM_QUESTION = 'Summarise incident INC-311 for the on-call channel.';
+/** The conversation a streamed completion is asked for: a question and the context the stand-in answers from. */
+const STREAM_MESSAGES: ChatMessage[] = [
+  {
+    role: 'system',
+    content:
+      'Context:\n- INC-311: checkout was down for 14 minutes because a TLS certificate expired; it was rotated and expiry alerts were added.',
+  },
+  { role: 'user', content: STREAM_QUESTION },
+];
 
 /** Streams one completion: each chunk is printed as it arrives, then the end message. */
 async function streamCompletion(client: AiSdkClient, params: { tenant_id: string }): Promise<void> {
@@ -216,7 +231,7 @@ async function streamCompletion(client: AiSdkClient, params: { tenant_id: string
   log('planner', `→ streamChatCompletion "${STREAM_QUESTION}"`);
   const stream = client.streamChatCompletion({
     params,
-    payload: { model: MODEL, stream: true, messages: [{ role: 'user', content: STREAM_QUESTION }] },
+    payload: { model: MODEL, stream: true, messages: STREAM_MESSAGES },
   });
   let text = '';
   let count = 0;
@@ -224,7 +239,7 @@ async function streamCompletion(client: AiSdkClient, params: { tenant_id: string
     const piece = chunk.choices[0]?.delta.content ?? '';
     text += piece;
     count += 1;
-    log('planner', `← chunk ${count} at ${elapsed(started)}: ${JSON.stringify(piece)}`);
+    log('planner', `← chunk ${count} after ${elapsed(started)}: ${JSON.stringify(piece)}`);
   }
   const end = stream.end;
   log(
@@ -238,7 +253,7 @@ async function cancelCompletion(client: AiSdkClient, params: { tenant_id: string
   const controller = new AbortController();
   log('planner', '→ streamChatCompletion again, to be stopped after 3 chunks (an AbortController, as for fetch)');
   const stream = client.streamChatCompletion(
-    { params, payload: { model: MODEL, stream: true, messages: [{ role: 'user', content: STREAM_QUESTION }] } },
+    { params, payload: { model: MODEL, stream: true, messages: STREAM_MESSAGES } },
     { signal: controller.signal },
   );
   let count = 0;

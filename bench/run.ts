@@ -2,7 +2,7 @@
  * `npm run bench`: starts its own nats-server on a free loopback port, runs the benchmark sections,
  * prints one table per section and writes BENCHMARKS.md.
  *
- *   tsx --expose-gc bench/run.ts [--quick] [--only core,scenarios,generator,docs,fastpath] [--rounds N]
+ *   tsx --expose-gc bench/run.ts [--quick] [--only core,scenarios,generator,docs,fastpath,stream] [--rounds N]
  *                                [--no-build] [--no-write]
  *
  * `--quick` runs fewer rounds and smaller blocks (a smoke test; figures are noisier). `--only` runs
@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { startServer } from '../test/harness/servers.js';
 import { renderMarkdown, renderText, type Section } from './table.js';
 
-const SECTIONS = ['core', 'scenarios', 'generator', 'docs', 'fastpath'] as const;
+const SECTIONS = ['core', 'scenarios', 'generator', 'docs', 'fastpath', 'stream'] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   const { runScenarios } = await import('./scenarios.js');
   const { runDocs, runGenerator } = await import('./generator.js');
 
-  const wantsServer = options.only.includes('core') || options.only.includes('scenarios');
+  const wantsServer = ['core', 'scenarios', 'stream'].some((s) => options.only.includes(s as SectionName));
   const server = wantsServer ? await startServer({ jetstream: true }) : undefined;
   if (server !== undefined) log(`bench: nats-server pid ${server.pid} on ${server.url}`);
   try {
@@ -136,6 +136,22 @@ async function main(): Promise<void> {
             samples: options.quick ? 300 : 1_000,
             coreMessages: options.quick ? 20_000 : 50_000,
             durableMessages: options.quick ? 5_000 : 20_000,
+          },
+          log,
+        ),
+      );
+    }
+    if (server !== undefined && options.only.includes('stream')) {
+      log('bench: section 6, streaming replies beside a hand-written stream');
+      const { runStream } = await import('./stream.js');
+      sections.push(
+        await runStream(
+          server.url,
+          {
+            rounds,
+            samples: options.quick ? 100 : 300,
+            chunks: options.quick ? 5_000 : 20_000,
+            openStreams: 1_000,
           },
           log,
         ),

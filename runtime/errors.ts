@@ -40,10 +40,12 @@ export class AsyncApiNatsError extends Error {
    * `this` is the class on the right of `instanceof`, a subclass as often as not.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // biome-ignore lint/complexity/noThisInStatic: the class being tested, not this base class
+    const target = this;
+    if (Function.prototype[Symbol.hasInstance].call(target, value)) return true;
     if (typeof value !== 'object' || value === null || !(BRAND in value)) return false;
     for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
-      if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: unknown }).name === this.name) {
+      if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: unknown }).name === target.name) {
         return true;
       }
     }

@@ -1,5 +1,6 @@
 /** The caller's side of a streaming reply: `requestStream` and the {@link ReplyStream} it returns. */
 import {
+  errors,
   type Msg,
   type MsgHdrs,
   type NatsConnection,
@@ -14,6 +15,7 @@ import {
   DecodeError,
   NoRespondersError,
   NotConnectedError,
+  PermissionError,
   StreamInterruptedError,
   StreamTimeoutError,
   type StreamTimeoutPhase,
@@ -34,7 +36,7 @@ import {
   streamSettings,
   WINDOW_HEADER,
 } from './stream-protocol.js';
-import { telemetryActive } from './telemetry.js';
+import { startSendSpan, type Trace, telemetryActive } from './telemetry.js';
 import type { OperationSpec, SendArgs, StreamingSpec, StreamOptions } from './types.js';
 
 /**
@@ -81,6 +83,7 @@ const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value
 class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TChunk, TEnd> {
   end: TEnd | undefined = undefined;
   private readonly settings: StreamSettings;
+  private readonly creditEvery: number;
   private readonly state: ConnectionState;
   private started = false;
   /** No more messages are taken; what is buffered (then `failure`) is still handed out. */
@@ -100,6 +103,8 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
   private acked = 0;
   private gotFirst = false;
   private t0 = 0;
+  /** The stream's send span (request to end), when tracing records. */
+  private trace: Trace | undefined;
   private firstTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private totalTimer: ReturnType<typeof setTimeout> | undefined;
@@ -113,6 +118,7 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
   ) {
     super();
     this.settings = streamSettings(op, spec, options);
+    this.creditEvery = Math.ceil(this.settings.window / 4);
     this.state = connectionState(nc);
   }
 
@@ -127,6 +133,9 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
       } catch (error) {
         this.closed = true;
         this.outcome = null;
+        if (this.trace !== undefined || this.options?.metrics !== undefined) {
+          finished(this.options, this.op, 'request', this.subject, this.t0, this.trace, error);
+        }
         return Promise.reject(error);
       }
     }
@@ -156,20 +165,24 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
   /** Validates, encodes and sends the request, with a fresh inbox subscribed for the stream. */
   private start(): void {
     this.started = true;
+    this.t0 = performance.now();
     const signal = this.options?.signal;
     if (signal?.aborted) throw signal.reason;
     const { nc, op, args } = this;
     this.subject = op.subject.build(args.params ?? NO_VALUES, args);
-    const { hdrs, body } = encodeRequest(op, args, this.options, undefined);
+    this.trace = startSendSpan(op, 'request', this.subject, this.options?.tracing);
+    const { hdrs, body } = encodeRequest(op, args, this.options, this.trace);
     const request = hdrs ?? natsHeaders();
     request.set(STREAM_HEADER, PROTOCOL_VERSION);
     request.set(WINDOW_HEADER, String(this.settings.window));
     checkSize(nc, op.id, this.subject, body, request);
     if (!this.state.connected) throw new NotConnectedError(op.id, this.subject, this.state.closed);
     const inbox = freshInbox(nc);
-    this.sub = nc.subscribe(inbox, { callback: (err, msg) => (err === null ? this.received(msg) : this.broken(err)) });
+    const sub = nc.subscribe(inbox, { callback: (err, msg) => (err === null ? this.received(msg) : this.broken(err)) });
+    this.sub = sub;
+    // The connection closed (nc.close(), or the client gave up reconnecting): nothing more can arrive.
+    void sub.closed.then(() => this.fail(new ConnectionLostError(op.id, this.subject), false));
     nc.publish(this.subject, body, { reply: inbox, headers: request });
-    this.t0 = performance.now();
     this.state.watch(this);
     this.firstTimer = setTimeout(() => this.timedOut('first-chunk'), this.settings.firstChunkTimeoutMs);
     this.totalTimer = setTimeout(() => this.timedOut('total'), this.settings.totalTimeoutMs);
@@ -303,8 +316,13 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     this.fail(new StreamInterruptedError(this.op.id, 'protocol', this.expectedSeq, seq, detail), true);
   }
 
+  /** The inbox subscription failed: the server refused it (permissions), or the client did. */
   private broken(error: unknown): void {
-    this.fail(error, false, false);
+    const refused = error instanceof errors.PermissionViolationError;
+    this.fail(
+      refused ? new PermissionError(this.op.id, 'subscription', error.subject, { cause: error }) : error,
+      false,
+    );
   }
 
   // --- handing out ---------------------------------------------------------------------------------
@@ -326,10 +344,14 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     if (this.head === this.buffer.length) {
       this.buffer.length = 0;
       this.head = 0;
+    } else if (this.head >= this.settings.window) {
+      // A consumer that never empties the buffer: drop the taken slots so the array stays window-sized.
+      this.buffer.splice(0, this.head);
+      this.head = 0;
     }
     this.taken++;
-    // Credit at half the window: the server never stalls on a consumer that keeps up.
-    if (!this.closed && this.taken - this.acked >= Math.ceil(this.settings.window / 2)) {
+    // Credit every quarter window: the server has three quarters left to send while it travels.
+    if (!this.closed && this.taken - this.acked >= this.creditEvery) {
       this.acked = this.taken;
       this.sendControl('credit', String(this.taken));
     }
@@ -408,7 +430,7 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     this.state.unwatch(this);
     this.options?.signal?.removeEventListener('abort', this.aborted);
     if (this.options?.metrics !== undefined || telemetryActive()) {
-      finished(this.options, this.op, 'request', this.subject, this.t0, undefined, outcome?.error);
+      finished(this.options, this.op, 'request', this.subject, this.t0, this.trace, outcome?.error);
     }
     this.wake();
   }

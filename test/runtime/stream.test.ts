@@ -7,10 +7,12 @@ import { connect as natsConnect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import {
   BusyError,
+  ConnectionLostError,
   type ErrorEvent,
   type Handle,
   type NatsConnection,
   NoRespondersError,
+  type OperationSample,
   type OperationSpec,
   RemoteError,
   type ReplyStream,
@@ -117,6 +119,23 @@ describe('streaming replies', () => {
     expect(end).toEqual({ count: 500 });
   });
 
+  test('stream - the metrics hook gets one sample per stream, failed ones with their code', async () => {
+    const op = streamOp();
+    await serve(op, async function* (m) {
+      yield { i: 0, text: 'x' };
+      if (m.payload.prompt === 'fail') throw new ServiceError(409, 'conflict');
+      return { count: 1 };
+    });
+    const samples: OperationSample[] = [];
+    const metrics = (sample: OperationSample) => samples.push(sample);
+    await collect(requestStream<Chunk, End>(nc, op, ask, { metrics }));
+    await collectInto(requestStream<Chunk, End>(nc, op, { ...ask, payload: { prompt: 'fail' } }, { metrics }), []);
+    expect(samples.map((s) => [s.operation, s.kind, s.ok, s.error])).toEqual([
+      ['streamTokens', 'request', true, undefined],
+      ['streamTokens', 'request', false, 'REMOTE'],
+    ]);
+  });
+
   test('stream - without a declared end message the stream just finishes, end undefined', async () => {
     const { end: _, ...withoutEnd } = streamOp().streaming as StreamingSpec;
     const op = streamOp({ streaming: withoutEnd });
@@ -146,7 +165,7 @@ describe('streaming replies', () => {
   test('stream - a handler that throws mid-stream: the chunks before it, then RemoteError 500, reported', async () => {
     const op = streamOp();
     const errors: ErrorEvent[] = [];
-    await serve(
+    const handle = await serve(
       op,
       async function* () {
         yield { i: 0, text: 'a' };
@@ -162,6 +181,7 @@ describe('streaming replies', () => {
     expect((failure as RemoteError).status).toBe(500);
     expect((failure as RemoteError).description).toBe('internal error');
     expect(errors.map((e) => [e.kind, (e.error as Error).message])).toEqual([['handler', 'model crashed']]);
+    expect(handle.stats).toMatchObject({ numRequests: 1, numErrors: 1, lastError: '500:internal error' });
   });
 
   test('stream - a ServiceError ends the stream with its status and message, not reported', async () => {
@@ -313,6 +333,34 @@ describe('streaming replies', () => {
     );
   });
 
+  test('stream - an invalid request is answered 400 before the stream opens: RemoteError', async () => {
+    const op = streamOp();
+    await serve(op, async function* () {
+      yield { i: 0, text: 'never' };
+    });
+    const failure = await collectInto(
+      requestStream<Chunk, End>(nc, op, { ...ask, payload: { prompt: 42 } }, { validate: { send: false } }),
+      [],
+    );
+    expect(failure).toBeInstanceOf(RemoteError);
+    expect(failure).toMatchObject({ status: 400 });
+    expect((failure as RemoteError).description).toMatch(/^invalid request: prompt/);
+  });
+
+  test('stream - the caller closing its connection mid-stream: ConnectionLostError, no hang', async () => {
+    const op = streamOp();
+    await serve(op, async function* (m) {
+      yield { i: 0, text: 'first' };
+      await untilAborted(m.signal);
+    });
+    const caller = await natsConnect({ servers: inject('natsUrl') });
+    const stream = requestStream<Chunk, End>(caller, op, ask);
+    expect((await stream.next()).value).toEqual({ i: 0, text: 'first' });
+    const pending = stream.next().catch((error: unknown) => error);
+    await caller.close();
+    expect(await pending).toBeInstanceOf(ConnectionLostError);
+  });
+
   test('stream - an AbortSignal rejects with its reason and cancels the handler (signal, finally)', async () => {
     const op = streamOp();
     let reason: Promise<unknown> = Promise.resolve();
@@ -416,6 +464,28 @@ describe('streaming replies', () => {
     expect(a.stats.numRequests + b.stats.numRequests).toBe(20);
     await b.drain();
     await other.close();
+  });
+
+  test('stream - the server closing its connection mid-stream cancels the handler; the caller times out', async () => {
+    const op = streamOp();
+    const worker = await natsConnect({ servers: inject('natsUrl') });
+    let reason: Promise<unknown> = Promise.resolve();
+    const handle = await serve(
+      op,
+      async function* (m) {
+        reason = abortReason(m.signal);
+        yield { i: 0, text: 'first' };
+        await untilAborted(m.signal);
+      },
+      {},
+      worker,
+    );
+    const stream = requestStream<Chunk, End>(nc, op, ask, { idleTimeoutMs: 200 });
+    expect((await stream.next()).value).toEqual({ i: 0, text: 'first' });
+    await worker.close();
+    expect(await reason).toMatchObject({ code: 'STREAM_CANCELLED', reason: 'server-closing' });
+    await handle.closed;
+    expect(await stream.next().catch((e: unknown) => e)).toMatchObject({ code: 'STREAM_TIMEOUT', phase: 'idle' });
   });
 
   test('stream - drain waits for open streams, then cancels them with server-closing', async () => {

@@ -30,24 +30,21 @@ import {
   jsContext,
 } from './jetstream-setup.js';
 import {
-  classify,
-  discriminatorValues,
+  DEFAULT_MAX_IN_FLIGHT,
   errorHandler,
-  type FixedSubject,
-  fixedSubject,
   handlerTimeout,
   isThenable,
-  paramsOf,
+  ReceiveCore,
   TIMED_OUT,
   within,
-} from './server.js';
+} from './receive-core.js';
+import { classify, discriminatorValues, type FixedSubject, fixedSubject, paramsOf } from './receive-message.js';
 import { EndpointStats } from './service.js';
 import { connectionState, watchConnection } from './status.js';
 import { finishReceive, runInTrace, startReceiveSpan, type Trace } from './telemetry.js';
 import type {
   DurableReceivedMessage,
   DurableSpec,
-  ErrorEvent,
   Handle,
   OperationSpec,
   ReceiveArgs,
@@ -55,7 +52,6 @@ import type {
   SharedChannel,
 } from './types.js';
 
-const DEFAULT_MAX_IN_FLIGHT = 64;
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_MAX_DELIVER = 5;
 const DEFAULT_BACKOFF_MS: readonly number[] = [1_000, 5_000, 15_000];
@@ -109,8 +105,6 @@ const RECOVER_MAX_MS = 2_000;
  */
 const SETUP_RETRY_MIN_MS = 1_000;
 const SETUP_RETRY_MAX_MS = 30_000;
-/** How long a dead-lettering keeps retrying its publish before the message is nakked instead. */
-
 type Mode = 'running' | 'draining' | 'stopped';
 
 /** A message of a shared channel that is another operation's (see `Worker.route`). */
@@ -158,7 +152,11 @@ export interface WorkerConfig {
 export class Worker {
   readonly handle: Handle;
   private readonly ctx: JsContext;
-  private readonly maxInFlight: number;
+  /**
+   * Slots (a message holds one from its start until its ack, nak or term is sent), the parked messages
+   * waiting for one, acks awaiting their confirmation (trailing work), idle waiters and reports.
+   */
+  private readonly core: ReceiveCore<JsMsg>;
   private readonly validate: boolean;
   /** The consumer's one subject and its parameters when its filter has no wildcard (see `fixedSubject`). */
   private readonly fixed: FixedSubject | undefined;
@@ -166,7 +164,6 @@ export class Worker {
   private readonly shared:
     | { readonly channel: SharedChannel; readonly index: number; readonly byValue: Map<unknown, number> | undefined }
     | undefined;
-  private readonly onError: (event: ErrorEvent) => void;
   /** Counters for the server's NATS service (`$SRV.STATS`). */
   private readonly stats = new EndpointStats();
   /** Settles once the durable consumer exists (or rejects when the worker stops before). */
@@ -174,16 +171,12 @@ export class Worker {
   private readyNow: (() => void) | undefined;
   private notReady: ((error: unknown) => void) | undefined;
   private mode: Mode = 'running';
-  /** Messages whose handler, dead-lettering or settling runs: at most `maxInFlight`. */
-  private inFlight = 0;
   /** The open pull subscription, if any. */
   private messages: ConsumerMessages | undefined;
   /** The open pull is being closed because the slots stayed taken: what it still yields is parked. */
   private parking = false;
   /** The quiet close of the open pull, once begun (see {@link CLOSE_GRACE_MS}). */
   private closing: Promise<void> | undefined;
-  /** Received messages waiting for a slot after their pull was closed (oldest first). */
-  private parked: JsMsg[] = [];
   private consumer: Consumer | undefined;
   private forceSetup = false;
   private hasFailure = false;
@@ -191,7 +184,6 @@ export class Worker {
   private failures = 0;
   /** Resolves the wait for a change (a slot freed, a failure, a stop, the park timer). */
   private wakeUp: (() => void) | undefined;
-  private idleWaiters: (() => void)[] = [];
   private stopNow: () => void = () => {};
   private readonly stopped: Promise<void>;
   /** Unsettled messages held here (handled, dead-lettered or parked), with the ticker rounds they have seen. */
@@ -200,8 +192,6 @@ export class Worker {
   private acks: JsMsg[] = [];
   /** A {@link Worker.flushScheduled} is due at the event loop's next turn. */
   private ackScheduled = false;
-  /** Acks sent and not yet confirmed (each a {@link PendingAck}). */
-  private acking = 0;
   /** Whether `ready` has settled (resolved, or rejected while the worker goes on retrying). */
   private readySettled = false;
   /** When the worker started (for the ready bound). */
@@ -240,7 +230,15 @@ export class Worker {
     private readonly config: WorkerConfig,
   ) {
     this.ctx = jsContext(nc);
-    this.maxInFlight = config.settings.maxInFlight;
+    // Parked messages are bounded by the pull (at most `maxInFlight` requested ahead), not by maxPending.
+    this.core = new ReceiveCore<JsMsg>({
+      operation: config.op.id,
+      subject: config.settings.filter,
+      maxInFlight: config.settings.maxInFlight,
+      maxPending: Number.POSITIVE_INFINITY,
+      onError: errorHandler(config.options),
+      freed: () => this.wake(),
+    });
     this.parkAfterMs = Math.min(PARK_AFTER_MS, Math.max(25, config.settings.ackWaitMs / 4));
     this.validate = config.options?.validate?.receive !== false;
     this.fixed = fixedSubject(config.op, config.settings.filter);
@@ -249,7 +247,6 @@ export class Worker {
       const index = channel.operations.findIndex((o) => o.id === config.op.id);
       this.shared = { channel, index, byValue: discriminatorValues(channel) };
     }
-    this.onError = errorHandler(config.options);
     this.handlerTimeoutMs = handlerTimeout(config.op, config.options);
     this.stopped = new Promise((resolve) => {
       this.stopNow = resolve;
@@ -327,7 +324,7 @@ export class Worker {
           this.consumer = undefined;
           this.forceSetup = true;
           this.lastFailure = failure;
-          this.report('consumer', settings.filter, failure);
+          this.core.report('consumer', settings.filter, failure);
           // Retrying cannot fix it (permissions, a conflicting stream or consumer): `ready` says so now,
           // and the worker retries less often, in case an operator fixes it.
           const definitive = inSetup && !isTransient(failure);
@@ -339,7 +336,7 @@ export class Worker {
           );
           continue;
         }
-        if (this.parked.length > 0 || this.inFlight >= this.maxInFlight) {
+        if (this.core.pending > 0 || this.core.full) {
           // Parked messages go first; no pull is open while every slot is taken.
           if (!this.startParked()) await this.changed();
           continue;
@@ -360,8 +357,8 @@ export class Worker {
         let messages: ConsumerMessages;
         try {
           messages = await this.consumer.consume({
-            max_messages: this.maxInFlight,
-            threshold_messages: Math.floor(this.maxInFlight / 4),
+            max_messages: this.core.maxInFlight,
+            threshold_messages: Math.floor(this.core.maxInFlight / 4),
             expires: PULL_EXPIRES_MS,
             idle_heartbeat: HEARTBEAT_MS,
             abort_on_missing_resource: true,
@@ -374,23 +371,23 @@ export class Worker {
       }
     } catch (error) {
       // Nothing above throws by design; should something, the registration still ends cleanly.
-      this.report('consumer', settings.filter, error);
+      this.core.report('consumer', settings.filter, error);
     }
     this.notReady?.(
       new Error(`'${this.config.op.id}' on '${settings.filter}' stopped before its durable consumer was ready`),
     );
     // A drain hands parked messages to handlers as slots free; a stop (or a closed connection) nakks them.
-    while (this.parked.length > 0) {
+    while (this.core.pending > 0) {
       if (this.mode === 'draining' && !this.nc.isClosed()) {
         if (!this.startParked()) await this.changed();
         continue;
       }
-      const m = this.parked.shift() as JsMsg;
+      const m = this.core.shift() as JsMsg;
       this.active.delete(m);
-      this.inFlight++;
+      this.core.begin();
       this.settleWith(m, 'nak', () => m.nak());
     }
-    await this.idle();
+    await this.core.idle();
     offReconnect();
     clearInterval(watch);
     clearInterval(ticker);
@@ -410,9 +407,8 @@ export class Worker {
   /** Hands parked messages to free slots; false when none could start. */
   private startParked(): boolean {
     let started = false;
-    while (this.parked.length > 0 && this.inFlight < this.maxInFlight) {
-      const m = this.parked.shift() as JsMsg;
-      this.inFlight++;
+    for (let m = this.core.next(); m !== undefined; m = this.core.next()) {
+      this.core.begin();
       this.process(m);
       started = true;
     }
@@ -438,23 +434,23 @@ export class Worker {
         // The end of a reported stall is reported at once (the watch notes other messages within WATCH_MS).
         if (this.stalledSince !== undefined) this.alive();
         if (this.mode === 'stopped') {
-          this.inFlight++;
+          this.core.begin();
           this.settleWith(m, 'nak', () => m.nak());
           continue;
         }
         if (this.parking) {
-          this.parked.push(m);
+          this.core.park(m);
           this.hold(m);
           continue;
         }
-        this.inFlight++;
+        this.core.begin();
         this.failures = 0;
         if (this.waitedBehind > 0) {
           this.waitedBehind--;
           this.hold(m);
         }
         this.process(m);
-        if (this.inFlight >= this.maxInFlight) {
+        if (this.core.full) {
           await this.slotFree(messages);
           // What the client buffered meanwhile has waited since its delivery.
           this.waitedBehind = messages.getPending();
@@ -515,7 +511,7 @@ export class Worker {
         this.alive();
       }
     }
-    if (this.inFlight >= this.maxInFlight || this.parked.length > 0) {
+    if (this.core.full || this.core.pending > 0) {
       this.alive();
       return;
     }
@@ -571,14 +567,14 @@ export class Worker {
     if (this.messages !== messages || this.mode !== 'running' || this.closing !== undefined) return;
     if (messages.getReceived() !== this.seenReceived) return;
     if (Date.now() - Math.max(this.lastAlive, this.pullOpenedAt) < RENEW_SILENT_MS) return;
-    if (this.inFlight >= this.maxInFlight || this.parked.length > 0) return;
+    if (this.core.full || this.core.pending > 0) return;
     void this.closeQuietly(messages);
   }
 
   private reportStall(durationMs: number, resumed: boolean, cause: unknown): void {
     const { op, settings } = this.config;
     const options = cause === undefined ? undefined : { cause };
-    this.report(
+    this.core.report(
       'consumer',
       settings.filter,
       new ConsumerStalledError(op.id, settings.filter, settings.stream, settings.name, durationMs, resumed, options),
@@ -614,7 +610,7 @@ export class Worker {
     const parkAt = Date.now() + this.parkAfterMs;
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      while (this.inFlight >= this.maxInFlight && this.mode !== 'stopped' && !this.parking) {
+      while (this.core.full && this.mode !== 'stopped' && !this.parking) {
         const left = parkAt - Date.now();
         if (this.mode === 'running' && left <= 0) {
           await this.closeQuietly(messages);
@@ -799,7 +795,7 @@ export class Worker {
           },
         );
       } else {
-        within(result, timeoutMs, (late) => this.report('handler', subject, late)).then(
+        within(result, timeoutMs, (late) => this.core.report('handler', subject, late)).then(
           (settled) => {
             if (settled === TIMED_OUT) this.timedOut(m, t0, trace, subject, deliveryCount, timeoutMs);
             else {
@@ -855,10 +851,10 @@ export class Worker {
       if (!state.connected) {
         this.ackFailed(m, new Error('not connected: the ack cannot reach the server'));
       } else {
-        this.acking++;
+        this.core.beginTrailing();
         new PendingAck(this, m, state);
       }
-      this.settle();
+      this.core.end();
     }
   }
 
@@ -867,14 +863,12 @@ export class Worker {
    * connection (the confirmation can no longer arrive).
    */
   ackSettled(m: JsMsg, cause?: unknown): void {
-    this.acking--;
-    if (cause === undefined) this.checkIdle();
-    else this.ackFailed(m, cause);
+    if (cause !== undefined) this.ackFailed(m, cause);
+    this.core.endTrailing();
   }
 
   private ackFailed(m: JsMsg, cause: unknown): void {
-    this.report('ack', m.subject, new AckError(this.config.op.id, m, 'ack', { cause }));
-    this.checkIdle();
+    this.core.report('ack', m.subject, new AckError(this.config.op.id, m, 'ack', { cause }));
   }
 
   private async handlerFailed(m: JsMsg, error: unknown): Promise<void> {
@@ -884,7 +878,7 @@ export class Worker {
       await this.deadLetter(m, 'max-deliveries', error);
       return;
     }
-    this.report('handler', m.subject, error);
+    this.core.report('handler', m.subject, error);
     this.settleWith(m, 'nak', () => m.nak(this.delayAfter(count)));
   }
 
@@ -905,7 +899,7 @@ export class Worker {
     const last = deliveryCount >= this.config.maxDeliver;
     const error = new HandlerTimeoutError(this.config.op.id, subject, timeoutMs, last ? 'dead-letter' : 'nak');
     this.done(m, t0, trace, 'timeout', error);
-    this.report('handler', subject, error);
+    this.core.report('handler', subject, error);
     if (last) void this.deadLetter(m, 'max-deliveries', error);
     else this.settleWith(m, 'nak', () => m.nak(this.delayAfter(deliveryCount)));
   }
@@ -922,7 +916,7 @@ export class Worker {
     this.active.set(m, 0);
     const { stored, failure } = await storeDeadLetter(this.nc, this.ctx, op.id, durable, m, reason, error);
     this.active.delete(m);
-    this.report(
+    this.core.report(
       'dead-letter',
       m.subject,
       new DeadLetterError(op.id, m, reason, dlq.subject, stored, { cause: stored ? error : failure }),
@@ -936,37 +930,15 @@ export class Worker {
     try {
       send();
     } catch (cause) {
-      this.report('ack', m.subject, new AckError(this.config.op.id, m, what, { cause }));
+      this.core.report('ack', m.subject, new AckError(this.config.op.id, m, what, { cause }));
     }
-    this.settle();
+    this.core.end();
   }
 
   /** Redelivery delay after failed delivery number `deliveryCount` (1-based); the last value repeats. */
   private delayAfter(deliveryCount: number): number {
     const delays = this.config.backoffMs;
     return delays[Math.min(deliveryCount - 1, delays.length - 1)] ?? DEFAULT_BACKOFF_MS[0] ?? 1_000;
-  }
-
-  private settle(): void {
-    this.inFlight--;
-    this.checkIdle();
-    this.wake();
-  }
-
-  /** Resolves the {@link Worker.idle} waiters once nothing runs and no ack awaits its confirmation. */
-  private checkIdle(): void {
-    if (this.inFlight === 0 && this.acking === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
-  }
-
-  private idle(): Promise<void> {
-    if (this.inFlight === 0 && this.acking === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.idleWaiters.push(resolve);
-    });
   }
 
   private tick(): void {
@@ -1007,14 +979,6 @@ export class Worker {
       this.stopped,
     ]);
     clearTimeout(timer);
-  }
-
-  private report(kind: ErrorEvent['kind'], subject: string, error: unknown): void {
-    try {
-      this.onError({ kind, operation: this.config.op.id, subject, error });
-    } catch (thrown) {
-      console.error(`asyncapi-nats: onError threw for operation '${this.config.op.id}':`, thrown);
-    }
   }
 }
 

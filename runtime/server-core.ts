@@ -5,7 +5,7 @@
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type ServerPermissions, serverPermissions } from './permissions.js';
-import { errorHandler } from './server.js';
+import { errorHandler } from './receive-core.js';
 import { type Service, type ServiceInfo, startService } from './service.js';
 import type { Handle, OperationSpec, ServerOptions } from './types.js';
 

@@ -4,11 +4,9 @@ import {
   type Checked,
   checkReceived,
   checkSize,
-  closer,
   decodeBody,
   encodeBody,
   errorHeaders,
-  type HeaderSource,
   NO_VALUES,
   prepareSend,
 } from './codec.js';
@@ -17,31 +15,28 @@ import {
   formatIssue,
   HandlerTimeoutError,
   InvalidSubjectParameterError,
-  OverflowError,
   PayloadTooLargeError,
   ServiceError,
-  SlowConsumerError,
   SubscriptionClosedError,
   UnhandledMessageError,
   ValidationError,
 } from './errors.js';
-import { EndpointStats } from './service.js';
-import { isPattern } from './subject.js';
 import {
-  consoleLogger,
-  errorEventLog,
-  finishReceive,
-  type OperationKind,
-  runInTrace,
-  startReceiveSpan,
-  type Trace,
-} from './telemetry.js';
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_MAX_PENDING,
+  errorHandler,
+  handlerTimeout,
+  isThenable,
+  limit,
+  plural,
+  ReceiveCore,
+  TIMED_OUT,
+  within,
+} from './receive-core.js';
+import { classify, discriminatorValues, type FixedSubject, fixedSubject, paramsOf } from './receive-message.js';
+import { EndpointStats } from './service.js';
+import { finishReceive, type OperationKind, runInTrace, startReceiveSpan, type Trace } from './telemetry.js';
 import type { ErrorEvent, Handle, OperationSpec, ReceiveArgs, ServerOptions, SharedChannel } from './types.js';
-
-const DEFAULT_MAX_IN_FLIGHT = 64;
-const DEFAULT_MAX_PENDING = 10_000;
-/** After the first, `overflow` and `slow-consumer` reports come at most this often (overflow with a count). */
-const REPORT_INTERVAL_MS = 1_000;
 
 /**
  * Subscribes `handler` to the operation's subject (with its queue group, if any). Each message is
@@ -270,7 +265,12 @@ export function checkRequest(
   return received(ctx, msg, checked.payload, checked.headers, params);
 }
 
-/** Per-registration state shared by the message callbacks; created once per registration. */
+/**
+ * Per-registration state shared by the message callbacks; created once per registration. A sibling
+ * module that registers through {@link listen} (a streaming reply) takes a slot with `begin` for work
+ * that outlives the callback and frees it with `end` when that work ends: it counts in `maxInFlight`,
+ * and a drain waits for it.
+ */
 export interface Context {
   readonly op: OperationSpec;
   /**
@@ -285,9 +285,12 @@ export interface Context {
   /** How long an async handler may take before its slot is freed (see {@link handlerTimeout}). */
   readonly handlerTimeoutMs: number | undefined;
   report(kind: ErrorEvent['kind'], subject: string, error: unknown): void;
-  /** Counts a handler still running, so the limit holds and drain() can wait for it. */
+  /**
+   * Takes a slot for work still running after the callback returned (a handler's promise, a stream),
+   * so the limit holds and drain() can wait for it.
+   */
   begin(): void;
-  /** A handler settled: its slot goes to the oldest buffered message, if any. */
+  /** That work ended: its slot goes to the oldest buffered message, if any. */
   end(): void;
   /** Counts a request refused as busy, for the rate-limited `overflow` report. */
   refused(): void;
@@ -417,7 +420,6 @@ function createMember(
   const fixed = fixedSubject(op, subject);
   const queue = op.queue?.build(args.queue ?? NO_VALUES);
   const match = expectedHeaders(op, args);
-  const onError = errorHandler(options);
   const kind: OperationKind = refuse === undefined ? 'subscribe' : 'reply';
   const stats = new EndpointStats();
   const metrics = options?.metrics;
@@ -425,25 +427,26 @@ function createMember(
 
   // Core NATS has no flow control: the server pushes every message as it comes, and the client hands
   // each one to this callback at once. So the limit is enforced here, and what cannot start waits in
-  // `backlog`, bounded by maxPending, so memory stays bounded. The server's own slow-consumer protection
-  // still applies: a process that stops reading its socket (an event loop blocked past the server's
-  // write_deadline, 10 s by default) is disconnected without an error message; the client only sees a
-  // disconnect and reconnects, so that case cannot be told apart and reported here.
+  // the core's backlog, bounded by maxPending, so memory stays bounded. The server's own slow-consumer
+  // protection still applies: a process that stops reading its socket (an event loop blocked past the
+  // server's write_deadline, 10 s by default) is disconnected without an error message; the client only
+  // sees a disconnect and reconnects, so that case cannot be told apart and reported here.
   // The client's `slow` subscription option would not help: nats.js ignores it for callback
-  // subscriptions, which never hold pending messages; the backlog is the pending queue, watched below.
-  const backlog = new Backlog(maxPending);
-  // Half the buffer raises `slow-consumer` while nothing is lost yet; re-armed once back at a quarter.
-  // An unbounded buffer still warns, at half the default bound.
-  const slowAt = Math.max(
-    1,
-    Math.ceil((maxPending === Number.POSITIVE_INFINITY ? DEFAULT_MAX_PENDING : maxPending) / 2),
-  );
-  const rearmAt = Math.floor(slowAt / 2);
-  let slowArmed = true;
-  let lastSlowReport = Number.NEGATIVE_INFINITY;
-
-  let running = 0;
-  let idleWaiters: (() => void)[] = [];
+  // subscriptions, which never hold pending messages; the backlog is the pending queue, watched there.
+  const core = new ReceiveCore<Msg | Routed>({
+    operation: op.id,
+    subject,
+    maxInFlight,
+    maxPending,
+    onError: errorHandler(options),
+    freed: pump,
+    ...(refuse === undefined
+      ? {}
+      : {
+          overflowText: (count: number) =>
+            `'${op.id}' refused ${plural(count, 'request')} as busy: ${plural(maxInFlight, 'handler')} in flight (maxInFlight)`,
+        }),
+  });
   const ctx: Context = {
     op,
     fixed,
@@ -451,49 +454,21 @@ function createMember(
     maxInFlight,
     handlerTimeoutMs,
     report(kind, errorSubject, error) {
-      try {
-        onError({ kind, operation: op.id, subject: errorSubject, error });
-      } catch (thrown) {
-        // onError runs inside the client's read loop: a throw there must not take the connection down.
-        console.error(`asyncapi-nats: onError threw for operation '${op.id}':`, thrown);
-      }
+      core.report(kind, errorSubject, error);
     },
     begin() {
-      running++;
+      core.begin();
     },
     end() {
-      running--;
-      if (backlog.length > 0) pump();
-      settleIdle();
+      core.end();
     },
     refused() {
-      overflow.add();
+      core.refused();
     },
     done(msg, t0, trace, failure, error) {
       finishReceive(stats, metrics, op, kind, ctx.subjectOf, msg, t0, trace, failure, error);
     },
   };
-  const overflow = rateLimited((count) => {
-    const text =
-      refuse === undefined
-        ? `'${op.id}' dropped ${plural(count, 'message')}: ${plural(maxInFlight, 'handler')} in flight (maxInFlight) and ${maxPending} waiting (maxPending)`
-        : `'${op.id}' refused ${plural(count, 'request')} as busy: ${plural(maxInFlight, 'handler')} in flight (maxInFlight)`;
-    ctx.report('overflow', subject, new OverflowError(op.id, text));
-  });
-
-  function settleIdle(): void {
-    if (running === 0 && backlog.length === 0 && idleWaiters.length > 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
-  }
-  function idle(): Promise<void> {
-    if (running === 0 && backlog.length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      idleWaiters.push(resolve);
-    });
-  }
 
   function dispatch(msg: Msg, routed: Routed | undefined): void {
     const t0 = performance.now();
@@ -512,34 +487,9 @@ function createMember(
 
   /** Starts buffered messages, oldest first, while slots are free (a sync handler frees its slot at once). */
   function pump(): void {
-    while (running < maxInFlight) {
-      const next = backlog.shift();
-      if (next === undefined) return;
-      if (backlog.length <= rearmAt) slowArmed = true;
+    for (let next = core.next(); next !== undefined; next = core.next()) {
       if (next instanceof Routed) dispatch(next.msg, next);
       else dispatch(next, undefined);
-    }
-  }
-
-  function hold(item: Msg | Routed): void {
-    if (!backlog.push(item)) {
-      overflow.add();
-      return;
-    }
-    if (slowArmed && backlog.length >= slowAt) {
-      const now = Date.now();
-      if (now - lastSlowReport < REPORT_INTERVAL_MS) return;
-      slowArmed = false;
-      lastSlowReport = now;
-      const pending = backlog.length;
-      ctx.report(
-        'slow-consumer',
-        subject,
-        new SlowConsumerError(
-          op.id,
-          `'${op.id}' is falling behind: ${pending} messages waiting for a handler (maxInFlight ${maxInFlight}, maxPending ${maxPending})`,
-        ),
-      );
     }
   }
 
@@ -553,63 +503,17 @@ function createMember(
       if (match !== undefined && !matches(msg.headers, match)) return;
       // The uncontended path is this one comparison. The backlog is only ever non-empty while every
       // slot is taken (a freed slot takes the oldest buffered message at once), so order is kept.
-      if (running < maxInFlight) dispatch(msg, routed);
+      if (!core.full) dispatch(msg, routed);
       else if (refuse !== undefined) refuse(ctx, msg);
-      else hold(routed ?? msg);
+      else core.wait(routed ?? msg);
     },
-    async finish() {
-      await idle();
-      overflow.flush();
+    finish() {
+      return core.finish();
     },
     clear() {
-      backlog.clear();
-      settleIdle();
+      core.clear();
     },
   };
-}
-
-/** A shared channel's discriminator values, to look up per message; built once per subscription or worker. */
-export function discriminatorValues(shared: SharedChannel): Map<unknown, number> | undefined {
-  const discriminator = shared.discriminator;
-  return discriminator === undefined ? undefined : new Map(discriminator.values);
-}
-
-/**
- * The operation of a shared channel that `payload` belongs to, with its validated message: by the
- * discriminator when the payload has one of its values (validated as `validates(index)` says), else
- * the first operation whose messages accept it (always validated: that is how it is found). When none
- * does, the closest candidate's error (see `closer`).
- */
-export function classify(
-  shared: SharedChannel,
-  byValue: Map<unknown, number> | undefined,
-  payload: unknown,
-  msg: HeaderSource,
-  validates: (index: number) => boolean,
-): { index: number; checked: Checked } | ValidationError {
-  const operations = shared.operations;
-  const discriminator = shared.discriminator;
-  if (discriminator !== undefined && typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
-    const index = byValue?.get((payload as Record<string, unknown>)[discriminator.property]);
-    const target = index === undefined ? undefined : operations[index];
-    if (index !== undefined && target !== undefined) {
-      const checked = checkReceived(target.messages, target.id, 'receive', payload, msg, validates(index));
-      return checked instanceof ValidationError ? checked : { index, checked };
-    }
-    // Every message of the channel requires one of these values: no operation could take this one.
-    const expected = discriminator.values.map(([value]) => JSON.stringify(value)).join('|');
-    return new ValidationError(operations[0]?.id ?? '', 'receive', 'payload', [
-      { path: discriminator.property, message: `Invalid option: expected one of ${expected}` },
-    ]);
-  }
-  let closest: ValidationError | undefined;
-  for (let index = 0; index < operations.length; index++) {
-    const target = operations[index] as SharedChannel['operations'][number];
-    const checked = checkReceived(target.messages, target.id, 'receive', payload, msg, true);
-    if (!(checked instanceof ValidationError)) return { index, checked };
-    closest = closer(closest, checked);
-  }
-  return closest ?? new ValidationError(operations[0]?.id ?? '', 'receive', 'payload', []);
 }
 
 /** The {@link Router}s of each connection: one per shared channel, subscription subject and queue group. */
@@ -844,104 +748,6 @@ class Router {
   }
 }
 
-/** A limit option: `fallback` when absent; an integer of at least `min`, or Infinity, when given. */
-function limit(value: number | undefined, fallback: number, name: string, min: number): number {
-  if (value === undefined) return fallback;
-  if (value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= min)) return value;
-  throw new RangeError(`invalid ${name}: ${value} (expected an integer of at least ${min}, or Infinity)`);
-}
-
-/**
- * Messages waiting for a handler slot, oldest first, at most `limit` of them: a ring buffer that grows
- * by doubling (so an idle registration holds a few slots, not `limit`) and lets go of its array once
- * emptied after a burst.
- */
-class Backlog {
-  private items: (Msg | Routed | undefined)[] = [];
-  private head = 0;
-  /** Messages waiting. */
-  length = 0;
-
-  constructor(private readonly limit: number) {}
-
-  /** Appends `msg`; `false` when the backlog is full. */
-  push(msg: Msg | Routed): boolean {
-    if (this.length >= this.limit) return false;
-    if (this.length === this.items.length) this.grow();
-    this.items[(this.head + this.length) % this.items.length] = msg;
-    this.length++;
-    return true;
-  }
-
-  /** Removes and returns the oldest message. */
-  shift(): Msg | Routed | undefined {
-    if (this.length === 0) return undefined;
-    const msg = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) % this.items.length;
-    this.length--;
-    if (this.length === 0) {
-      this.head = 0;
-      if (this.items.length > 1024) this.items = [];
-    }
-    return msg;
-  }
-
-  clear(): void {
-    this.items = [];
-    this.head = 0;
-    this.length = 0;
-  }
-
-  private grow(): void {
-    const old = this.items;
-    const size = Math.min(Math.max(16, old.length * 2), this.limit);
-    const items: (Msg | Routed | undefined)[] = new Array(size);
-    for (let i = 0; i < this.length; i++) items[i] = old[(this.head + i) % old.length];
-    this.items = items;
-    this.head = 0;
-  }
-}
-
-/**
- * Counts events and calls `report` with the count: for the first at once, then at most once per
- * {@link REPORT_INTERVAL_MS} with the count since the last call, so a flood costs one report a second.
- * `flush` reports what is left and stops the timer.
- */
-function rateLimited(report: (count: number) => void): { add(): void; flush(): void } {
-  let unreported = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  function tick(): void {
-    if (unreported === 0) {
-      timer = undefined;
-      return;
-    }
-    const count = unreported;
-    unreported = 0;
-    // Unref'd: a pending report must not keep the process alive; flush() on close delivers it.
-    timer = setTimeout(tick, REPORT_INTERVAL_MS).unref();
-    report(count);
-  }
-  return {
-    add() {
-      unreported++;
-      if (timer === undefined) tick();
-    },
-    flush() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      if (unreported === 0) return;
-      const count = unreported;
-      unreported = 0;
-      report(count);
-    },
-  };
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 /** Decodes and validates a message for `subscribe`; reports and answers `undefined` on failure. */
 function receive(ctx: Context, msg: Msg, validate: boolean, t0: number, trace: Trace | undefined): object | undefined {
   const { op } = ctx;
@@ -974,35 +780,6 @@ function receive(ctx: Context, msg: Msg, validate: boolean, t0: number, trace: T
     return undefined;
   }
   return received(ctx, msg, checked.payload, checked.headers, params);
-}
-
-/** The subject and parameters of a subscription without wildcards; its messages all arrive on it. */
-export interface FixedSubject {
-  readonly subject: string;
-  readonly params: Readonly<Record<string, string>>;
-}
-
-/** {@link FixedSubject} of a subscription to `subject`, or `undefined` when it has a wildcard token. */
-export function fixedSubject(op: OperationSpec, subject: string): FixedSubject | undefined {
-  if (isPattern(subject)) return undefined;
-  const params = op.subject.parse(subject);
-  return params === undefined ? undefined : { subject, params };
-}
-
-/**
- * The parameters of a message, each message its own object, as if parsed from its subject; the error
- * when a value read from a wildcard subscription's subject breaks the spec's parameter rules (the
- * values of a subscription without wildcards were checked when it was made).
- */
-export function paramsOf(
-  op: OperationSpec,
-  fixed: FixedSubject | undefined,
-  msg: { readonly subject: string },
-): Record<string, string> | InvalidSubjectParameterError {
-  if (fixed !== undefined) return { ...fixed.params };
-  const params = op.subject.parse(msg.subject) ?? {};
-  const check = op.subject.check;
-  return check === undefined ? params : (check(params) ?? params);
 }
 
 /** What a handler receives. */
@@ -1092,72 +869,4 @@ export function respondError(
   trace: Trace | undefined,
 ): void {
   respond(ctx, msg, undefined, errorHeaders(status, description), t0, trace, status, description);
-}
-
-/**
- * The handler timeout of a registration: `options.handlerTimeoutMs`, else the operation's
- * (`x-nats-handler-timeout-ms`); `undefined` for none (also for `Infinity`). Throws a RangeError for a
- * value that is not a positive whole number of milliseconds (at most 24 days, the timer limit) or Infinity.
- */
-export function handlerTimeout(op: OperationSpec, options: ServerOptions | undefined): number | undefined {
-  const value = options?.handlerTimeoutMs ?? op.handlerTimeoutMs;
-  if (value === undefined || value === Number.POSITIVE_INFINITY) return undefined;
-  if (Number.isInteger(value) && value > 0 && value <= MAX_TIMER_MS) return value;
-  throw new RangeError(
-    `invalid handlerTimeoutMs for '${op.id}': ${value} (expected a positive whole number of milliseconds, or Infinity)`,
-  );
-}
-
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** What {@link within} resolves with when the time ran out first. */
-export const TIMED_OUT: unique symbol = Symbol('timed out');
-
-/**
- * Settles as `pending` does, or resolves {@link TIMED_OUT} after `timeoutMs` (no limit when undefined).
- * A promise cannot be stopped: a rejection that comes after the timeout goes to `late`, a late value is
- * dropped.
- */
-export function within<T>(
-  pending: PromiseLike<T>,
-  timeoutMs: number | undefined,
-  late: (error: unknown) => void,
-): Promise<T | typeof TIMED_OUT> {
-  if (timeoutMs === undefined) return Promise.resolve(pending);
-  return new Promise((resolve, reject) => {
-    let open = true;
-    const timer = setTimeout(() => {
-      open = false;
-      resolve(TIMED_OUT);
-    }, timeoutMs);
-    pending.then(
-      (value) => {
-        if (!open) return;
-        open = false;
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        if (!open) {
-          late(error);
-          return;
-        }
-        open = false;
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** True for a promise or any object with a `then` method. */
-export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<T>).then === 'function';
-}
-
-/** Where a registration's failures go: `onError`, else the `logger`, else one line on stderr. */
-export function errorHandler(options: ServerOptions | undefined): (event: ErrorEvent) => void {
-  if (options?.onError !== undefined) return options.onError;
-  const logger = options?.logger ?? consoleLogger;
-  return (event) => logger(errorEventLog(event));
 }

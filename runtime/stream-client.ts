@@ -21,6 +21,7 @@ import {
   type StreamTimeoutPhase,
   ValidationError,
 } from './errors.js';
+import { type Violation, watchPermissions } from './permissions.js';
 import { type ConnectionState, connectionState, DisconnectWatch } from './status.js';
 import {
   ACK_HEADER,
@@ -70,6 +71,25 @@ export function requestStream<TChunk, TEnd = undefined>(
   const spec = op.streaming;
   if (spec === undefined) throw new ContractError(`'${op.id}' does not stream its reply: call request()`, op.id);
   return new StreamCall<TChunk, TEnd>(nc, op, spec, args, options);
+}
+
+/**
+ * The streams open on each connection, for the one permissions watch per connection: a refused
+ * publish of a request (or of a credit or cancel) fails its stream at once with PermissionError.
+ */
+const openStreams = new WeakMap<NatsConnection, Set<StreamCall<unknown, unknown>>>();
+
+function track(nc: NatsConnection, call: StreamCall<unknown, unknown>): void {
+  let calls = openStreams.get(nc);
+  if (calls === undefined) {
+    const created = new Set<StreamCall<unknown, unknown>>();
+    calls = created;
+    openStreams.set(nc, created);
+    watchPermissions(nc, (violation) => {
+      for (const open of [...created]) open.refused(violation);
+    });
+  }
+  calls.add(call);
 }
 
 type Waiter<T> = {
@@ -156,6 +176,14 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     this.stop(reason ?? 'caller-cancelled');
   }
 
+  /** The server refused a publish of this connection: this stream's request, credit or cancel fails it. */
+  refused(violation: Violation): void {
+    if (violation.action !== 'publish') return;
+    const ours = violation.subject === this.subject || violation.subject === this.control;
+    if (!ours) return;
+    this.fail(new PermissionError(this.op.id, 'publish', violation.subject, { cause: violation.error }), false);
+  }
+
   disconnected(): void {
     this.fail(new ConnectionLostError(this.op.id, this.subject), false, false);
   }
@@ -184,6 +212,7 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     void sub.closed.then(() => this.fail(new ConnectionLostError(op.id, this.subject), false));
     nc.publish(this.subject, body, { reply: inbox, headers: request });
     this.state.watch(this);
+    track(nc, this as StreamCall<unknown, unknown>);
     this.firstTimer = setTimeout(() => this.timedOut('first-chunk'), this.settings.firstChunkTimeoutMs);
     this.totalTimer = setTimeout(() => this.timedOut('total'), this.settings.totalTimeoutMs);
     signal?.addEventListener('abort', this.aborted, { once: true });
@@ -428,6 +457,7 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     this.clearTimer('totalTimer');
     if (this.pendingCancel === undefined) this.clearTimer('firstTimer');
     this.state.unwatch(this);
+    openStreams.get(this.nc)?.delete(this as StreamCall<unknown, unknown>);
     this.options?.signal?.removeEventListener('abort', this.aborted);
     if (this.options?.metrics !== undefined || telemetryActive()) {
       finished(this.options, this.op, 'request', this.subject, this.t0, this.trace, outcome?.error);

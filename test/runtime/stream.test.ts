@@ -3,7 +3,7 @@
  * written by hand (zod schemas), as generated code writes them. Order, the end message, every error
  * kind, cancellation reaching the handler, flow control, queue groups, busy, drain.
  */
-import { connect as natsConnect } from '@nats-io/transport-node';
+import { connect as natsConnect, headers as natsHeaders } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import {
   BusyError,
@@ -22,6 +22,7 @@ import {
   type ServerOptions,
   ServiceError,
   StreamCancelledError,
+  StreamInterruptedError,
   type StreamingSpec,
   type StreamReceivedMessage,
   StreamTimeoutError,
@@ -361,7 +362,7 @@ describe('streaming replies', () => {
     expect(await pending).toBeInstanceOf(ConnectionLostError);
   });
 
-  test('stream - an AbortSignal rejects with its reason and cancels the handler (signal, finally)', async () => {
+  test('stream - an AbortSignal rejects with its reason and controls the handler (signal, finally)', async () => {
     const op = streamOp();
     let reason: Promise<unknown> = Promise.resolve();
     let finalized = false;
@@ -386,7 +387,7 @@ describe('streaming replies', () => {
     await waitFor('the generator to be returned', () => finalized);
   });
 
-  test('stream - break out of for await cancels the handler (signal, finally)', async () => {
+  test('stream - break out of for await controls the handler (signal, finally)', async () => {
     const op = streamOp();
     let reason: Promise<unknown> = Promise.resolve();
     let finalized = false;
@@ -406,6 +407,44 @@ describe('streaming replies', () => {
     expect(got).toEqual([0, 1, 2]);
     expect(await reason).toMatchObject({ code: 'STREAM_CANCELLED', reason: 'caller-cancelled' });
     await waitFor('the generator to be returned', () => finalized);
+  });
+
+  test('stream - a server in another language: a skipped seq is StreamInterruptedError, and it gets a cancel', async () => {
+    const op = streamOp();
+    const control = `${op.subject.address.split('.')[0]}.control`;
+    const controls: string[] = [];
+    const controlSub = server.subscribe(control, {
+      callback: (_err, msg) => {
+        controls.push(msg.headers?.get('Asyncapi-Nats-Stream-Kind') ?? '');
+      },
+    });
+    // A hand-written server speaking the wire protocol of docs/streaming.md, that loses chunk 2.
+    const fake = server.subscribe(op.subject.address.replace('{tenant_id}', '*'), {
+      callback: (_err, msg) => {
+        const hdrs = (kind: string, seq: number) => {
+          const h = natsHeaders();
+          h.set('Asyncapi-Nats-Stream-Kind', kind);
+          h.set('Asyncapi-Nats-Stream-Seq', String(seq));
+          if (kind === 'open') h.set('Asyncapi-Nats-Stream-Control', control);
+          return h;
+        };
+        const reply = msg.reply as string;
+        server.publish(reply, undefined, { headers: hdrs('open', 0) });
+        server.publish(reply, JSON.stringify({ i: 0, text: 'a' }), { headers: hdrs('chunk', 1) });
+        server.publish(reply, JSON.stringify({ i: 2, text: 'c' }), { headers: hdrs('chunk', 3) });
+      },
+    });
+    await server.flush();
+    const got: Chunk[] = [];
+    const failure = await collectInto(requestStream<Chunk, End>(nc, op, ask), got);
+    expect(got).toEqual([{ i: 0, text: 'a' }]);
+    expect(failure).toBeInstanceOf(StreamInterruptedError);
+    expect(failure).toMatchObject({ reason: 'gap', expectedSeq: 2, receivedSeq: 3 });
+    await waitFor('the cancel on the control subject', () => controls.includes('cancel'));
+    // Window 4: credit for each chunk taken (a quarter window), then the cancel.
+    expect(controls).toEqual(['credit', 'cancel']);
+    fake.unsubscribe();
+    controlSub.unsubscribe();
   });
 
   test('stream - a slow reader is bounded: the generator never runs more than window chunks ahead', async () => {
@@ -466,7 +505,7 @@ describe('streaming replies', () => {
     await other.close();
   });
 
-  test('stream - the server closing its connection mid-stream cancels the handler; the caller times out', async () => {
+  test('stream - the server closing its connection mid-stream controls the handler; the caller times out', async () => {
     const op = streamOp();
     const worker = await natsConnect({ servers: inject('natsUrl') });
     let reason: Promise<unknown> = Promise.resolve();
@@ -488,7 +527,7 @@ describe('streaming replies', () => {
     expect(await stream.next().catch((e: unknown) => e)).toMatchObject({ code: 'STREAM_TIMEOUT', phase: 'idle' });
   });
 
-  test('stream - drain waits for open streams, then cancels them with server-closing', async () => {
+  test('stream - drain waits for open streams, then controls them with server-closing', async () => {
     const op = streamOp();
     let reason: Promise<unknown> = Promise.resolve();
     const handle = replyStream(

@@ -109,12 +109,14 @@ export type RequestRagResultsArgs = {
 const sendAgentMessageOperation: OperationSpec = {
   id: 'sendAgentMessage',
   subject: subjects.agentMessageSubject,
-  messages: [{
-    name: 'AgentMessage',
-    payload: S.AgentMessageSchema,
-    headers: S.AgentMessageHeadersSchema,
-    headerNames: ['target_agent_id', 'source_agent_id']
-  }]
+  messages: [
+    {
+      name: 'AgentMessage',
+      payload: S.AgentMessageSchema,
+      headers: S.AgentMessageHeadersSchema,
+      headerNames: ['target_agent_id', 'source_agent_id']
+    }
+  ]
 };
 const sendAgentTaskOperation: OperationSpec = {
   id: 'sendAgentTask',
@@ -136,12 +138,14 @@ const sendAgentTaskOperation: OperationSpec = {
 const queueGatewayRequestOperation: OperationSpec = {
   id: 'queueGatewayRequest',
   subject: subjects.gatewayRequestsSubject,
-  messages: [{
-    name: 'ChatCompletionRequest',
-    payload: S.ChatCompletionRequestSchema,
-    headers: S.ChatCompletionRequestHeadersSchema,
-    headerNames: ['request_id', 'model', 'priority']
-  }],
+  messages: [
+    {
+      name: 'ChatCompletionRequest',
+      payload: S.ChatCompletionRequestSchema,
+      headers: S.ChatCompletionRequestHeadersSchema,
+      headerNames: ['request_id', 'model', 'priority']
+    }
+  ],
   durable: {
     stream: {
       name: 'AI_GATEWAY_REQUESTS',
@@ -163,10 +167,12 @@ const requestChatCompletionOperation: OperationSpec = {
   subject: subjects.gatewayResponsesSubject,
   messages: [{ name: 'ChatCompletionCall', payload: S.ChatCompletionRequestSchema }],
   reply: {
-    messages: [{
-      name: 'ChatCompletionResponse',
-      payload: S.ChatCompletionResponseSchema
-    }],
+    messages: [
+      {
+        name: 'ChatCompletionResponse',
+        payload: S.ChatCompletionResponseSchema
+      }
+    ],
     withHeaders: false
   },
   timeoutMs: 60000
@@ -174,10 +180,12 @@ const requestChatCompletionOperation: OperationSpec = {
 const streamChatCompletionOperation: OperationSpec = {
   id: 'streamChatCompletion',
   subject: subjects.gatewayStreamSubject,
-  messages: [{
-    name: 'ChatCompletionStreamRequest',
-    payload: S.ChatCompletionStreamRequestSchema
-  }],
+  messages: [
+    {
+      name: 'ChatCompletionStreamRequest',
+      payload: S.ChatCompletionStreamRequestSchema
+    }
+  ],
   streaming: {
     chunks: [{ name: 'ChatCompletionChunk', payload: S.ChatCompletionChunkSchema }],
     end: {
@@ -291,7 +299,12 @@ export class AiSdkClient {
    * @generated from operations.requestChatCompletion (spec/ai-sdk.asyncapi.yaml:386:3)
    */
   requestChatCompletion(args: RequestChatCompletionArgs, options?: RequestOptions): Promise<T.ChatCompletionResponse> {
-    return request<T.ChatCompletionResponse>(this.#nc, requestChatCompletionOperation, args, options === undefined ? this.#options : { ...this.#options, ...options });
+    return request<T.ChatCompletionResponse>(
+      this.#nc,
+      requestChatCompletionOperation,
+      args,
+      options === undefined ? this.#options : { ...this.#options, ...options },
+    );
   }
 
   /**
@@ -306,8 +319,16 @@ export class AiSdkClient {
    *
    * @generated from operations.streamChatCompletion (spec/ai-sdk.asyncapi.yaml:426:3)
    */
-  streamChatCompletion(args: StreamChatCompletionArgs, options?: StreamOptions): ReplyStream<T.ChatCompletionChunk, T.ChatCompletionStreamEnd> {
-    return requestStream<T.ChatCompletionChunk, T.ChatCompletionStreamEnd>(this.#nc, streamChatCompletionOperation, args, options === undefined ? this.#options : { ...this.#options, ...options });
+  streamChatCompletion(
+    args: StreamChatCompletionArgs,
+    options?: StreamOptions,
+  ): ReplyStream<T.ChatCompletionChunk, T.ChatCompletionStreamEnd> {
+    return requestStream<T.ChatCompletionChunk, T.ChatCompletionStreamEnd>(
+      this.#nc,
+      streamChatCompletionOperation,
+      args,
+      options === undefined ? this.#options : { ...this.#options, ...options },
+    );
   }
 
   /**
@@ -349,6 +370,11 @@ export class AiSdkClient {
    * @generated from operations.requestRagResults (spec/ai-sdk.asyncapi.yaml:549:3)
    */
   requestRagResults(args: RequestRagResultsArgs, options?: RequestOptions): Promise<T.RagResults> {
-    return request<T.RagResults>(this.#nc, requestRagResultsOperation, args, options === undefined ? this.#options : { ...this.#options, ...options });
+    return request<T.RagResults>(
+      this.#nc,
+      requestRagResultsOperation,
+      args,
+      options === undefined ? this.#options : { ...this.#options, ...options },
+    );
   }
 }

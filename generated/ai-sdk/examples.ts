@@ -111,7 +111,9 @@ export function exampleChatCompletionRequest(overrides?: Partial<T.ChatCompletio
  * @param overrides top-level fields that replace the example's
  * @generated from components.messages.ChatCompletionRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:684:11)
  */
-export function exampleChatCompletionRequestHeaders(overrides?: Partial<T.ChatCompletionRequestHeaders>): T.ChatCompletionRequestHeaders {
+export function exampleChatCompletionRequestHeaders(
+  overrides?: Partial<T.ChatCompletionRequestHeaders>,
+): T.ChatCompletionRequestHeaders {
   const example: T.ChatCompletionRequestHeaders = {
     request_id: 'req-5f2c9a7e',
     model: 'gpt-4o-mini',
@@ -161,7 +163,9 @@ export function exampleChatCompletionResponse(overrides?: Partial<T.ChatCompleti
  * @param overrides top-level fields that replace the example's
  * @generated from components.messages.ChatCompletionStreamRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:772:11)
  */
-export function exampleChatCompletionStreamRequest(overrides?: Partial<T.ChatCompletionStreamRequest>): T.ChatCompletionStreamRequest {
+export function exampleChatCompletionStreamRequest(
+  overrides?: Partial<T.ChatCompletionStreamRequest>,
+): T.ChatCompletionStreamRequest {
   const example: T.ChatCompletionStreamRequest = {
     model: 'gpt-4o-mini',
     messages: [
@@ -217,7 +221,9 @@ export function exampleChatCompletionChunk(overrides?: Partial<T.ChatCompletionC
  * @param overrides top-level fields that replace the example's
  * @generated from components.messages.ChatCompletionStreamEnd.examples.0 (spec/ai-sdk.asyncapi.yaml:833:11)
  */
-export function exampleChatCompletionStreamEnd(overrides?: Partial<T.ChatCompletionStreamEnd>): T.ChatCompletionStreamEnd {
+export function exampleChatCompletionStreamEnd(
+  overrides?: Partial<T.ChatCompletionStreamEnd>,
+): T.ChatCompletionStreamEnd {
   const example: T.ChatCompletionStreamEnd = {
     finish_reason: 'stop',
     usage: {

@@ -51,7 +51,11 @@ export type ReceiveAgentTaskArgs = {
   readonly handler: (message: ReceiveAgentTaskReceived) => void | Promise<void>;
 };
 /** What a {@link AiSdkServer.receiveGatewayRequest} handler receives: the validated payload, headers and subject parameters. */
-export type ReceiveGatewayRequestReceived = DurableReceivedMessage<T.ChatCompletionRequest, T.ChatCompletionRequestHeaders, T.GatewayRequestsParams>;
+export type ReceiveGatewayRequestReceived = DurableReceivedMessage<
+  T.ChatCompletionRequest,
+  T.ChatCompletionRequestHeaders,
+  T.GatewayRequestsParams
+>;
 /** Arguments of {@link AiSdkServer.receiveGatewayRequest}. */
 export type ReceiveGatewayRequestArgs = {
   /** Values for the subject `ai.gateway.requests.{tenant_id}` (each described on {@link T.GatewayRequestsParams}); `wildcard` receives every value of that parameter. */
@@ -62,7 +66,11 @@ export type ReceiveGatewayRequestArgs = {
   readonly handler: (message: ReceiveGatewayRequestReceived) => void | Promise<void>;
 };
 /** What a {@link AiSdkServer.replyChatCompletion} handler receives: the validated payload, headers and subject parameters. */
-export type ReplyChatCompletionReceived = ReceivedMessage<T.ChatCompletionRequest, Record<string, never>, T.GatewayResponsesParams>;
+export type ReplyChatCompletionReceived = ReceivedMessage<
+  T.ChatCompletionRequest,
+  Record<string, never>,
+  T.GatewayResponsesParams
+>;
 /** Arguments of {@link AiSdkServer.replyChatCompletion}. */
 export type ReplyChatCompletionArgs = {
   /** Values for the subject `ai.gateway.responses.{tenant_id}` (each described on {@link T.GatewayResponsesParams}); `wildcard` receives every value of that parameter. */
@@ -70,10 +78,16 @@ export type ReplyChatCompletionArgs = {
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid request; its return value is the reply (a throw becomes an error reply). */
-  readonly handler: (message: ReplyChatCompletionReceived) => T.ChatCompletionResponse | Promise<T.ChatCompletionResponse>;
+  readonly handler: (
+    message: ReplyChatCompletionReceived,
+  ) => T.ChatCompletionResponse | Promise<T.ChatCompletionResponse>;
 };
 /** What a {@link AiSdkServer.replyChatCompletionStream} handler receives: the validated payload, headers and subject parameters, and the stream's `signal`, which aborts when the caller cancels. */
-export type ReplyChatCompletionStreamReceived = StreamReceivedMessage<T.ChatCompletionStreamRequest, Record<string, never>, T.GatewayStreamParams>;
+export type ReplyChatCompletionStreamReceived = StreamReceivedMessage<
+  T.ChatCompletionStreamRequest,
+  Record<string, never>,
+  T.GatewayStreamParams
+>;
 /** Arguments of {@link AiSdkServer.replyChatCompletionStream}. */
 export type ReplyChatCompletionStreamArgs = {
   /** Values for the subject `ai.gateway.stream.{tenant_id}` (each described on {@link T.GatewayStreamParams}); `wildcard` receives every value of that parameter. */
@@ -81,7 +95,9 @@ export type ReplyChatCompletionStreamArgs = {
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid request; each value it yields is a chunk (validated, sent in order, at most 32 ahead of the caller), its return value the end message. Stop when `message.signal` aborts: the caller cancelled or went away. A throw ends the stream with an error. */
-  readonly handler: (message: ReplyChatCompletionStreamReceived) => AsyncGenerator<T.ChatCompletionChunk, T.ChatCompletionStreamEnd, undefined>;
+  readonly handler: (
+    message: ReplyChatCompletionStreamReceived,
+  ) => AsyncGenerator<T.ChatCompletionChunk, T.ChatCompletionStreamEnd, undefined>;
 };
 /** What a {@link AiSdkServer.receiveDocument} handler receives: the validated payload, headers and subject parameters. */
 export type ReceiveDocumentReceived = DurableReceivedMessage<T.RagDocument, Record<string, never>, T.RagIngestParams>;
@@ -120,17 +136,21 @@ export type ReplyRagResultsArgs = {
 const receiveAgentMessageOperation: OperationSpec = {
   id: 'receiveAgentMessage',
   subject: subjects.agentMessageSubject,
-  messages: [{
-    name: 'AgentMessage',
-    payload: S.AgentMessageSchema,
-    headers: S.AgentMessageHeadersSchema,
-    headerNames: ['target_agent_id', 'source_agent_id']
-  }],
+  messages: [
+    {
+      name: 'AgentMessage',
+      payload: S.AgentMessageSchema,
+      headers: S.AgentMessageHeadersSchema,
+      headerNames: ['target_agent_id', 'source_agent_id']
+    }
+  ],
   queue: /* @__PURE__ */ subjectTemplate('agent.{agent_id}'),
-  matchHeaders: [{
-    header: 'target_agent_id',
-    value: /* @__PURE__ */ subjectTemplate('{agent_id}')
-  }]
+  matchHeaders: [
+    {
+      header: 'target_agent_id',
+      value: /* @__PURE__ */ subjectTemplate('{agent_id}')
+    }
+  ]
 };
 const receiveAgentTaskOperation: OperationSpec = {
   id: 'receiveAgentTask',
@@ -158,12 +178,14 @@ const receiveAgentTaskOperation: OperationSpec = {
 const receiveGatewayRequestOperation: OperationSpec = {
   id: 'receiveGatewayRequest',
   subject: subjects.gatewayRequestsSubject,
-  messages: [{
-    name: 'ChatCompletionRequest',
-    payload: S.ChatCompletionRequestSchema,
-    headers: S.ChatCompletionRequestHeadersSchema,
-    headerNames: ['request_id', 'model', 'priority']
-  }],
+  messages: [
+    {
+      name: 'ChatCompletionRequest',
+      payload: S.ChatCompletionRequestSchema,
+      headers: S.ChatCompletionRequestHeadersSchema,
+      headerNames: ['request_id', 'model', 'priority']
+    }
+  ],
   durable: {
     stream: {
       name: 'AI_GATEWAY_REQUESTS',
@@ -191,10 +213,12 @@ const replyChatCompletionOperation: OperationSpec = {
   subject: subjects.gatewayResponsesSubject,
   messages: [{ name: 'ChatCompletionCall', payload: S.ChatCompletionRequestSchema }],
   reply: {
-    messages: [{
-      name: 'ChatCompletionResponse',
-      payload: S.ChatCompletionResponseSchema
-    }],
+    messages: [
+      {
+        name: 'ChatCompletionResponse',
+        payload: S.ChatCompletionResponseSchema
+      }
+    ],
     withHeaders: false
   },
   timeoutMs: 60000,
@@ -203,10 +227,12 @@ const replyChatCompletionOperation: OperationSpec = {
 const replyChatCompletionStreamOperation: OperationSpec = {
   id: 'replyChatCompletionStream',
   subject: subjects.gatewayStreamSubject,
-  messages: [{
-    name: 'ChatCompletionStreamRequest',
-    payload: S.ChatCompletionStreamRequestSchema
-  }],
+  messages: [
+    {
+      name: 'ChatCompletionStreamRequest',
+      payload: S.ChatCompletionStreamRequestSchema
+    }
+  ],
   streaming: {
     chunks: [{ name: 'ChatCompletionChunk', payload: S.ChatCompletionChunkSchema }],
     end: {
@@ -309,7 +335,10 @@ export class AiSdkServer {
    * @generated from operations.receiveAgentMessage (spec/ai-sdk.asyncapi.yaml:288:3)
    */
   receiveAgentMessage(args: ReceiveAgentMessageArgs): Handle {
-    return this.#core.track(subscribe<ReceiveAgentMessageReceived>(this.#nc, receiveAgentMessageOperation, args, args.handler, this.#options), receiveAgentMessageOperation);
+    return this.#core.track(
+      subscribe<ReceiveAgentMessageReceived>(this.#nc, receiveAgentMessageOperation, args, args.handler, this.#options),
+      receiveAgentMessageOperation,
+    );
   }
 
   /**
@@ -323,7 +352,10 @@ export class AiSdkServer {
    * @generated from operations.receiveAgentTask (spec/ai-sdk.asyncapi.yaml:322:3)
    */
   receiveAgentTask(args: ReceiveAgentTaskArgs): Handle {
-    return this.#core.track(consume<ReceiveAgentTaskReceived>(this.#nc, receiveAgentTaskOperation, args, args.handler, this.#options), receiveAgentTaskOperation);
+    return this.#core.track(
+      consume<ReceiveAgentTaskReceived>(this.#nc, receiveAgentTaskOperation, args, args.handler, this.#options),
+      receiveAgentTaskOperation,
+    );
   }
 
   /**
@@ -338,7 +370,16 @@ export class AiSdkServer {
    * @generated from operations.receiveGatewayRequest (spec/ai-sdk.asyncapi.yaml:362:3)
    */
   receiveGatewayRequest(args: ReceiveGatewayRequestArgs): Handle {
-    return this.#core.track(consume<ReceiveGatewayRequestReceived>(this.#nc, receiveGatewayRequestOperation, args, args.handler, this.#options), receiveGatewayRequestOperation);
+    return this.#core.track(
+      consume<ReceiveGatewayRequestReceived>(
+        this.#nc,
+        receiveGatewayRequestOperation,
+        args,
+        args.handler,
+        this.#options,
+      ),
+      receiveGatewayRequestOperation,
+    );
   }
 
   /**
@@ -353,7 +394,16 @@ export class AiSdkServer {
    * @generated from operations.replyChatCompletion (spec/ai-sdk.asyncapi.yaml:404:3)
    */
   replyChatCompletion(args: ReplyChatCompletionArgs): Handle {
-    return this.#core.track(reply<ReplyChatCompletionReceived, T.ChatCompletionResponse>(this.#nc, replyChatCompletionOperation, args, args.handler, this.#options), replyChatCompletionOperation);
+    return this.#core.track(
+      reply<ReplyChatCompletionReceived, T.ChatCompletionResponse>(
+        this.#nc,
+        replyChatCompletionOperation,
+        args,
+        args.handler,
+        this.#options,
+      ),
+      replyChatCompletionOperation,
+    );
   }
 
   /**
@@ -368,7 +418,16 @@ export class AiSdkServer {
    * @generated from operations.replyChatCompletionStream (spec/ai-sdk.asyncapi.yaml:451:3)
    */
   replyChatCompletionStream(args: ReplyChatCompletionStreamArgs): Handle {
-    return this.#core.track(replyStream<ReplyChatCompletionStreamReceived, T.ChatCompletionChunk, T.ChatCompletionStreamEnd>(this.#nc, replyChatCompletionStreamOperation, args, args.handler, this.#options), replyChatCompletionStreamOperation);
+    return this.#core.track(
+      replyStream<ReplyChatCompletionStreamReceived, T.ChatCompletionChunk, T.ChatCompletionStreamEnd>(
+        this.#nc,
+        replyChatCompletionStreamOperation,
+        args,
+        args.handler,
+        this.#options,
+      ),
+      replyChatCompletionStreamOperation,
+    );
   }
 
   /**
@@ -383,7 +442,10 @@ export class AiSdkServer {
    * @generated from operations.receiveDocument (spec/ai-sdk.asyncapi.yaml:495:3)
    */
   receiveDocument(args: ReceiveDocumentArgs): Handle {
-    return this.#core.track(consume<ReceiveDocumentReceived>(this.#nc, receiveDocumentOperation, args, args.handler, this.#options), receiveDocumentOperation);
+    return this.#core.track(
+      consume<ReceiveDocumentReceived>(this.#nc, receiveDocumentOperation, args, args.handler, this.#options),
+      receiveDocumentOperation,
+    );
   }
 
   /**
@@ -398,7 +460,10 @@ export class AiSdkServer {
    * @generated from operations.receiveRagQuery (spec/ai-sdk.asyncapi.yaml:531:3)
    */
   receiveRagQuery(args: ReceiveRagQueryArgs): Handle {
-    return this.#core.track(subscribe<ReceiveRagQueryReceived>(this.#nc, receiveRagQueryOperation, args, args.handler, this.#options), receiveRagQueryOperation);
+    return this.#core.track(
+      subscribe<ReceiveRagQueryReceived>(this.#nc, receiveRagQueryOperation, args, args.handler, this.#options),
+      receiveRagQueryOperation,
+    );
   }
 
   /**
@@ -413,7 +478,16 @@ export class AiSdkServer {
    * @generated from operations.replyRagResults (spec/ai-sdk.asyncapi.yaml:566:3)
    */
   replyRagResults(args: ReplyRagResultsArgs): Handle {
-    return this.#core.track(reply<ReplyRagResultsReceived, T.RagResults>(this.#nc, replyRagResultsOperation, args, args.handler, this.#options), replyRagResultsOperation);
+    return this.#core.track(
+      reply<ReplyRagResultsReceived, T.RagResults>(
+        this.#nc,
+        replyRagResultsOperation,
+        args,
+        args.handler,
+        this.#options,
+      ),
+      replyRagResultsOperation,
+    );
   }
 
   /** Stops every registration of this server, then waits for the handlers still running. */

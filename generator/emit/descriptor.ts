@@ -2,8 +2,8 @@
 import type { ts } from 'ts-morph';
 import { joinTokens } from '../model/subject.js';
 import type { DurableModel, MessageModel, OperationModel, StreamModel, SubjectToken } from '../model/types.js';
-import { arr, bool, call, num, obj, pure, ref, str } from './ast.js';
-import { type GeneratedFile, print } from './file.js';
+import { arr, bool, call, constDecl, num, obj, pure, ref, str, typeRef } from './ast.js';
+import type { GeneratedFile } from './file.js';
 import { type ModelIndex, SCHEMAS, SUBJECTS } from './model-index.js';
 import { replyWithHeaders } from './signatures.js';
 /** The `MessageSpec` literal of message `key`. */
@@ -159,10 +159,8 @@ function durableSpec(d: DurableModel): ts.Expression {
 /** The module-private `OperationSpec` constants of `ops`, one per operation. */
 export function addDescriptors(index: ModelIndex, ops: readonly OperationModel[], file: GeneratedFile): void {
   for (const op of ops) {
-    file.constant({
-      name: op.descriptorConst,
-      type: file.runtime('OperationSpec'),
-      initializer: print(descriptor(index, op, file)),
-    });
+    file.add(
+      constDecl(op.descriptorConst, descriptor(index, op, file), { type: typeRef(file.runtime('OperationSpec')) }),
+    );
   }
 }

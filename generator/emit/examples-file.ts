@@ -5,15 +5,26 @@
  * against the schema here, at generation time. A type without a valid sample gets no factory and a
  * warning. The value is printed as a literal inside the function, so every call returns a new object.
  */
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
 import { declarationValidator, exampleNotGenerated, headerValuesForCheck, sampleOf } from '../examples.js';
 import type { JsonSchema, MessageModel, NamedSchema, SpecLocation } from '../model/types.js';
 import { NameRegistry, safeIdentifier } from '../naming.js';
 import type { Problem } from '../problems.js';
-import { arr, obj, ref, typeRef } from './ast.js';
-import { type GeneratedFile, jsDoc, print, where } from './file.js';
+import {
+  arr,
+  constDecl,
+  functionDecl,
+  jsDoc,
+  literalExpression,
+  obj,
+  param,
+  ref,
+  ret,
+  spreadAll,
+  typeRef,
+} from './ast.js';
+import { type GeneratedFile, where } from './file.js';
 import { type ModelIndex, TYPES } from './model-index.js';
-import { literalExpression } from './schema/print.js';
 import { type Shape, schemaRefs, toShape } from './schema/shape.js';
 
 /** One factory of examples.ts. */
@@ -61,34 +72,11 @@ export function emitExamples(index: ModelIndex, file: GeneratedFile, warn: (prob
   for (const factory of plan.factories) {
     const type = typeRef(`${TYPES}.${factory.type}`);
     const literal = jsonExpression(factory.value);
-    const f = ts.factory;
     const statements: ts.Statement[] = factory.overrides
-      ? [
-          f.createVariableStatement(
-            undefined,
-            f.createVariableDeclarationList(
-              [f.createVariableDeclaration('example', undefined, type, literal)],
-              ts.NodeFlags.Const,
-            ),
-          ),
-          f.createReturnStatement(
-            f.createObjectLiteralExpression(
-              [f.createSpreadAssignment(ref('example')), f.createSpreadAssignment(ref('overrides'))],
-              false,
-            ),
-          ),
-        ]
-      : [f.createReturnStatement(literal)];
-    file.functionDeclaration({
-      name: factory.name,
-      isExported: true,
-      docs: factoryDoc(factory),
-      parameters: factory.overrides
-        ? [{ name: 'overrides', type: print(typeRef('Partial', [type])), hasQuestionToken: true }]
-        : [],
-      returnType: print(type),
-      statements: statements.map((s) => print(s)),
-    });
+      ? [constDecl('example', literal, { type }), ret(spreadAll([ref('example'), ref('overrides')]))]
+      : [ret(literal)];
+    const params = factory.overrides ? [param('overrides', typeRef('Partial', [type]), { optional: true })] : [];
+    file.add(functionDecl(factory.name, params, type, statements, { isExported: true, doc: factoryDoc(factory) }));
   }
 }
 

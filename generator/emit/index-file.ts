@@ -1,3 +1,4 @@
+import { constDecl, exportFrom, literalType, ref } from './ast.js';
 import { examplePlan } from './examples-file.js';
 import type { GeneratedFile } from './file.js';
 import type { ModelIndex } from './model-index.js';
@@ -37,18 +38,14 @@ export function emitIndex(
   for (const e of exports) {
     if (e.names.length === 0) continue;
     if ((e.module === './client.js' && !include.client) || (e.module === './server.js' && !include.server)) continue;
-    file.exportFrom(e.module, [...e.names].sort(), e.typeOnly);
+    file.add(exportFrom(e.module, [...e.names].sort(), e.typeOnly));
   }
   const contract = file.runtime('CODEGEN_CONTRACT');
-  file.constant({
-    name: 'codegenContract',
-    type: String(CODEGEN_CONTRACT_VERSION),
-    initializer: contract,
-    isExported: true,
-    docs: [
-      {
-        description: `The codegen contract this code was generated for. If this line fails to compile, the installed\nasyncapi-nats ships another contract: regenerate with it (npx asyncapi-nats generate).`,
-      },
-    ],
-  });
+  file.add(
+    constDecl('codegenContract', ref(contract), {
+      type: literalType(CODEGEN_CONTRACT_VERSION),
+      isExported: true,
+      doc: 'The codegen contract this code was generated for. If this line fails to compile, the installed\nasyncapi-nats ships another contract: regenerate with it (npx asyncapi-nats generate).',
+    }),
+  );
 }

@@ -6,7 +6,7 @@ import type { ApiModel } from '../model/types.js';
 import type { Problem } from '../problems.js';
 import { emitClient } from './client.js';
 import { emitExamples } from './examples-file.js';
-import { createProject, type FileContext, GeneratedFile } from './file.js';
+import { type FileContext, GeneratedFile } from './file.js';
 import { emitIndex } from './index-file.js';
 import { ModelIndex } from './model-index.js';
 import { orderDeclarations, schemaRefs } from './schema/index.js';
@@ -33,7 +33,6 @@ export function emitModel(
   include: { readonly client: boolean; readonly server: boolean } = { client: true, server: true },
 ): { files: Map<string, string>; problems: Problem[] } {
   const problems: Problem[] = [];
-  const project = createProject();
   const refs = schemaRefs(model.schemas);
   // Declarations that others refer to come first, so zod needs z.lazy only inside cycles.
   model = { ...model, schemas: orderDeclarations(model.schemas, refs) };
@@ -50,7 +49,7 @@ export function emitModel(
   const files = new Map<string, string>();
   for (const name of GENERATED_FILES) {
     if ((name === 'client.ts' && !include.client) || (name === 'server.ts' && !include.server)) continue;
-    const file = new GeneratedFile(project, name, ctx);
+    const file = new GeneratedFile(name, ctx);
     emitters[name](file);
     files.set(name, file.finish());
   }

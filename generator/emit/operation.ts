@@ -1,5 +1,7 @@
+import type { ts } from 'ts-morph';
 import type { OperationModel, StreamModel } from '../model/types.js';
-import { type ClassShape, type GeneratedFile, jsDoc } from './file.js';
+import { assign, classDecl, ctor, jsDoc, obj, param, privateField, ref, thisField, typeRef } from './ast.js';
+import { type GeneratedFile, where } from './file.js';
 import type { ModelIndex } from './model-index.js';
 /** JSDoc paragraphs shared by client methods and server registrations. */
 export function operationDoc(
@@ -52,34 +54,48 @@ function streamFacts(index: ModelIndex, op: OperationModel, stream: StreamModel)
   return `${how} ${names(stream.chunks)} chunks as they come${end} (first chunk within ${stream.firstChunkTimeoutMs} ms, at most ${stream.idleTimeoutMs} ms between chunks, ${stream.totalTimeoutMs} ms in all; the server sends at most ${stream.window} chunks ahead of the caller)${op.kind === 'request' ? '; `options.signal`, `break` or `cancel()` stops it and tells the server' : '; `message.signal` aborts when the caller cancels'}`;
 }
 
-/** `class Name { #nc; #options; constructor(nc, options = {}) }`: the shape client and server share. */
-export function addConnectionClass(
+/** A field the constructor sets besides `#nc` and `#options` (the server's `#core`). */
+export interface ConnectionField {
+  readonly name: string;
+  readonly type: ts.TypeNode;
+  readonly value: ts.Expression;
+}
+
+/**
+ * `class Name { #nc; #options; constructor(nc, options = {}) { ... } ...members }`: the shape client and
+ * server share, built whole.
+ */
+export function connectionClass(
   file: GeneratedFile,
   name: string,
   optionsType: 'ClientOptions' | 'ServerOptions',
   docs: readonly string[],
-): ClassShape {
-  const nc = file.runtime('NatsConnection');
-  const options = file.runtime(optionsType);
-  return file.classDeclaration({
-    name,
+  fields: readonly ConnectionField[],
+  members: readonly ts.ClassElement[],
+): ts.ClassDeclaration {
+  const nc = typeRef(file.runtime('NatsConnection'));
+  const options = typeRef(file.runtime(optionsType));
+  const init = ctor(
+    [param('nc', nc), param('options', options, { initializer: obj([], false) })],
+    [
+      assign(thisField('nc'), ref('nc')),
+      assign(thisField('options'), ref('options')),
+      ...fields.map((field) => assign(thisField(field.name), field.value)),
+    ],
+    jsDoc(['@param nc a connection from `connect()` of `asyncapi-nats/runtime` (or `@nats-io/transport-node`)']),
+  );
+  const own = [privateField('nc', nc), privateField('options', options)];
+  return classDecl(name, [...own, ...fields.map((field) => privateField(field.name, field.type)), init, ...members], {
     isExported: true,
-    docs: jsDoc(docs),
-    properties: [
-      { name: '#nc', type: nc, isReadonly: true },
-      { name: '#options', type: options, isReadonly: true },
-    ],
-    ctors: [
-      {
-        parameters: [
-          { name: 'nc', type: nc },
-          { name: 'options', type: options, initializer: '{}' },
-        ],
-        statements: ['this.#nc = nc;', 'this.#options = options;'],
-        docs: jsDoc([
-          '@param nc a connection from `connect()` of `asyncapi-nats/runtime` (or `@nats-io/transport-node`)',
-        ]),
-      },
-    ],
+    doc: jsDoc(docs),
   });
+}
+
+/** The JSDoc of an operation's method: its prose, facts and where it came from. */
+export function operationMethodDoc(index: ModelIndex, op: OperationModel): string | undefined {
+  const { paragraphs, facts } = operationDoc(index, op);
+  return jsDoc(
+    [...paragraphs, facts],
+    [{ tagName: 'generated', text: `from operations.${op.id} (${where(op.location)})` }],
+  );
 }

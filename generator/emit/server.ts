@@ -1,11 +1,38 @@
-/** server.ts: one typed registration per receive operation (subscribe and reply handlers). */
-import { ts } from 'ts-morph';
-import type { OperationModel, ScalarValue } from '../model/types.js';
-import { arr, bool, keyword, num, obj, promiseOf, str, typeRef, union } from './ast.js';
+/** server.ts: one typed registration per receive operation (subscribe, reply and streaming reply handlers). */
+import type { ts } from 'ts-morph';
+import type { OperationModel } from '../model/types.js';
+import {
+  arr,
+  awaitExpr,
+  bool,
+  call,
+  callOn,
+  constDecl,
+  functionType,
+  getter,
+  jsDoc,
+  keyword,
+  literalExpression,
+  member,
+  method,
+  newExpr,
+  num,
+  obj,
+  param,
+  promiseOf,
+  ref,
+  ret,
+  stmt,
+  str,
+  thisField,
+  typeAlias,
+  typeRef,
+  union,
+} from './ast.js';
 import { addDescriptors, messageSpec } from './descriptor.js';
-import { type GeneratedFile, jsDoc, print, where } from './file.js';
+import type { GeneratedFile } from './file.js';
 import { type ModelIndex, TYPES } from './model-index.js';
-import { addConnectionClass, operationDoc } from './operation.js';
+import { connectionClass, operationMethodDoc } from './operation.js';
 import {
   chunkType,
   endType,
@@ -20,108 +47,131 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
   const { model } = index;
   const ops = model.operations.filter((op) => op.action === 'receive');
   file.siblingNamespace('types', TYPES, true);
-  const handle = file.runtime('Handle');
 
   for (const op of ops) {
-    file.typeAlias({
-      name: receivedName(op),
-      isExported: true,
-      type: print(receivedType(index, op, file)),
-      docs: jsDoc([
-        `What a {@link ${model.serverClass}.${op.name}} handler receives: the validated payload, headers and subject parameters${op.stream ? ", and the stream's `signal`, which aborts when the caller cancels" : ''}.`,
-      ]),
-    });
+    file.add(
+      typeAlias(receivedName(op), receivedType(index, op, file), {
+        isExported: true,
+        doc: jsDoc([
+          `What a {@link ${model.serverClass}.${op.name}} handler receives: the validated payload, headers and subject parameters${op.stream ? ", and the stream's `signal`, which aborts when the caller cancels" : ''}.`,
+        ]),
+      }),
+    );
     const handler = op.stream
       ? streamHandlerType(receivedName(op), streamHandlerReturn(index, op))
       : handlerType(receivedName(op), op.kind === 'reply' ? replyType(index, op) : keyword('void'));
-    file.typeAlias({
-      name: op.argsType,
-      isExported: true,
-      type: print(receiveArgsType(index, op, file, handler)),
-      docs: jsDoc([`Arguments of {@link ${model.serverClass}.${op.name}}.`]),
-    });
+    file.add(
+      typeAlias(op.argsType, receiveArgsType(index, op, file, handler), {
+        isExported: true,
+        doc: jsDoc([`Arguments of {@link ${model.serverClass}.${op.name}}.`]),
+      }),
+    );
   }
   addSharedChannels(index, file);
   addDescriptors(index, ops, file);
+  addServiceInfo(model.title, model.version, model.serverClass, file);
+  file.add(serverClass(index, ops, file));
+}
 
-  const info = serviceInfo(model.title, model.version);
-  file.constant({
-    name: 'serviceInfo',
-    type: file.runtime('ServiceInfo'),
-    initializer: print(
+/** The `serviceInfo` constant: the NATS service the server registers as. */
+function addServiceInfo(title: string, version: string, serverClass: string, file: GeneratedFile): void {
+  const info = serviceInfo(title, version);
+  const literal = obj([
+    ['name', str(info.name)],
+    ['version', str(info.version)],
+    ['description', str(`${title}: NATS server generated from its AsyncAPI document`)],
+    [
+      'metadata',
       obj([
-        ['name', str(info.name)],
-        ['version', str(info.version)],
-        ['description', str(`${model.title}: NATS server generated from its AsyncAPI document`)],
-        [
-          'metadata',
-          obj([
-            ['asyncapi.title', str(model.title)],
-            ['asyncapi.version', str(model.version)],
-          ]),
-        ],
+        ['asyncapi.title', str(title)],
+        ['asyncapi.version', str(version)],
       ]),
-    ),
-    docs: jsDoc([
-      `The NATS service every ${model.serverClass} registers as (\`nats micro ls\`), named after the spec's \`info\`${info.version === model.version ? '' : ' (its version is not a semantic version, so 0.0.0 is used)'}.`,
-    ]),
-  });
-
-  const cls = addConnectionClass(file, model.serverClass, 'ServerOptions', [
-    `Typed NATS server for ${model.title} ${model.version}: one registration per operation the spec receives.`,
-    'Invalid messages never reach a handler; a request that fails validation, or whose handler throws, gets an error reply instead of a timeout.',
-    `It registers as the NATS service \`${info.name}\` (\`$SRV.PING\`, \`$SRV.INFO\`, \`$SRV.STATS\`; see \`nats micro ls\`) with one endpoint per registration; \`{ service: false }\` turns that off.`,
+    ],
   ]);
-  const core = file.runtime('ServerCore');
-  cls.properties.splice(2, 0, { name: '#core', type: core, isReadonly: true });
-  const ctor = cls.ctors?.[0];
-  if (ctor === undefined || !Array.isArray(ctor.statements))
-    throw new Error('internal: the server class has no constructor');
-  ctor.statements = [...ctor.statements, `this.#core = new ${core}(nc, serviceInfo, options);`];
-  cls.getAccessors = [
-    {
-      name: 'service',
-      returnType: `${file.runtime('ServiceIdentity')} | undefined`,
-      statements: ['return this.#core.service;'],
-      docs: jsDoc([
-        'Name, instance id and version of the NATS service this server answers for (undefined with `{ service: false }`).',
+  file.add(
+    constDecl('serviceInfo', literal, {
+      type: typeRef(file.runtime('ServiceInfo')),
+      doc: jsDoc([
+        `The NATS service every ${serverClass} registers as (\`nats micro ls\`), named after the spec's \`info\`${info.version === version ? '' : ' (its version is not a semantic version, so 0.0.0 is used)'}.`,
       ]),
-    },
-  ];
+    }),
+  );
+}
 
-  for (const op of ops) {
-    const { paragraphs, facts } = operationDoc(index, op);
-    const { fn, typeArgs } = registration(index, op, file);
-    cls.methods.push({
-      name: op.name,
-      docs: jsDoc(
-        [...paragraphs, facts],
-        [{ tagName: 'generated', text: `from operations.${op.id} (${where(op.location)})` }],
-      ),
-      parameters: [{ name: 'args', type: op.argsType }],
-      returnType: handle,
-      statements: [
-        `return this.#core.track(${fn}<${typeArgs}>(this.#nc, ${op.descriptorConst}, ${hasReceiveArgs(index, op) ? 'args' : '{}'}, args.handler, this.#options), ${op.descriptorConst});`,
-      ],
-    });
-  }
-  cls.methods.push({
-    name: 'drain',
-    isAsync: true,
-    docs: jsDoc(['Stops every registration of this server, then waits for the handlers still running.']),
-    returnType: 'Promise<void>',
-    statements: ['await this.#core.drain();'],
-  });
-  cls.methods.push({
-    name: 'close',
-    isAsync: true,
-    docs: jsDoc([
-      'Graceful shutdown: {@link ' +
-        model.serverClass +
-        ".drain} (running handlers finish, durable messages are acked), then drains and closes the connection. The runtime's `drainOnSignal([server, nc])` does the same on SIGTERM.",
+/** The server class: `#core` besides the connection, the `service` getter, one registration per operation, drain and close. */
+function serverClass(index: ModelIndex, ops: readonly OperationModel[], file: GeneratedFile): ts.ClassDeclaration {
+  const { model } = index;
+  const info = serviceInfo(model.title, model.version);
+  const core = file.runtime('ServerCore');
+  const service = getter(
+    'service',
+    union([typeRef(file.runtime('ServiceIdentity')), keyword('undefined')]),
+    [ret(member(thisField('core'), 'service'))],
+    jsDoc([
+      'Name, instance id and version of the NATS service this server answers for (undefined with `{ service: false }`).',
     ]),
-    returnType: 'Promise<void>',
-    statements: ['await this.#core.close();'],
+  );
+  const drain = method('drain', [], promiseOf(keyword('void')), [stmt(awaitExpr(coreCall('drain')))], {
+    isAsync: true,
+    doc: jsDoc(['Stops every registration of this server, then waits for the handlers still running.']),
+  });
+  const close = method('close', [], promiseOf(keyword('void')), [stmt(awaitExpr(coreCall('close')))], {
+    isAsync: true,
+    doc: jsDoc([
+      `Graceful shutdown: {@link ${model.serverClass}.drain} (running handlers finish, durable messages are acked), then drains and closes the connection. The runtime's \`drainOnSignal([server, nc])\` does the same on SIGTERM.`,
+    ]),
+  });
+  return connectionClass(
+    file,
+    model.serverClass,
+    'ServerOptions',
+    [
+      `Typed NATS server for ${model.title} ${model.version}: one registration per operation the spec receives.`,
+      'Invalid messages never reach a handler; a request that fails validation, or whose handler throws, gets an error reply instead of a timeout.',
+      `It registers as the NATS service \`${info.name}\` (\`$SRV.PING\`, \`$SRV.INFO\`, \`$SRV.STATS\`; see \`nats micro ls\`) with one endpoint per registration; \`{ service: false }\` turns that off.`,
+    ],
+    [{ name: 'core', type: typeRef(core), value: newExpr(core, [ref('nc'), ref('serviceInfo'), ref('options')]) }],
+    [service, ...ops.map((op) => registration(index, op, file)), drain, close],
+  );
+}
+
+/** `this.#core.name()`. */
+function coreCall(name: string): ts.Expression {
+  return callOn(member(thisField('core'), name), []);
+}
+
+/** The registration method of one receive operation, by its kind. */
+function registration(index: ModelIndex, op: OperationModel, file: GeneratedFile): ts.MethodDeclaration {
+  if (op.stream) {
+    const typeArgs = [typeRef(receivedName(op)), chunkType(index, op), endType(index, op)];
+    return receiveMethod(index, op, file, 'replyStream', typeArgs);
+  }
+  if (op.kind === 'reply')
+    return receiveMethod(index, op, file, 'reply', [typeRef(receivedName(op)), replyType(index, op)]);
+  if (op.durable) return receiveMethod(index, op, file, 'consume', [typeRef(receivedName(op))]);
+  return receiveMethod(index, op, file, 'subscribe', [typeRef(receivedName(op))]);
+}
+
+/**
+ * `op(args): Handle { return this.#core.track(fn<types>(this.#nc, descriptor, args, args.handler, this.#options), descriptor); }`:
+ * the runtime's `fn` registers the handler, the core keeps it for drain and close.
+ */
+function receiveMethod(
+  index: ModelIndex,
+  op: OperationModel,
+  file: GeneratedFile,
+  fn: 'reply' | 'replyStream' | 'consume' | 'subscribe',
+  typeArgs: readonly ts.TypeNode[],
+): ts.MethodDeclaration {
+  const values = hasReceiveArgs(index, op) ? ref('args') : obj([], false);
+  const registered = call(
+    file.runtime(fn),
+    [thisField('nc'), ref(op.descriptorConst), values, ref('args.handler'), thisField('options')],
+    typeArgs,
+  );
+  const tracked = callOn(member(thisField('core'), 'track'), [registered, ref(op.descriptorConst)]);
+  return method(op.name, [param('args', typeRef(op.argsType))], typeRef(file.runtime('Handle')), [ret(tracked)], {
+    doc: operationMethodDoc(index, op),
   });
 }
 
@@ -139,60 +189,51 @@ function addSharedChannels(index: ModelIndex, file: GeneratedFile): void {
       return op;
     });
     const discriminator = receivers.discriminator;
-    file.constant({
-      name: receivers.constName,
-      type: file.runtime('SharedChannel'),
-      initializer: print(
-        obj([
-          [
-            'operations',
-            arr(
-              ops.map((op) =>
-                obj([
-                  ['id', str(op.id)],
-                  [
-                    'messages',
-                    arr(
-                      (op.messages.length > 0 ? op.messages : []).map((k) => messageSpec(index, k, file)),
-                      op.messages.length > 1,
-                    ),
-                  ],
-                  ['reply', bool(op.kind === 'reply')],
-                ]),
-              ),
-              true,
-            ),
-          ],
-          [
-            'discriminator',
-            discriminator
-              ? obj([
-                  ['property', str(discriminator.property)],
-                  [
-                    'values',
-                    arr(
-                      discriminator.values.map(([value, i]) => arr([scalar(value), num(i)])),
-                      true,
-                    ),
-                  ],
-                ])
-              : undefined,
-          ],
+    const literal = obj([
+      [
+        'operations',
+        arr(
+          ops.map((op) =>
+            obj([
+              ['id', str(op.id)],
+              [
+                'messages',
+                arr(
+                  (op.messages.length > 0 ? op.messages : []).map((k) => messageSpec(index, k, file)),
+                  op.messages.length > 1,
+                ),
+              ],
+              ['reply', bool(op.kind === 'reply')],
+            ]),
+          ),
+          true,
+        ),
+      ],
+      [
+        'discriminator',
+        discriminator
+          ? obj([
+              ['property', str(discriminator.property)],
+              [
+                'values',
+                arr(
+                  discriminator.values.map(([value, i]) => arr([literalExpression(value), num(i)])),
+                  true,
+                ),
+              ],
+            ])
+          : undefined,
+      ],
+    ]);
+    file.add(
+      constDecl(receivers.constName, literal, {
+        type: typeRef(file.runtime('SharedChannel')),
+        doc: jsDoc([
+          `The receive operations that share channel \`${channel.id}\` (\`${channel.address}\`): each message goes to the one whose message it is${discriminator ? `, named by its \`${discriminator.property}\` property` : ''}.`,
         ]),
-      ),
-      docs: jsDoc([
-        `The receive operations that share channel \`${channel.id}\` (\`${channel.address}\`): each message goes to the one whose message it is${discriminator ? `, named by its \`${discriminator.property}\` property` : ''}.`,
-      ]),
-    });
+      }),
+    );
   }
-}
-
-/** A JSON scalar as a literal expression. */
-function scalar(value: ScalarValue): ts.Expression {
-  if (value === null) return ts.factory.createNull();
-  if (typeof value === 'string') return str(value);
-  if (typeof value === 'boolean') return bool(value);
-  return num(value);
 }
 
 /** The service name and version the NATS services protocol accepts: `AI SDK` → `ai-sdk`; a version that is not semantic → `0.0.0`. */
@@ -214,29 +255,12 @@ function hasReceiveArgs(index: ModelIndex, op: OperationModel): boolean {
   return index.channel(op.channel).parameters.length > 0 || (op.queue?.parameters.length ?? 0) > 0;
 }
 
-/** The runtime function a receive operation registers with, and its type arguments. */
-function registration(index: ModelIndex, op: OperationModel, file: GeneratedFile): { fn: string; typeArgs: string } {
-  if (op.stream) {
-    return {
-      fn: file.runtime('replyStream'),
-      typeArgs: `${receivedName(op)}, ${print(chunkType(index, op))}, ${print(endType(index, op))}`,
-    };
-  }
-  if (op.kind === 'reply')
-    return { fn: file.runtime('reply'), typeArgs: `${receivedName(op)}, ${print(replyType(index, op))}` };
-  return { fn: file.runtime(op.durable ? 'consume' : 'subscribe'), typeArgs: receivedName(op) };
+/** `(message: X) => R | Promise<R>`. */
+function handlerType(message: string, returns: ts.TypeNode): ts.TypeNode {
+  return functionType([param('message', typeRef(message))], union([returns, promiseOf(returns)]));
 }
 
 /** `(message: X) => AsyncGenerator<C, E, undefined>` (or `AsyncIterable<C>`): a streaming handler. */
 function streamHandlerType(message: string, returns: ts.TypeNode): ts.TypeNode {
-  const f = ts.factory;
-  const param = f.createParameterDeclaration(undefined, undefined, 'message', undefined, typeRef(message));
-  return f.createFunctionTypeNode(undefined, [param], returns);
-}
-
-/** `(message: X) => R | Promise<R>`. */
-function handlerType(message: string, returns: ts.TypeNode): ts.TypeNode {
-  const f = ts.factory;
-  const param = f.createParameterDeclaration(undefined, undefined, 'message', undefined, typeRef(message));
-  return f.createFunctionTypeNode(undefined, [param], union([returns, promiseOf(returns)]));
+  return functionType([param('message', typeRef(message))], returns);
 }

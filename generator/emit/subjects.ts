@@ -2,8 +2,8 @@
 import type { ts } from 'ts-morph';
 import type { ChannelModel, JsonSchemaObject } from '../model/types.js';
 import type { Problem } from '../problems.js';
-import { arr, call, obj, pure, str } from './ast.js';
-import { type GeneratedFile, jsDoc, print, where } from './file.js';
+import { arr, call, constDecl, jsDoc, obj, pure, str } from './ast.js';
+import { type GeneratedFile, where } from './file.js';
 import type { ModelIndex } from './model-index.js';
 import { type SchemaRefs, usesHelpers, zodExpression } from './schema/index.js';
 
@@ -32,28 +32,29 @@ export function emitSubjects(index: ModelIndex, file: GeneratedFile, warn: (prob
             `\`${p.name}\` (${p.valueAt.in === 'header' ? `header \`${p.valueAt.path[0]}\`` : `payload \`/${p.valueAt.path.join('/')}\``})`,
           ],
     );
-    file.constant({
-      name: channel.subjectConst,
-      initializer: print(
-        pure(call(file.runtime('subjectTemplate'), rules ? [str(channel.address), rules] : [str(channel.address)])),
-      ),
-      isExported: true,
-      docs: jsDoc(
-        [
-          `Subject of channel \`${channel.id}\`: \`${channel.address}\`.`,
-          channel.summary ?? channel.title,
-          channel.description,
-          params.length > 0 ? `Parameters:\n${params.join('\n')}` : undefined,
-          params.length > 0
-            ? `\`build()\` rejects a value that is empty, contains \`.\`, \`*\`, \`>\`, whitespace, a control character or a lone UTF-16 surrogate, or starts with \`$\`${constrained.length > 0 ? `, and a value of ${constrained.join(', ')} that the spec does not allow; a server reports a message whose subject has such a value and never hands it over` : ''}.`
-            : undefined,
-          located.length > 0
-            ? `The message carries ${located.join(', ')}: \`build(params, message)\` takes a value left out from it and refuses one that differs, and a server refuses a message whose value there differs from its subject's.`
-            : undefined,
-        ],
-        [{ tagName: 'generated', text: `from channels.${channel.id} (${where(channel.location)})` }],
-      ),
-    });
+    const template = pure(
+      call(file.runtime('subjectTemplate'), rules ? [str(channel.address), rules] : [str(channel.address)]),
+    );
+    file.add(
+      constDecl(channel.subjectConst, template, {
+        isExported: true,
+        doc: jsDoc(
+          [
+            `Subject of channel \`${channel.id}\`: \`${channel.address}\`.`,
+            channel.summary ?? channel.title,
+            channel.description,
+            params.length > 0 ? `Parameters:\n${params.join('\n')}` : undefined,
+            params.length > 0
+              ? `\`build()\` rejects a value that is empty, contains \`.\`, \`*\`, \`>\`, whitespace, a control character or a lone UTF-16 surrogate, or starts with \`$\`${constrained.length > 0 ? `, and a value of ${constrained.join(', ')} that the spec does not allow; a server reports a message whose subject has such a value and never hands it over` : ''}.`
+              : undefined,
+            located.length > 0
+              ? `The message carries ${located.join(', ')}: \`build(params, message)\` takes a value left out from it and refuses one that differs, and a server refuses a message whose value there differs from its subject's.`
+              : undefined,
+          ],
+          [{ tagName: 'generated', text: `from channels.${channel.id} (${where(channel.location)})` }],
+        ),
+      }),
+    );
   }
 }
 

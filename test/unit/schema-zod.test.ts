@@ -920,7 +920,7 @@ const table: [string, Row][] = [
       },
       accept: [{ kind: 'a' }, { kind: 'c', x: 1 }],
       reject: [{ kind: 'd' }, {}, 'a'],
-      code: "z.union([z.object({\n        kind: z.literal('a')\n    }), z.object({\n        kind: z.enum(['b', 'c'])\n    })])",
+      code: "z.union([\n    z.object({\n        kind: z.literal('a')\n    }),\n    z.object({\n        kind: z.enum(['b', 'c'])\n    })\n])",
     },
   ],
   [

@@ -1,7 +1,9 @@
 /** JSON Schema emitters: TypeScript types, zod 4 schemas, and the order to declare them in. */
+
+export { addDoc } from '../ast.js';
+export { printNode } from '../print.js';
 export { type LiveSchema, LiveSchemas, liveSchema } from './live.js';
 export { orderDeclarations, referencedNames } from './order.js';
-export { addDoc, printNode } from './print.js';
 export {
   type Dialect,
   docOf,

@@ -5,7 +5,8 @@
  */
 import { ts } from 'ts-morph';
 import type { JsonSchema } from '../../model/types.js';
-import { addDoc, literalType, printNode, propertyName } from './print.js';
+import { addDoc, literalType, propertyName } from '../ast.js';
+import { printNode } from '../print.js';
 import { type JsonValue, type ObjectShape, type Shape, type ShapeContext, toShape } from './shape.js';
 
 export interface TypeContext extends ShapeContext {

@@ -6,7 +6,8 @@
  */
 import { ts } from 'ts-morph';
 import type { JsonSchema } from '../../model/types.js';
-import { addInlineNote, literalExpression, numberExpression, objectLiteralKey } from './print.js';
+import { addInlineNote, literalExpression, numberExpression, objectLiteralKey } from '../ast.js';
+import { isMultiLine, markMultiLine } from '../print.js';
 import { type JsonValue, type SchemaRole, type ShapeContext, toShape } from './shape.js';
 import { shapeType } from './type.js';
 import { type ZodNode, zodTree } from './zod-tree.js';
@@ -72,27 +73,38 @@ function printZod(node: ZodNode, ctx: PrintContext): ts.Expression {
       return f.createIdentifier(ctx.helpers);
     case 'declaration':
       return f.createIdentifier(node.zodName);
-    case 'get':
-      return f.createPropertyAccessExpression(of(node.of), node.name);
-    case 'call':
-      return f.createCallExpression(
-        of(node.fn),
-        node.type ? [shapeType(node.type, ctx.qualifier)] : undefined,
-        node.args.map(of),
-      );
+    case 'get': {
+      const object = of(node.of);
+      const access = f.createPropertyAccessExpression(object, node.name);
+      return isMultiLine(object) ? markMultiLine(access) : access;
+    }
+    case 'call': {
+      // A call on or of something printed on several lines is on several lines too (see `array`).
+      const fn = of(node.fn);
+      const args = node.args.map(of);
+      const call = f.createCallExpression(fn, node.type ? [shapeType(node.type, ctx.qualifier)] : undefined, args);
+      return isMultiLine(fn) || args.some(isMultiLine) ? markMultiLine(call) : call;
+    }
     case 'thunk':
       return f.createArrowFunction(undefined, undefined, [], undefined, undefined, of(node.body));
     case 'json':
       return jsonExpression(node.value);
     case 'undefined':
       return f.createIdentifier('undefined');
-    case 'object':
-      return f.createObjectLiteralExpression(
+    case 'object': {
+      const literal = f.createObjectLiteralExpression(
         node.entries.map(([key, value]) => f.createPropertyAssignment(objectLiteralKey(key), of(value))),
         node.entries.length > 0,
       );
-    case 'array':
-      return f.createArrayLiteralExpression(node.items.map(of));
+      return node.entries.length > 0 ? markMultiLine(literal) : literal;
+    }
+    case 'array': {
+      // An item on several lines (an object schema) puts every item on a line of its own.
+      const items = node.items.map(of);
+      const broken = items.some(isMultiLine);
+      const literal = f.createArrayLiteralExpression(items, broken);
+      return broken ? markMultiLine(literal) : literal;
+    }
     case 'regexp': {
       // `new RegExp('…', 'u')`: the pattern travels as a string literal, so no escaping can go wrong.
       const args: ts.Expression[] = [f.createStringLiteral(node.source, true)];

@@ -44,12 +44,14 @@ const requestGreetingOperation: OperationSpec = {
 const publishGreetedOperation: OperationSpec = {
   id: 'publishGreeted',
   subject: subjects.greetedSubject,
-  messages: [{
-    name: 'Greeted',
-    payload: S.GreetedPayloadSchema,
-    headers: S.GreetedHeadersSchema,
-    headerNames: ['request_id']
-  }]
+  messages: [
+    {
+      name: 'Greeted',
+      payload: S.GreetedPayloadSchema,
+      headers: S.GreetedHeadersSchema,
+      headerNames: ['request_id']
+    }
+  ]
 };
 
 /**
@@ -73,7 +75,12 @@ export class GreeterClient {
    * @generated from operations.requestGreeting (templates/init/starter.asyncapi.yaml:43:3)
    */
   requestGreeting(args: RequestGreetingArgs, options?: RequestOptions): Promise<T.GreetingPayload> {
-    return request<T.GreetingPayload>(this.#nc, requestGreetingOperation, args, options === undefined ? this.#options : { ...this.#options, ...options });
+    return request<T.GreetingPayload>(
+      this.#nc,
+      requestGreetingOperation,
+      args,
+      options === undefined ? this.#options : { ...this.#options, ...options },
+    );
   }
 
   /**

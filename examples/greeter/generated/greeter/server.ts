@@ -57,12 +57,14 @@ const replyGreetingOperation: OperationSpec = {
 const onGreetedOperation: OperationSpec = {
   id: 'onGreeted',
   subject: subjects.greetedSubject,
-  messages: [{
-    name: 'Greeted',
-    payload: S.GreetedPayloadSchema,
-    headers: S.GreetedHeadersSchema,
-    headerNames: ['request_id']
-  }]
+  messages: [
+    {
+      name: 'Greeted',
+      payload: S.GreetedPayloadSchema,
+      headers: S.GreetedHeadersSchema,
+      headerNames: ['request_id']
+    }
+  ]
 };
 /** The NATS service every GreeterServer registers as (`nats micro ls`), named after the spec's `info`. */
 const serviceInfo: ServiceInfo = {
@@ -105,7 +107,16 @@ export class GreeterServer {
    * @generated from operations.replyGreeting (templates/init/starter.asyncapi.yaml:51:3)
    */
   replyGreeting(args: ReplyGreetingArgs): Handle {
-    return this.#core.track(reply<ReplyGreetingReceived, T.GreetingPayload>(this.#nc, replyGreetingOperation, args, args.handler, this.#options), replyGreetingOperation);
+    return this.#core.track(
+      reply<ReplyGreetingReceived, T.GreetingPayload>(
+        this.#nc,
+        replyGreetingOperation,
+        args,
+        args.handler,
+        this.#options,
+      ),
+      replyGreetingOperation,
+    );
   }
 
   /**
@@ -114,7 +125,10 @@ export class GreeterServer {
    * @generated from operations.onGreeted (templates/init/starter.asyncapi.yaml:66:3)
    */
   onGreeted(args: OnGreetedArgs): Handle {
-    return this.#core.track(subscribe<OnGreetedReceived>(this.#nc, onGreetedOperation, args, args.handler, this.#options), onGreetedOperation);
+    return this.#core.track(
+      subscribe<OnGreetedReceived>(this.#nc, onGreetedOperation, args, args.handler, this.#options),
+      onGreetedOperation,
+    );
   }
 
   /** Stops every registration of this server, then waits for the handlers still running. */

@@ -264,7 +264,8 @@ class ServerStream {
   /** Credit from the caller: it took chunks up to `ack`. */
   credit(ack: number): void {
     if (!Number.isInteger(ack) || ack <= this.ack) return;
-    this.ack = ack;
+    // A caller cannot have taken chunks not sent yet: more credit than that would unbound the window.
+    this.ack = Math.min(ack, this.seq);
     this.wake();
   }
 

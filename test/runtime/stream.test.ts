@@ -362,7 +362,7 @@ describe('streaming replies', () => {
     expect(await pending).toBeInstanceOf(ConnectionLostError);
   });
 
-  test('stream - an AbortSignal rejects with its reason and controls the handler (signal, finally)', async () => {
+  test('stream - an AbortSignal rejects with its reason and cancels the handler (signal, finally)', async () => {
     const op = streamOp();
     let reason: Promise<unknown> = Promise.resolve();
     let finalized = false;
@@ -387,7 +387,7 @@ describe('streaming replies', () => {
     await waitFor('the generator to be returned', () => finalized);
   });
 
-  test('stream - break out of for await controls the handler (signal, finally)', async () => {
+  test('stream - break out of for await cancels the handler (signal, finally)', async () => {
     const op = streamOp();
     let reason: Promise<unknown> = Promise.resolve();
     let finalized = false;
@@ -478,6 +478,50 @@ describe('streaming replies', () => {
     expect(mostAhead).toBeLessThanOrEqual(window);
   });
 
+  test('stream - credit beyond what was sent does not widen the window (a caller that acks too much)', async () => {
+    const op = streamOp({}, { window: 4 });
+    let produced = 0;
+    await serve(op, async function* (m) {
+      for (let i = 0; !m.signal.aborted; i++) {
+        produced++;
+        yield { i, text: 'x' };
+      }
+    });
+    // A hand-written caller that, once the first window (chunks 1-4) is in, acks a million, then stops.
+    const inbox = `_INBOX.${uniquePrefix()}`;
+    let control = '';
+    let received = 0;
+    const credit = (ack: number) => {
+      const h = natsHeaders();
+      h.set('Asyncapi-Nats-Stream-Kind', 'credit');
+      h.set('Asyncapi-Nats-Stream-Ack', String(ack));
+      nc.publish(control, undefined, { headers: h });
+    };
+    const sub = nc.subscribe(inbox, {
+      callback: (_err, msg) => {
+        const kind = msg.headers?.get('Asyncapi-Nats-Stream-Kind');
+        if (kind === 'open') control = msg.headers?.get('Asyncapi-Nats-Stream-Control') ?? '';
+        else if (kind === 'chunk' && ++received === 4) credit(1_000_000);
+      },
+    });
+    const request = natsHeaders();
+    request.set('Asyncapi-Nats-Stream', '1');
+    request.set('Asyncapi-Nats-Stream-Window', '4');
+    nc.publish(op.subject.build({ tenant_id: 'acme' }), JSON.stringify(ask.payload), {
+      reply: inbox,
+      headers: request,
+    });
+    // The server had sent 4 chunks when the credit came: it may send up to 4 + window, no more.
+    await waitFor('the second window', () => produced === 8);
+    await nc.flush();
+    await server.flush();
+    expect(produced).toBe(8);
+    const cancel = natsHeaders();
+    cancel.set('Asyncapi-Nats-Stream-Kind', 'cancel');
+    nc.publish(control, undefined, { headers: cancel });
+    sub.unsubscribe();
+  });
+
   test('stream - a queue group delivers each stream to one worker, whole', async () => {
     const op = streamOp({ queue: subjectTemplate('stream-workers') });
     const other = await natsConnect({ servers: inject('natsUrl') });
@@ -505,7 +549,7 @@ describe('streaming replies', () => {
     await other.close();
   });
 
-  test('stream - the server closing its connection mid-stream controls the handler; the caller times out', async () => {
+  test('stream - the server closing its connection mid-stream cancels the handler; the caller times out', async () => {
     const op = streamOp();
     const worker = await natsConnect({ servers: inject('natsUrl') });
     let reason: Promise<unknown> = Promise.resolve();
@@ -527,7 +571,7 @@ describe('streaming replies', () => {
     expect(await stream.next().catch((e: unknown) => e)).toMatchObject({ code: 'STREAM_TIMEOUT', phase: 'idle' });
   });
 
-  test('stream - drain waits for open streams, then controls them with server-closing', async () => {
+  test('stream - drain waits for open streams, then cancels them with server-closing', async () => {
     const op = streamOp();
     let reason: Promise<unknown> = Promise.resolve();
     const handle = replyStream(

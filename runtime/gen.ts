@@ -13,8 +13,8 @@
  * @module
  */
 
-/** Version of this contract. Generated code checks it at type level (`codegenContract: 5`). */
-export const CODEGEN_CONTRACT = 5 as const;
+/** Version of this contract. Generated code checks it at type level (`codegenContract: 6`). */
+export const CODEGEN_CONTRACT = 6 as const;
 
 /** The NATS connection type, re-exported so generated code needs no second import. */
 export type { NatsConnection } from '@nats-io/transport-node';
@@ -26,6 +26,8 @@ export { jsonSchema } from './json-schema.js';
 export { reply, subscribe } from './server.js';
 export { ServerCore, type ServiceIdentity } from './server-core.js';
 export type { ServiceInfo } from './service.js';
+export { type ReplyStream, requestStream, type StreamOptions } from './stream-client.js';
+export { replyStream, type StreamReceivedMessage } from './stream-server.js';
 export { type SubjectTemplate, subjectTemplate, type Wildcard } from './subject.js';
 export type {
   ClientOptions,

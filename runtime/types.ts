@@ -47,6 +47,18 @@ export interface OperationSpec {
    * then goes to the one operation whose message it is (see {@link SharedChannel}).
    */
   readonly shared?: SharedChannel;
+  /** Present when the reply is a stream (`x-nats-stream`); `reply` is then absent. */
+  readonly streaming?: StreamingSpec;
+}
+
+/** A streamed reply: chunk messages in order, then an optional end message, with timeouts and the window. */
+export interface StreamingSpec {
+  readonly chunks: readonly MessageSpec[];
+  readonly end?: MessageSpec;
+  readonly firstChunkTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly totalTimeoutMs: number;
+  readonly window: number;
 }
 
 /**

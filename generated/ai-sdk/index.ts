@@ -13,6 +13,7 @@ export type {
   RequestRagResultsArgs,
   SendAgentMessageArgs,
   SendAgentTaskArgs,
+  StreamChatCompletionArgs,
 } from './client.js';
 export { AiSdkServer } from './server.js';
 export type {
@@ -28,6 +29,8 @@ export type {
   ReceiveRagQueryReceived,
   ReplyChatCompletionArgs,
   ReplyChatCompletionReceived,
+  ReplyChatCompletionStreamArgs,
+  ReplyChatCompletionStreamReceived,
   ReplyRagResultsArgs,
   ReplyRagResultsReceived,
 } from './server.js';
@@ -36,26 +39,36 @@ export {
   AgentMessageSchema,
   AgentTaskSchema,
   ChatCompletionChoiceSchema,
+  ChatCompletionChunkChoiceSchema,
+  ChatCompletionChunkSchema,
+  ChatCompletionDeltaSchema,
   ChatCompletionRequestHeadersSchema,
   ChatCompletionRequestSchema,
   ChatCompletionResponseSchema,
+  ChatCompletionStreamEndSchema,
+  ChatCompletionStreamRequestSchema,
   ChatMessageSchema,
   ChunkingConfigSchema,
+  FinishReasonSchema,
   MetadataSchema,
   PrioritySchema,
   RagDocumentSchema,
   RagQuerySchema,
   RagResultSchema,
   RagResultsSchema,
+  ToolCallDeltaSchema,
   UsageSchema,
 } from './schemas.js';
 export {
   exampleAgentMessage,
   exampleAgentMessageHeaders,
   exampleAgentTask,
+  exampleChatCompletionChunk,
   exampleChatCompletionRequest,
   exampleChatCompletionRequestHeaders,
   exampleChatCompletionResponse,
+  exampleChatCompletionStreamEnd,
+  exampleChatCompletionStreamRequest,
   exampleRagDocument,
   exampleRagQuery,
   exampleRagResults,
@@ -65,6 +78,7 @@ export {
   agentTasksSubject,
   gatewayRequestsSubject,
   gatewayResponsesSubject,
+  gatewayStreamSubject,
   ragIngestSubject,
   ragQueriesSubject,
   ragResultsSubject,
@@ -76,13 +90,20 @@ export type {
   AgentTask,
   AgentTasksParams,
   ChatCompletionChoice,
+  ChatCompletionChunk,
+  ChatCompletionChunkChoice,
+  ChatCompletionDelta,
   ChatCompletionRequest,
   ChatCompletionRequestHeaders,
   ChatCompletionResponse,
+  ChatCompletionStreamEnd,
+  ChatCompletionStreamRequest,
   ChatMessage,
   ChunkingConfig,
+  FinishReason,
   GatewayRequestsParams,
   GatewayResponsesParams,
+  GatewayStreamParams,
   Metadata,
   Priority,
   RagDocument,
@@ -92,6 +113,7 @@ export type {
   RagResult,
   RagResults,
   RagResultsParams,
+  ToolCallDelta,
   Usage,
 } from './types.js';
 
@@ -99,4 +121,4 @@ export type {
  * The codegen contract this code was generated for. If this line fails to compile, the installed
  * asyncapi-nats ships another contract: regenerate with it (npx asyncapi-nats generate).
  */
-export const codegenContract: 5 = CODEGEN_CONTRACT;
+export const codegenContract: 6 = CODEGEN_CONTRACT;

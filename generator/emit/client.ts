@@ -1,10 +1,12 @@
 /** client.ts: one typed method per send operation (publish and request). */
+
+import type { OperationModel } from '../model/types.js';
 import { keyword } from './ast.js';
 import { addDescriptors } from './descriptor.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
 import { type ModelIndex, TYPES } from './model-index.js';
 import { addConnectionClass, operationDoc } from './operation.js';
-import { replyType, sendArgsType } from './signatures.js';
+import { chunkType, endType, replyStreamType, replyType, sendArgsType } from './signatures.js';
 
 export function emitClient(index: ModelIndex, file: GeneratedFile): void {
   const { model } = index;
@@ -48,6 +50,8 @@ export function emitClient(index: ModelIndex, file: GeneratedFile): void {
         returnType: print(keyword('void')),
         statements: [`${file.runtime('publish')}(this.#nc, ${op.descriptorConst}, args, this.#options);`],
       });
+    } else if (op.stream) {
+      cls.methods.push(streamMethod(index, op, file, docs));
     } else {
       const reply = print(replyType(index, op));
       const requestOptions = file.runtime('RequestOptions');
@@ -65,4 +69,21 @@ export function emitClient(index: ModelIndex, file: GeneratedFile): void {
       });
     }
   }
+}
+
+/** A streaming request: returns the `ReplyStream` of its chunks (the request goes out on the first `next()`). */
+function streamMethod(index: ModelIndex, op: OperationModel, file: GeneratedFile, docs: ReturnType<typeof jsDoc>) {
+  const typeArgs = `${print(chunkType(index, op))}, ${print(endType(index, op))}`;
+  return {
+    name: op.name,
+    docs,
+    parameters: [
+      { name: 'args', type: op.argsType },
+      { name: 'options', type: file.runtime('StreamOptions'), hasQuestionToken: true },
+    ],
+    returnType: print(replyStreamType(index, op, file)),
+    statements: [
+      `return ${file.runtime('requestStream')}<${typeArgs}>(this.#nc, ${op.descriptorConst}, args, options === undefined ? this.#options : { ...this.#options, ...options });`,
+    ],
+  };
 }

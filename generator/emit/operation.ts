@@ -1,4 +1,4 @@
-import type { OperationModel } from '../model/types.js';
+import type { OperationModel, StreamModel } from '../model/types.js';
 import { type ClassShape, type GeneratedFile, jsDoc } from './file.js';
 import type { ModelIndex } from './model-index.js';
 /** JSDoc paragraphs shared by client methods and server registrations. */
@@ -36,7 +36,20 @@ export function operationDoc(
       );
     }
   }
+  if (op.stream) facts.push(streamFacts(index, op, op.stream));
   return { paragraphs: [op.summary ?? op.title, op.description], facts: `${facts.join(' ')}.` };
+}
+
+/** How a streamed reply goes: its chunks, its end, the caller's timeouts and the window. */
+function streamFacts(index: ModelIndex, op: OperationModel, stream: StreamModel): string {
+  const names = (keys: readonly string[]) => keys.map((k) => `\`${index.message(k).name}\``).join(' or ');
+  const end =
+    stream.end !== undefined ? `, then one ${names([stream.end])} that ends it` : ', and ends when the server is done';
+  const how =
+    op.kind === 'request'
+      ? 'and streams the reply: iterate it with `for await` to get'
+      : 'and streams each reply: the handler yields';
+  return `${how} ${names(stream.chunks)} chunks as they come${end} (first chunk within ${stream.firstChunkTimeoutMs} ms, at most ${stream.idleTimeoutMs} ms between chunks, ${stream.totalTimeoutMs} ms in all; the server sends at most ${stream.window} chunks ahead of the caller)${op.kind === 'request' ? '; `options.signal`, `break` or `cancel()` stops it and tells the server' : '; `message.signal` aborts when the caller cancels'}`;
 }
 
 /** `class Name { #nc; #options; constructor(nc, options = {}) }`: the shape client and server share. */

@@ -13,6 +13,8 @@ export const RUNTIME_SYMBOLS = {
   request: { type: false },
   subscribe: { type: false },
   reply: { type: false },
+  requestStream: { type: false },
+  replyStream: { type: false },
   durablePublish: { type: false },
   consume: { type: false },
   ServerCore: { type: false },
@@ -30,13 +32,16 @@ export const RUNTIME_SYMBOLS = {
   PublishAck: { type: true },
   Handle: { type: true },
   Wildcard: { type: true },
+  ReplyStream: { type: true },
+  StreamOptions: { type: true },
+  StreamReceivedMessage: { type: true },
 } as const;
 
 /** A symbol of the runtime contract. */
 export type RuntimeSymbol = keyof typeof RUNTIME_SYMBOLS;
 
 /** The contract version this generator emits code for (runtime/gen.ts's `CODEGEN_CONTRACT`). */
-export const CODEGEN_CONTRACT_VERSION = 5;
+export const CODEGEN_CONTRACT_VERSION = 6;
 
 /** Where generated code imports the codegen contract from, unless the user says otherwise. */
 export const DEFAULT_RUNTIME_IMPORT = 'asyncapi-nats/runtime/gen';

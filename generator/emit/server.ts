@@ -6,7 +6,15 @@ import { addDescriptors, messageSpec } from './descriptor.js';
 import { type GeneratedFile, jsDoc, print, where } from './file.js';
 import { type ModelIndex, TYPES } from './model-index.js';
 import { addConnectionClass, operationDoc } from './operation.js';
-import { receiveArgsType, receivedName, receivedType, replyType } from './signatures.js';
+import {
+  chunkType,
+  endType,
+  receiveArgsType,
+  receivedName,
+  receivedType,
+  replyType,
+  streamHandlerReturn,
+} from './signatures.js';
 
 export function emitServer(index: ModelIndex, file: GeneratedFile): void {
   const { model } = index;
@@ -20,14 +28,16 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
       isExported: true,
       type: print(receivedType(index, op, file)),
       docs: jsDoc([
-        `What a {@link ${model.serverClass}.${op.name}} handler receives: the validated payload, headers and subject parameters.`,
+        `What a {@link ${model.serverClass}.${op.name}} handler receives: the validated payload, headers and subject parameters${op.stream ? ", and the stream's `signal`, which aborts when the caller cancels" : ''}.`,
       ]),
     });
-    const returns = op.kind === 'reply' ? replyType(index, op) : keyword('void');
+    const handler = op.stream
+      ? streamHandlerType(receivedName(op), streamHandlerReturn(index, op))
+      : handlerType(receivedName(op), op.kind === 'reply' ? replyType(index, op) : keyword('void'));
     file.typeAlias({
       name: op.argsType,
       isExported: true,
-      type: print(receiveArgsType(index, op, file, handlerType(receivedName(op), returns))),
+      type: print(receiveArgsType(index, op, file, handler)),
       docs: jsDoc([`Arguments of {@link ${model.serverClass}.${op.name}}.`]),
     });
   }
@@ -81,8 +91,7 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
 
   for (const op of ops) {
     const { paragraphs, facts } = operationDoc(index, op);
-    const fn = file.runtime(op.kind === 'reply' ? 'reply' : op.durable ? 'consume' : 'subscribe');
-    const typeArgs = op.kind === 'reply' ? `${receivedName(op)}, ${print(replyType(index, op))}` : receivedName(op);
+    const { fn, typeArgs } = registration(index, op, file);
     cls.methods.push({
       name: op.name,
       docs: jsDoc(
@@ -203,6 +212,26 @@ const SEMVER =
 /** True when the registration takes subject or queue values (else only a handler). */
 function hasReceiveArgs(index: ModelIndex, op: OperationModel): boolean {
   return index.channel(op.channel).parameters.length > 0 || (op.queue?.parameters.length ?? 0) > 0;
+}
+
+/** The runtime function a receive operation registers with, and its type arguments. */
+function registration(index: ModelIndex, op: OperationModel, file: GeneratedFile): { fn: string; typeArgs: string } {
+  if (op.stream) {
+    return {
+      fn: file.runtime('replyStream'),
+      typeArgs: `${receivedName(op)}, ${print(chunkType(index, op))}, ${print(endType(index, op))}`,
+    };
+  }
+  if (op.kind === 'reply')
+    return { fn: file.runtime('reply'), typeArgs: `${receivedName(op)}, ${print(replyType(index, op))}` };
+  return { fn: file.runtime(op.durable ? 'consume' : 'subscribe'), typeArgs: receivedName(op) };
+}
+
+/** `(message: X) => AsyncGenerator<C, E, undefined>` (or `AsyncIterable<C>`): a streaming handler. */
+function streamHandlerType(message: string, returns: ts.TypeNode): ts.TypeNode {
+  const f = ts.factory;
+  const param = f.createParameterDeclaration(undefined, undefined, 'message', undefined, typeRef(message));
+  return f.createFunctionTypeNode(undefined, [param], returns);
 }
 
 /** `(message: X) => R | Promise<R>`. */

@@ -337,7 +337,7 @@ const STREAM_ERRORS: readonly ErrorRow[] = [
   {
     status: 'RemoteError',
     meaning:
-      'the worker answered 400 (invalid request), 500 (its handler threw, or a chunk it made is invalid) or 504 (its handler timed out); it can come in place of the first chunk or after some',
+      'the worker answered 400 (invalid request), 500 (its handler threw, or yielded an invalid chunk), 503 (it is shutting down) or 504 (the stream passed its total timeout there, or the caller took no chunk within the idle timeout); it can come instead of the first chunk or after some',
   },
   { status: 'BusyError', meaning: '503: the worker is at its limit of open streams; nothing was processed' },
   { status: 'NoRespondersError', meaning: 'nobody serves the subject (fails in about a millisecond)' },

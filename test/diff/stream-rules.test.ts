@@ -112,6 +112,23 @@ const TABLE: readonly (readonly [string, Row])[] = [
     },
   ],
   [
+    "regression: a chunk written inline in the reply channel and listed by the operations: the channel's entry is not reported again as @asyncapi/diff's non-breaking addition",
+    {
+      given: [
+        [
+          CHUNK_ENTRY,
+          `${CHUNK_ENTRY}      CompletionUsage:\n        payload:\n          type: object\n          properties:\n            tokens:\n              type: integer\n`,
+        ],
+        [`${END_REF}    x-nats-stream:`, `${END_REF}${USAGE_REF}    x-nats-stream:`],
+        [`${END_REF}    bindings:`, `${END_REF}${USAGE_REF}    bindings:`],
+      ],
+      want: [
+        ['breaking', 'nats-message-added'],
+        ['breaking', 'nats-message-added'],
+      ],
+    },
+  ],
+  [
     'the end message removed (the stream ends with an end marker; the message becomes a chunk): breaking',
     {
       given: [

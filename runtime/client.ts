@@ -81,14 +81,35 @@ function send(
   options: ClientOptions | undefined,
   trace: Trace | undefined,
 ): void {
-  let hdrs = prepareSend(op.messages, op.id, 'send', args.payload, args.headers, options?.validate?.send !== false);
-  if (hdrs instanceof ValidationError) throw hdrs;
-  const body = encodeSend(op.id, args.payload);
-  if (trace !== undefined) hdrs = injectTrace(trace, hdrs);
+  const { hdrs, body } = encodeRequest(op, args, options, trace);
   checkSize(nc, op.id, subject, body, hdrs);
   const state = connectionState(nc);
   if (!state.connected) throw new NotConnectedError(op.id, subject, state.closed);
   nc.publish(subject, body, hdrs === undefined ? undefined : { headers: hdrs });
+}
+
+/** What a send carries, validated and encoded: the header block (with the trace context) and the JSON body. */
+export interface EncodedSend {
+  readonly hdrs: MsgHdrs | undefined;
+  readonly body: Uint8Array | undefined;
+}
+
+/**
+ * Validates the payload and headers of a send (unless `options.validate.send` is false), builds the
+ * header block with the trace context and encodes the body: shared by `publish`, `request` and
+ * `requestStream`. Throws {@link ValidationError}.
+ */
+export function encodeRequest(
+  op: OperationSpec,
+  args: SendArgs,
+  options: ClientOptions | undefined,
+  trace: Trace | undefined,
+): EncodedSend {
+  let hdrs = prepareSend(op.messages, op.id, 'send', args.payload, args.headers, options?.validate?.send !== false);
+  if (hdrs instanceof ValidationError) throw hdrs;
+  const body = encodeSend(op.id, args.payload);
+  if (trace !== undefined) hdrs = injectTrace(trace, hdrs);
+  return { hdrs, body };
 }
 
 /**
@@ -150,11 +171,8 @@ async function ask<TReply>(
   options: (ClientOptions & RequestOptions) | undefined,
   trace: Trace | undefined,
 ): Promise<TReply> {
-  let hdrs = prepareSend(op.messages, op.id, 'send', args.payload, args.headers, options?.validate?.send !== false);
-  if (hdrs instanceof ValidationError) throw hdrs;
-  if (trace !== undefined) hdrs = injectTrace(trace, hdrs);
+  const { hdrs, body } = encodeRequest(op, args, options, trace);
   const timeout = options?.timeoutMs ?? op.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const body = encodeSend(op.id, args.payload);
   const state = connectionState(nc);
   const failOnDisconnect = options?.onDisconnect !== 'wait';
   const deadline = Date.now() + timeout;
@@ -278,7 +296,7 @@ class ReplyWait extends DisconnectWatch {
 }
 
 /** A service error reply as an error: {@link BusyError} for the responder's `503 busy: ...`, else {@link RemoteError}. */
-function remoteError(operation: string, hdrs: MsgHdrs): RemoteError {
+export function remoteError(operation: string, hdrs: MsgHdrs): RemoteError {
   const status = Number(hdrs.get(SERVICE_ERROR_CODE));
   const description = hdrs.get(SERVICE_ERROR);
   if (status === 503 && description.startsWith('busy')) return new BusyError(operation, description);

@@ -40,12 +40,10 @@ export class AsyncApiNatsError extends Error {
    * `this` is the class on the right of `instanceof`, a subclass as often as not.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: the class being tested, not this base class
-    const target = this;
-    if (Function.prototype[Symbol.hasInstance].call(target, value)) return true;
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if (typeof value !== 'object' || value === null || !(BRAND in value)) return false;
     for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
-      if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: unknown }).name === target.name) {
+      if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: unknown }).name === this.name) {
         return true;
       }
     }
@@ -129,8 +127,8 @@ export class TimeoutError extends AsyncApiNatsError {
   /** The timeout that expired. */
   readonly timeoutMs: number;
 
-  constructor(operation: string, subject: string, timeoutMs: number, options?: ErrorOptions) {
-    super('TIMEOUT', `request '${operation}' on '${subject}' timed out after ${timeoutMs} ms`, operation, options);
+  constructor(operation: string, subject: string, timeoutMs: number, options?: ErrorOptions, code = 'TIMEOUT') {
+    super(code, `request '${operation}' on '${subject}' timed out after ${timeoutMs} ms`, operation, options);
     this.name = 'TimeoutError';
     this.operation = operation;
     this.subject = subject;
@@ -627,5 +625,95 @@ export class ContractError extends AsyncApiNatsError {
 export class SubscriptionClosedError extends AsyncApiNatsError {
   constructor(message: string, operation?: string, options?: ErrorOptions) {
     super('SUBSCRIPTION_CLOSED', message, operation, options);
+  }
+}
+
+/** Which timeout of a streaming reply expired. */
+export type StreamTimeoutPhase = 'first-chunk' | 'idle' | 'total';
+
+/**
+ * A streaming reply (`requestStream`) that ran out of time: no first chunk within
+ * `firstChunkTimeoutMs`, no next chunk within `idleTimeoutMs` while the caller waited for one, or no
+ * end within `totalTimeoutMs`. The server was told to stop. A {@link TimeoutError} too.
+ */
+export class StreamTimeoutError extends TimeoutError {
+  /** The timeout that expired. */
+  readonly phase: StreamTimeoutPhase;
+
+  constructor(
+    operation: string,
+    subject: string,
+    timeoutMs: number,
+    phase: StreamTimeoutPhase,
+    options?: ErrorOptions,
+  ) {
+    super(operation, subject, timeoutMs, options, 'STREAM_TIMEOUT');
+    const what = { 'first-chunk': 'no first chunk', idle: 'no next chunk', total: 'no end' }[phase];
+    this.message = `stream '${operation}' on '${subject}' timed out: ${what} within ${timeoutMs} ms`;
+    this.name = 'StreamTimeoutError';
+    this.phase = phase;
+  }
+}
+
+/**
+ * A streaming reply whose messages stopped making sense: a sequence number was skipped (`gap`: a
+ * message was lost, e.g. across a reconnect), or a message broke the protocol (`protocol`: an unknown
+ * kind, a chunk before the stream opened, more chunks than the window allows).
+ */
+export class StreamInterruptedError extends AsyncApiNatsError {
+  override readonly operation: string;
+  readonly reason: 'gap' | 'protocol';
+  /** The sequence number expected next. */
+  readonly expectedSeq: number;
+  /** The sequence number that arrived (-1 when it had none). */
+  readonly receivedSeq: number;
+
+  constructor(
+    operation: string,
+    reason: 'gap' | 'protocol',
+    expectedSeq: number,
+    receivedSeq: number,
+    detail?: string,
+    options?: ErrorOptions,
+  ) {
+    const why = reason === 'gap' ? `expected message ${expectedSeq}, got ${receivedSeq}` : (detail ?? 'protocol error');
+    super('STREAM_INTERRUPTED', `stream '${operation}' interrupted: ${why}`, operation, options);
+    this.name = 'StreamInterruptedError';
+    this.operation = operation;
+    this.reason = reason;
+    this.expectedSeq = expectedSeq;
+    this.receivedSeq = receivedSeq;
+  }
+}
+
+/**
+ * Why a streaming handler was stopped: the caller cancelled (`caller-cancelled`: an AbortSignal,
+ * `break`, `return()`, `cancel()`, or a timeout or invalid chunk at the caller), sent no credit within
+ * the idle timeout (`caller-gone`), the total timeout passed (`total-timeout`), or the server is
+ * draining (`server-closing`).
+ */
+export type StreamCancelReason = 'caller-cancelled' | 'caller-gone' | 'total-timeout' | 'server-closing';
+
+/**
+ * The reason a streaming handler's `signal` aborts with (see {@link StreamCancelReason}). Not reported
+ * to `onError`: a cancelled stream is not a failure of the server.
+ */
+export class StreamCancelledError extends AsyncApiNatsError {
+  override readonly operation: string;
+  readonly reason: StreamCancelReason;
+  /** The caller's own words, when its cancel carried them. */
+  readonly detail: string | undefined;
+
+  constructor(operation: string, reason: StreamCancelReason, detail?: string, options?: ErrorOptions) {
+    super(
+      'STREAM_CANCELLED',
+      `stream '${operation}' cancelled: ${reason}${detail === undefined || detail === '' ? '' : ` (${detail})`}`,
+      operation,
+      options,
+    );
+    this.name = 'StreamCancelledError';
+    this.operation = operation;
+    this.reason = reason;
+    this.detail = detail;
   }
 }

@@ -13,7 +13,7 @@
  * @module
  */
 
-/** Version of this contract. Generated code checks it at type level (`codegenContract: 6`). */
+/** Version of this contract. Generated code checks it at type level (`codegenContract: 6`). 6 added streaming replies. */
 export const CODEGEN_CONTRACT = 6 as const;
 
 /** The NATS connection type, re-exported so generated code needs no second import. */
@@ -26,8 +26,8 @@ export { jsonSchema } from './json-schema.js';
 export { reply, subscribe } from './server.js';
 export { ServerCore, type ServiceIdentity } from './server-core.js';
 export type { ServiceInfo } from './service.js';
-export { type ReplyStream, requestStream, type StreamOptions } from './stream-client.js';
-export { replyStream, type StreamReceivedMessage } from './stream-server.js';
+export { type ReplyStream, requestStream } from './stream-client.js';
+export { replyStream } from './stream-server.js';
 export { type SubjectTemplate, subjectTemplate, type Wildcard } from './subject.js';
 export type {
   ClientOptions,
@@ -39,4 +39,6 @@ export type {
   RequestOptions,
   ServerOptions,
   SharedChannel,
+  StreamOptions,
+  StreamReceivedMessage,
 } from './types.js';

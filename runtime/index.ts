@@ -52,7 +52,12 @@ export {
   RemoteError,
   ServiceError,
   SlowConsumerError,
+  StreamCancelledError,
+  type StreamCancelReason,
+  StreamInterruptedError,
   StreamSetupError,
+  StreamTimeoutError,
+  type StreamTimeoutPhase,
   SubscriptionClosedError,
   TimeoutError,
   UnhandledMessageError,
@@ -66,6 +71,8 @@ export { redactServerUrl } from './server-url.js';
 export type { ServiceInfo } from './service.js';
 export { type Drainable, drainOnSignal } from './shutdown.js';
 export { watchConnection } from './status.js';
+export { type ReplyStream, requestStream } from './stream-client.js';
+export { replyStream, type StreamHandlerResult } from './stream-server.js';
 export { type SubjectRules, type SubjectTemplate, subjectTemplate, type Wildcard, wildcard } from './subject.js';
 export {
   consoleLogger,
@@ -94,4 +101,7 @@ export type {
   ServerOptions,
   ServiceOptions,
   SharedChannel,
+  StreamingSpec,
+  StreamOptions,
+  StreamReceivedMessage,
 } from './types.js';

@@ -16,7 +16,8 @@ export interface ServiceIdentity {
   readonly version: string;
 }
 
-function kindOf(op: OperationSpec): 'reply' | 'consume' | 'subscribe' {
+function kindOf(op: OperationSpec): 'reply' | 'reply-stream' | 'consume' | 'subscribe' {
+  if (op.streaming !== undefined) return 'reply-stream';
   return op.reply !== undefined ? 'reply' : op.durable !== undefined ? 'consume' : 'subscribe';
 }
 

@@ -186,52 +186,6 @@ export function reply<TMsg, TReply>(
     }
   }
 
-  function noReplySubject(ctx: Context, msg: Msg, t0: number, trace: Trace | undefined): void {
-    const error = new Error(`message for operation '${op.id}' on '${msg.subject}' has no reply subject`);
-    ctx.report('reply', msg.subject, error);
-    ctx.done(msg, t0, trace, 'reply', error);
-  }
-
-  function busy(ctx: Context, msg: Msg): void {
-    const t0 = performance.now();
-    if (!msg.reply) {
-      noReplySubject(ctx, msg, t0, undefined);
-      return;
-    }
-    const text = `busy: '${op.id}' is at its limit of ${plural(ctx.maxInFlight, 'request')} in flight`;
-    respondError(ctx, msg, 503, text, t0, undefined);
-    ctx.refused();
-  }
-
-  /** Decodes and checks a request; answers it 400 and returns undefined when it is not valid. */
-  function check(ctx: Context, msg: Msg, t0: number, trace: Trace | undefined): object | undefined {
-    let payload: unknown;
-    try {
-      payload = decodeBody(msg);
-    } catch {
-      respondError(ctx, msg, 400, 'malformed JSON request', t0, trace);
-      return undefined;
-    }
-    const params = paramsOf(ctx.op, ctx.fixed, msg);
-    if (params instanceof InvalidSubjectParameterError) {
-      respondError(ctx, msg, 400, params.message, t0, trace);
-      return undefined;
-    }
-    const checked = checkReceived(op.messages, op.id, 'receive', payload, msg, validateReceive);
-    if (checked instanceof ValidationError) {
-      const first = checked.issues[0];
-      const text = first === undefined ? 'invalid request' : `invalid request: ${formatIssue(first)}`;
-      respondError(ctx, msg, 400, text, t0, trace);
-      return undefined;
-    }
-    const disagrees = op.subject.checkMessage?.(params, payload, msg.headers);
-    if (disagrees !== undefined) {
-      respondError(ctx, msg, 400, disagrees.message, t0, trace);
-      return undefined;
-    }
-    return received(ctx, msg, checked.payload, checked.headers, params);
-  }
-
   return listen(nc, op, args, options, busy, (ctx, msg, t0, trace, routed) => {
     if (!msg.reply) {
       noReplySubject(ctx, msg, t0, trace);
@@ -239,7 +193,7 @@ export function reply<TMsg, TReply>(
     }
     const m =
       routed === undefined
-        ? check(ctx, msg, t0, trace)
+        ? checkRequest(ctx, msg, t0, trace, validateReceive)
         : received(ctx, msg, routed.checked.payload, routed.checked.headers, routed.params);
     if (m === undefined) return;
     let result: TReply | Promise<TReply>;
@@ -258,8 +212,66 @@ export function reply<TMsg, TReply>(
   });
 }
 
+/** Reports a request that cannot be answered: it has no reply subject. */
+export function noReplySubject(ctx: Context, msg: Msg, t0: number, trace: Trace | undefined): void {
+  const error = new Error(`message for operation '${ctx.op.id}' on '${msg.subject}' has no reply subject`);
+  ctx.report('reply', msg.subject, error);
+  ctx.done(msg, t0, trace, 'reply', error);
+}
+
+/** Answers a request that found every handler slot taken `503 busy: ...` (`reply` and `replyStream`). */
+export function busy(ctx: Context, msg: Msg): void {
+  const t0 = performance.now();
+  if (!msg.reply) {
+    noReplySubject(ctx, msg, t0, undefined);
+    return;
+  }
+  const text = `busy: '${ctx.op.id}' is at its limit of ${plural(ctx.maxInFlight, 'request')} in flight`;
+  respondError(ctx, msg, 503, text, t0, undefined);
+  ctx.refused();
+}
+
+/**
+ * Decodes and checks a request (`reply` and `replyStream`): what its handler receives, or undefined
+ * once it has been answered 400 (malformed JSON, a bad subject parameter, an invalid payload or headers).
+ */
+export function checkRequest(
+  ctx: Context,
+  msg: Msg,
+  t0: number,
+  trace: Trace | undefined,
+  validate: boolean,
+): object | undefined {
+  const { op } = ctx;
+  let payload: unknown;
+  try {
+    payload = decodeBody(msg);
+  } catch {
+    respondError(ctx, msg, 400, 'malformed JSON request', t0, trace);
+    return undefined;
+  }
+  const params = paramsOf(op, ctx.fixed, msg);
+  if (params instanceof InvalidSubjectParameterError) {
+    respondError(ctx, msg, 400, params.message, t0, trace);
+    return undefined;
+  }
+  const checked = checkReceived(op.messages, op.id, 'receive', payload, msg, validate);
+  if (checked instanceof ValidationError) {
+    const first = checked.issues[0];
+    const text = first === undefined ? 'invalid request' : `invalid request: ${formatIssue(first)}`;
+    respondError(ctx, msg, 400, text, t0, trace);
+    return undefined;
+  }
+  const disagrees = op.subject.checkMessage?.(params, payload, msg.headers);
+  if (disagrees !== undefined) {
+    respondError(ctx, msg, 400, disagrees.message, t0, trace);
+    return undefined;
+  }
+  return received(ctx, msg, checked.payload, checked.headers, params);
+}
+
 /** Per-registration state shared by the message callbacks; created once per registration. */
-interface Context {
+export interface Context {
   readonly op: OperationSpec;
   /**
    * For a subscription without wildcards, the one subject every message arrives on and its parameters,
@@ -290,7 +302,7 @@ interface Context {
  * A message of a shared channel, already decoded, validated and routed to its operation (see
  * {@link Router}): the registration hands `checked` and `params` to its handler without doing it again.
  */
-class Routed {
+export class Routed {
   constructor(
     readonly msg: Msg,
     readonly checked: Checked,
@@ -299,7 +311,13 @@ class Routed {
 }
 
 /** How a registration's callback handles one message (`routed`: its shared channel's verdict, if any). */
-type Deliver = (ctx: Context, msg: Msg, t0: number, trace: Trace | undefined, routed: Routed | undefined) => void;
+export type Deliver = (
+  ctx: Context,
+  msg: Msg,
+  t0: number,
+  trace: Trace | undefined,
+  routed: Routed | undefined,
+) => void;
 
 /** One registration's message handling: limits, backlog, reports and stats; fed by a subscription. */
 interface Member {
@@ -323,7 +341,7 @@ interface Member {
  * else waits in the bounded backlog (core messages). An operation of a shared channel joins the
  * channel's subscription on this connection instead (see {@link Router}).
  */
-function listen(
+export function listen(
   nc: NatsConnection,
   op: OperationSpec,
   args: ReceiveArgs,
@@ -988,7 +1006,7 @@ export function paramsOf(
 }
 
 /** What a handler receives. */
-function received(
+export function received(
   ctx: Context,
   msg: Msg,
   payload: unknown,
@@ -1046,7 +1064,7 @@ function matches(hdrs: MsgHdrs | undefined, expected: readonly (readonly [string
 }
 
 /** Sends the reply; the request is then done (`status` set for an error reply). */
-function respond(
+export function respond(
   ctx: Context,
   msg: Msg,
   body: Uint8Array | undefined,
@@ -1065,7 +1083,7 @@ function respond(
   ctx.done(msg, t0, trace, status, description);
 }
 
-function respondError(
+export function respondError(
   ctx: Context,
   msg: Msg,
   status: number,

@@ -47,17 +47,26 @@ export interface OperationSpec {
    * then goes to the one operation whose message it is (see {@link SharedChannel}).
    */
   readonly shared?: SharedChannel;
-  /** Present when the reply is a stream (`x-nats-stream`); `reply` is then absent. */
+  /**
+   * Present when the reply is a stream of messages (`x-nats-stream`; see docs/streaming.md). A streaming
+   * operation has no `reply`: its reply messages are `streaming.chunks` and `streaming.end`.
+   */
   readonly streaming?: StreamingSpec;
 }
 
-/** A streamed reply: chunk messages in order, then an optional end message, with timeouts and the window. */
+/** How a streaming reply runs: its chunk and end messages, its timeouts and its flow-control window. */
 export interface StreamingSpec {
+  /** The messages a chunk may be (at least one); the first that validates wins. */
   readonly chunks: readonly MessageSpec[];
+  /** The message that ends the stream, when declared; otherwise the end carries no body. */
   readonly end?: MessageSpec;
+  /** Request sent → first chunk (or the end). */
   readonly firstChunkTimeoutMs: number;
+  /** Longest wait for the next chunk while the caller waits for one. */
   readonly idleTimeoutMs: number;
+  /** Request sent → end. */
   readonly totalTimeoutMs: number;
+  /** Chunks the server may send ahead of the caller's credit. */
   readonly window: number;
 }
 
@@ -167,6 +176,15 @@ export interface ReceivedMessage<TPayload, THeaders, TParams> {
   /** The raw NATS message. */
   readonly msg: Msg;
 }
+
+/**
+ * What a streaming handler (`replyStream`) receives: a {@link ReceivedMessage} plus the stream's
+ * cancellation signal. It aborts, with a `StreamCancelledError` as its reason, when the caller cancels
+ * or goes away, the total timeout passes or the server is closing: stop producing then.
+ */
+export type StreamReceivedMessage<TPayload, THeaders, TParams> = ReceivedMessage<TPayload, THeaders, TParams> & {
+  readonly signal: AbortSignal;
+};
 
 /** What a durable (JetStream) handler receives: a {@link ReceivedMessage} plus delivery facts. */
 export interface DurableReceivedMessage<TPayload, THeaders, TParams>
@@ -290,6 +308,23 @@ export interface RequestOptions {
   readonly onDisconnect?: 'fail' | 'wait';
 }
 
+/**
+ * Options of `requestStream`: the client options, a cancellation signal, and overrides of the
+ * operation's stream settings (`x-nats-stream`).
+ */
+export interface StreamOptions extends ClientOptions {
+  /** Cancels the stream: the iterator rejects with the signal's reason and the server is told. */
+  readonly signal?: AbortSignal;
+  /** Request sent → first chunk (or the end); raises `StreamTimeoutError` (phase `first-chunk`). */
+  readonly firstChunkTimeoutMs?: number;
+  /** Longest wait for the next chunk while a `next()` waits on an empty buffer (phase `idle`). */
+  readonly idleTimeoutMs?: number;
+  /** Request sent → end (phase `total`). */
+  readonly totalTimeoutMs?: number;
+  /** Chunks the server may send ahead of this caller's credit: the most this caller buffers. */
+  readonly window?: number;
+}
+
 /** A failure inside a subscription; the subscription keeps running. */
 export interface ErrorEvent {
   /**
@@ -359,6 +394,11 @@ export interface ServerOptions {
    * nakked with the spec's backoff (dead-lettered on its last delivery), a request answered `504`.
    */
   readonly handlerTimeoutMs?: number;
+  /**
+   * Streaming replies: how long `drain()` lets open streams run to their end before cancelling them
+   * (their handlers' signals abort with reason `server-closing`; default 10 000 ms).
+   */
+  readonly streamDrainTimeoutMs?: number;
 }
 
 /** A change of connection state, as `connect`'s `onStatus` and `watchConnection` report it. */

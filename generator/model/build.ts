@@ -645,6 +645,7 @@ class ModelBuilder {
     }
     for (const [channelId, ops] of byChannel) {
       const streaming = ops.filter((op) => op.stream !== undefined);
+      this.#streamSharing(channelId, streaming, operations);
       if (streaming.length === 0 || streaming.length === ops.length) continue;
       const first = streaming[0] as OperationModel;
       for (const op of ops.filter((o) => o.stream === undefined)) {
@@ -658,6 +659,24 @@ class ModelBuilder {
           op.location.pointer,
         );
       }
+    }
+  }
+
+  /** A streaming receive operation needs its channel to itself: its requests are never routed by message. */
+  #streamSharing(channelId: string, streaming: readonly OperationModel[], operations: readonly OperationModel[]): void {
+    const receivers = operations.filter((op) => op.channel === channelId && op.action === 'receive');
+    if (receivers.length < 2) return;
+    for (const op of streaming.filter((o) => o.action === 'receive')) {
+      const others = receivers.filter((o) => o !== op).map((o) => `'${o.id}'`);
+      this.#report(
+        {
+          code: 'nats-stream-shared-channel',
+          severity: 'error',
+          message: `operation '${op.id}' streams its reply on channel '${channelId}', which ${others.join(', ')} also receive${others.length === 1 ? 's' : ''}: a streaming operation needs a channel of its own`,
+          help: 'give the streaming operation its own channel (address)',
+        },
+        op.location.pointer,
+      );
     }
   }
 
@@ -967,6 +986,7 @@ class ModelBuilder {
         id,
         replyMessages: streamReplies,
         hasTimeout: ext(EXTENSIONS.timeout) !== undefined,
+        hasHandlerTimeout: ext(EXTENSIONS.handlerTimeout) !== undefined,
         ...(ext(JETSTREAM_EXTENSION) !== undefined
           ? { jetstreamAt: `${pointer}/${JETSTREAM_EXTENSION}` }
           : channelJetStream !== undefined
@@ -988,7 +1008,9 @@ class ModelBuilder {
         `${pointer}/${EXTENSIONS.timeout}`,
       );
     }
-    const handlerTimeoutMs = readTimeout(ext(EXTENSIONS.handlerTimeout), pointer, this.#ext, EXTENSIONS.handlerTimeout);
+    const handlerTimeoutMs = streams
+      ? undefined
+      : readTimeout(ext(EXTENSIONS.handlerTimeout), pointer, this.#ext, EXTENSIONS.handlerTimeout);
     if (handlerTimeoutMs !== undefined && action !== 'receive') {
       this.#report(
         {

@@ -43,6 +43,8 @@ export interface StreamTarget {
   readonly replyMessages: readonly StreamReplyMessage[] | undefined;
   /** The operation also declares `x-nats-timeout-ms`. */
   readonly hasTimeout: boolean;
+  /** The operation also declares `x-nats-handler-timeout-ms`. */
+  readonly hasHandlerTimeout?: boolean;
   /** Where `x-nats-jetstream` is declared for the operation (on it or on its channel), if anywhere. */
   readonly jetstreamAt?: string;
 }
@@ -117,6 +119,15 @@ function checkPlacement(target: StreamTarget, at: string, problem: Report): bool
       `x-nats-timeout-ms on streaming operation '${target.id}': a stream has a first-chunk, an idle and a total timeout`,
       `use ${STREAM_EXTENSION}.totalTimeoutMs (and firstChunkTimeoutMs, idleTimeoutMs) instead`,
       `${at.slice(0, at.lastIndexOf('/'))}/x-nats-timeout-ms`,
+    );
+    ok = false;
+  }
+  if (target.hasHandlerTimeout === true) {
+    problem(
+      'nats-stream-timeout',
+      `x-nats-handler-timeout-ms on streaming operation '${target.id}': a stream runs as long as it sends, up to its total timeout`,
+      `use ${STREAM_EXTENSION}.totalTimeoutMs to bound a stream`,
+      `${at.slice(0, at.lastIndexOf('/'))}/x-nats-handler-timeout-ms`,
     );
     ok = false;
   }

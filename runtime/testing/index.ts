@@ -31,3 +31,9 @@ export {
   startServer,
   type Varz,
 } from './nats-server.js';
+export {
+  type FakeReplyStreamOptions,
+  fakeReplyStream,
+  type ScriptStreamOptions,
+  scriptStream,
+} from './stream.js';

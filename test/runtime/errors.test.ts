@@ -24,6 +24,15 @@ describe('errors', () => {
     expect(new one.ServiceError(422, 'no such model') instanceof other.ServiceError).toBe(true);
   });
 
+  test('errors - a stream timeout of one copy is a TimeoutError of the other, with its phase', () => {
+    const timeout = new other.StreamTimeoutError('op', 'a.b', 30, 'first-chunk');
+    expect(timeout instanceof one.StreamTimeoutError).toBe(true);
+    expect(timeout instanceof one.TimeoutError).toBe(true);
+    expect(timeout.phase).toBe('first-chunk');
+    expect(timeout.message).toBe("stream 'op' on 'a.b' timed out: no first chunk within 30 ms");
+    expect(new other.StreamCancelledError('op', 'server-closing') instanceof one.StreamTimeoutError).toBe(false);
+  });
+
   test('errors - unrelated classes and plain errors are not instances', () => {
     expect(new other.TimeoutError('op', 'a.b', 10) instanceof one.RemoteError).toBe(false);
     expect(new Error('x') instanceof one.AsyncApiNatsError).toBe(false);
@@ -38,6 +47,9 @@ describe('errors', () => {
     ['ConfigError', () => new one.ConfigError('bad'), 'CONFIG'],
     ['ContractError', () => new one.ContractError('bad'), 'CONTRACT'],
     ['SubscriptionClosedError', () => new one.SubscriptionClosedError('closed'), 'SUBSCRIPTION_CLOSED'],
+    ['StreamTimeoutError', () => new one.StreamTimeoutError('op', 'a.b', 10, 'idle'), 'STREAM_TIMEOUT'],
+    ['StreamInterruptedError', () => new one.StreamInterruptedError('op', 'gap', 3, 5), 'STREAM_INTERRUPTED'],
+    ['StreamCancelledError', () => new one.StreamCancelledError('op', 'caller-gone'), 'STREAM_CANCELLED'],
   ] as const)('errors - %s has its own class, name and code', (name, make, code) => {
     const error = make();
     expect(error.name).toBe(name);

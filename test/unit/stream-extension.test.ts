@@ -30,7 +30,11 @@ const REPLY = `    reply:
  * `Tagged` (which declares a header), a send `ask` and a receive `serve`, each with `reply` (default:
  * Chunk and Done) and the given extension lines.
  */
-function spec(askExt: string, serveExt = askExt, opts: { reply?: string; channelExt?: string } = {}): string {
+function spec(
+  askExt: string,
+  serveExt = askExt,
+  opts: { reply?: string; channelExt?: string; moreOps?: string } = {},
+): string {
   const reply = opts.reply ?? REPLY;
   return `asyncapi: 3.0.0
 info: { title: Stream, version: 1.0.0 }
@@ -61,7 +65,7 @@ ${askExt}
     channel: { $ref: '#/channels/c' }
 ${reply}
 ${serveExt}
-`;
+${opts.moreOps ?? ''}`;
 }
 
 async function run(name: string, text: string): Promise<{ model?: ApiModel; problems: Problem[] }> {
@@ -197,6 +201,23 @@ describe('x-nats-stream - problems', () => {
       spec('    x-nats-stream: true\n    x-nats-timeout-ms: 5000'),
       'nats-stream-timeout',
       "x-nats-timeout-ms on streaming operation 'ask': a stream has a first-chunk, an idle and a total timeout",
+    ],
+    [
+      'x-nats-handler-timeout-ms beside it',
+      spec('    x-nats-stream: true', '    x-nats-stream: true\n    x-nats-handler-timeout-ms: 5000'),
+      'nats-stream-timeout',
+      "x-nats-handler-timeout-ms on streaming operation 'serve': a stream runs as long as it sends, up to its total timeout",
+    ],
+    [
+      'a streaming receive operation on a channel other receive operations share',
+      spec('    x-nats-stream: true', undefined, {
+        moreOps: `  listen:
+    action: receive
+    channel: { $ref: '#/channels/c' }
+`,
+      }),
+      'nats-stream-shared-channel',
+      "operation 'serve' streams its reply on channel 'c', which 'listen' also receives: a streaming operation needs a channel of its own",
     ],
     [
       'x-nats-jetstream on the operation',

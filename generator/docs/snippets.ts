@@ -170,7 +170,7 @@ function streamSnippet(
     const call = `client.${op.name}(\n  {\n${sendArgs(channel, ex, '    ').join('\n')}\n  },\n  { signal: controller.signal },\n)`;
     const lines = [
       `const client = new ${model.clientClass}(nc);`,
-      '// controller.abort() cancels the stream: the server is told, the loop throws the abort reason.',
+      '// controller.abort() cancels the stream; the server is told.',
       'const controller = new AbortController();',
       ...(end
         ? [
@@ -191,7 +191,7 @@ function streamSnippet(
   }
   const chunk = ex.replyPayload !== undefined ? tsLiteral(ex.replyPayload, '      ') : '{}';
   const handler = [
-    '  // Each yield sends one chunk, in order; stop once signal aborts (the caller cancelled or went away).',
+    '  // Each yield sends a chunk, in order; stop once signal aborts.',
     '  handler: async function* ({ payload, signal }) {',
     '    for (let i = 0; i < 3 && !signal.aborted; i++) {',
     `      yield ${chunk};`,

@@ -281,7 +281,7 @@ describe('docs site', () => {
     expect(code('streamTokens')).toEqual([
       [
         'ts: const client = new StreamingShowcaseClient(nc);',
-        '// controller.abort() cancels the stream: the server is told, the loop throws the abort reason.',
+        '// controller.abort() cancels the stream; the server is told.',
         'const controller = new AbortController();',
         'for await (const chunk of client.streamTokens(',
         '  {',
@@ -302,7 +302,7 @@ describe('docs site', () => {
         'ts: const server = new StreamingShowcaseServer(nc);',
         'server.serveCompletion({',
         '  params: { tenant_id: wildcard },',
-        '  // Each yield sends one chunk, in order; stop once signal aborts (the caller cancelled or went away).',
+        '  // Each yield sends a chunk, in order; stop once signal aborts.',
         '  handler: async function* ({ payload, signal }) {',
         '    for (let i = 0; i < 3 && !signal.aborted; i++) {',
         "      yield { index: 0, delta: 'Hel' };",

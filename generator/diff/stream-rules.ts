@@ -218,7 +218,7 @@ const TIMEOUT_EFFECT: Readonly<
       'workers do not apply it (only callers wait for a first chunk); it now documents a longer wait',
     ],
     idle: [
-      'workers stop a stream sooner when its caller takes no chunk (the caller gets a 504)',
+      'workers stop a stream sooner when its caller takes no chunk while the window is full (the caller gets a 504)',
       'workers wait longer for a caller that takes no chunk before they stop its stream',
     ],
     total: [

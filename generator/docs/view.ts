@@ -765,7 +765,12 @@ function streamView(ctx: ViewContext, s: StreamModel): StreamView {
 function operationView(ctx: ViewContext, o: OperationModel): OperationView {
   const anchor = ctx.opAnchor.get(o.id) ?? '';
   const channel = ctx.channelById.get(o.channel);
-  ctx.search.push({ k: 'operation', l: o.id, s: `${o.kind} ${channel?.address ?? ''}`.trim(), h: `#${anchor}` });
+  ctx.search.push({
+    k: 'operation',
+    l: o.id,
+    s: `${o.kind}${o.stream ? ' stream' : ''} ${channel?.address ?? ''}`.trim(),
+    h: `#${anchor}`,
+  });
   const title = o.title ?? o.summary;
   return {
     anchor,

@@ -235,6 +235,9 @@ describe('docs site', () => {
       '<dt>window</dt><dd>16 chunks ahead of the caller\'s credit (<a href="#streaming">flow control</a>)</dd>',
     );
     expect(withEnd).toContain('<a href="#stream-errors">stream errors</a>');
+    // The kind badge says it streams, in the heading and in the contents.
+    expect(op('streamCompletion')).toContain('<span class="kind kind-request">request stream</span></h3>');
+    expect(html).toContain('<span class="kind kind-reply">reply stream</span> serveTokens</a>');
     // Not a one-reply request: no reply, no single timeout, no link to the request error replies.
     expect(withEnd).not.toMatch(/<dt>(reply|timeout)<\/dt>/);
     expect(withEnd).not.toContain('#request-errors');

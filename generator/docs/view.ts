@@ -717,6 +717,30 @@ function operationFacts(model: ApiModel, o: OperationModel): Fact[] {
   return facts;
 }
 
+/**
+ * Header values as the generated code types them: an example's headers are strings (as they travel),
+ * but an `integer`, `number` or `boolean` header is a number or boolean in the generated args.
+ */
+function typedHeaders(
+  ctx: ViewContext,
+  m: MessageModel | undefined,
+  headers: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const schema = m?.headers !== undefined ? ctx.schemaByName.get(m.headers)?.schema : undefined;
+  const props = isObject(schema) && isObject(schema.properties) ? schema.properties : {};
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, headerValue(props[k], v)]));
+}
+
+function headerValue(schema: unknown, value: unknown): unknown {
+  if (typeof value !== 'string' || !isObject(schema)) return value;
+  const types: unknown[] = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (types.includes('string')) return value;
+  const n = Number(value);
+  if ((types.includes('integer') || types.includes('number')) && value.trim() !== '' && Number.isFinite(n)) return n;
+  if (types.includes('boolean') && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
+}
+
 /** The snippets of an operation, each captioned with what it calls and whose example fed it. */
 function snippetViews(ctx: ViewContext, o: OperationModel, channel: ChannelModel | undefined): SnippetView[] {
   if (!channel) return [];
@@ -726,18 +750,13 @@ function snippetViews(ctx: ViewContext, o: OperationModel, channel: ChannelModel
   const replyKey = o.stream ? o.stream.chunks[0] : o.reply?.messages[0];
   const replyEx = replyKey !== undefined ? ctx.snippetSource.get(replyKey) : undefined;
   const endEx = o.stream?.end !== undefined ? ctx.snippetSource.get(o.stream.end) : undefined;
-  const snippets = operationSnippets(
-    ctx.model,
-    o,
-    channel,
-    main !== undefined ? ctx.messageByKey.get(main) : undefined,
-    {
-      ...(ex?.payload !== undefined ? { payload: ex.payload } : {}),
-      ...(ex?.headers ? { headers: ex.headers } : {}),
-      ...(replyEx?.payload !== undefined ? { replyPayload: replyEx.payload } : {}),
-      ...(endEx?.payload !== undefined ? { endPayload: endEx.payload } : {}),
-    },
-  );
+  const message = main !== undefined ? ctx.messageByKey.get(main) : undefined;
+  const snippets = operationSnippets(ctx.model, o, channel, message, {
+    ...(ex?.payload !== undefined ? { payload: ex.payload } : {}),
+    ...(ex?.headers ? { headers: typedHeaders(ctx, message, ex.headers) } : {}),
+    ...(replyEx?.payload !== undefined ? { replyPayload: replyEx.payload } : {}),
+    ...(endEx?.payload !== undefined ? { endPayload: endEx.payload } : {}),
+  });
   return snippets.map((snippet) => {
     // A sender's snippets show the message it sends; a replier's, the reply it returns; a subscriber's, none.
     const fed = o.action === 'send' ? ex : o.kind === 'reply' ? replyEx : undefined;

@@ -44,11 +44,12 @@ async function writeSnippets(name: string, spec: string): Promise<string[]> {
 }
 
 describe('docs snippets', () => {
-  it('docs - every TypeScript snippet of the ai-sdk and streaming pages compiles against the generated code', async () => {
+  it('docs - every TypeScript snippet of the ai-sdk, streaming and edge-case pages compiles against the generated code', async () => {
     await rm(OUT, { recursive: true, force: true });
     const files = [
       ...(await writeSnippets('ai-sdk', 'spec/ai-sdk.asyncapi.yaml')),
       ...(await writeSnippets('stream', 'test/fixtures/specs/docs-stream.asyncapi.yaml')),
+      ...(await writeSnippets('edge-cases', 'test/fixtures/specs/edge-cases.asyncapi.yaml')),
     ];
     expect(files.length).toBeGreaterThan(10);
     await writeFile(

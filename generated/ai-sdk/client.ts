@@ -21,7 +21,10 @@ import type * as T from './types.js';
 
 /** Arguments of {@link AiSdkClient.sendAgentMessage}. */
 export type SendAgentMessageArgs = {
-  /** Values for the subject `ai.agent.message.{tenant_id}` (each described on {@link T.AgentMessageParams}). */
+  /**
+   * Values for the subject `ai.agent.message.{tenant_id}` (each described on
+   * {@link T.AgentMessageParams}).
+   */
   readonly params: T.AgentMessageParams;
   /**
    * Agent message
@@ -46,7 +49,10 @@ export type SendAgentTaskArgs = {
 };
 /** Arguments of {@link AiSdkClient.queueGatewayRequest}. */
 export type QueueGatewayRequestArgs = {
-  /** Values for the subject `ai.gateway.requests.{tenant_id}` (each described on {@link T.GatewayRequestsParams}). */
+  /**
+   * Values for the subject `ai.gateway.requests.{tenant_id}` (each described on
+   * {@link T.GatewayRequestsParams}).
+   */
   readonly params: T.GatewayRequestsParams;
   /**
    * Chat completion request
@@ -60,7 +66,10 @@ export type QueueGatewayRequestArgs = {
 };
 /** Arguments of {@link AiSdkClient.requestChatCompletion}. */
 export type RequestChatCompletionArgs = {
-  /** Values for the subject `ai.gateway.responses.{tenant_id}` (each described on {@link T.GatewayResponsesParams}). */
+  /**
+   * Values for the subject `ai.gateway.responses.{tenant_id}` (each described on
+   * {@link T.GatewayResponsesParams}).
+   */
   readonly params: T.GatewayResponsesParams;
   /**
    * Chat completion request (request/reply)
@@ -73,7 +82,10 @@ export type RequestChatCompletionArgs = {
 };
 /** Arguments of {@link AiSdkClient.streamChatCompletion}. */
 export type StreamChatCompletionArgs = {
-  /** Values for the subject `ai.gateway.stream.{tenant_id}` (each described on {@link T.GatewayStreamParams}). */
+  /**
+   * Values for the subject `ai.gateway.stream.{tenant_id}` (each described on
+   * {@link T.GatewayStreamParams}).
+   */
   readonly params: T.GatewayStreamParams;
   /**
    * Chat completion request (streamed)
@@ -233,7 +245,8 @@ const requestRagResultsOperation: OperationSpec = {
 /**
  * Typed NATS client for AI SDK 1.0.0: one method per operation the spec sends.
  *
- * Payloads and headers are validated before sending (see `ClientOptions.validate`); replies are validated on arrival.
+ * Payloads and headers are validated before sending (see `ClientOptions.validate`); replies are
+ * validated on arrival.
  */
 export class AiSdkClient {
   readonly #nc: NatsConnection;
@@ -264,7 +277,9 @@ export class AiSdkClient {
    *
    * Guide: "Publishing task" — publish the encoded task to `ai.agent.tasks.{tenant_id}`.
    *
-   * Publishes to `ai.agent.tasks.{tenant_id}` durably: resolves once JetStream stream `AI_AGENT_TASKS` has stored the message; retries carry the message id from payload field `task_id`, so the stream stores it once.
+   * Publishes to `ai.agent.tasks.{tenant_id}` durably: resolves once JetStream stream `AI_AGENT_TASKS`
+   * has stored the message; retries carry the message id from payload field `task_id`, so the stream
+   * stores it once.
    *
    * @generated from operations.sendAgentTask (spec/ai-sdk.asyncapi.yaml:307:3)
    */
@@ -279,7 +294,9 @@ export class AiSdkClient {
    * `request_id`, `model` and `priority` (the guide sends `"normal"`). Fire and forget: the
    * publisher does not wait for the completion.
    *
-   * Publishes to `ai.gateway.requests.{tenant_id}` durably: resolves once JetStream stream `AI_GATEWAY_REQUESTS` has stored the message; retries carry the message id from header `request_id`, so the stream stores it once.
+   * Publishes to `ai.gateway.requests.{tenant_id}` durably: resolves once JetStream stream
+   * `AI_GATEWAY_REQUESTS` has stored the message; retries carry the message id from header `request_id`,
+   * so the stream stores it once.
    *
    * @generated from operations.queueGatewayRequest (spec/ai-sdk.asyncapi.yaml:345:3)
    */
@@ -315,7 +332,11 @@ export class AiSdkClient {
    * model produces it, then a `ChatCompletionStreamEnd` with the finish reason and the token usage.
    * Stopping the iteration (or aborting its signal) cancels the completion at the worker.
    *
-   * Sends a request to `ai.gateway.stream.{tenant_id}` and streams the reply: iterate it with `for await` to get `ChatCompletionChunk` chunks as they come, then one `ChatCompletionStreamEnd` that ends it (first chunk within 30000 ms, at most 30000 ms between chunks, 600000 ms in all; the server sends at most 32 chunks ahead of the caller); `options.signal`, `break` or `cancel()` stops it and tells the server.
+   * Sends a request to `ai.gateway.stream.{tenant_id}` and streams the reply: iterate it with `for
+   * await` to get `ChatCompletionChunk` chunks as they come, then one `ChatCompletionStreamEnd` that
+   * ends it (first chunk within 30000 ms, at most 30000 ms between chunks, 600000 ms in all; the server
+   * sends at most 32 chunks ahead of the caller); `options.signal`, `break` or `cancel()` stops it and
+   * tells the server.
    *
    * @generated from operations.streamChatCompletion (spec/ai-sdk.asyncapi.yaml:426:3)
    */
@@ -337,7 +358,8 @@ export class AiSdkClient {
    * Guide: "Publishing document for ingestion" — publish the encoded document to
    * `ai.rag.ingest.{tenant_id}`.
    *
-   * Publishes to `ai.rag.ingest.{tenant_id}` durably: resolves once JetStream stream `AI_RAG_INGEST` has stored the message; retries carry a generated message id, so the stream stores it once.
+   * Publishes to `ai.rag.ingest.{tenant_id}` durably: resolves once JetStream stream `AI_RAG_INGEST` has
+   * stored the message; retries carry a generated message id, so the stream stores it once.
    *
    * @generated from operations.ingestDocument (spec/ai-sdk.asyncapi.yaml:480:3)
    */

@@ -5,7 +5,9 @@
 import type * as T from './types.js';
 
 /**
- * An example {@link T.AgentMessage} (the payload of message `AgentMessage`): the spec's example `researchHandoff` of message `AgentMessage`, checked against the schema when this file was generated.
+ * An example {@link T.AgentMessage} (the payload of message `AgentMessage`): the spec's example
+ * `researchHandoff` of message `AgentMessage`, checked against the schema when this file was
+ * generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -29,7 +31,9 @@ export function exampleAgentMessage(overrides?: Partial<T.AgentMessage>): T.Agen
 }
 
 /**
- * Example headers {@link T.AgentMessageHeaders} (of message `AgentMessage`; numbers and booleans are sent as text): the spec's example `researchHandoff` of message `AgentMessage`, checked against the schema when this file was generated.
+ * Example headers {@link T.AgentMessageHeaders} (of message `AgentMessage`; numbers and booleans are
+ * sent as text): the spec's example `researchHandoff` of message `AgentMessage`, checked against the
+ * schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -45,7 +49,8 @@ export function exampleAgentMessageHeaders(overrides?: Partial<T.AgentMessageHea
 }
 
 /**
- * An example {@link T.AgentTask} (the payload of message `AgentTask`): the spec's example `summarizeTicket` of message `AgentTask`, checked against the schema when this file was generated.
+ * An example {@link T.AgentTask} (the payload of message `AgentTask`): the spec's example
+ * `summarizeTicket` of message `AgentTask`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -69,7 +74,9 @@ export function exampleAgentTask(overrides?: Partial<T.AgentTask>): T.AgentTask 
 }
 
 /**
- * An example {@link T.ChatCompletionRequest} (the payload of messages `ChatCompletionRequest`, `ChatCompletionCall`): the spec's example `incidentSummary` of message `ChatCompletionRequest`, checked against the schema when this file was generated.
+ * An example {@link T.ChatCompletionRequest} (the payload of messages `ChatCompletionRequest`,
+ * `ChatCompletionCall`): the spec's example `incidentSummary` of message `ChatCompletionRequest`,
+ * checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -104,7 +111,9 @@ export function exampleChatCompletionRequest(overrides?: Partial<T.ChatCompletio
 }
 
 /**
- * Example headers {@link T.ChatCompletionRequestHeaders} (of message `ChatCompletionRequest`; numbers and booleans are sent as text): the spec's example `incidentSummary` of message `ChatCompletionRequest`, checked against the schema when this file was generated.
+ * Example headers {@link T.ChatCompletionRequestHeaders} (of message `ChatCompletionRequest`; numbers
+ * and booleans are sent as text): the spec's example `incidentSummary` of message
+ * `ChatCompletionRequest`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -123,7 +132,9 @@ export function exampleChatCompletionRequestHeaders(
 }
 
 /**
- * An example {@link T.ChatCompletionResponse} (the payload of message `ChatCompletionResponse`): the spec's example `incidentSummary` of message `ChatCompletionResponse`, checked against the schema when this file was generated.
+ * An example {@link T.ChatCompletionResponse} (the payload of message `ChatCompletionResponse`): the
+ * spec's example `incidentSummary` of message `ChatCompletionResponse`, checked against the schema
+ * when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -156,7 +167,9 @@ export function exampleChatCompletionResponse(overrides?: Partial<T.ChatCompleti
 }
 
 /**
- * An example {@link T.ChatCompletionStreamRequest} (the payload of message `ChatCompletionStreamRequest`): the spec's example `incidentSummary` of message `ChatCompletionStreamRequest`, checked against the schema when this file was generated.
+ * An example {@link T.ChatCompletionStreamRequest} (the payload of message
+ * `ChatCompletionStreamRequest`): the spec's example `incidentSummary` of message
+ * `ChatCompletionStreamRequest`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -186,7 +199,9 @@ export function exampleChatCompletionStreamRequest(
 }
 
 /**
- * An example {@link T.ChatCompletionChunk} (the payload of message `ChatCompletionChunk`): the spec's example `firstChunk` of message `ChatCompletionChunk`, checked against the schema when this file was generated.
+ * An example {@link T.ChatCompletionChunk} (the payload of message `ChatCompletionChunk`): the spec's
+ * example `firstChunk` of message `ChatCompletionChunk`, checked against the schema when this file was
+ * generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -214,7 +229,9 @@ export function exampleChatCompletionChunk(overrides?: Partial<T.ChatCompletionC
 }
 
 /**
- * An example {@link T.ChatCompletionStreamEnd} (the payload of message `ChatCompletionStreamEnd`): the spec's example `incidentSummary` of message `ChatCompletionStreamEnd`, checked against the schema when this file was generated.
+ * An example {@link T.ChatCompletionStreamEnd} (the payload of message `ChatCompletionStreamEnd`): the
+ * spec's example `incidentSummary` of message `ChatCompletionStreamEnd`, checked against the schema
+ * when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -236,7 +253,8 @@ export function exampleChatCompletionStreamEnd(
 }
 
 /**
- * An example {@link T.RagDocument} (the payload of message `RagDocument`): the spec's example `runbook` of message `RagDocument`, checked against the schema when this file was generated.
+ * An example {@link T.RagDocument} (the payload of message `RagDocument`): the spec's example
+ * `runbook` of message `RagDocument`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -265,7 +283,8 @@ export function exampleRagDocument(overrides?: Partial<T.RagDocument>): T.RagDoc
 }
 
 /**
- * An example {@link T.RagQuery} (the payload of message `RagQuery`): the spec's example `restartQuestion` of message `RagQuery`, checked against the schema when this file was generated.
+ * An example {@link T.RagQuery} (the payload of message `RagQuery`): the spec's example
+ * `restartQuestion` of message `RagQuery`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -287,7 +306,8 @@ export function exampleRagQuery(overrides?: Partial<T.RagQuery>): T.RagQuery {
 }
 
 /**
- * An example {@link T.RagResults} (the payload of message `RagResults`): the spec's example `restartAnswer` of message `RagResults`, checked against the schema when this file was generated.
+ * An example {@link T.RagResults} (the payload of message `RagResults`): the spec's example
+ * `restartAnswer` of message `RagResults`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *

@@ -21,9 +21,11 @@ export const AgentMessageHeadersSchema = /* @__PURE__ */ (() => z.object({
   source_agent_id: z.string().check(jsonSchema.maxLength(128)).regex(new RegExp('^[^.*>$\\s][^.*>\\s]*$', 'u'))
 }))() satisfies z.ZodType<T.AgentMessageHeaders>;
 /** Validates {@link T.Priority}. */
-export const PrioritySchema = /* @__PURE__ */ (() => z.enum(['low', 'normal', 'high']))() satisfies z.ZodType<
-  T.Priority
->;
+export const PrioritySchema = /* @__PURE__ */ (() => z.enum([
+  'low',
+  'normal',
+  'high',
+]))() satisfies z.ZodType<T.Priority>;
 /** Validates {@link T.AgentTask}. */
 export const AgentTaskSchema = /* @__PURE__ */ (() => z.strictObject({
   task_id: z.string().check(jsonSchema.format('uuid')),
@@ -111,9 +113,12 @@ export const ChatCompletionDeltaSchema = /* @__PURE__ */ (() => z.strictObject({
   tool_calls: z.array(ToolCallDeltaSchema).exactOptional()
 }))() satisfies z.ZodType<T.ChatCompletionDelta>;
 /** Validates {@link T.FinishReason}. */
-export const FinishReasonSchema = /* @__PURE__ */ (() => z.enum(['stop', 'length', 'tool_calls', 'content_filter']))() satisfies z.ZodType<
-  T.FinishReason
->;
+export const FinishReasonSchema = /* @__PURE__ */ (() => z.enum([
+  'stop',
+  'length',
+  'tool_calls',
+  'content_filter',
+]))() satisfies z.ZodType<T.FinishReason>;
 /** Validates {@link T.ChatCompletionChunkChoice}. */
 export const ChatCompletionChunkChoiceSchema = /* @__PURE__ */ (() => z.strictObject({
   index: z.number().gte(0).check(jsonSchema.integer),

@@ -24,11 +24,17 @@ import * as S from './schemas.js';
 import * as subjects from './subjects.js';
 import type * as T from './types.js';
 
-/** What a {@link AiSdkServer.receiveAgentMessage} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.receiveAgentMessage} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReceiveAgentMessageReceived = ReceivedMessage<T.AgentMessage, T.AgentMessageHeaders, T.AgentMessageParams>;
 /** Arguments of {@link AiSdkServer.receiveAgentMessage}. */
 export type ReceiveAgentMessageArgs = {
-  /** Values for the subject `ai.agent.message.{tenant_id}` (each described on {@link T.AgentMessageParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.agent.message.{tenant_id}` (each described on
+   * {@link T.AgentMessageParams}); `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
@@ -39,18 +45,30 @@ export type ReceiveAgentMessageArgs = {
   /** Called once for each valid message; a throw is reported to `onError` and the subscription goes on. */
   readonly handler: (message: ReceiveAgentMessageReceived) => void | Promise<void>;
 };
-/** What a {@link AiSdkServer.receiveAgentTask} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.receiveAgentTask} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReceiveAgentTaskReceived = DurableReceivedMessage<T.AgentTask, Record<string, never>, T.AgentTasksParams>;
 /** Arguments of {@link AiSdkServer.receiveAgentTask}. */
 export type ReceiveAgentTaskArgs = {
-  /** Values for the subject `ai.agent.tasks.{tenant_id}` (each described on {@link T.AgentTasksParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.agent.tasks.{tenant_id}` (each described on {@link T.AgentTasksParams});
+   * `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
-  /** Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery (dead-lettered after the last delivery), so make it idempotent by `messageId`. */
+  /**
+   * Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery
+   * (dead-lettered after the last delivery), so make it idempotent by `messageId`.
+   */
   readonly handler: (message: ReceiveAgentTaskReceived) => void | Promise<void>;
 };
-/** What a {@link AiSdkServer.receiveGatewayRequest} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.receiveGatewayRequest} handler receives: the validated payload, headers
+ * and subject parameters.
+ */
 export type ReceiveGatewayRequestReceived = DurableReceivedMessage<
   T.ChatCompletionRequest,
   T.ChatCompletionRequestHeaders,
@@ -58,14 +76,23 @@ export type ReceiveGatewayRequestReceived = DurableReceivedMessage<
 >;
 /** Arguments of {@link AiSdkServer.receiveGatewayRequest}. */
 export type ReceiveGatewayRequestArgs = {
-  /** Values for the subject `ai.gateway.requests.{tenant_id}` (each described on {@link T.GatewayRequestsParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.gateway.requests.{tenant_id}` (each described on
+   * {@link T.GatewayRequestsParams}); `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
-  /** Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery (dead-lettered after the last delivery), so make it idempotent by `messageId`. */
+  /**
+   * Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery
+   * (dead-lettered after the last delivery), so make it idempotent by `messageId`.
+   */
   readonly handler: (message: ReceiveGatewayRequestReceived) => void | Promise<void>;
 };
-/** What a {@link AiSdkServer.replyChatCompletion} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.replyChatCompletion} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReplyChatCompletionReceived = ReceivedMessage<
   T.ChatCompletionRequest,
   Record<string, never>,
@@ -73,7 +100,10 @@ export type ReplyChatCompletionReceived = ReceivedMessage<
 >;
 /** Arguments of {@link AiSdkServer.replyChatCompletion}. */
 export type ReplyChatCompletionArgs = {
-  /** Values for the subject `ai.gateway.responses.{tenant_id}` (each described on {@link T.GatewayResponsesParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.gateway.responses.{tenant_id}` (each described on
+   * {@link T.GatewayResponsesParams}); `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
@@ -82,7 +112,10 @@ export type ReplyChatCompletionArgs = {
     message: ReplyChatCompletionReceived,
   ) => T.ChatCompletionResponse | Promise<T.ChatCompletionResponse>;
 };
-/** What a {@link AiSdkServer.replyChatCompletionStream} handler receives: the validated payload, headers and subject parameters, and the stream's `signal`, which aborts when the caller cancels. */
+/**
+ * What a {@link AiSdkServer.replyChatCompletionStream} handler receives: the validated payload,
+ * headers and subject parameters, and the stream's `signal`, which aborts when the caller cancels.
+ */
 export type ReplyChatCompletionStreamReceived = StreamReceivedMessage<
   T.ChatCompletionStreamRequest,
   Record<string, never>,
@@ -90,42 +123,70 @@ export type ReplyChatCompletionStreamReceived = StreamReceivedMessage<
 >;
 /** Arguments of {@link AiSdkServer.replyChatCompletionStream}. */
 export type ReplyChatCompletionStreamArgs = {
-  /** Values for the subject `ai.gateway.stream.{tenant_id}` (each described on {@link T.GatewayStreamParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.gateway.stream.{tenant_id}` (each described on
+   * {@link T.GatewayStreamParams}); `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
-  /** Called once for each valid request; each value it yields is a chunk (validated, sent in order, at most 32 ahead of the caller), its return value the end message. Stop when `message.signal` aborts: the caller cancelled or went away. A throw ends the stream with an error. */
+  /**
+   * Called once for each valid request; each value it yields is a chunk (validated, sent in order, at
+   * most 32 ahead of the caller), its return value the end message. Stop when `message.signal` aborts:
+   * the caller cancelled or went away. A throw ends the stream with an error.
+   */
   readonly handler: (
     message: ReplyChatCompletionStreamReceived,
   ) => AsyncGenerator<T.ChatCompletionChunk, T.ChatCompletionStreamEnd, undefined>;
 };
-/** What a {@link AiSdkServer.receiveDocument} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.receiveDocument} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReceiveDocumentReceived = DurableReceivedMessage<T.RagDocument, Record<string, never>, T.RagIngestParams>;
 /** Arguments of {@link AiSdkServer.receiveDocument}. */
 export type ReceiveDocumentArgs = {
-  /** Values for the subject `ai.rag.ingest.{tenant_id}` (each described on {@link T.RagIngestParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.rag.ingest.{tenant_id}` (each described on {@link T.RagIngestParams});
+   * `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
-  /** Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery (dead-lettered after the last delivery), so make it idempotent by `messageId`. */
+  /**
+   * Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery
+   * (dead-lettered after the last delivery), so make it idempotent by `messageId`.
+   */
   readonly handler: (message: ReceiveDocumentReceived) => void | Promise<void>;
 };
-/** What a {@link AiSdkServer.receiveRagQuery} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.receiveRagQuery} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReceiveRagQueryReceived = ReceivedMessage<T.RagQuery, Record<string, never>, T.RagQueriesParams>;
 /** Arguments of {@link AiSdkServer.receiveRagQuery}. */
 export type ReceiveRagQueryArgs = {
-  /** Values for the subject `ai.rag.queries.{tenant_id}` (each described on {@link T.RagQueriesParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.rag.queries.{tenant_id}` (each described on {@link T.RagQueriesParams});
+   * `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid message; a throw is reported to `onError` and the subscription goes on. */
   readonly handler: (message: ReceiveRagQueryReceived) => void | Promise<void>;
 };
-/** What a {@link AiSdkServer.replyRagResults} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.replyRagResults} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReplyRagResultsReceived = ReceivedMessage<T.RagQuery, Record<string, never>, T.RagResultsParams>;
 /** Arguments of {@link AiSdkServer.replyRagResults}. */
 export type ReplyRagResultsArgs = {
-  /** Values for the subject `ai.rag.results.{tenant_id}` (each described on {@link T.RagResultsParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.rag.results.{tenant_id}` (each described on {@link T.RagResultsParams});
+   * `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
@@ -300,9 +361,11 @@ const serviceInfo: ServiceInfo = {
 /**
  * Typed NATS server for AI SDK 1.0.0: one registration per operation the spec receives.
  *
- * Invalid messages never reach a handler; a request that fails validation, or whose handler throws, gets an error reply instead of a timeout.
+ * Invalid messages never reach a handler; a request that fails validation, or whose handler throws,
+ * gets an error reply instead of a timeout.
  *
- * It registers as the NATS service `ai-sdk` (`$SRV.PING`, `$SRV.INFO`, `$SRV.STATS`; see `nats micro ls`) with one endpoint per registration; `{ service: false }` turns that off.
+ * It registers as the NATS service `ai-sdk` (`$SRV.PING`, `$SRV.INFO`, `$SRV.STATS`; see `nats micro
+ * ls`) with one endpoint per registration; `{ service: false }` turns that off.
  */
 export class AiSdkServer {
   readonly #nc: NatsConnection;
@@ -316,7 +379,10 @@ export class AiSdkServer {
     this.#core = new ServerCore(nc, serviceInfo, options);
   }
 
-  /** Name, instance id and version of the NATS service this server answers for (undefined with `{ service: false }`). */
+  /**
+   * Name, instance id and version of the NATS service this server answers for (undefined with `{
+   * service: false }`).
+   */
   get service(): ServiceIdentity | undefined {
     return this.#core.service;
   }
@@ -347,7 +413,9 @@ export class AiSdkServer {
    * Guide: "Subscribing to tasks" — subscribe to `ai.agent.tasks.{tenant_id}` in the queue group
    * `agent.workers`, so each task is handled by exactly one worker.
    *
-   * Consumes `ai.agent.tasks.{tenant_id}` from JetStream stream `AI_AGENT_TASKS` through durable consumer `agent-workers`, which every instance shares (each message goes to one of them); after 5 failed deliveries a message goes to the dead-letter subject `ai.dead.agent.tasks`.
+   * Consumes `ai.agent.tasks.{tenant_id}` from JetStream stream `AI_AGENT_TASKS` through durable
+   * consumer `agent-workers`, which every instance shares (each message goes to one of them); after 5
+   * failed deliveries a message goes to the dead-letter subject `ai.dead.agent.tasks`.
    *
    * @generated from operations.receiveAgentTask (spec/ai-sdk.asyncapi.yaml:322:3)
    */
@@ -365,7 +433,9 @@ export class AiSdkServer {
    * `ai.gateway.requests.{tenant_id}` in one queue group so each request is processed once. The guide
    * does not name this queue group; `gateway.workers` is our choice.
    *
-   * Consumes `ai.gateway.requests.{tenant_id}` from JetStream stream `AI_GATEWAY_REQUESTS` through durable consumer `gateway-workers`, which every instance shares (each message goes to one of them); after 3 failed deliveries a message goes to the dead-letter subject `ai.dead.gateway.requests`.
+   * Consumes `ai.gateway.requests.{tenant_id}` from JetStream stream `AI_GATEWAY_REQUESTS` through
+   * durable consumer `gateway-workers`, which every instance shares (each message goes to one of them);
+   * after 3 failed deliveries a message goes to the dead-letter subject `ai.dead.gateway.requests`.
    *
    * @generated from operations.receiveGatewayRequest (spec/ai-sdk.asyncapi.yaml:362:3)
    */
@@ -389,7 +459,8 @@ export class AiSdkServer {
    * `ai.gateway.responses.{tenant_id}` from the queue group `gateway.workers` (our name; the guide
    * does not give one). Callers give up after 60 s, so a worker has at most that long to reply.
    *
-   * Answers requests on `ai.gateway.responses.{tenant_id}` in queue group `gateway.workers` (timeout 60000 ms).
+   * Answers requests on `ai.gateway.responses.{tenant_id}` in queue group `gateway.workers` (timeout
+   * 60000 ms).
    *
    * @generated from operations.replyChatCompletion (spec/ai-sdk.asyncapi.yaml:404:3)
    */
@@ -413,7 +484,11 @@ export class AiSdkServer {
    * (as for `replyChatCompletion`) yield the model's chunks as LiteLLM streams them, and return the
    * end message. A worker stops calling the model when the caller cancels (the handler's `signal`).
    *
-   * Answers requests on `ai.gateway.stream.{tenant_id}` in queue group `gateway.workers` and streams each reply: the handler yields `ChatCompletionChunk` chunks as they come, then one `ChatCompletionStreamEnd` that ends it (first chunk within 30000 ms, at most 30000 ms between chunks, 600000 ms in all; the server sends at most 32 chunks ahead of the caller); `message.signal` aborts when the caller cancels.
+   * Answers requests on `ai.gateway.stream.{tenant_id}` in queue group `gateway.workers` and streams
+   * each reply: the handler yields `ChatCompletionChunk` chunks as they come, then one
+   * `ChatCompletionStreamEnd` that ends it (first chunk within 30000 ms, at most 30000 ms between
+   * chunks, 600000 ms in all; the server sends at most 32 chunks ahead of the caller); `message.signal`
+   * aborts when the caller cancels.
    *
    * @generated from operations.replyChatCompletionStream (spec/ai-sdk.asyncapi.yaml:451:3)
    */
@@ -437,7 +512,9 @@ export class AiSdkServer {
    * `ai.rag.ingest.{tenant_id}` in the queue group `rag.ingest.workers` (our name; the guide does not
    * give one), so each document is indexed once.
    *
-   * Consumes `ai.rag.ingest.{tenant_id}` from JetStream stream `AI_RAG_INGEST` through durable consumer `rag-ingest-workers`, which every instance shares (each message goes to one of them); after 5 failed deliveries a message goes to the dead-letter subject `ai.dead.rag.ingest`.
+   * Consumes `ai.rag.ingest.{tenant_id}` from JetStream stream `AI_RAG_INGEST` through durable consumer
+   * `rag-ingest-workers`, which every instance shares (each message goes to one of them); after 5 failed
+   * deliveries a message goes to the dead-letter subject `ai.dead.rag.ingest`.
    *
    * @generated from operations.receiveDocument (spec/ai-sdk.asyncapi.yaml:495:3)
    */
@@ -473,7 +550,8 @@ export class AiSdkServer {
    * `ai.rag.results.{tenant_id}` from the queue group `rag.results.workers` (our name; the guide does
    * not give one). Callers give up after 30 s, so a worker has at most that long to reply.
    *
-   * Answers requests on `ai.rag.results.{tenant_id}` in queue group `rag.results.workers` (timeout 30000 ms).
+   * Answers requests on `ai.rag.results.{tenant_id}` in queue group `rag.results.workers` (timeout 30000
+   * ms).
    *
    * @generated from operations.replyRagResults (spec/ai-sdk.asyncapi.yaml:566:3)
    */
@@ -495,7 +573,11 @@ export class AiSdkServer {
     await this.#core.drain();
   }
 
-  /** Graceful shutdown: {@link AiSdkServer.drain} (running handlers finish, durable messages are acked), then drains and closes the connection. The runtime's `drainOnSignal([server, nc])` does the same on SIGTERM. */
+  /**
+   * Graceful shutdown: {@link AiSdkServer.drain} (running handlers finish, durable messages are acked),
+   * then drains and closes the connection. The runtime's `drainOnSignal([server, nc])` does the same on
+   * SIGTERM.
+   */
   async close(): Promise<void> {
     await this.#core.close();
   }

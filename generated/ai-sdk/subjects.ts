@@ -15,12 +15,14 @@ import { subjectTemplate } from 'asyncapi-nats/runtime/gen';
  * header names keeps it.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.agentMessage (spec/ai-sdk.asyncapi.yaml:65:3)
  */
@@ -34,12 +36,14 @@ export const agentMessageSubject = /* @__PURE__ */ subjectTemplate('ai.agent.mes
  * `agent.workers` queue group, so each task runs on exactly one worker.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.agentTasks (spec/ai-sdk.asyncapi.yaml:83:3)
  */
@@ -54,12 +58,14 @@ export const agentTasksSubject = /* @__PURE__ */ subjectTemplate('ai.agent.tasks
  * and order requests without decoding the payload.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:107:3)
  */
@@ -73,12 +79,14 @@ export const gatewayRequestsSubject = /* @__PURE__ */ subjectTemplate('ai.gatewa
  * request/reply (`timeout=60.0` s) and a gateway worker answers on the caller's inbox.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:132:3)
  */
@@ -97,12 +105,14 @@ export const gatewayResponsesSubject = /* @__PURE__ */ subjectTemplate('ai.gatew
  * asyncapi-nats manual, docs/streaming.md.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.gatewayStream (spec/ai-sdk.asyncapi.yaml:163:3)
  */
@@ -116,12 +126,14 @@ export const gatewayStreamSubject = /* @__PURE__ */ subjectTemplate('ai.gateway.
  * the ingestion workers.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:202:3)
  */
@@ -135,12 +147,14 @@ export const ragIngestSubject = /* @__PURE__ */ subjectTemplate('ai.rag.ingest.{
  * by one RAG query worker. Callers that need the results use `ragResults` instead.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:226:3)
  */
@@ -154,12 +168,14 @@ export const ragQueriesSubject = /* @__PURE__ */ subjectTemplate('ai.rag.queries
  * (`timeout=30.0` s) and a RAG worker answers on the caller's inbox.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:242:3)
  */

@@ -10,7 +10,7 @@ import type * as T from './types.js';
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.AgentMessage.examples.0 (spec/ai-sdk.asyncapi.yaml:533:11)
+ * @generated from components.messages.AgentMessage.examples.0 (spec/ai-sdk.asyncapi.yaml:633:11)
  */
 export function exampleAgentMessage(overrides?: Partial<T.AgentMessage>): T.AgentMessage {
   const example: T.AgentMessage = {
@@ -34,7 +34,7 @@ export function exampleAgentMessage(overrides?: Partial<T.AgentMessage>): T.Agen
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.AgentMessage.examples.0 (spec/ai-sdk.asyncapi.yaml:533:11)
+ * @generated from components.messages.AgentMessage.examples.0 (spec/ai-sdk.asyncapi.yaml:633:11)
  */
 export function exampleAgentMessageHeaders(overrides?: Partial<T.AgentMessageHeaders>): T.AgentMessageHeaders {
   const example: T.AgentMessageHeaders = {
@@ -50,7 +50,7 @@ export function exampleAgentMessageHeaders(overrides?: Partial<T.AgentMessageHea
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.AgentTask.examples.0 (spec/ai-sdk.asyncapi.yaml:558:11)
+ * @generated from components.messages.AgentTask.examples.0 (spec/ai-sdk.asyncapi.yaml:658:11)
  */
 export function exampleAgentTask(overrides?: Partial<T.AgentTask>): T.AgentTask {
   const example: T.AgentTask = {
@@ -74,7 +74,7 @@ export function exampleAgentTask(overrides?: Partial<T.AgentTask>): T.AgentTask 
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.ChatCompletionRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:584:11)
+ * @generated from components.messages.ChatCompletionRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:684:11)
  */
 export function exampleChatCompletionRequest(overrides?: Partial<T.ChatCompletionRequest>): T.ChatCompletionRequest {
   const example: T.ChatCompletionRequest = {
@@ -109,7 +109,7 @@ export function exampleChatCompletionRequest(overrides?: Partial<T.ChatCompletio
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.ChatCompletionRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:584:11)
+ * @generated from components.messages.ChatCompletionRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:684:11)
  */
 export function exampleChatCompletionRequestHeaders(
   overrides?: Partial<T.ChatCompletionRequestHeaders>,
@@ -128,7 +128,7 @@ export function exampleChatCompletionRequestHeaders(
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.ChatCompletionResponse.examples.0 (spec/ai-sdk.asyncapi.yaml:642:11)
+ * @generated from components.messages.ChatCompletionResponse.examples.0 (spec/ai-sdk.asyncapi.yaml:742:11)
  */
 export function exampleChatCompletionResponse(overrides?: Partial<T.ChatCompletionResponse>): T.ChatCompletionResponse {
   const example: T.ChatCompletionResponse = {
@@ -156,12 +156,92 @@ export function exampleChatCompletionResponse(overrides?: Partial<T.ChatCompleti
 }
 
 /**
+ * An example {@link T.ChatCompletionStreamRequest} (the payload of message `ChatCompletionStreamRequest`): the spec's example `incidentSummary` of message `ChatCompletionStreamRequest`, checked against the schema when this file was generated.
+ *
+ * Every call returns a new object, so a test may change it.
+ *
+ * @param overrides top-level fields that replace the example's
+ * @generated from components.messages.ChatCompletionStreamRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:772:11)
+ */
+export function exampleChatCompletionStreamRequest(
+  overrides?: Partial<T.ChatCompletionStreamRequest>,
+): T.ChatCompletionStreamRequest {
+  const example: T.ChatCompletionStreamRequest = {
+    model: 'gpt-4o-mini',
+    messages: [
+      {
+        role: 'system',
+        content: 'You are a concise site-reliability assistant.'
+      },
+      {
+        role: 'user',
+        content: 'Summarise incident INC-311 in two sentences.'
+      }
+    ],
+    temperature: 0.2,
+    max_tokens: 256,
+    stream: true
+  };
+  return { ...example, ...overrides };
+}
+
+/**
+ * An example {@link T.ChatCompletionChunk} (the payload of message `ChatCompletionChunk`): the spec's example `firstChunk` of message `ChatCompletionChunk`, checked against the schema when this file was generated.
+ *
+ * Every call returns a new object, so a test may change it.
+ *
+ * @param overrides top-level fields that replace the example's
+ * @generated from components.messages.ChatCompletionChunk.examples.0 (spec/ai-sdk.asyncapi.yaml:797:11)
+ */
+export function exampleChatCompletionChunk(overrides?: Partial<T.ChatCompletionChunk>): T.ChatCompletionChunk {
+  const example: T.ChatCompletionChunk = {
+    id: 'chatcmpl-9x2Lk7QWeRtZ',
+    object: 'chat.completion.chunk',
+    created: 1736933400,
+    model: 'gpt-4o-mini',
+    choices: [
+      {
+        index: 0,
+        delta: {
+          role: 'assistant',
+          content: 'INC-311 was'
+        },
+        finish_reason: null
+      }
+    ]
+  };
+  return { ...example, ...overrides };
+}
+
+/**
+ * An example {@link T.ChatCompletionStreamEnd} (the payload of message `ChatCompletionStreamEnd`): the spec's example `incidentSummary` of message `ChatCompletionStreamEnd`, checked against the schema when this file was generated.
+ *
+ * Every call returns a new object, so a test may change it.
+ *
+ * @param overrides top-level fields that replace the example's
+ * @generated from components.messages.ChatCompletionStreamEnd.examples.0 (spec/ai-sdk.asyncapi.yaml:833:11)
+ */
+export function exampleChatCompletionStreamEnd(
+  overrides?: Partial<T.ChatCompletionStreamEnd>,
+): T.ChatCompletionStreamEnd {
+  const example: T.ChatCompletionStreamEnd = {
+    finish_reason: 'stop',
+    usage: {
+      prompt_tokens: 38,
+      completion_tokens: 31,
+      total_tokens: 69
+    }
+  };
+  return { ...example, ...overrides };
+}
+
+/**
  * An example {@link T.RagDocument} (the payload of message `RagDocument`): the spec's example `runbook` of message `RagDocument`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.RagDocument.examples.0 (spec/ai-sdk.asyncapi.yaml:668:11)
+ * @generated from components.messages.RagDocument.examples.0 (spec/ai-sdk.asyncapi.yaml:850:11)
  */
 export function exampleRagDocument(overrides?: Partial<T.RagDocument>): T.RagDocument {
   const example: T.RagDocument = {
@@ -190,7 +270,7 @@ export function exampleRagDocument(overrides?: Partial<T.RagDocument>): T.RagDoc
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.RagQuery.examples.0 (spec/ai-sdk.asyncapi.yaml:693:11)
+ * @generated from components.messages.RagQuery.examples.0 (spec/ai-sdk.asyncapi.yaml:875:11)
  */
 export function exampleRagQuery(overrides?: Partial<T.RagQuery>): T.RagQuery {
   const example: T.RagQuery = {
@@ -212,7 +292,7 @@ export function exampleRagQuery(overrides?: Partial<T.RagQuery>): T.RagQuery {
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.RagResults.examples.0 (spec/ai-sdk.asyncapi.yaml:712:11)
+ * @generated from components.messages.RagResults.examples.0 (spec/ai-sdk.asyncapi.yaml:894:11)
  */
 export function exampleRagResults(overrides?: Partial<T.RagResults>): T.RagResults {
   const example: T.RagResults = {

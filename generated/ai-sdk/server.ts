@@ -10,10 +10,12 @@ import {
   type OperationSpec,
   type ReceivedMessage,
   reply,
+  replyStream,
   ServerCore,
   type ServerOptions,
   type ServiceIdentity,
   type ServiceInfo,
+  type StreamReceivedMessage,
   subjectTemplate,
   subscribe,
   type Wildcard,
@@ -79,6 +81,23 @@ export type ReplyChatCompletionArgs = {
   readonly handler: (
     message: ReplyChatCompletionReceived,
   ) => T.ChatCompletionResponse | Promise<T.ChatCompletionResponse>;
+};
+/** What a {@link AiSdkServer.replyChatCompletionStream} handler receives: the validated payload, headers and subject parameters, and the stream's `signal`, which aborts when the caller cancels. */
+export type ReplyChatCompletionStreamReceived = StreamReceivedMessage<
+  T.ChatCompletionStreamRequest,
+  Record<string, never>,
+  T.GatewayStreamParams
+>;
+/** Arguments of {@link AiSdkServer.replyChatCompletionStream}. */
+export type ReplyChatCompletionStreamArgs = {
+  /** Values for the subject `ai.gateway.stream.{tenant_id}` (each described on {@link T.GatewayStreamParams}); `wildcard` receives every value of that parameter. */
+  readonly params: {
+    readonly tenant_id: string | Wildcard;
+  };
+  /** Called once for each valid request; each value it yields is a chunk (validated, sent in order, at most 32 ahead of the caller), its return value the end message. Stop when `message.signal` aborts: the caller cancelled or went away. A throw ends the stream with an error. */
+  readonly handler: (
+    message: ReplyChatCompletionStreamReceived,
+  ) => AsyncGenerator<T.ChatCompletionChunk, T.ChatCompletionStreamEnd, undefined>;
 };
 /** What a {@link AiSdkServer.receiveDocument} handler receives: the validated payload, headers and subject parameters. */
 export type ReceiveDocumentReceived = DurableReceivedMessage<T.RagDocument, Record<string, never>, T.RagIngestParams>;
@@ -205,6 +224,28 @@ const replyChatCompletionOperation: OperationSpec = {
   timeoutMs: 60000,
   queue: /* @__PURE__ */ subjectTemplate('gateway.workers')
 };
+const replyChatCompletionStreamOperation: OperationSpec = {
+  id: 'replyChatCompletionStream',
+  subject: subjects.gatewayStreamSubject,
+  messages: [
+    {
+      name: 'ChatCompletionStreamRequest',
+      payload: S.ChatCompletionStreamRequestSchema
+    }
+  ],
+  streaming: {
+    chunks: [{ name: 'ChatCompletionChunk', payload: S.ChatCompletionChunkSchema }],
+    end: {
+      name: 'ChatCompletionStreamEnd',
+      payload: S.ChatCompletionStreamEndSchema
+    },
+    firstChunkTimeoutMs: 30000,
+    idleTimeoutMs: 30000,
+    totalTimeoutMs: 600000,
+    window: 32
+  },
+  queue: /* @__PURE__ */ subjectTemplate('gateway.workers')
+};
 const receiveDocumentOperation: OperationSpec = {
   id: 'receiveDocument',
   subject: subjects.ragIngestSubject,
@@ -291,7 +332,7 @@ export class AiSdkServer {
    *
    * Subscribes to `ai.agent.message.{tenant_id}` in queue group `agent.{agent_id}`.
    *
-   * @generated from operations.receiveAgentMessage (spec/ai-sdk.asyncapi.yaml:247:3)
+   * @generated from operations.receiveAgentMessage (spec/ai-sdk.asyncapi.yaml:288:3)
    */
   receiveAgentMessage(args: ReceiveAgentMessageArgs): Handle {
     return this.#core.track(
@@ -308,7 +349,7 @@ export class AiSdkServer {
    *
    * Consumes `ai.agent.tasks.{tenant_id}` from JetStream stream `AI_AGENT_TASKS` through durable consumer `agent-workers`, which every instance shares (each message goes to one of them); after 5 failed deliveries a message goes to the dead-letter subject `ai.dead.agent.tasks`.
    *
-   * @generated from operations.receiveAgentTask (spec/ai-sdk.asyncapi.yaml:281:3)
+   * @generated from operations.receiveAgentTask (spec/ai-sdk.asyncapi.yaml:322:3)
    */
   receiveAgentTask(args: ReceiveAgentTaskArgs): Handle {
     return this.#core.track(
@@ -326,7 +367,7 @@ export class AiSdkServer {
    *
    * Consumes `ai.gateway.requests.{tenant_id}` from JetStream stream `AI_GATEWAY_REQUESTS` through durable consumer `gateway-workers`, which every instance shares (each message goes to one of them); after 3 failed deliveries a message goes to the dead-letter subject `ai.dead.gateway.requests`.
    *
-   * @generated from operations.receiveGatewayRequest (spec/ai-sdk.asyncapi.yaml:321:3)
+   * @generated from operations.receiveGatewayRequest (spec/ai-sdk.asyncapi.yaml:362:3)
    */
   receiveGatewayRequest(args: ReceiveGatewayRequestArgs): Handle {
     return this.#core.track(
@@ -350,7 +391,7 @@ export class AiSdkServer {
    *
    * Answers requests on `ai.gateway.responses.{tenant_id}` in queue group `gateway.workers` (timeout 60000 ms).
    *
-   * @generated from operations.replyChatCompletion (spec/ai-sdk.asyncapi.yaml:363:3)
+   * @generated from operations.replyChatCompletion (spec/ai-sdk.asyncapi.yaml:404:3)
    */
   replyChatCompletion(args: ReplyChatCompletionArgs): Handle {
     return this.#core.track(
@@ -366,6 +407,30 @@ export class AiSdkServer {
   }
 
   /**
+   * Stream chat completions as a gateway worker.
+   *
+   * The serving side of `streamChatCompletion`: gateway workers in the queue group `gateway.workers`
+   * (as for `replyChatCompletion`) yield the model's chunks as LiteLLM streams them, and return the
+   * end message. A worker stops calling the model when the caller cancels (the handler's `signal`).
+   *
+   * Answers requests on `ai.gateway.stream.{tenant_id}` in queue group `gateway.workers` and streams each reply: the handler yields `ChatCompletionChunk` chunks as they come, then one `ChatCompletionStreamEnd` that ends it (first chunk within 30000 ms, at most 30000 ms between chunks, 600000 ms in all; the server sends at most 32 chunks ahead of the caller); `message.signal` aborts when the caller cancels.
+   *
+   * @generated from operations.replyChatCompletionStream (spec/ai-sdk.asyncapi.yaml:451:3)
+   */
+  replyChatCompletionStream(args: ReplyChatCompletionStreamArgs): Handle {
+    return this.#core.track(
+      replyStream<ReplyChatCompletionStreamReceived, T.ChatCompletionChunk, T.ChatCompletionStreamEnd>(
+        this.#nc,
+        replyChatCompletionStreamOperation,
+        args,
+        args.handler,
+        this.#options,
+      ),
+      replyChatCompletionStreamOperation,
+    );
+  }
+
+  /**
    * Ingest documents as a member of the ingestion worker pool.
    *
    * The consuming side of "Document Ingestion": ingestion workers subscribe to
@@ -374,7 +439,7 @@ export class AiSdkServer {
    *
    * Consumes `ai.rag.ingest.{tenant_id}` from JetStream stream `AI_RAG_INGEST` through durable consumer `rag-ingest-workers`, which every instance shares (each message goes to one of them); after 5 failed deliveries a message goes to the dead-letter subject `ai.dead.rag.ingest`.
    *
-   * @generated from operations.receiveDocument (spec/ai-sdk.asyncapi.yaml:401:3)
+   * @generated from operations.receiveDocument (spec/ai-sdk.asyncapi.yaml:495:3)
    */
   receiveDocument(args: ReceiveDocumentArgs): Handle {
     return this.#core.track(
@@ -392,7 +457,7 @@ export class AiSdkServer {
    *
    * Subscribes to `ai.rag.queries.{tenant_id}` in queue group `rag.query.workers`.
    *
-   * @generated from operations.receiveRagQuery (spec/ai-sdk.asyncapi.yaml:437:3)
+   * @generated from operations.receiveRagQuery (spec/ai-sdk.asyncapi.yaml:531:3)
    */
   receiveRagQuery(args: ReceiveRagQueryArgs): Handle {
     return this.#core.track(
@@ -410,7 +475,7 @@ export class AiSdkServer {
    *
    * Answers requests on `ai.rag.results.{tenant_id}` in queue group `rag.results.workers` (timeout 30000 ms).
    *
-   * @generated from operations.replyRagResults (spec/ai-sdk.asyncapi.yaml:472:3)
+   * @generated from operations.replyRagResults (spec/ai-sdk.asyncapi.yaml:566:3)
    */
   replyRagResults(args: ReplyRagResultsArgs): Handle {
     return this.#core.track(

@@ -212,7 +212,7 @@ describe('docs site', () => {
   it('docs - every message shows its spec examples and a generated example that passed its schema', async () => {
     const html = (await site('spec/ai-sdk.asyncapi.yaml')).get('index.html') ?? '';
     const generated = html.match(/<figure class="example generated">/g) ?? [];
-    expect(generated.length).toBe(8);
+    expect(generated.length).toBe(11);
     // Each example says whose it is, and each of its blocks whether it is the headers or the payload.
     const example = html.slice(html.indexOf('<figure class="example">'), html.indexOf('</figure>\n  </figure>'));
     expect(example).toContain('<figcaption>Example “researchHandoff” of message AgentMessage</figcaption>');

@@ -122,6 +122,8 @@ describe('permissions - the documented permissions', () => {
       'sendAgentTask',
       'queueGatewayRequest',
       'requestChatCompletion',
+      'streamChatCompletion',
+      'streamChatCompletion cancelled',
       'ingestDocument',
       'publishRagQuery',
       'requestRagResults',

@@ -6,10 +6,20 @@
  * of workers share the load (each request goes to exactly one of them):
  * - `replyChatCompletion`: request/reply; the caller waits for the completion (the spec's 60 s timeout);
  * - `receiveGatewayRequest`: the durable request queue (JetStream); the caller does not wait, the request
- *   survives restarts, and it is acked when the handler resolves.
+ *   survives restarts, and it is acked when the handler resolves;
+ * - `replyChatCompletionStream`: a streamed completion (LiteLLM's `stream: true`): an async generator
+ *   that yields `chat.completion.chunk`s as the stand-in model "generates" them and returns the end
+ *   message; it stops when the caller cancels (the handler's `signal`).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type NatsConnection, ServiceError } from 'asyncapi-nats/runtime';
-import { AiSdkServer, type ChatCompletionRequest, type ChatCompletionResponse } from '../../generated/ai-sdk/index.js';
+import {
+  AiSdkServer,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type ChatCompletionResponse,
+  type ChatCompletionStreamEnd,
+} from '../../generated/ai-sdk/index.js';
 import { errorText, type Log, short } from './trace.js';
 
 /** The models this gateway serves; any other gets a 404 error reply. */
@@ -22,7 +32,12 @@ export interface GatewayWorkerOptions {
   readonly log: Log;
   /** Called once a queued request is done (the example waits for it). */
   readonly onQueuedDone?: (requestId: string) => void;
+  /** Called when a caller cancels a streamed completion, with the chunks sent by then. */
+  readonly onStreamCancelled?: (chunksSent: number) => void;
 }
+
+/** How long the stand-in model takes per chunk: slow enough to see the stream, and to cancel it. */
+const CHUNK_DELAY_MS = 15;
 
 export function startGatewayWorker(nc: NatsConnection, options: GatewayWorkerOptions): AiSdkServer {
   const { name, tenant, log } = options;
@@ -66,6 +81,47 @@ export function startGatewayWorker(nc: NatsConnection, options: GatewayWorkerOpt
     },
   });
   log(name, `receiveGatewayRequest on ${queue.subject}, durable consumer ${queue.queue}`);
+
+  const streams = server.replyChatCompletionStream({
+    params,
+    // Each yield is one chunk, validated and sent in order (never more than the spec's window ahead of
+    // the caller); the return value is the end message.
+    handler: async function* ({ payload, signal }) {
+      const completion = standInModel(payload);
+      // Three words a chunk: a real model streams a token or a few at a time.
+      const pieces = completion.choices[0]?.message.content.match(/(?:\S+\s*){1,3}/g) ?? [];
+      log(name, `← streamChatCompletion ${payload.model}: streaming ${pieces.length} chunks`);
+      let sent = 0;
+      // The signal aborts when the caller cancels (or goes away): a real worker would stop calling the model.
+      signal.addEventListener(
+        'abort',
+        () => {
+          log(name, `← streamChatCompletion cancelled by the caller after ${sent} chunks: model call stopped`);
+          options.onStreamCancelled?.(sent);
+        },
+        { once: true },
+      );
+      const chunk = (delta: ChatCompletionChunk['choices'][number]['delta']): ChatCompletionChunk => ({
+        id: completion.id,
+        object: 'chat.completion.chunk',
+        created: completion.created,
+        model: completion.model,
+        choices: [{ index: 0, delta, finish_reason: null }],
+      });
+      for (const [i, piece] of pieces.entries()) {
+        await sleep(CHUNK_DELAY_MS); // the model generating the next token
+        if (signal.aborted) break;
+        yield chunk(i === 0 ? { role: 'assistant', content: piece } : { content: piece });
+        sent += 1;
+      }
+      const end: ChatCompletionStreamEnd = {
+        finish_reason: 'stop',
+        usage: completion.usage ?? { prompt_tokens: 0, completion_tokens: sent, total_tokens: sent },
+      };
+      return end;
+    },
+  });
+  log(name, `replyChatCompletionStream on ${streams.subject}, queue group ${streams.queue}`);
 
   return server;
 }

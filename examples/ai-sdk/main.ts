@@ -10,7 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type NatsConnection, RemoteError, ValidationError } from 'asyncapi-nats/runtime';
-import { type AgentTask, AiSdkClient, AiSdkServer, type RagDocument } from '../../generated/ai-sdk/index.js';
+import {
+  type AgentTask,
+  AiSdkClient,
+  AiSdkServer,
+  type ChatMessage,
+  type RagDocument,
+} from '../../generated/ai-sdk/index.js';
 import { type AnswerQuestionInput, startAgent } from './agent.js';
 import { startGatewayWorker } from './gateway-worker.js';
 import { type ExampleNats, jetStreamFootprint, natsForExample } from './nats.js';
@@ -74,7 +80,7 @@ async function run(nats: ExampleNats): Promise<void> {
   try {
     await withTimeout(flow(tenant, planner, connectAs, started), FLOW_TIMEOUT_MS);
   } finally {
-    section('5. Shutdown');
+    section('6. Shutdown');
     // drain(): stop receiving, let running handlers finish and their messages be acked.
     await Promise.all(servers.map((server) => server.drain()));
     log('main', `drained ${servers.length} servers (running handlers finished, their messages acked)`);
@@ -102,8 +108,18 @@ async function flow(
   section('1. The workers start (each registration prints its subject and its queue group or durable consumer)');
   const indexed = waiter<string>();
   const queuedDone = waiter<string>();
+  const streamCancelled = waiter<string>();
   for (const name of ['gateway-1', 'gateway-2']) {
-    servers.push(startGatewayWorker(await connectAs(name), { name, tenant, log, onQueuedDone: queuedDone.done }));
+    const onStreamCancelled = (): void => streamCancelled.done('cancelled');
+    servers.push(
+      startGatewayWorker(await connectAs(name), {
+        name,
+        tenant,
+        log,
+        onQueuedDone: queuedDone.done,
+        onStreamCancelled,
+      }),
+    );
   }
   servers.push(startRagWorker(await connectAs('rag'), { tenant, log, onIndexed: indexed.done }));
   servers.push(startAgent(await connectAs('researcher'), { agentId: 'researcher', tenant, model: MODEL, log }));
@@ -164,7 +180,12 @@ async function flow(
   await answered.all([input.conversation_id]);
   await queuedDone.all([task.task_id]);
 
-  section('4. Failures are typed errors');
+  section('4. A completion streams chunk by chunk; a second one is cancelled midway, and the worker hears of it');
+  await streamCompletion(client, params);
+  await cancelCompletion(client, params);
+  await streamCancelled.all(['cancelled']);
+
+  section('5. Failures are typed errors');
   started = performance.now();
   try {
     log('planner', '→ requestChatCompletion with temperature 3 (the spec allows 0 to 2)');
@@ -190,6 +211,64 @@ async function flow(
   } catch (error) {
     if (!(error instanceof RemoteError)) throw error;
     log('planner', `✗ RemoteError ${error.status} in ${elapsed(started)}: ${error.description}`);
+  }
+}
+
+const STREAM_QUESTION = 'Summarise incident INC-311 for the on-call channel.';
+/** The conversation a streamed completion is asked for: a question and the context the stand-in answers from. */
+const STREAM_MESSAGES: ChatMessage[] = [
+  {
+    role: 'system',
+    content:
+      'Context:\n- INC-311: checkout was down for 14 minutes because a TLS certificate expired; it was rotated and expiry alerts were added.',
+  },
+  { role: 'user', content: STREAM_QUESTION },
+];
+
+/** Streams one completion: each chunk is printed as it arrives, then the end message. */
+async function streamCompletion(client: AiSdkClient, params: { tenant_id: string }): Promise<void> {
+  const started = performance.now();
+  log('planner', `→ streamChatCompletion "${STREAM_QUESTION}"`);
+  const stream = client.streamChatCompletion({
+    params,
+    payload: { model: MODEL, stream: true, messages: STREAM_MESSAGES },
+  });
+  let text = '';
+  let count = 0;
+  for await (const chunk of stream) {
+    const piece = chunk.choices[0]?.delta.content ?? '';
+    text += piece;
+    count += 1;
+    log('planner', `← chunk ${count} after ${elapsed(started)}: ${JSON.stringify(piece)}`);
+  }
+  const end = stream.end;
+  log(
+    'planner',
+    `← end after ${count} chunks in ${elapsed(started)}: finish_reason ${end?.finish_reason}, ${end?.usage.total_tokens} tokens: "${text.trim()}"`,
+  );
+}
+
+/** Starts a second completion and aborts it after three chunks: the iterator rejects with the abort reason. */
+async function cancelCompletion(client: AiSdkClient, params: { tenant_id: string }): Promise<void> {
+  const controller = new AbortController();
+  log('planner', '→ streamChatCompletion again, to be stopped after 3 chunks (an AbortController, as for fetch)');
+  const stream = client.streamChatCompletion(
+    { params, payload: { model: MODEL, stream: true, messages: STREAM_MESSAGES } },
+    { signal: controller.signal },
+  );
+  let count = 0;
+  try {
+    for await (const _chunk of stream) {
+      count += 1;
+      if (count === 3) {
+        log('planner', '✋ the user pressed stop after 3 chunks: abort()');
+        controller.abort(new Error('the user pressed stop'));
+      }
+    }
+    log('planner', '✗ the stream ended by itself: it was not cancelled');
+  } catch (error) {
+    if (error !== controller.signal.reason) throw error;
+    log('planner', `✗ stream stopped after ${count} chunks: ${errorText(error)}`);
   }
 }
 

@@ -9,8 +9,11 @@ import {
   type OperationSpec,
   publish,
   type PublishAck,
+  type ReplyStream,
   request,
   type RequestOptions,
+  requestStream,
+  type StreamOptions,
 } from 'asyncapi-nats/runtime/gen';
 import * as S from './schemas.js';
 import * as subjects from './subjects.js';
@@ -18,7 +21,10 @@ import type * as T from './types.js';
 
 /** Arguments of {@link AiSdkClient.sendAgentMessage}. */
 export type SendAgentMessageArgs = {
-  /** Values for the subject `ai.agent.message.{tenant_id}` (each described on {@link T.AgentMessageParams}). */
+  /**
+   * Values for the subject `ai.agent.message.{tenant_id}` (each described on
+   * {@link T.AgentMessageParams}).
+   */
   readonly params: T.AgentMessageParams;
   /**
    * Agent message
@@ -43,7 +49,10 @@ export type SendAgentTaskArgs = {
 };
 /** Arguments of {@link AiSdkClient.queueGatewayRequest}. */
 export type QueueGatewayRequestArgs = {
-  /** Values for the subject `ai.gateway.requests.{tenant_id}` (each described on {@link T.GatewayRequestsParams}). */
+  /**
+   * Values for the subject `ai.gateway.requests.{tenant_id}` (each described on
+   * {@link T.GatewayRequestsParams}).
+   */
   readonly params: T.GatewayRequestsParams;
   /**
    * Chat completion request
@@ -57,7 +66,10 @@ export type QueueGatewayRequestArgs = {
 };
 /** Arguments of {@link AiSdkClient.requestChatCompletion}. */
 export type RequestChatCompletionArgs = {
-  /** Values for the subject `ai.gateway.responses.{tenant_id}` (each described on {@link T.GatewayResponsesParams}). */
+  /**
+   * Values for the subject `ai.gateway.responses.{tenant_id}` (each described on
+   * {@link T.GatewayResponsesParams}).
+   */
   readonly params: T.GatewayResponsesParams;
   /**
    * Chat completion request (request/reply)
@@ -67,6 +79,22 @@ export type RequestChatCompletionArgs = {
    * headers are needed.
    */
   readonly payload: T.ChatCompletionRequest;
+};
+/** Arguments of {@link AiSdkClient.streamChatCompletion}. */
+export type StreamChatCompletionArgs = {
+  /**
+   * Values for the subject `ai.gateway.stream.{tenant_id}` (each described on
+   * {@link T.GatewayStreamParams}).
+   */
+  readonly params: T.GatewayStreamParams;
+  /**
+   * Chat completion request (streamed)
+   *
+   * The body of `ChatCompletionRequest` with `stream: true`, as LiteLLM's `/chat/completions` takes
+   * it for a streamed completion. Sent without headers, like `ChatCompletionCall`: the chunks go to
+   * the caller's inbox.
+   */
+  readonly payload: T.ChatCompletionStreamRequest;
 };
 /** Arguments of {@link AiSdkClient.ingestDocument}. */
 export type IngestDocumentArgs = {
@@ -161,6 +189,27 @@ const requestChatCompletionOperation: OperationSpec = {
   },
   timeoutMs: 60000
 };
+const streamChatCompletionOperation: OperationSpec = {
+  id: 'streamChatCompletion',
+  subject: subjects.gatewayStreamSubject,
+  messages: [
+    {
+      name: 'ChatCompletionStreamRequest',
+      payload: S.ChatCompletionStreamRequestSchema
+    }
+  ],
+  streaming: {
+    chunks: [{ name: 'ChatCompletionChunk', payload: S.ChatCompletionChunkSchema }],
+    end: {
+      name: 'ChatCompletionStreamEnd',
+      payload: S.ChatCompletionStreamEndSchema
+    },
+    firstChunkTimeoutMs: 30000,
+    idleTimeoutMs: 30000,
+    totalTimeoutMs: 600000,
+    window: 32
+  }
+};
 const ingestDocumentOperation: OperationSpec = {
   id: 'ingestDocument',
   subject: subjects.ragIngestSubject,
@@ -196,7 +245,8 @@ const requestRagResultsOperation: OperationSpec = {
 /**
  * Typed NATS client for AI SDK 1.0.0: one method per operation the spec sends.
  *
- * Payloads and headers are validated before sending (see `ClientOptions.validate`); replies are validated on arrival.
+ * Payloads and headers are validated before sending (see `ClientOptions.validate`); replies are
+ * validated on arrival.
  */
 export class AiSdkClient {
   readonly #nc: NatsConnection;
@@ -216,7 +266,7 @@ export class AiSdkClient {
    *
    * Publishes to `ai.agent.message.{tenant_id}`.
    *
-   * @generated from operations.sendAgentMessage (spec/ai-sdk.asyncapi.yaml:234:3)
+   * @generated from operations.sendAgentMessage (spec/ai-sdk.asyncapi.yaml:275:3)
    */
   sendAgentMessage(args: SendAgentMessageArgs): void {
     publish(this.#nc, sendAgentMessageOperation, args, this.#options);
@@ -227,9 +277,11 @@ export class AiSdkClient {
    *
    * Guide: "Publishing task" — publish the encoded task to `ai.agent.tasks.{tenant_id}`.
    *
-   * Publishes to `ai.agent.tasks.{tenant_id}` durably: resolves once JetStream stream `AI_AGENT_TASKS` has stored the message; retries carry the message id from payload field `task_id`, so the stream stores it once.
+   * Publishes to `ai.agent.tasks.{tenant_id}` durably: resolves once JetStream stream `AI_AGENT_TASKS`
+   * has stored the message; retries carry the message id from payload field `task_id`, so the stream
+   * stores it once.
    *
-   * @generated from operations.sendAgentTask (spec/ai-sdk.asyncapi.yaml:266:3)
+   * @generated from operations.sendAgentTask (spec/ai-sdk.asyncapi.yaml:307:3)
    */
   sendAgentTask(args: SendAgentTaskArgs): Promise<PublishAck> {
     return durablePublish(this.#nc, sendAgentTaskOperation, args, this.#options);
@@ -242,9 +294,11 @@ export class AiSdkClient {
    * `request_id`, `model` and `priority` (the guide sends `"normal"`). Fire and forget: the
    * publisher does not wait for the completion.
    *
-   * Publishes to `ai.gateway.requests.{tenant_id}` durably: resolves once JetStream stream `AI_GATEWAY_REQUESTS` has stored the message; retries carry the message id from header `request_id`, so the stream stores it once.
+   * Publishes to `ai.gateway.requests.{tenant_id}` durably: resolves once JetStream stream
+   * `AI_GATEWAY_REQUESTS` has stored the message; retries carry the message id from header `request_id`,
+   * so the stream stores it once.
    *
-   * @generated from operations.queueGatewayRequest (spec/ai-sdk.asyncapi.yaml:304:3)
+   * @generated from operations.queueGatewayRequest (spec/ai-sdk.asyncapi.yaml:345:3)
    */
   queueGatewayRequest(args: QueueGatewayRequestArgs): Promise<PublishAck> {
     return durablePublish(this.#nc, queueGatewayRequestOperation, args, this.#options);
@@ -259,7 +313,7 @@ export class AiSdkClient {
    *
    * Sends a request to `ai.gateway.responses.{tenant_id}` (timeout 60000 ms).
    *
-   * @generated from operations.requestChatCompletion (spec/ai-sdk.asyncapi.yaml:345:3)
+   * @generated from operations.requestChatCompletion (spec/ai-sdk.asyncapi.yaml:386:3)
    */
   requestChatCompletion(args: RequestChatCompletionArgs, options?: RequestOptions): Promise<T.ChatCompletionResponse> {
     return request<T.ChatCompletionResponse>(
@@ -271,14 +325,43 @@ export class AiSdkClient {
   }
 
   /**
+   * Stream a chat completion from the gateway, chunk by chunk.
+   *
+   * The streaming counterpart of `requestChatCompletion` (the guide's "Requesting response"), as
+   * LiteLLM's `stream: true` offers it over HTTP: the caller gets each `chat.completion.chunk` as the
+   * model produces it, then a `ChatCompletionStreamEnd` with the finish reason and the token usage.
+   * Stopping the iteration (or aborting its signal) cancels the completion at the worker.
+   *
+   * Sends a request to `ai.gateway.stream.{tenant_id}` and streams the reply: iterate it with `for
+   * await` to get `ChatCompletionChunk` chunks as they come, then one `ChatCompletionStreamEnd` that
+   * ends it (first chunk within 30000 ms, at most 30000 ms between chunks, 600000 ms in all; the server
+   * sends at most 32 chunks ahead of the caller); `options.signal`, `break` or `cancel()` stops it and
+   * tells the server.
+   *
+   * @generated from operations.streamChatCompletion (spec/ai-sdk.asyncapi.yaml:426:3)
+   */
+  streamChatCompletion(
+    args: StreamChatCompletionArgs,
+    options?: StreamOptions,
+  ): ReplyStream<T.ChatCompletionChunk, T.ChatCompletionStreamEnd> {
+    return requestStream<T.ChatCompletionChunk, T.ChatCompletionStreamEnd>(
+      this.#nc,
+      streamChatCompletionOperation,
+      args,
+      options === undefined ? this.#options : { ...this.#options, ...options },
+    );
+  }
+
+  /**
    * Publish a document for ingestion.
    *
    * Guide: "Publishing document for ingestion" — publish the encoded document to
    * `ai.rag.ingest.{tenant_id}`.
    *
-   * Publishes to `ai.rag.ingest.{tenant_id}` durably: resolves once JetStream stream `AI_RAG_INGEST` has stored the message; retries carry a generated message id, so the stream stores it once.
+   * Publishes to `ai.rag.ingest.{tenant_id}` durably: resolves once JetStream stream `AI_RAG_INGEST` has
+   * stored the message; retries carry a generated message id, so the stream stores it once.
    *
-   * @generated from operations.ingestDocument (spec/ai-sdk.asyncapi.yaml:386:3)
+   * @generated from operations.ingestDocument (spec/ai-sdk.asyncapi.yaml:480:3)
    */
   ingestDocument(args: IngestDocumentArgs): Promise<PublishAck> {
     return durablePublish(this.#nc, ingestDocumentOperation, args, this.#options);
@@ -292,7 +375,7 @@ export class AiSdkClient {
    *
    * Publishes to `ai.rag.queries.{tenant_id}`.
    *
-   * @generated from operations.publishRagQuery (spec/ai-sdk.asyncapi.yaml:424:3)
+   * @generated from operations.publishRagQuery (spec/ai-sdk.asyncapi.yaml:518:3)
    */
   publishRagQuery(args: PublishRagQueryArgs): void {
     publish(this.#nc, publishRagQueryOperation, args, this.#options);
@@ -306,7 +389,7 @@ export class AiSdkClient {
    *
    * Sends a request to `ai.rag.results.{tenant_id}` (timeout 30000 ms).
    *
-   * @generated from operations.requestRagResults (spec/ai-sdk.asyncapi.yaml:455:3)
+   * @generated from operations.requestRagResults (spec/ai-sdk.asyncapi.yaml:549:3)
    */
   requestRagResults(args: RequestRagResultsArgs, options?: RequestOptions): Promise<T.RagResults> {
     return request<T.RagResults>(

@@ -5,12 +5,14 @@
 import type * as T from './types.js';
 
 /**
- * An example {@link T.AgentMessage} (the payload of message `AgentMessage`): the spec's example `researchHandoff` of message `AgentMessage`, checked against the schema when this file was generated.
+ * An example {@link T.AgentMessage} (the payload of message `AgentMessage`): the spec's example
+ * `researchHandoff` of message `AgentMessage`, checked against the schema when this file was
+ * generated.
  *
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.AgentMessage.examples.0 (spec/ai-sdk.asyncapi.yaml:533:11)
+ * @generated from components.messages.AgentMessage.examples.0 (spec/ai-sdk.asyncapi.yaml:633:11)
  */
 export function exampleAgentMessage(overrides?: Partial<T.AgentMessage>): T.AgentMessage {
   const example: T.AgentMessage = {
@@ -29,12 +31,14 @@ export function exampleAgentMessage(overrides?: Partial<T.AgentMessage>): T.Agen
 }
 
 /**
- * Example headers {@link T.AgentMessageHeaders} (of message `AgentMessage`; numbers and booleans are sent as text): the spec's example `researchHandoff` of message `AgentMessage`, checked against the schema when this file was generated.
+ * Example headers {@link T.AgentMessageHeaders} (of message `AgentMessage`; numbers and booleans are
+ * sent as text): the spec's example `researchHandoff` of message `AgentMessage`, checked against the
+ * schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.AgentMessage.examples.0 (spec/ai-sdk.asyncapi.yaml:533:11)
+ * @generated from components.messages.AgentMessage.examples.0 (spec/ai-sdk.asyncapi.yaml:633:11)
  */
 export function exampleAgentMessageHeaders(overrides?: Partial<T.AgentMessageHeaders>): T.AgentMessageHeaders {
   const example: T.AgentMessageHeaders = {
@@ -45,12 +49,13 @@ export function exampleAgentMessageHeaders(overrides?: Partial<T.AgentMessageHea
 }
 
 /**
- * An example {@link T.AgentTask} (the payload of message `AgentTask`): the spec's example `summarizeTicket` of message `AgentTask`, checked against the schema when this file was generated.
+ * An example {@link T.AgentTask} (the payload of message `AgentTask`): the spec's example
+ * `summarizeTicket` of message `AgentTask`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.AgentTask.examples.0 (spec/ai-sdk.asyncapi.yaml:558:11)
+ * @generated from components.messages.AgentTask.examples.0 (spec/ai-sdk.asyncapi.yaml:658:11)
  */
 export function exampleAgentTask(overrides?: Partial<T.AgentTask>): T.AgentTask {
   const example: T.AgentTask = {
@@ -69,12 +74,14 @@ export function exampleAgentTask(overrides?: Partial<T.AgentTask>): T.AgentTask 
 }
 
 /**
- * An example {@link T.ChatCompletionRequest} (the payload of messages `ChatCompletionRequest`, `ChatCompletionCall`): the spec's example `incidentSummary` of message `ChatCompletionRequest`, checked against the schema when this file was generated.
+ * An example {@link T.ChatCompletionRequest} (the payload of messages `ChatCompletionRequest`,
+ * `ChatCompletionCall`): the spec's example `incidentSummary` of message `ChatCompletionRequest`,
+ * checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.ChatCompletionRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:584:11)
+ * @generated from components.messages.ChatCompletionRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:684:11)
  */
 export function exampleChatCompletionRequest(overrides?: Partial<T.ChatCompletionRequest>): T.ChatCompletionRequest {
   const example: T.ChatCompletionRequest = {
@@ -104,12 +111,14 @@ export function exampleChatCompletionRequest(overrides?: Partial<T.ChatCompletio
 }
 
 /**
- * Example headers {@link T.ChatCompletionRequestHeaders} (of message `ChatCompletionRequest`; numbers and booleans are sent as text): the spec's example `incidentSummary` of message `ChatCompletionRequest`, checked against the schema when this file was generated.
+ * Example headers {@link T.ChatCompletionRequestHeaders} (of message `ChatCompletionRequest`; numbers
+ * and booleans are sent as text): the spec's example `incidentSummary` of message
+ * `ChatCompletionRequest`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.ChatCompletionRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:584:11)
+ * @generated from components.messages.ChatCompletionRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:684:11)
  */
 export function exampleChatCompletionRequestHeaders(
   overrides?: Partial<T.ChatCompletionRequestHeaders>,
@@ -123,12 +132,14 @@ export function exampleChatCompletionRequestHeaders(
 }
 
 /**
- * An example {@link T.ChatCompletionResponse} (the payload of message `ChatCompletionResponse`): the spec's example `incidentSummary` of message `ChatCompletionResponse`, checked against the schema when this file was generated.
+ * An example {@link T.ChatCompletionResponse} (the payload of message `ChatCompletionResponse`): the
+ * spec's example `incidentSummary` of message `ChatCompletionResponse`, checked against the schema
+ * when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.ChatCompletionResponse.examples.0 (spec/ai-sdk.asyncapi.yaml:642:11)
+ * @generated from components.messages.ChatCompletionResponse.examples.0 (spec/ai-sdk.asyncapi.yaml:742:11)
  */
 export function exampleChatCompletionResponse(overrides?: Partial<T.ChatCompletionResponse>): T.ChatCompletionResponse {
   const example: T.ChatCompletionResponse = {
@@ -156,12 +167,99 @@ export function exampleChatCompletionResponse(overrides?: Partial<T.ChatCompleti
 }
 
 /**
- * An example {@link T.RagDocument} (the payload of message `RagDocument`): the spec's example `runbook` of message `RagDocument`, checked against the schema when this file was generated.
+ * An example {@link T.ChatCompletionStreamRequest} (the payload of message
+ * `ChatCompletionStreamRequest`): the spec's example `incidentSummary` of message
+ * `ChatCompletionStreamRequest`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.RagDocument.examples.0 (spec/ai-sdk.asyncapi.yaml:668:11)
+ * @generated from components.messages.ChatCompletionStreamRequest.examples.0 (spec/ai-sdk.asyncapi.yaml:772:11)
+ */
+export function exampleChatCompletionStreamRequest(
+  overrides?: Partial<T.ChatCompletionStreamRequest>,
+): T.ChatCompletionStreamRequest {
+  const example: T.ChatCompletionStreamRequest = {
+    model: 'gpt-4o-mini',
+    messages: [
+      {
+        role: 'system',
+        content: 'You are a concise site-reliability assistant.'
+      },
+      {
+        role: 'user',
+        content: 'Summarise incident INC-311 in two sentences.'
+      }
+    ],
+    temperature: 0.2,
+    max_tokens: 256,
+    stream: true
+  };
+  return { ...example, ...overrides };
+}
+
+/**
+ * An example {@link T.ChatCompletionChunk} (the payload of message `ChatCompletionChunk`): the spec's
+ * example `firstChunk` of message `ChatCompletionChunk`, checked against the schema when this file was
+ * generated.
+ *
+ * Every call returns a new object, so a test may change it.
+ *
+ * @param overrides top-level fields that replace the example's
+ * @generated from components.messages.ChatCompletionChunk.examples.0 (spec/ai-sdk.asyncapi.yaml:797:11)
+ */
+export function exampleChatCompletionChunk(overrides?: Partial<T.ChatCompletionChunk>): T.ChatCompletionChunk {
+  const example: T.ChatCompletionChunk = {
+    id: 'chatcmpl-9x2Lk7QWeRtZ',
+    object: 'chat.completion.chunk',
+    created: 1736933400,
+    model: 'gpt-4o-mini',
+    choices: [
+      {
+        index: 0,
+        delta: {
+          role: 'assistant',
+          content: 'INC-311 was'
+        },
+        finish_reason: null
+      }
+    ]
+  };
+  return { ...example, ...overrides };
+}
+
+/**
+ * An example {@link T.ChatCompletionStreamEnd} (the payload of message `ChatCompletionStreamEnd`): the
+ * spec's example `incidentSummary` of message `ChatCompletionStreamEnd`, checked against the schema
+ * when this file was generated.
+ *
+ * Every call returns a new object, so a test may change it.
+ *
+ * @param overrides top-level fields that replace the example's
+ * @generated from components.messages.ChatCompletionStreamEnd.examples.0 (spec/ai-sdk.asyncapi.yaml:833:11)
+ */
+export function exampleChatCompletionStreamEnd(
+  overrides?: Partial<T.ChatCompletionStreamEnd>,
+): T.ChatCompletionStreamEnd {
+  const example: T.ChatCompletionStreamEnd = {
+    finish_reason: 'stop',
+    usage: {
+      prompt_tokens: 38,
+      completion_tokens: 31,
+      total_tokens: 69
+    }
+  };
+  return { ...example, ...overrides };
+}
+
+/**
+ * An example {@link T.RagDocument} (the payload of message `RagDocument`): the spec's example
+ * `runbook` of message `RagDocument`, checked against the schema when this file was generated.
+ *
+ * Every call returns a new object, so a test may change it.
+ *
+ * @param overrides top-level fields that replace the example's
+ * @generated from components.messages.RagDocument.examples.0 (spec/ai-sdk.asyncapi.yaml:850:11)
  */
 export function exampleRagDocument(overrides?: Partial<T.RagDocument>): T.RagDocument {
   const example: T.RagDocument = {
@@ -185,12 +283,13 @@ export function exampleRagDocument(overrides?: Partial<T.RagDocument>): T.RagDoc
 }
 
 /**
- * An example {@link T.RagQuery} (the payload of message `RagQuery`): the spec's example `restartQuestion` of message `RagQuery`, checked against the schema when this file was generated.
+ * An example {@link T.RagQuery} (the payload of message `RagQuery`): the spec's example
+ * `restartQuestion` of message `RagQuery`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.RagQuery.examples.0 (spec/ai-sdk.asyncapi.yaml:693:11)
+ * @generated from components.messages.RagQuery.examples.0 (spec/ai-sdk.asyncapi.yaml:875:11)
  */
 export function exampleRagQuery(overrides?: Partial<T.RagQuery>): T.RagQuery {
   const example: T.RagQuery = {
@@ -207,12 +306,13 @@ export function exampleRagQuery(overrides?: Partial<T.RagQuery>): T.RagQuery {
 }
 
 /**
- * An example {@link T.RagResults} (the payload of message `RagResults`): the spec's example `restartAnswer` of message `RagResults`, checked against the schema when this file was generated.
+ * An example {@link T.RagResults} (the payload of message `RagResults`): the spec's example
+ * `restartAnswer` of message `RagResults`, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
  * @param overrides top-level fields that replace the example's
- * @generated from components.messages.RagResults.examples.0 (spec/ai-sdk.asyncapi.yaml:712:11)
+ * @generated from components.messages.RagResults.examples.0 (spec/ai-sdk.asyncapi.yaml:894:11)
  */
 export function exampleRagResults(overrides?: Partial<T.RagResults>): T.RagResults {
   const example: T.RagResults = {

@@ -21,9 +21,11 @@ export const AgentMessageHeadersSchema = /* @__PURE__ */ (() => z.object({
   source_agent_id: z.string().check(jsonSchema.maxLength(128)).regex(new RegExp('^[^.*>$\\s][^.*>\\s]*$', 'u'))
 }))() satisfies z.ZodType<T.AgentMessageHeaders>;
 /** Validates {@link T.Priority}. */
-export const PrioritySchema = /* @__PURE__ */ (() => z.enum(['low', 'normal', 'high']))() satisfies z.ZodType<
-  T.Priority
->;
+export const PrioritySchema = /* @__PURE__ */ (() => z.enum([
+  'low',
+  'normal',
+  'high',
+]))() satisfies z.ZodType<T.Priority>;
 /** Validates {@link T.AgentTask}. */
 export const AgentTaskSchema = /* @__PURE__ */ (() => z.strictObject({
   task_id: z.string().check(jsonSchema.format('uuid')),
@@ -84,6 +86,59 @@ export const ChatCompletionResponseSchema = /* @__PURE__ */ (() => z.strictObjec
   choices: z.array(ChatCompletionChoiceSchema).min(1),
   usage: UsageSchema.exactOptional()
 }))() satisfies z.ZodType<T.ChatCompletionResponse>;
+/** Validates {@link T.ChatCompletionStreamRequest}. */
+export const ChatCompletionStreamRequestSchema = /* @__PURE__ */ (() => jsonSchema.allOf<{
+  /** Always true here (LiteLLM's `stream: true`). */
+  stream: true;
+} & T.ChatCompletionRequest>([
+  z.object({
+    stream: z.literal(true)
+  }),
+  ChatCompletionRequestSchema
+]))() satisfies z.ZodType<T.ChatCompletionStreamRequest>;
+/** Validates {@link T.ToolCallDelta}. */
+export const ToolCallDeltaSchema = /* @__PURE__ */ (() => z.strictObject({
+  index: z.number().gte(0).check(jsonSchema.integer),
+  id: z.string().exactOptional(),
+  type: z.literal('function').exactOptional(),
+  function: z.strictObject({
+    name: z.string().exactOptional(),
+    arguments: z.string().exactOptional()
+  }).exactOptional()
+}))() satisfies z.ZodType<T.ToolCallDelta>;
+/** Validates {@link T.ChatCompletionDelta}. */
+export const ChatCompletionDeltaSchema = /* @__PURE__ */ (() => z.strictObject({
+  role: z.literal('assistant').exactOptional(),
+  content: z.string().exactOptional(),
+  tool_calls: z.array(ToolCallDeltaSchema).exactOptional()
+}))() satisfies z.ZodType<T.ChatCompletionDelta>;
+/** Validates {@link T.FinishReason}. */
+export const FinishReasonSchema = /* @__PURE__ */ (() => z.enum([
+  'stop',
+  'length',
+  'tool_calls',
+  'content_filter',
+]))() satisfies z.ZodType<T.FinishReason>;
+/** Validates {@link T.ChatCompletionChunkChoice}. */
+export const ChatCompletionChunkChoiceSchema = /* @__PURE__ */ (() => z.strictObject({
+  index: z.number().gte(0).check(jsonSchema.integer),
+  delta: ChatCompletionDeltaSchema,
+  finish_reason: FinishReasonSchema.nullable()
+}))() satisfies z.ZodType<T.ChatCompletionChunkChoice>;
+/** Validates {@link T.ChatCompletionChunk}. */
+export const ChatCompletionChunkSchema = /* @__PURE__ */ (() => z.strictObject({
+  id: z.string().check(jsonSchema.minLength(1)),
+  object: z.literal('chat.completion.chunk'),
+  created: z.number().gte(0).check(jsonSchema.integer),
+  model: z.string().check(jsonSchema.minLength(1)),
+  choices: z.array(ChatCompletionChunkChoiceSchema),
+  usage: UsageSchema.exactOptional()
+}))() satisfies z.ZodType<T.ChatCompletionChunk>;
+/** Validates {@link T.ChatCompletionStreamEnd}. */
+export const ChatCompletionStreamEndSchema = /* @__PURE__ */ (() => z.strictObject({
+  finish_reason: FinishReasonSchema,
+  usage: UsageSchema
+}))() satisfies z.ZodType<T.ChatCompletionStreamEnd>;
 /** Validates {@link T.ChunkingConfig}. */
 export const ChunkingConfigSchema = /* @__PURE__ */ (() => z.strictObject({
   strategy: z.enum(['fixed', 'semantic', 'sentence']),

@@ -10,10 +10,12 @@ import {
   type OperationSpec,
   type ReceivedMessage,
   reply,
+  replyStream,
   ServerCore,
   type ServerOptions,
   type ServiceIdentity,
   type ServiceInfo,
+  type StreamReceivedMessage,
   subjectTemplate,
   subscribe,
   type Wildcard,
@@ -22,11 +24,17 @@ import * as S from './schemas.js';
 import * as subjects from './subjects.js';
 import type * as T from './types.js';
 
-/** What a {@link AiSdkServer.receiveAgentMessage} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.receiveAgentMessage} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReceiveAgentMessageReceived = ReceivedMessage<T.AgentMessage, T.AgentMessageHeaders, T.AgentMessageParams>;
 /** Arguments of {@link AiSdkServer.receiveAgentMessage}. */
 export type ReceiveAgentMessageArgs = {
-  /** Values for the subject `ai.agent.message.{tenant_id}` (each described on {@link T.AgentMessageParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.agent.message.{tenant_id}` (each described on
+   * {@link T.AgentMessageParams}); `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
@@ -37,18 +45,30 @@ export type ReceiveAgentMessageArgs = {
   /** Called once for each valid message; a throw is reported to `onError` and the subscription goes on. */
   readonly handler: (message: ReceiveAgentMessageReceived) => void | Promise<void>;
 };
-/** What a {@link AiSdkServer.receiveAgentTask} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.receiveAgentTask} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReceiveAgentTaskReceived = DurableReceivedMessage<T.AgentTask, Record<string, never>, T.AgentTasksParams>;
 /** Arguments of {@link AiSdkServer.receiveAgentTask}. */
 export type ReceiveAgentTaskArgs = {
-  /** Values for the subject `ai.agent.tasks.{tenant_id}` (each described on {@link T.AgentTasksParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.agent.tasks.{tenant_id}` (each described on {@link T.AgentTasksParams});
+   * `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
-  /** Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery (dead-lettered after the last delivery), so make it idempotent by `messageId`. */
+  /**
+   * Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery
+   * (dead-lettered after the last delivery), so make it idempotent by `messageId`.
+   */
   readonly handler: (message: ReceiveAgentTaskReceived) => void | Promise<void>;
 };
-/** What a {@link AiSdkServer.receiveGatewayRequest} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.receiveGatewayRequest} handler receives: the validated payload, headers
+ * and subject parameters.
+ */
 export type ReceiveGatewayRequestReceived = DurableReceivedMessage<
   T.ChatCompletionRequest,
   T.ChatCompletionRequestHeaders,
@@ -56,14 +76,23 @@ export type ReceiveGatewayRequestReceived = DurableReceivedMessage<
 >;
 /** Arguments of {@link AiSdkServer.receiveGatewayRequest}. */
 export type ReceiveGatewayRequestArgs = {
-  /** Values for the subject `ai.gateway.requests.{tenant_id}` (each described on {@link T.GatewayRequestsParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.gateway.requests.{tenant_id}` (each described on
+   * {@link T.GatewayRequestsParams}); `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
-  /** Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery (dead-lettered after the last delivery), so make it idempotent by `messageId`. */
+  /**
+   * Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery
+   * (dead-lettered after the last delivery), so make it idempotent by `messageId`.
+   */
   readonly handler: (message: ReceiveGatewayRequestReceived) => void | Promise<void>;
 };
-/** What a {@link AiSdkServer.replyChatCompletion} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.replyChatCompletion} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReplyChatCompletionReceived = ReceivedMessage<
   T.ChatCompletionRequest,
   Record<string, never>,
@@ -71,7 +100,10 @@ export type ReplyChatCompletionReceived = ReceivedMessage<
 >;
 /** Arguments of {@link AiSdkServer.replyChatCompletion}. */
 export type ReplyChatCompletionArgs = {
-  /** Values for the subject `ai.gateway.responses.{tenant_id}` (each described on {@link T.GatewayResponsesParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.gateway.responses.{tenant_id}` (each described on
+   * {@link T.GatewayResponsesParams}); `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
@@ -80,33 +112,81 @@ export type ReplyChatCompletionArgs = {
     message: ReplyChatCompletionReceived,
   ) => T.ChatCompletionResponse | Promise<T.ChatCompletionResponse>;
 };
-/** What a {@link AiSdkServer.receiveDocument} handler receives: the validated payload, headers and subject parameters. */
-export type ReceiveDocumentReceived = DurableReceivedMessage<T.RagDocument, Record<string, never>, T.RagIngestParams>;
-/** Arguments of {@link AiSdkServer.receiveDocument}. */
-export type ReceiveDocumentArgs = {
-  /** Values for the subject `ai.rag.ingest.{tenant_id}` (each described on {@link T.RagIngestParams}); `wildcard` receives every value of that parameter. */
+/**
+ * What a {@link AiSdkServer.replyChatCompletionStream} handler receives: the validated payload,
+ * headers and subject parameters, and the stream's `signal`, which aborts when the caller cancels.
+ */
+export type ReplyChatCompletionStreamReceived = StreamReceivedMessage<
+  T.ChatCompletionStreamRequest,
+  Record<string, never>,
+  T.GatewayStreamParams
+>;
+/** Arguments of {@link AiSdkServer.replyChatCompletionStream}. */
+export type ReplyChatCompletionStreamArgs = {
+  /**
+   * Values for the subject `ai.gateway.stream.{tenant_id}` (each described on
+   * {@link T.GatewayStreamParams}); `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
-  /** Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery (dead-lettered after the last delivery), so make it idempotent by `messageId`. */
+  /**
+   * Called once for each valid request; each value it yields is a chunk (validated, sent in order, at
+   * most 32 ahead of the caller), its return value the end message. Stop when `message.signal` aborts:
+   * the caller cancelled or went away. A throw ends the stream with an error.
+   */
+  readonly handler: (
+    message: ReplyChatCompletionStreamReceived,
+  ) => AsyncGenerator<T.ChatCompletionChunk, T.ChatCompletionStreamEnd, undefined>;
+};
+/**
+ * What a {@link AiSdkServer.receiveDocument} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
+export type ReceiveDocumentReceived = DurableReceivedMessage<T.RagDocument, Record<string, never>, T.RagIngestParams>;
+/** Arguments of {@link AiSdkServer.receiveDocument}. */
+export type ReceiveDocumentArgs = {
+  /**
+   * Values for the subject `ai.rag.ingest.{tenant_id}` (each described on {@link T.RagIngestParams});
+   * `wildcard` receives every value of that parameter.
+   */
+  readonly params: {
+    readonly tenant_id: string | Wildcard;
+  };
+  /**
+   * Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery
+   * (dead-lettered after the last delivery), so make it idempotent by `messageId`.
+   */
   readonly handler: (message: ReceiveDocumentReceived) => void | Promise<void>;
 };
-/** What a {@link AiSdkServer.receiveRagQuery} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.receiveRagQuery} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReceiveRagQueryReceived = ReceivedMessage<T.RagQuery, Record<string, never>, T.RagQueriesParams>;
 /** Arguments of {@link AiSdkServer.receiveRagQuery}. */
 export type ReceiveRagQueryArgs = {
-  /** Values for the subject `ai.rag.queries.{tenant_id}` (each described on {@link T.RagQueriesParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.rag.queries.{tenant_id}` (each described on {@link T.RagQueriesParams});
+   * `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid message; a throw is reported to `onError` and the subscription goes on. */
   readonly handler: (message: ReceiveRagQueryReceived) => void | Promise<void>;
 };
-/** What a {@link AiSdkServer.replyRagResults} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link AiSdkServer.replyRagResults} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReplyRagResultsReceived = ReceivedMessage<T.RagQuery, Record<string, never>, T.RagResultsParams>;
 /** Arguments of {@link AiSdkServer.replyRagResults}. */
 export type ReplyRagResultsArgs = {
-  /** Values for the subject `ai.rag.results.{tenant_id}` (each described on {@link T.RagResultsParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `ai.rag.results.{tenant_id}` (each described on {@link T.RagResultsParams});
+   * `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
@@ -205,6 +285,28 @@ const replyChatCompletionOperation: OperationSpec = {
   timeoutMs: 60000,
   queue: /* @__PURE__ */ subjectTemplate('gateway.workers')
 };
+const replyChatCompletionStreamOperation: OperationSpec = {
+  id: 'replyChatCompletionStream',
+  subject: subjects.gatewayStreamSubject,
+  messages: [
+    {
+      name: 'ChatCompletionStreamRequest',
+      payload: S.ChatCompletionStreamRequestSchema
+    }
+  ],
+  streaming: {
+    chunks: [{ name: 'ChatCompletionChunk', payload: S.ChatCompletionChunkSchema }],
+    end: {
+      name: 'ChatCompletionStreamEnd',
+      payload: S.ChatCompletionStreamEndSchema
+    },
+    firstChunkTimeoutMs: 30000,
+    idleTimeoutMs: 30000,
+    totalTimeoutMs: 600000,
+    window: 32
+  },
+  queue: /* @__PURE__ */ subjectTemplate('gateway.workers')
+};
 const receiveDocumentOperation: OperationSpec = {
   id: 'receiveDocument',
   subject: subjects.ragIngestSubject,
@@ -259,9 +361,11 @@ const serviceInfo: ServiceInfo = {
 /**
  * Typed NATS server for AI SDK 1.0.0: one registration per operation the spec receives.
  *
- * Invalid messages never reach a handler; a request that fails validation, or whose handler throws, gets an error reply instead of a timeout.
+ * Invalid messages never reach a handler; a request that fails validation, or whose handler throws,
+ * gets an error reply instead of a timeout.
  *
- * It registers as the NATS service `ai-sdk` (`$SRV.PING`, `$SRV.INFO`, `$SRV.STATS`; see `nats micro ls`) with one endpoint per registration; `{ service: false }` turns that off.
+ * It registers as the NATS service `ai-sdk` (`$SRV.PING`, `$SRV.INFO`, `$SRV.STATS`; see `nats micro
+ * ls`) with one endpoint per registration; `{ service: false }` turns that off.
  */
 export class AiSdkServer {
   readonly #nc: NatsConnection;
@@ -275,7 +379,10 @@ export class AiSdkServer {
     this.#core = new ServerCore(nc, serviceInfo, options);
   }
 
-  /** Name, instance id and version of the NATS service this server answers for (undefined with `{ service: false }`). */
+  /**
+   * Name, instance id and version of the NATS service this server answers for (undefined with `{
+   * service: false }`).
+   */
   get service(): ServiceIdentity | undefined {
     return this.#core.service;
   }
@@ -291,7 +398,7 @@ export class AiSdkServer {
    *
    * Subscribes to `ai.agent.message.{tenant_id}` in queue group `agent.{agent_id}`.
    *
-   * @generated from operations.receiveAgentMessage (spec/ai-sdk.asyncapi.yaml:247:3)
+   * @generated from operations.receiveAgentMessage (spec/ai-sdk.asyncapi.yaml:288:3)
    */
   receiveAgentMessage(args: ReceiveAgentMessageArgs): Handle {
     return this.#core.track(
@@ -306,9 +413,11 @@ export class AiSdkServer {
    * Guide: "Subscribing to tasks" — subscribe to `ai.agent.tasks.{tenant_id}` in the queue group
    * `agent.workers`, so each task is handled by exactly one worker.
    *
-   * Consumes `ai.agent.tasks.{tenant_id}` from JetStream stream `AI_AGENT_TASKS` through durable consumer `agent-workers`, which every instance shares (each message goes to one of them); after 5 failed deliveries a message goes to the dead-letter subject `ai.dead.agent.tasks`.
+   * Consumes `ai.agent.tasks.{tenant_id}` from JetStream stream `AI_AGENT_TASKS` through durable
+   * consumer `agent-workers`, which every instance shares (each message goes to one of them); after 5
+   * failed deliveries a message goes to the dead-letter subject `ai.dead.agent.tasks`.
    *
-   * @generated from operations.receiveAgentTask (spec/ai-sdk.asyncapi.yaml:281:3)
+   * @generated from operations.receiveAgentTask (spec/ai-sdk.asyncapi.yaml:322:3)
    */
   receiveAgentTask(args: ReceiveAgentTaskArgs): Handle {
     return this.#core.track(
@@ -324,9 +433,11 @@ export class AiSdkServer {
    * `ai.gateway.requests.{tenant_id}` in one queue group so each request is processed once. The guide
    * does not name this queue group; `gateway.workers` is our choice.
    *
-   * Consumes `ai.gateway.requests.{tenant_id}` from JetStream stream `AI_GATEWAY_REQUESTS` through durable consumer `gateway-workers`, which every instance shares (each message goes to one of them); after 3 failed deliveries a message goes to the dead-letter subject `ai.dead.gateway.requests`.
+   * Consumes `ai.gateway.requests.{tenant_id}` from JetStream stream `AI_GATEWAY_REQUESTS` through
+   * durable consumer `gateway-workers`, which every instance shares (each message goes to one of them);
+   * after 3 failed deliveries a message goes to the dead-letter subject `ai.dead.gateway.requests`.
    *
-   * @generated from operations.receiveGatewayRequest (spec/ai-sdk.asyncapi.yaml:321:3)
+   * @generated from operations.receiveGatewayRequest (spec/ai-sdk.asyncapi.yaml:362:3)
    */
   receiveGatewayRequest(args: ReceiveGatewayRequestArgs): Handle {
     return this.#core.track(
@@ -348,9 +459,10 @@ export class AiSdkServer {
    * `ai.gateway.responses.{tenant_id}` from the queue group `gateway.workers` (our name; the guide
    * does not give one). Callers give up after 60 s, so a worker has at most that long to reply.
    *
-   * Answers requests on `ai.gateway.responses.{tenant_id}` in queue group `gateway.workers` (timeout 60000 ms).
+   * Answers requests on `ai.gateway.responses.{tenant_id}` in queue group `gateway.workers` (timeout
+   * 60000 ms).
    *
-   * @generated from operations.replyChatCompletion (spec/ai-sdk.asyncapi.yaml:363:3)
+   * @generated from operations.replyChatCompletion (spec/ai-sdk.asyncapi.yaml:404:3)
    */
   replyChatCompletion(args: ReplyChatCompletionArgs): Handle {
     return this.#core.track(
@@ -366,15 +478,45 @@ export class AiSdkServer {
   }
 
   /**
+   * Stream chat completions as a gateway worker.
+   *
+   * The serving side of `streamChatCompletion`: gateway workers in the queue group `gateway.workers`
+   * (as for `replyChatCompletion`) yield the model's chunks as LiteLLM streams them, and return the
+   * end message. A worker stops calling the model when the caller cancels (the handler's `signal`).
+   *
+   * Answers requests on `ai.gateway.stream.{tenant_id}` in queue group `gateway.workers` and streams
+   * each reply: the handler yields `ChatCompletionChunk` chunks as they come, then one
+   * `ChatCompletionStreamEnd` that ends it (first chunk within 30000 ms, at most 30000 ms between
+   * chunks, 600000 ms in all; the server sends at most 32 chunks ahead of the caller); `message.signal`
+   * aborts when the caller cancels.
+   *
+   * @generated from operations.replyChatCompletionStream (spec/ai-sdk.asyncapi.yaml:451:3)
+   */
+  replyChatCompletionStream(args: ReplyChatCompletionStreamArgs): Handle {
+    return this.#core.track(
+      replyStream<ReplyChatCompletionStreamReceived, T.ChatCompletionChunk, T.ChatCompletionStreamEnd>(
+        this.#nc,
+        replyChatCompletionStreamOperation,
+        args,
+        args.handler,
+        this.#options,
+      ),
+      replyChatCompletionStreamOperation,
+    );
+  }
+
+  /**
    * Ingest documents as a member of the ingestion worker pool.
    *
    * The consuming side of "Document Ingestion": ingestion workers subscribe to
    * `ai.rag.ingest.{tenant_id}` in the queue group `rag.ingest.workers` (our name; the guide does not
    * give one), so each document is indexed once.
    *
-   * Consumes `ai.rag.ingest.{tenant_id}` from JetStream stream `AI_RAG_INGEST` through durable consumer `rag-ingest-workers`, which every instance shares (each message goes to one of them); after 5 failed deliveries a message goes to the dead-letter subject `ai.dead.rag.ingest`.
+   * Consumes `ai.rag.ingest.{tenant_id}` from JetStream stream `AI_RAG_INGEST` through durable consumer
+   * `rag-ingest-workers`, which every instance shares (each message goes to one of them); after 5 failed
+   * deliveries a message goes to the dead-letter subject `ai.dead.rag.ingest`.
    *
-   * @generated from operations.receiveDocument (spec/ai-sdk.asyncapi.yaml:401:3)
+   * @generated from operations.receiveDocument (spec/ai-sdk.asyncapi.yaml:495:3)
    */
   receiveDocument(args: ReceiveDocumentArgs): Handle {
     return this.#core.track(
@@ -392,7 +534,7 @@ export class AiSdkServer {
    *
    * Subscribes to `ai.rag.queries.{tenant_id}` in queue group `rag.query.workers`.
    *
-   * @generated from operations.receiveRagQuery (spec/ai-sdk.asyncapi.yaml:437:3)
+   * @generated from operations.receiveRagQuery (spec/ai-sdk.asyncapi.yaml:531:3)
    */
   receiveRagQuery(args: ReceiveRagQueryArgs): Handle {
     return this.#core.track(
@@ -408,9 +550,10 @@ export class AiSdkServer {
    * `ai.rag.results.{tenant_id}` from the queue group `rag.results.workers` (our name; the guide does
    * not give one). Callers give up after 30 s, so a worker has at most that long to reply.
    *
-   * Answers requests on `ai.rag.results.{tenant_id}` in queue group `rag.results.workers` (timeout 30000 ms).
+   * Answers requests on `ai.rag.results.{tenant_id}` in queue group `rag.results.workers` (timeout 30000
+   * ms).
    *
-   * @generated from operations.replyRagResults (spec/ai-sdk.asyncapi.yaml:472:3)
+   * @generated from operations.replyRagResults (spec/ai-sdk.asyncapi.yaml:566:3)
    */
   replyRagResults(args: ReplyRagResultsArgs): Handle {
     return this.#core.track(
@@ -430,7 +573,11 @@ export class AiSdkServer {
     await this.#core.drain();
   }
 
-  /** Graceful shutdown: {@link AiSdkServer.drain} (running handlers finish, durable messages are acked), then drains and closes the connection. The runtime's `drainOnSignal([server, nc])` does the same on SIGTERM. */
+  /**
+   * Graceful shutdown: {@link AiSdkServer.drain} (running handlers finish, durable messages are acked),
+   * then drains and closes the connection. The runtime's `drainOnSignal([server, nc])` does the same on
+   * SIGTERM.
+   */
   async close(): Promise<void> {
     await this.#core.close();
   }

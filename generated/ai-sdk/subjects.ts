@@ -15,14 +15,16 @@ import { subjectTemplate } from 'asyncapi-nats/runtime/gen';
  * header names keeps it.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
- * @generated from channels.agentMessage (spec/ai-sdk.asyncapi.yaml:63:3)
+ * @generated from channels.agentMessage (spec/ai-sdk.asyncapi.yaml:65:3)
  */
 export const agentMessageSubject = /* @__PURE__ */ subjectTemplate('ai.agent.message.{tenant_id}');
 /**
@@ -34,14 +36,16 @@ export const agentMessageSubject = /* @__PURE__ */ subjectTemplate('ai.agent.mes
  * `agent.workers` queue group, so each task runs on exactly one worker.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
- * @generated from channels.agentTasks (spec/ai-sdk.asyncapi.yaml:81:3)
+ * @generated from channels.agentTasks (spec/ai-sdk.asyncapi.yaml:83:3)
  */
 export const agentTasksSubject = /* @__PURE__ */ subjectTemplate('ai.agent.tasks.{tenant_id}');
 /**
@@ -54,14 +58,16 @@ export const agentTasksSubject = /* @__PURE__ */ subjectTemplate('ai.agent.tasks
  * and order requests without decoding the payload.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
- * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:105:3)
+ * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:107:3)
  */
 export const gatewayRequestsSubject = /* @__PURE__ */ subjectTemplate('ai.gateway.requests.{tenant_id}');
 /**
@@ -73,16 +79,44 @@ export const gatewayRequestsSubject = /* @__PURE__ */ subjectTemplate('ai.gatewa
  * request/reply (`timeout=60.0` s) and a gateway worker answers on the caller's inbox.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
- * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:130:3)
+ * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:132:3)
  */
 export const gatewayResponsesSubject = /* @__PURE__ */ subjectTemplate('ai.gateway.responses.{tenant_id}');
+/**
+ * Subject of channel `gatewayStream`: `ai.gateway.stream.{tenant_id}`.
+ *
+ * A chat completion through the LiteLLM gateway, streamed token by token.
+ *
+ * Not in the guide, which gives the gateway a queue and request/reply ("Response Delivery") only:
+ * the streaming form of `ai.gateway.responses.{tenant_id}`, for chat UIs and agents that read a
+ * completion as it is generated and stop it when the user does. It is LiteLLM's `stream: true` on
+ * `/chat/completions` carried over NATS: the caller sends one request, a gateway worker answers with
+ * `chat.completion.chunk` objects on the caller's inbox as the model produces them, then one
+ * `ChatCompletionStreamEnd`. The protocol (flow control, cancellation, errors) is in the
+ * asyncapi-nats manual, docs/streaming.md.
+ *
+ * Parameters:
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
+ * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
+ * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
+ * subjects). Letters, digits, `-` and `_` are recommended.
+ *
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
+ *
+ * @generated from channels.gatewayStream (spec/ai-sdk.asyncapi.yaml:163:3)
+ */
+export const gatewayStreamSubject = /* @__PURE__ */ subjectTemplate('ai.gateway.stream.{tenant_id}');
 /**
  * Subject of channel `ragIngest`: `ai.rag.ingest.{tenant_id}`.
  *
@@ -92,14 +126,16 @@ export const gatewayResponsesSubject = /* @__PURE__ */ subjectTemplate('ai.gatew
  * the ingestion workers.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
- * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:161:3)
+ * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:202:3)
  */
 export const ragIngestSubject = /* @__PURE__ */ subjectTemplate('ai.rag.ingest.{tenant_id}');
 /**
@@ -111,14 +147,16 @@ export const ragIngestSubject = /* @__PURE__ */ subjectTemplate('ai.rag.ingest.{
  * by one RAG query worker. Callers that need the results use `ragResults` instead.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
- * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:185:3)
+ * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:226:3)
  */
 export const ragQueriesSubject = /* @__PURE__ */ subjectTemplate('ai.rag.queries.{tenant_id}');
 /**
@@ -130,13 +168,15 @@ export const ragQueriesSubject = /* @__PURE__ */ subjectTemplate('ai.rag.queries
  * (`timeout=30.0` s) and a RAG worker answers on the caller's inbox.
  *
  * Parameters:
- * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so subscribers only
+ * - `tenant_id`: The tenant the message belongs to; it is the last token of every subject, so
+ *   subscribers only
  * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
  * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
  * subjects). Letters, digits, `-` and `_` are recommended.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
- * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:201:3)
+ * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:242:3)
  */
 export const ragResultsSubject = /* @__PURE__ */ subjectTemplate('ai.rag.results.{tenant_id}');

@@ -5,7 +5,7 @@
 /**
  * Body of a message between two agents.
  *
- * @generated from components.schemas.AgentMessage (spec/ai-sdk.asyncapi.yaml:795:5)
+ * @generated from components.schemas.AgentMessage (spec/ai-sdk.asyncapi.yaml:977:5)
  */
 export type AgentMessage = {
   /** Unique id of this message. */
@@ -31,7 +31,7 @@ export type AgentMessage = {
  *
  * NATS header values travel as text; numbers and booleans are parsed from it.
  *
- * @generated from components.schemas.AgentMessageHeaders (spec/ai-sdk.asyncapi.yaml:772:5)
+ * @generated from components.schemas.AgentMessageHeaders (spec/ai-sdk.asyncapi.yaml:954:5)
  */
 export type AgentMessageHeaders = {
   /**
@@ -48,13 +48,13 @@ export type AgentMessageHeaders = {
 /**
  * Scheduling priority; `normal` unless the caller has a reason to jump or yield.
  *
- * @generated from components.schemas.Priority (spec/ai-sdk.asyncapi.yaml:728:5)
+ * @generated from components.schemas.Priority (spec/ai-sdk.asyncapi.yaml:910:5)
  */
 export type Priority = 'low' | 'normal' | 'high';
 /**
  * A unit of work for one agent worker.
  *
- * @generated from components.schemas.AgentTask (spec/ai-sdk.asyncapi.yaml:843:5)
+ * @generated from components.schemas.AgentTask (spec/ai-sdk.asyncapi.yaml:1025:5)
  */
 export type AgentTask = {
   /** Unique id of the task; stays the same across retries. */
@@ -74,7 +74,7 @@ export type AgentTask = {
 /**
  * One message of a chat conversation (OpenAI chat format).
  *
- * @generated from components.schemas.ChatMessage (spec/ai-sdk.asyncapi.yaml:744:5)
+ * @generated from components.schemas.ChatMessage (spec/ai-sdk.asyncapi.yaml:926:5)
  */
 export type ChatMessage = {
   /** Who wrote the message. */
@@ -89,13 +89,13 @@ export type ChatMessage = {
 /**
  * Free key/value annotations; every value is a string.
  *
- * @generated from components.schemas.Metadata (spec/ai-sdk.asyncapi.yaml:737:5)
+ * @generated from components.schemas.Metadata (spec/ai-sdk.asyncapi.yaml:919:5)
  */
 export type Metadata = Record<string, string>;
 /**
  * A chat-completion request in the OpenAI format that LiteLLM accepts.
  *
- * @generated from components.schemas.ChatCompletionRequest (spec/ai-sdk.asyncapi.yaml:903:5)
+ * @generated from components.schemas.ChatCompletionRequest (spec/ai-sdk.asyncapi.yaml:1085:5)
  */
 export type ChatCompletionRequest = {
   /** Model name as LiteLLM knows it (for example `gpt-4o-mini`, `claude-3-5-sonnet`). */
@@ -110,7 +110,8 @@ export type ChatCompletionRequest = {
   top_p?: number;
   /**
    * Whether to stream partial results. NATS request/reply delivers a single reply, so this must
-   * be false (or absent) on `ai.gateway.responses.{tenant_id}`.
+   * be false (or absent) on `ai.gateway.responses.{tenant_id}`; a streamed completion goes to
+   * `ai.gateway.stream.{tenant_id}` with `stream: true`.
    */
   stream?: boolean;
   /** Sequence or sequences at which generation stops. */
@@ -124,7 +125,7 @@ export type ChatCompletionRequest = {
  *
  * NATS header values travel as text; numbers and booleans are parsed from it.
  *
- * @generated from components.schemas.ChatCompletionRequestHeaders (spec/ai-sdk.asyncapi.yaml:885:5)
+ * @generated from components.schemas.ChatCompletionRequestHeaders (spec/ai-sdk.asyncapi.yaml:1067:5)
  */
 export type ChatCompletionRequestHeaders = {
   /** Caller-chosen id of the request, used to correlate logs and the response. */
@@ -136,7 +137,7 @@ export type ChatCompletionRequestHeaders = {
 /**
  * One generated alternative.
  *
- * @generated from components.schemas.ChatCompletionChoice (spec/ai-sdk.asyncapi.yaml:960:5)
+ * @generated from components.schemas.ChatCompletionChoice (spec/ai-sdk.asyncapi.yaml:1143:5)
  */
 export type ChatCompletionChoice = {
   /** Position of this choice in `choices`. */
@@ -148,7 +149,7 @@ export type ChatCompletionChoice = {
 /**
  * Token accounting for one completion.
  *
- * @generated from components.schemas.Usage (spec/ai-sdk.asyncapi.yaml:984:5)
+ * @generated from components.schemas.Usage (spec/ai-sdk.asyncapi.yaml:1167:5)
  */
 export type Usage = {
   /** Tokens in the prompt. */
@@ -161,7 +162,7 @@ export type Usage = {
 /**
  * A chat completion in the OpenAI format that LiteLLM returns.
  *
- * @generated from components.schemas.ChatCompletionResponse (spec/ai-sdk.asyncapi.yaml:1006:5)
+ * @generated from components.schemas.ChatCompletionResponse (spec/ai-sdk.asyncapi.yaml:1189:5)
  */
 export type ChatCompletionResponse = {
   /** Id of the completion assigned by the provider. */
@@ -177,9 +178,96 @@ export type ChatCompletionResponse = {
   usage?: Usage;
 };
 /**
+ * A chat-completion request (`ChatCompletionRequest`) that asks for a streamed completion.
+ *
+ * @generated from components.schemas.ChatCompletionStreamRequest (spec/ai-sdk.asyncapi.yaml:1225:5)
+ */
+export type ChatCompletionStreamRequest = {
+  /** Always true here (LiteLLM's `stream: true`). */
+  stream: true;
+} & ChatCompletionRequest;
+/**
+ * A piece of one tool call.
+ *
+ * @generated from components.schemas.ToolCallDelta (spec/ai-sdk.asyncapi.yaml:1322:5)
+ */
+export type ToolCallDelta = {
+  /** Which tool call of the message this piece belongs to. */
+  index: number;
+  /** Id of the tool call; in its first piece. */
+  id?: string;
+  /** Kind of tool call; in its first piece. */
+  type?: 'function';
+  /** The function to call. */
+  function?: {
+    /** Name of the function; in its first piece. */
+    name?: string;
+    /** The next piece of the JSON arguments. */
+    arguments?: string;
+  };
+};
+/**
+ * The new part of the message; fields that did not change are left out.
+ *
+ * @generated from components.schemas.ChatCompletionDelta (spec/ai-sdk.asyncapi.yaml:1303:5)
+ */
+export type ChatCompletionDelta = {
+  /** Who writes the message; only in the first chunk. */
+  role?: 'assistant';
+  /** The next piece of text. */
+  content?: string;
+  /** Pieces of tool calls; the arguments of one call arrive over several chunks. */
+  tool_calls?: ToolCallDelta[];
+};
+/**
+ * Why generation stopped.
+ *
+ * @generated from components.schemas.FinishReason (spec/ai-sdk.asyncapi.yaml:1237:5)
+ */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+/**
+ * What one chunk adds to one alternative.
+ *
+ * @generated from components.schemas.ChatCompletionChunkChoice (spec/ai-sdk.asyncapi.yaml:1281:5)
+ */
+export type ChatCompletionChunkChoice = {
+  /** Which alternative this adds to. */
+  index: number;
+  delta: ChatCompletionDelta;
+  /** Null until the alternative's last chunk, which says why generation stopped. */
+  finish_reason: FinishReason | null;
+};
+/**
+ * A streamed piece of a chat completion in the OpenAI format that LiteLLM streams.
+ *
+ * @generated from components.schemas.ChatCompletionChunk (spec/ai-sdk.asyncapi.yaml:1246:5)
+ */
+export type ChatCompletionChunk = {
+  /** Id of the completion; the same in every chunk of one stream. */
+  id: string;
+  /** Object type; always `chat.completion.chunk`. */
+  object: 'chat.completion.chunk';
+  /** When the completion was created, in Unix seconds; the same in every chunk. */
+  created: number;
+  /** The model that produces the completion. */
+  model: string;
+  /** The alternatives this chunk adds to (empty in a chunk that carries only `usage`). */
+  choices: ChatCompletionChunkChoice[];
+  usage?: Usage;
+};
+/**
+ * How a streamed completion ended.
+ *
+ * @generated from components.schemas.ChatCompletionStreamEnd (spec/ai-sdk.asyncapi.yaml:1352:5)
+ */
+export type ChatCompletionStreamEnd = {
+  finish_reason: FinishReason;
+  usage: Usage;
+};
+/**
  * How to split the document into chunks before embedding.
  *
- * @generated from components.schemas.ChunkingConfig (spec/ai-sdk.asyncapi.yaml:1043:5)
+ * @generated from components.schemas.ChunkingConfig (spec/ai-sdk.asyncapi.yaml:1366:5)
  */
 export type ChunkingConfig = {
   /**
@@ -195,7 +283,7 @@ export type ChunkingConfig = {
 /**
  * A document to ingest into the tenant's RAG index.
  *
- * @generated from components.schemas.RagDocument (spec/ai-sdk.asyncapi.yaml:1071:5)
+ * @generated from components.schemas.RagDocument (spec/ai-sdk.asyncapi.yaml:1394:5)
  */
 export type RagDocument = {
   /** Stable id of the document; ingesting the same id again replaces it. */
@@ -216,7 +304,7 @@ export type RagDocument = {
 /**
  * A retrieval query.
  *
- * @generated from components.schemas.RagQuery (spec/ai-sdk.asyncapi.yaml:1109:5)
+ * @generated from components.schemas.RagQuery (spec/ai-sdk.asyncapi.yaml:1432:5)
  */
 export type RagQuery = {
   /** Unique id of the query; echoed in the results. */
@@ -235,7 +323,7 @@ export type RagQuery = {
 /**
  * One matching chunk.
  *
- * @generated from components.schemas.RagResult (spec/ai-sdk.asyncapi.yaml:1144:5)
+ * @generated from components.schemas.RagResult (spec/ai-sdk.asyncapi.yaml:1467:5)
  */
 export type RagResult = {
   /** Document the chunk comes from. */
@@ -251,7 +339,7 @@ export type RagResult = {
 /**
  * The answer to a `RagQuery`.
  *
- * @generated from components.schemas.RagResults (spec/ai-sdk.asyncapi.yaml:1171:5)
+ * @generated from components.schemas.RagResults (spec/ai-sdk.asyncapi.yaml:1494:5)
  */
 export type RagResults = {
   /** The `query_id` of the query answered. */
@@ -266,7 +354,7 @@ export type RagResults = {
 /**
  * Parameters of the subject `ai.agent.message.{tenant_id}` (channel `agentMessage`).
  *
- * @generated from channels.agentMessage (spec/ai-sdk.asyncapi.yaml:63:3)
+ * @generated from channels.agentMessage (spec/ai-sdk.asyncapi.yaml:65:3)
  */
 export type AgentMessageParams = {
   /**
@@ -280,7 +368,7 @@ export type AgentMessageParams = {
 /**
  * Parameters of the subject `ai.agent.tasks.{tenant_id}` (channel `agentTasks`).
  *
- * @generated from channels.agentTasks (spec/ai-sdk.asyncapi.yaml:81:3)
+ * @generated from channels.agentTasks (spec/ai-sdk.asyncapi.yaml:83:3)
  */
 export type AgentTasksParams = {
   /**
@@ -294,7 +382,7 @@ export type AgentTasksParams = {
 /**
  * Parameters of the subject `ai.gateway.requests.{tenant_id}` (channel `gatewayRequests`).
  *
- * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:105:3)
+ * @generated from channels.gatewayRequests (spec/ai-sdk.asyncapi.yaml:107:3)
  */
 export type GatewayRequestsParams = {
   /**
@@ -308,7 +396,7 @@ export type GatewayRequestsParams = {
 /**
  * Parameters of the subject `ai.gateway.responses.{tenant_id}` (channel `gatewayResponses`).
  *
- * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:130:3)
+ * @generated from channels.gatewayResponses (spec/ai-sdk.asyncapi.yaml:132:3)
  */
 export type GatewayResponsesParams = {
   /**
@@ -320,9 +408,23 @@ export type GatewayResponsesParams = {
   readonly tenant_id: string;
 };
 /**
+ * Parameters of the subject `ai.gateway.stream.{tenant_id}` (channel `gatewayStream`).
+ *
+ * @generated from channels.gatewayStream (spec/ai-sdk.asyncapi.yaml:163:3)
+ */
+export type GatewayStreamParams = {
+  /**
+   * The tenant the message belongs to; it is the last token of every subject, so subscribers only
+   * see their own tenant's traffic. Must be a single, whole NATS subject token: 1 to 64
+   * characters, no `.`, `*`, `>` or whitespace, and not starting with `$` (reserved for system
+   * subjects). Letters, digits, `-` and `_` are recommended.
+   */
+  readonly tenant_id: string;
+};
+/**
  * Parameters of the subject `ai.rag.ingest.{tenant_id}` (channel `ragIngest`).
  *
- * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:161:3)
+ * @generated from channels.ragIngest (spec/ai-sdk.asyncapi.yaml:202:3)
  */
 export type RagIngestParams = {
   /**
@@ -336,7 +438,7 @@ export type RagIngestParams = {
 /**
  * Parameters of the subject `ai.rag.queries.{tenant_id}` (channel `ragQueries`).
  *
- * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:185:3)
+ * @generated from channels.ragQueries (spec/ai-sdk.asyncapi.yaml:226:3)
  */
 export type RagQueriesParams = {
   /**
@@ -350,7 +452,7 @@ export type RagQueriesParams = {
 /**
  * Parameters of the subject `ai.rag.results.{tenant_id}` (channel `ragResults`).
  *
- * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:201:3)
+ * @generated from channels.ragResults (spec/ai-sdk.asyncapi.yaml:242:3)
  */
 export type RagResultsParams = {
   /**

@@ -37,6 +37,10 @@
  * | `nats-consumer-changed`             | breaking               | durable consumer name                                      |
  * | `nats-delivery-changed`             | by direction           | max deliver, backoff: weaker is breaking; ack wait is not  |
  * | `nats-message-id-changed`           | breaking               | where `Nats-Msg-Id` comes from                             |
+ * | `nats-streaming-changed`            | breaking               | `x-nats-stream` added or removed (the reply streams or not) |
+ * | `nats-streaming-end-changed`        | breaking               | a stream's end message declared, or no longer              |
+ * | `nats-streaming-timeout-changed`    | non-breaking           | a stream's first-chunk, idle or total timeout              |
+ * | `nats-streaming-window-changed`     | non-breaking           | a stream's window (each request carries its caller's)      |
  * | `nats-message-removed`/`-added`     | breaking               | a message leaves or joins an operation (or its reply)      |
  * | `nats-message-swapped`              | breaking               | an operation's (or reply's) one message is another message |
  * | `nats-field-`/`nats-header-removed` | breaking               | a property or header is gone                               |

@@ -269,8 +269,12 @@ function mix(a: Effect, b: Effect): Effect {
   return a === b ? a : 'changed';
 }
 
-/** Every message defined in both versions: its payload and headers, compared. */
-export function compareMessages(pair: ModelPair, out: Findings): void {
+/**
+ * Every message defined in both versions: its payload and headers, compared. `roles` says, by the
+ * message's definition, who sends and who receives it where that is not the operation's own
+ * direction (a chunk of a streamed reply: the workers send it); its findings' help ends with it.
+ */
+export function compareMessages(pair: ModelPair, out: Findings, roles: ReadonlyMap<string, string> = new Map()): void {
   const before = messagesByDefinition(pair, 'old');
   const after = messagesByDefinition(pair, 'new');
   const memo = new SchemaMemo();
@@ -278,7 +282,16 @@ export function compareMessages(pair: ModelPair, out: Findings): void {
     const o = before.get(key);
     const n = after.get(key);
     if (!o || !n) continue;
-    compareParts(pair, out, o, n, 'payload', memo);
-    compareParts(pair, out, o, n, 'headers', memo);
+    const role = roles.get(key);
+    const into = role === undefined ? out : new Findings();
+    compareParts(pair, into, o, n, 'payload', memo);
+    compareParts(pair, into, o, n, 'headers', memo);
+    if (role !== undefined) relay(into, out, role);
   }
+}
+
+/** Copies findings to `out`, each help followed by `role`. */
+function relay(from: Findings, out: Findings, role: string): void {
+  for (const f of from.list) out.add({ ...f, help: f.help === undefined ? role : `${f.help} (${role})` });
+  out.explain(...from.explained);
 }

@@ -175,6 +175,13 @@ export class RefResolver {
         i++;
         continue;
       }
+      const named = token !== undefined && Array.isArray(node) ? this.#entryNamed(node, token) : -1;
+      if (named >= 0) {
+        path.push(String(named));
+        node = (node as Json[])[named];
+        i++;
+        continue;
+      }
       const ref = this.#ref(node);
       if (ref === undefined || hops++ > 32) break;
       path = splitPointer(ref);
@@ -182,6 +189,19 @@ export class RefResolver {
       if (node === undefined) break;
     }
     return [...path, ...tokens.slice(i)].reduce((p, t) => child(p, t), '');
+  }
+
+  /**
+   * The entry of a list of `$ref`s that the parser calls `name`: it keys a message it met first in an
+   * operation's list by the name of the channel message the entry refers to
+   * (`/operations/o/reply/messages/Usage` for `- $ref: '#/channels/c/messages/Usage'`). -1: none.
+   */
+  #entryNamed(list: readonly Json[], name: string): number {
+    if (/^\d+$/.test(name)) return -1;
+    return list.findIndex((entry) => {
+      const ref = this.#ref(entry);
+      return ref !== undefined && splitPointer(ref).at(-1) === name;
+    });
   }
 
   #ref(node: Json): string | undefined {

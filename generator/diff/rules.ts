@@ -3,7 +3,7 @@
  * Channels and operations are matched by their keys in the spec. Each rule has a stable code; the
  * list, with the reasons, is in generator/diff/index.ts. Schemas (payloads, headers, parameters) are
  * compared in schema-rules.ts, message lists in message-rules.ts, JetStream settings in
- * durable-rules.ts.
+ * durable-rules.ts, streamed replies in stream-rules.ts.
  */
 import { joinTokens, subjectPattern } from '../model/subject.js';
 import type { ApiModel, ChannelModel, JsonSchema, OperationModel } from '../model/types.js';
@@ -14,6 +14,7 @@ import { compareMessageLists, compareMessages, nodeAt } from './message-rules.js
 import type { ModelPair } from './pair.js';
 import { child } from './pointer.js';
 import { compareSchemas } from './schema-rules.js';
+import { bothStream, compareStreaming, streamRoles } from './stream-rules.js';
 
 /** The runtime's request timeout when the spec states none (runtime/client.ts `DEFAULT_TIMEOUT_MS`). */
 export const RUNTIME_DEFAULT_TIMEOUT_MS = 10_000;
@@ -23,7 +24,7 @@ export function compareModels(pair: ModelPair, out: Findings): void {
   compareInfo(pair, out);
   compareChannels(pair, out);
   compareOperations(pair, out);
-  compareMessages(pair, out);
+  compareMessages(pair, out, streamRoles(pair));
 }
 
 function byId<T extends { readonly id: string }>(items: readonly T[]): Map<string, T> {
@@ -281,7 +282,8 @@ function compareOperation(pair: ModelPair, o: OperationModel, n: OperationModel,
   }
   compareQueue(pair, o, n, label, out);
   compareMatchHeaders(o, n, label, out);
-  if (o.reply && n.reply) compareTimeout(o, n, label, out);
+  // A stream has its own timeouts (x-nats-stream); a reply that starts or stops streaming says it all.
+  if (o.reply && n.reply && !o.stream && !n.stream) compareTimeout(o, n, label, out);
   compareHandlerTimeout(o, n, label, out);
   compareDurable(o, n, out);
   compareMessageLists(
@@ -295,9 +297,12 @@ function compareOperation(pair: ModelPair, o: OperationModel, n: OperationModel,
     },
     out,
   );
+  compareStreaming(pair, o, n, out);
   if (o.reply && n.reply) {
     // The reply channel is the requester's inbox: only the reply messages matter.
     out.explain(...inBoth(child(p, 'reply', 'channel')));
+    // A stream's reply messages are its chunks and its end, compared as such (stream-rules.ts).
+    if (bothStream(o, n)) return;
     compareMessageLists(
       pair,
       {

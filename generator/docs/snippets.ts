@@ -18,8 +18,10 @@ export interface Snippet {
 export interface SnippetExamples {
   readonly payload?: unknown;
   readonly headers?: Readonly<Record<string, unknown>>;
-  /** Reply payload, for a `reply` handler's return value. */
+  /** Reply payload, for a `reply` handler's return value; for a streamed reply, the chunk it yields. */
   readonly replyPayload?: unknown;
+  /** A streamed reply's end message payload, which its handler returns. */
+  readonly endPayload?: unknown;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -79,11 +81,13 @@ export function exampleSubject(channel: ChannelModel): string {
   return joinTokens(channel.tokens, (name) => parameterExample(channel, name));
 }
 
-function paramsLiteral(channel: ChannelModel, wildcard: boolean): string {
+/** The `params:` line of a call, or none when the channel has no parameters (its args type has no `params`). */
+function paramsLines(channel: ChannelModel, wildcard: boolean, indent: string): string[] {
+  if (channel.parameters.length === 0) return [];
   const entries = channel.parameters.map(
     (p) => `${tsKey(p.name)}: ${wildcard ? 'wildcard' : tsString(parameterExample(channel, p.name))}`,
   );
-  return `{ ${entries.join(', ')} }`;
+  return [`${indent}params: { ${entries.join(', ')} },`];
 }
 
 /** A queue placeholder's example: the header value a `x-nats-match-headers` filter compares it with. */
@@ -104,13 +108,12 @@ export function operationSnippets(
   message: MessageModel | undefined,
   ex: SnippetExamples,
 ): Snippet[] {
+  // A plain `nats req` or `nats reply` cannot speak the stream protocol (credits, end): no CLI line.
+  if (op.stream) return [streamSnippet(model, op, channel, message, ex)];
   const snippets: Snippet[] = [];
   const hasAddress = channel.address !== null;
   if (op.action === 'send') {
-    const args = [`  params: ${paramsLiteral(channel, false)},`];
-    if (ex.headers && Object.keys(ex.headers).length > 0) args.push(`  headers: ${tsLiteral(ex.headers, '  ')},`);
-    if (ex.payload !== undefined) args.push(`  payload: ${tsLiteral(ex.payload, '  ')},`);
-    const call = `client.${op.name}({\n${args.join('\n')}\n});`;
+    const call = `client.${op.name}({\n${sendArgs(channel, ex, '  ').join('\n')}\n});`;
     const lead = op.kind === 'request' ? 'const reply = await ' : op.durable ? 'const ack = await ' : '';
     snippets.push({
       label: 'Client',
@@ -118,7 +121,7 @@ export function operationSnippets(
       code: `const client = new ${model.clientClass}(nc);\n${lead}${call}`,
     });
   } else {
-    const args = [`  params: ${paramsLiteral(channel, true)},`];
+    const args = paramsLines(channel, true, '  ');
     if (op.queue && op.queue.parameters.length > 0) {
       const q = op.queue.parameters.map((n) => `${tsKey(n)}: ${tsString(queueExample(op, message, n))}`);
       args.push(`  queue: { ${q.join(', ')} },`);
@@ -139,6 +142,68 @@ export function operationSnippets(
   const queue = op.queue && joinTokens(op.queue.tokens, (name) => queueExample(op, message, name));
   if (hasAddress) snippets.push({ label: 'nats CLI', language: 'sh', code: natsCli(op, channel, ex, queue) });
   return snippets;
+}
+
+/** The arguments of a client call: the parameters' examples, the example's headers and payload. */
+function sendArgs(channel: ChannelModel, ex: SnippetExamples, indent: string): string[] {
+  const args = paramsLines(channel, false, indent);
+  if (ex.headers && Object.keys(ex.headers).length > 0)
+    args.push(`${indent}headers: ${tsLiteral(ex.headers, indent)},`);
+  if (ex.payload !== undefined) args.push(`${indent}payload: ${tsLiteral(ex.payload, indent)},`);
+  return args;
+}
+
+/**
+ * A streamed reply (`x-nats-stream`): the client reads the chunks with `for await` and can cancel with
+ * an AbortSignal; the server's handler is an `async function*` that yields the chunks, stops when its
+ * `signal` aborts, and returns the end message (when one is declared).
+ */
+function streamSnippet(
+  model: ApiModel,
+  op: OperationModel,
+  channel: ChannelModel,
+  message: MessageModel | undefined,
+  ex: SnippetExamples,
+): Snippet {
+  const end = op.stream?.end !== undefined;
+  if (op.action === 'send') {
+    const call = `client.${op.name}(\n  {\n${sendArgs(channel, ex, '    ').join('\n')}\n  },\n  { signal: controller.signal },\n)`;
+    const lines = [
+      `const client = new ${model.clientClass}(nc);`,
+      '// controller.abort() cancels the stream; the server is told.',
+      'const controller = new AbortController();',
+      ...(end
+        ? [
+            `const stream = ${call};`,
+            'for await (const chunk of stream) {',
+            '  console.log(chunk);',
+            '}',
+            'console.log(stream.end);',
+          ]
+        : [`for await (const chunk of ${call}) {`, '  console.log(chunk);', '}']),
+    ];
+    return { label: 'Client', language: 'ts', code: lines.join('\n') };
+  }
+  const args = paramsLines(channel, true, '  ');
+  if (op.queue && op.queue.parameters.length > 0) {
+    const q = op.queue.parameters.map((n) => `${tsKey(n)}: ${tsString(queueExample(op, message, n))}`);
+    args.push(`  queue: { ${q.join(', ')} },`);
+  }
+  const chunk = ex.replyPayload !== undefined ? tsLiteral(ex.replyPayload, '      ') : '{}';
+  const handler = [
+    '  // Each yield sends a chunk, in order; stop once signal aborts.',
+    '  handler: async function* ({ payload, signal }) {',
+    '    for (let i = 0; i < 3 && !signal.aborted; i++) {',
+    `      yield ${chunk};`,
+    '    }',
+    ...(end ? [`    return ${ex.endPayload !== undefined ? tsLiteral(ex.endPayload, '    ') : '{}'};`] : []),
+    '  },',
+  ];
+  return {
+    label: 'Server',
+    language: 'ts',
+    code: `const server = new ${model.serverClass}(nc);\nserver.${op.name}({\n${[...args, ...handler].join('\n')}\n});`,
+  };
 }
 
 /** The message id a durable publish of the example carries: the named header or payload field, else a fixed one. */

@@ -14,7 +14,15 @@ import {
   type Validator,
 } from '../examples.js';
 import { joinTokens, subjectPattern } from '../model/subject.js';
-import type { ApiModel, ChannelModel, JsonSchema, MessageModel, NamedSchema, OperationModel } from '../model/types.js';
+import type {
+  ApiModel,
+  ChannelModel,
+  JsonSchema,
+  MessageModel,
+  NamedSchema,
+  OperationModel,
+  StreamModel,
+} from '../model/types.js';
 import type { Problem } from '../problems.js';
 import { inline, type Paragraphs, paragraphs, type TextRun } from './markdown.js';
 import { fieldPaths, isObject, type SchemaNodeView, schemaTree, typeLabel } from './schema-tree.js';
@@ -175,6 +183,24 @@ export interface ReplyView {
   readonly timeout: string;
 }
 
+/**
+ * A streamed reply (`x-nats-stream`) as one unit: the chunk messages, the end, the timeouts and the
+ * window. What each timeout and the window mean is said once, in the page's streaming section.
+ */
+export interface StreamView {
+  readonly chunks: readonly Link[];
+  /** The end message; absent when the stream ends with an end marker only. */
+  readonly end?: Link;
+  /** `30 s`: request sent → first chunk (or end). */
+  readonly firstChunkTimeout: string;
+  /** `30 s`: the longest wait for the next chunk while the caller waits for one. */
+  readonly idleTimeout: string;
+  /** `5 min`: request sent → end. */
+  readonly totalTimeout: string;
+  /** `32 chunks`: what the server may send ahead of the caller's credit. */
+  readonly window: string;
+}
+
 /** A code snippet with a caption that says what it calls and where its values come from. */
 export interface SnippetView extends Snippet {
   /** `Client call of sendAgentMessage`. */
@@ -201,7 +227,9 @@ export interface OperationView {
   readonly subject: readonly SubjectPart[];
   readonly pattern: string | null;
   readonly messages: readonly Link[];
+  /** A request/reply with one reply; absent for a streamed reply, which `stream` describes. */
   readonly reply?: ReplyView;
+  readonly stream?: StreamView;
   readonly facts: readonly Fact[];
   readonly tags: readonly TagLink[];
   readonly snippets: readonly SnippetView[];
@@ -243,6 +271,8 @@ export interface DocsView {
   readonly messages: readonly MessageView[];
   /** The error replies of request/reply, shown once; empty when no operation is a request. */
   readonly requestErrors: readonly ErrorRow[];
+  /** How a streamed reply ends in error, shown once; empty when no operation streams its reply. */
+  readonly streamErrors: readonly ErrorRow[];
   readonly search: readonly SearchEntry[];
 }
 
@@ -283,6 +313,11 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
+/** A stream's timeouts run to minutes: `5 min`, `90 s`, `1500 ms`. */
+function duration(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : seconds(ms);
+}
+
 /** Who sends and who answers; the kind badge beside the heading already names the kind. */
 const DIRECTION: Record<OperationModel['kind'], string> = {
   publish: 'the client sends; no reply',
@@ -290,6 +325,39 @@ const DIRECTION: Record<OperationModel['kind'], string> = {
   subscribe: 'the server side receives each message',
   reply: 'the server side answers each request',
 };
+
+/** Who sends and who answers when the reply is a stream of chunks (`x-nats-stream`). */
+const STREAM_DIRECTION: Record<OperationModel['action'], string> = {
+  send: 'the client sends one request and reads the reply as a stream of chunks',
+  receive: 'the server side answers each request with a stream of chunks',
+};
+
+/** What a caller of a streamed reply can get instead of its chunks or in the middle of them (docs/streaming.md). */
+const STREAM_ERRORS: readonly ErrorRow[] = [
+  {
+    status: 'RemoteError',
+    meaning:
+      'the worker answered 400 (invalid request), 500 (its handler threw, or yielded an invalid chunk), 503 (it is shutting down) or 504 (the stream passed its total timeout there, or the caller took no chunk within the idle timeout); it can come instead of the first chunk or after some',
+  },
+  { status: 'BusyError', meaning: '503: the worker is at its limit of open streams; nothing was processed' },
+  { status: 'NoRespondersError', meaning: 'nobody serves the subject (fails in about a millisecond)' },
+  {
+    status: 'StreamTimeoutError',
+    meaning: 'no first chunk, no next chunk or no end in time; its phase says which: first-chunk, idle or total',
+  },
+  {
+    status: 'ValidationError',
+    meaning: 'a chunk or the end message does not match its schema; the worker is told to stop',
+  },
+  {
+    status: 'StreamInterruptedError',
+    meaning: 'a chunk went missing on the way (a gap in the sequence) or the worker broke the protocol',
+  },
+  { status: 'ConnectionLostError', meaning: 'the connection to NATS dropped in the middle of the stream' },
+];
+
+/** Section id of the streaming part of the page, linked from each operation whose reply is a stream. */
+export const STREAM_SECTION_ANCHOR = 'streaming';
 
 /** The error replies a caller of a request can get (docs/runtime.md, "Error replies"). */
 const REQUEST_ERRORS: readonly ErrorRow[] = [
@@ -649,47 +717,86 @@ function operationFacts(model: ApiModel, o: OperationModel): Fact[] {
   return facts;
 }
 
+/**
+ * Header values as the generated code types them: an example's headers are strings (as they travel),
+ * but an `integer`, `number` or `boolean` header is a number or boolean in the generated args.
+ */
+function typedHeaders(
+  ctx: ViewContext,
+  m: MessageModel | undefined,
+  headers: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const schema = m?.headers !== undefined ? ctx.schemaByName.get(m.headers)?.schema : undefined;
+  const props = isObject(schema) && isObject(schema.properties) ? schema.properties : {};
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, headerValue(props[k], v)]));
+}
+
+function headerValue(schema: unknown, value: unknown): unknown {
+  if (typeof value !== 'string' || !isObject(schema)) return value;
+  const types: unknown[] = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (types.includes('string')) return value;
+  const n = Number(value);
+  if ((types.includes('integer') || types.includes('number')) && value.trim() !== '' && Number.isFinite(n)) return n;
+  if (types.includes('boolean') && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
+}
+
 /** The snippets of an operation, each captioned with what it calls and whose example fed it. */
 function snippetViews(ctx: ViewContext, o: OperationModel, channel: ChannelModel | undefined): SnippetView[] {
   if (!channel) return [];
   const main = o.messages[0];
   const ex = main !== undefined ? ctx.snippetSource.get(main) : undefined;
-  const replyKey = o.reply?.messages[0];
+  // A streamed reply's handler yields its first chunk message and returns its end message.
+  const replyKey = o.stream ? o.stream.chunks[0] : o.reply?.messages[0];
   const replyEx = replyKey !== undefined ? ctx.snippetSource.get(replyKey) : undefined;
-  const snippets = operationSnippets(
-    ctx.model,
-    o,
-    channel,
-    main !== undefined ? ctx.messageByKey.get(main) : undefined,
-    {
-      ...(ex?.payload !== undefined ? { payload: ex.payload } : {}),
-      ...(ex?.headers ? { headers: ex.headers } : {}),
-      ...(replyEx?.payload !== undefined ? { replyPayload: replyEx.payload } : {}),
-    },
-  );
+  const endEx = o.stream?.end !== undefined ? ctx.snippetSource.get(o.stream.end) : undefined;
+  const message = main !== undefined ? ctx.messageByKey.get(main) : undefined;
+  const snippets = operationSnippets(ctx.model, o, channel, message, {
+    ...(ex?.payload !== undefined ? { payload: ex.payload } : {}),
+    ...(ex?.headers ? { headers: typedHeaders(ctx, message, ex.headers) } : {}),
+    ...(replyEx?.payload !== undefined ? { replyPayload: replyEx.payload } : {}),
+    ...(endEx?.payload !== undefined ? { endPayload: endEx.payload } : {}),
+  });
   return snippets.map((snippet) => {
     // A sender's snippets show the message it sends; a replier's, the reply it returns; a subscriber's, none.
     const fed = o.action === 'send' ? ex : o.kind === 'reply' ? replyEx : undefined;
+    const fedEnd = o.action === 'receive' && endEx !== undefined ? ` and the ${endEx.label}` : '';
     const what = snippet.label === 'nats CLI' ? 'nats CLI' : `${snippet.label} call`;
     return {
       ...snippet,
       caption: `${what}: ${o.id}`,
-      ...(fed ? { source: `values from the ${fed.label}` } : {}),
+      ...(fed ? { source: `values from the ${fed.label}${fedEnd}` } : {}),
     };
   });
+}
+
+function streamView(ctx: ViewContext, s: StreamModel): StreamView {
+  return {
+    chunks: s.chunks.map((k) => ctx.msgLink(k)),
+    ...(s.end !== undefined ? { end: ctx.msgLink(s.end) } : {}),
+    firstChunkTimeout: duration(s.firstChunkTimeoutMs),
+    idleTimeout: duration(s.idleTimeoutMs),
+    totalTimeout: duration(s.totalTimeoutMs),
+    window: `${s.window} chunk${s.window === 1 ? '' : 's'}`,
+  };
 }
 
 function operationView(ctx: ViewContext, o: OperationModel): OperationView {
   const anchor = ctx.opAnchor.get(o.id) ?? '';
   const channel = ctx.channelById.get(o.channel);
-  ctx.search.push({ k: 'operation', l: o.id, s: `${o.kind} ${channel?.address ?? ''}`.trim(), h: `#${anchor}` });
+  ctx.search.push({
+    k: 'operation',
+    l: o.id,
+    s: `${o.kind}${o.stream ? ' stream' : ''} ${channel?.address ?? ''}`.trim(),
+    h: `#${anchor}`,
+  });
   const title = o.title ?? o.summary;
   return {
     anchor,
     id: o.id,
     method: o.name,
     kind: o.kind,
-    direction: DIRECTION[o.kind],
+    direction: o.stream ? STREAM_DIRECTION[o.action] : DIRECTION[o.kind],
     ...(title && title !== o.id ? { title } : {}),
     ...(o.summary && o.title ? { summary: o.summary } : {}),
     description: paragraphs(o.description),
@@ -697,7 +804,8 @@ function operationView(ctx: ViewContext, o: OperationModel): OperationView {
     subject: channel ? subjectParts(channel) : [],
     pattern: channel && channel.address !== null ? subjectPattern(channel.tokens) : null,
     messages: o.messages.map((k) => ctx.msgLink(k)),
-    ...(o.reply
+    ...(o.stream ? { stream: streamView(ctx, o.stream) } : {}),
+    ...(o.reply && !o.stream
       ? {
           reply: {
             messages: o.reply.messages.map((k) => ctx.msgLink(k)),
@@ -786,7 +894,8 @@ export function buildView(model: ApiModel, options: ViewOptions = {}): { view: D
       channels,
       operations,
       messages,
-      requestErrors: model.operations.some((o) => o.kind === 'request') ? REQUEST_ERRORS : [],
+      requestErrors: model.operations.some((o) => o.kind === 'request' && !o.stream) ? REQUEST_ERRORS : [],
+      streamErrors: model.operations.some((o) => o.stream) ? STREAM_ERRORS : [],
       search: ctx.search,
     },
     problems: ctx.problems,

@@ -199,11 +199,55 @@ export function addInlineNote<T extends ts.Node>(node: T, text: string | undefin
 
 /** Comment body for `/*…*\/`: a JSDoc block, with `*\/` escaped so the text can never end the comment. */
 function docComment(text: string): string {
-  const lines = docText(text)
-    .split('\n')
-    .map((line) => line.trimEnd());
+  const lines = wrapDoc(
+    docText(text)
+      .split('\n')
+      .map((line) => line.trimEnd()),
+  );
   if (lines.length === 1) return `* ${lines[0]} `;
   return `*\n${lines.map((line) => (line === '' ? ' *' : ` * ${line}`)).join('\n')}\n `;
+}
+
+/**
+ * Comment text wider than this is wrapped at word boundaries, so that a comment stays within the
+ * project's 120 columns at the nesting depths generated code has. Left as written: fenced and
+ * indented code, table rows, tag lines (`@generated from …`), and the inside of inline tags (`{@link X}`); a list item's continuation
+ * lines are indented under its text.
+ */
+const DOC_WIDTH = 100;
+
+function wrapDoc(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let fenced = false;
+  for (const line of lines) {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    if (
+      fenced ||
+      line.length <= DOC_WIDTH ||
+      line.startsWith('@') ||
+      /^\s*\|/.test(line) ||
+      /^ {4}/.test(line) ||
+      /^\s*(```|~~~)/.test(line)
+    ) {
+      out.push(line);
+      continue;
+    }
+    const lead = /^\s*(?:(?:[-*+]|\d+[.)])\s+)?/.exec(line)?.[0] ?? '';
+    const words = line.slice(lead.length).match(/\S*\{@[^}]*\}\S*|\S+/g) ?? [];
+    let current = lead;
+    let empty = true;
+    for (const word of words) {
+      if (!empty && current.length + 1 + word.length > DOC_WIDTH) {
+        out.push(current);
+        current = ' '.repeat(lead.length);
+        empty = true;
+      }
+      current = empty ? `${current}${word}` : `${current} ${word}`;
+      empty = false;
+    }
+    out.push(current);
+  }
+  return out;
 }
 
 /** JSDoc text from spec paragraphs (blank ones left out) and tags, for `addDoc` and the declaration builders. */

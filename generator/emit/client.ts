@@ -1,4 +1,4 @@
-/** client.ts: one typed method per send operation (publish and request). */
+/** client.ts: one typed method per send operation (publish, request and streamed request). */
 import type { ts } from 'ts-morph';
 import type { OperationModel } from '../model/types.js';
 import {
@@ -21,7 +21,7 @@ import { addDescriptors } from './descriptor.js';
 import type { GeneratedFile } from './file.js';
 import { type ModelIndex, TYPES } from './model-index.js';
 import { connectionClass, operationMethodDoc } from './operation.js';
-import { replyType, sendArgsType } from './signatures.js';
+import { chunkType, endType, replyStreamType, replyType, sendArgsType } from './signatures.js';
 
 export function emitClient(index: ModelIndex, file: GeneratedFile): void {
   const { model } = index;
@@ -59,6 +59,7 @@ function clientMethod(index: ModelIndex, op: OperationModel, file: GeneratedFile
   const doc = operationMethodDoc(index, op);
   if (op.kind === 'publish' && op.durable) return durablePublishMethod(op, file, doc);
   if (op.kind === 'publish') return publishMethod(op, file, doc);
+  if (op.stream) return streamMethod(index, op, file, doc);
   return requestMethod(index, op, file, doc);
 }
 
@@ -95,4 +96,27 @@ function requestMethod(
     param('options', typeRef(file.runtime('RequestOptions')), { optional: true }),
   ];
   return method(op.name, params, promiseOf(reply), [ret(sent)], { doc });
+}
+
+/**
+ * `op(args, options?): ReplyStream<Chunk, End> { return requestStream<Chunk, End>(..., options merged over
+ * this.#options); }`: the request goes out on the stream's first `next()`.
+ */
+function streamMethod(
+  index: ModelIndex,
+  op: OperationModel,
+  file: GeneratedFile,
+  doc: string | undefined,
+): ts.MethodDeclaration {
+  const options = ifUndefined(ref('options'), thisField('options'), spreadAll([thisField('options'), ref('options')]));
+  const sent = call(
+    file.runtime('requestStream'),
+    [...sendArgs(op), options],
+    [chunkType(index, op), endType(index, op)],
+  );
+  const params = [
+    param('args', typeRef(op.argsType)),
+    param('options', typeRef(file.runtime('StreamOptions')), { optional: true }),
+  ];
+  return method(op.name, params, replyStreamType(index, op, file), [ret(sent)], { doc });
 }

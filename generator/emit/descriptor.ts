@@ -1,7 +1,7 @@
 /** The runtime descriptor (`OperationSpec` literal) of an operation, as the generated client and server hold it. */
 import type { ts } from 'ts-morph';
 import { joinTokens } from '../model/subject.js';
-import type { DurableModel, MessageModel, OperationModel, SubjectToken } from '../model/types.js';
+import type { DurableModel, MessageModel, OperationModel, StreamModel, SubjectToken } from '../model/types.js';
 import { arr, bool, call, constDecl, num, obj, pure, ref, str, typeRef } from './ast.js';
 import type { GeneratedFile } from './file.js';
 import { type ModelIndex, SCHEMAS, SUBJECTS } from './model-index.js';
@@ -41,9 +41,10 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
     ['id', str(op.id)],
     ['subject', ref(`${SUBJECTS}.${channel.subjectConst}`)],
     ['messages', arr(messages, messages.length > 1)],
+    ['streaming', op.stream ? streamingSpec(index, op.stream, file) : undefined],
     [
       'reply',
-      op.reply
+      op.reply && !op.stream
         ? obj(
             [
               [
@@ -80,6 +81,24 @@ export function descriptor(index: ModelIndex, op: OperationModel, file: Generate
           )
         : undefined,
     ],
+  ]);
+}
+
+/** The runtime's `StreamingSpec` literal: chunk messages, the end message, timeouts and window. */
+function streamingSpec(index: ModelIndex, stream: StreamModel, file: GeneratedFile): ts.Expression {
+  return obj([
+    [
+      'chunks',
+      arr(
+        stream.chunks.map((k) => messageSpec(index, k, file)),
+        stream.chunks.length > 1,
+      ),
+    ],
+    ['end', stream.end !== undefined ? messageSpec(index, stream.end, file) : undefined],
+    ['firstChunkTimeoutMs', num(stream.firstChunkTimeoutMs)],
+    ['idleTimeoutMs', num(stream.idleTimeoutMs)],
+    ['totalTimeoutMs', num(stream.totalTimeoutMs)],
+    ['window', num(stream.window)],
   ]);
 }
 

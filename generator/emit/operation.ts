@@ -1,5 +1,5 @@
 import type { ts } from 'ts-morph';
-import type { OperationModel } from '../model/types.js';
+import type { OperationModel, StreamModel } from '../model/types.js';
 import { assign, classDecl, ctor, jsDoc, obj, param, privateField, ref, thisField, typeRef } from './ast.js';
 import { type GeneratedFile, where } from './file.js';
 import type { ModelIndex } from './model-index.js';
@@ -38,7 +38,20 @@ export function operationDoc(
       );
     }
   }
+  if (op.stream) facts.push(streamFacts(index, op, op.stream));
   return { paragraphs: [op.summary ?? op.title, op.description], facts: `${facts.join(' ')}.` };
+}
+
+/** How a streamed reply goes: its chunks, its end, the caller's timeouts and the window. */
+function streamFacts(index: ModelIndex, op: OperationModel, stream: StreamModel): string {
+  const names = (keys: readonly string[]) => keys.map((k) => `\`${index.message(k).name}\``).join(' or ');
+  const end =
+    stream.end !== undefined ? `, then one ${names([stream.end])} that ends it` : ', and ends when the server is done';
+  const how =
+    op.kind === 'request'
+      ? 'and streams the reply: iterate it with `for await` to get'
+      : 'and streams each reply: the handler yields';
+  return `${how} ${names(stream.chunks)} chunks as they come${end} (first chunk within ${stream.firstChunkTimeoutMs} ms, at most ${stream.idleTimeoutMs} ms between chunks, ${stream.totalTimeoutMs} ms in all; the server sends at most ${stream.window} chunks ahead of the caller)${op.kind === 'request' ? '; `options.signal`, `break` or `cancel()` stops it and tells the server' : '; `message.signal` aborts when the caller cancels'}`;
 }
 
 /** A field the constructor sets besides `#nc` and `#options` (the server's `#core`). */

@@ -141,16 +141,26 @@ function tooLong(node: ts.Node, room: Room): Set<ts.Node> {
 }
 
 /**
- * The last part of `node` (looking through parts that are not replaced) that has a list to break,
- * for a line too long with no part too long alone.
+ * The widest part of `node` (looking through parts that are not replaced) that has a list to break,
+ * the last of equals, for a line too long with no part too long alone: breaking the widest part
+ * gains the most (`f(['a', 'b']) satisfies T<X>` breaks the array, not `<X>`).
  */
 function lastBreakable(node: ts.Node): ts.Node | undefined {
-  let last: ts.Node | undefined;
+  let best: ts.Node | undefined;
+  let bestWidth = -1;
+  const consider = (candidate: ts.Node | undefined): void => {
+    if (candidate === undefined) return;
+    const width = printNode(candidate).length;
+    if (width >= bestWidth) {
+      best = candidate;
+      bestWidth = width;
+    }
+  };
   ts.forEachChild(node, (child) => {
-    if (holeFor(child, '_') === undefined) last = lastBreakable(child) ?? last;
-    else if (ownList(child) !== undefined || lastBreakable(child) !== undefined) last = child;
+    if (holeFor(child, '_') === undefined) consider(lastBreakable(child));
+    else if (ownList(child) !== undefined || lastBreakable(child) !== undefined) consider(child);
   });
-  return last;
+  return best;
 }
 
 /** `node` with `parts` replaced by placeholders: the node and a map from placeholder to part. */

@@ -1,4 +1,4 @@
-/** server.ts: one typed registration per receive operation (subscribe and reply handlers). */
+/** server.ts: one typed registration per receive operation (subscribe, reply and streaming reply handlers). */
 import type { ts } from 'ts-morph';
 import type { OperationModel } from '../model/types.js';
 import {
@@ -33,7 +33,15 @@ import { addDescriptors, messageSpec } from './descriptor.js';
 import type { GeneratedFile } from './file.js';
 import { type ModelIndex, TYPES } from './model-index.js';
 import { connectionClass, operationMethodDoc } from './operation.js';
-import { receiveArgsType, receivedName, receivedType, replyType } from './signatures.js';
+import {
+  chunkType,
+  endType,
+  receiveArgsType,
+  receivedName,
+  receivedType,
+  replyType,
+  streamHandlerReturn,
+} from './signatures.js';
 
 export function emitServer(index: ModelIndex, file: GeneratedFile): void {
   const { model } = index;
@@ -45,13 +53,15 @@ export function emitServer(index: ModelIndex, file: GeneratedFile): void {
       typeAlias(receivedName(op), receivedType(index, op, file), {
         isExported: true,
         doc: jsDoc([
-          `What a {@link ${model.serverClass}.${op.name}} handler receives: the validated payload, headers and subject parameters.`,
+          `What a {@link ${model.serverClass}.${op.name}} handler receives: the validated payload, headers and subject parameters${op.stream ? ", and the stream's `signal`, which aborts when the caller cancels" : ''}.`,
         ]),
       }),
     );
-    const returns = op.kind === 'reply' ? replyType(index, op) : keyword('void');
+    const handler = op.stream
+      ? streamHandlerType(receivedName(op), streamHandlerReturn(index, op))
+      : handlerType(receivedName(op), op.kind === 'reply' ? replyType(index, op) : keyword('void'));
     file.add(
-      typeAlias(op.argsType, receiveArgsType(index, op, file, handlerType(receivedName(op), returns)), {
+      typeAlias(op.argsType, receiveArgsType(index, op, file, handler), {
         isExported: true,
         doc: jsDoc([`Arguments of {@link ${model.serverClass}.${op.name}}.`]),
       }),
@@ -132,6 +142,10 @@ function coreCall(name: string): ts.Expression {
 
 /** The registration method of one receive operation, by its kind. */
 function registration(index: ModelIndex, op: OperationModel, file: GeneratedFile): ts.MethodDeclaration {
+  if (op.stream) {
+    const typeArgs = [typeRef(receivedName(op)), chunkType(index, op), endType(index, op)];
+    return receiveMethod(index, op, file, 'replyStream', typeArgs);
+  }
   if (op.kind === 'reply')
     return receiveMethod(index, op, file, 'reply', [typeRef(receivedName(op)), replyType(index, op)]);
   if (op.durable) return receiveMethod(index, op, file, 'consume', [typeRef(receivedName(op))]);
@@ -146,7 +160,7 @@ function receiveMethod(
   index: ModelIndex,
   op: OperationModel,
   file: GeneratedFile,
-  fn: 'reply' | 'consume' | 'subscribe',
+  fn: 'reply' | 'replyStream' | 'consume' | 'subscribe',
   typeArgs: readonly ts.TypeNode[],
 ): ts.MethodDeclaration {
   const values = hasReceiveArgs(index, op) ? ref('args') : obj([], false);
@@ -244,4 +258,9 @@ function hasReceiveArgs(index: ModelIndex, op: OperationModel): boolean {
 /** `(message: X) => R | Promise<R>`. */
 function handlerType(message: string, returns: ts.TypeNode): ts.TypeNode {
   return functionType([param('message', typeRef(message))], union([returns, promiseOf(returns)]));
+}
+
+/** `(message: X) => AsyncGenerator<C, E, undefined>` (or `AsyncIterable<C>`): a streaming handler. */
+function streamHandlerType(message: string, returns: ts.TypeNode): ts.TypeNode {
+  return functionType([param('message', typeRef(message))], returns);
 }

@@ -32,6 +32,34 @@ export function replyType(index: ModelIndex, op: OperationModel): ts.TypeNode {
   );
 }
 
+/** The type of a streamed reply's chunks: the union of the chunk messages' payloads. */
+export function chunkType(index: ModelIndex, op: OperationModel): ts.TypeNode {
+  const chunks = op.stream?.chunks ?? [];
+  return chunks.length > 0 ? union(chunks.map((k) => payloadType(index.message(k)))) : keyword('unknown');
+}
+
+/** The type of a streamed reply's end message: its payload, or `undefined` when none is declared. */
+export function endType(index: ModelIndex, op: OperationModel): ts.TypeNode {
+  const end = op.stream?.end;
+  return end !== undefined ? payloadType(index.message(end)) : keyword('undefined');
+}
+
+/** What a streaming client method returns: `ReplyStream<Chunk, End>`. */
+export function replyStreamType(index: ModelIndex, op: OperationModel, file: GeneratedFile): ts.TypeNode {
+  return typeRef(file.runtime('ReplyStream'), [chunkType(index, op), endType(index, op)]);
+}
+
+/**
+ * What a streaming handler returns: an async generator of chunks that returns the end message, or any
+ * async iterable of chunks when no end is declared.
+ */
+export function streamHandlerReturn(index: ModelIndex, op: OperationModel): ts.TypeNode {
+  const chunk = chunkType(index, op);
+  return op.stream?.end !== undefined
+    ? typeRef('AsyncGenerator', [chunk, endType(index, op), keyword('undefined')])
+    : typeRef('AsyncIterable', [chunk]);
+}
+
 /** Parameters type of a channel (`T.AgentMessageParams`), or undefined when it has none. */
 export function paramsType(channel: ChannelModel): ts.TypeNode | undefined {
   return channel.parameters.length > 0 ? typeRef(`${TYPES}.${channel.paramsType}`) : undefined;
@@ -128,7 +156,8 @@ export function receivedType(index: ModelIndex, op: OperationModel, file: Genera
   const none = typeRef('Record', [keyword('string'), keyword('never')]);
   const headers = messages.length > 0 ? union(messages.map(headersType)) : none;
   const params = paramsType(channel) ?? none;
-  return typeRef(file.runtime(op.durable ? 'DurableReceivedMessage' : 'ReceivedMessage'), [payload, headers, params]);
+  const received = op.stream ? 'StreamReceivedMessage' : op.durable ? 'DurableReceivedMessage' : 'ReceivedMessage';
+  return typeRef(file.runtime(received), [payload, headers, params]);
 }
 
 /** Arguments of a receive registration: parameters (each may be `wildcard`), queue placeholders, handler. */
@@ -169,8 +198,9 @@ export function receiveArgsType(
   members.push({
     name: 'handler',
     type: handler,
-    doc:
-      op.kind === 'reply'
+    doc: op.stream
+      ? `Called once for each valid request; each value it yields is a chunk (validated, sent in order, at most ${op.stream.window} ahead of the caller)${op.stream.end !== undefined ? ', its return value the end message' : ''}. Stop when \`message.signal\` aborts: the caller cancelled or went away. A throw ends the stream with an error.`
+      : op.kind === 'reply'
         ? 'Called once for each valid request; its return value is the reply (a throw becomes an error reply).'
         : op.durable
           ? 'Called for each valid message; the message is acked when it resolves. A throw naks it for redelivery (dead-lettered after the last delivery), so make it idempotent by `messageId`.'

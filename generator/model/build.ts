@@ -18,6 +18,7 @@ import { JETSTREAM_EXTENSION, readJetStream } from './jetstream.js';
 import { readSchemaFormat, unwrapSchema } from './schema-format.js';
 import { SchemaCollector } from './schemas.js';
 import { separate } from './shared.js';
+import { readStream, STREAM_EXTENSION, type StreamReplyMessage } from './stream.js';
 import { parseSubjectTemplate, tokenProblem } from './subject.js';
 import type {
   ApiModel,
@@ -197,6 +198,7 @@ class ModelBuilder {
     );
     this.#problems.push(...this.#schemas.findings((pointer) => this.#spec.sourceMap.locate(pointer), this.#spec.file));
     this.#sharedChannels(operations);
+    this.#streamAgreement(operations);
     const description = text(info.description());
     const model: ApiModel = {
       source: this.#spec.file,
@@ -631,6 +633,62 @@ class ModelBuilder {
     }
   }
 
+  /**
+   * The send and receive operations of one channel agree on whether its reply streams: a caller that
+   * waits for one reply and a server that streams (or the other way round) never meet.
+   */
+  #streamAgreement(operations: readonly OperationModel[]): void {
+    const byChannel = new Map<string, OperationModel[]>();
+    for (const op of operations) {
+      if (op.reply === undefined) continue;
+      byChannel.set(op.channel, [...(byChannel.get(op.channel) ?? []), op]);
+    }
+    for (const [channelId, ops] of byChannel) {
+      const streaming = ops.filter((op) => op.stream !== undefined);
+      this.#streamSharing(channelId, streaming, operations);
+      if (streaming.length === 0 || streaming.length === ops.length) continue;
+      const first = streaming[0] as OperationModel;
+      for (const op of ops.filter((o) => o.stream === undefined)) {
+        this.#report(
+          {
+            code: 'nats-stream-mismatch',
+            severity: 'error',
+            message: `operation '${op.id}' on channel '${channelId}' expects ${op.kind === 'request' ? 'one reply' : 'to answer with one reply'}, but '${first.id}' streams the reply (${STREAM_EXTENSION})`,
+            help: `declare ${STREAM_EXTENSION} on every operation of the channel that has a reply, with the same settings, or on none`,
+          },
+          op.location.pointer,
+        );
+      }
+    }
+  }
+
+  /** A streaming receive operation needs its channel to itself: its requests are never routed by message. */
+  #streamSharing(channelId: string, streaming: readonly OperationModel[], operations: readonly OperationModel[]): void {
+    const receivers = operations.filter((op) => op.channel === channelId && op.action === 'receive');
+    if (receivers.length < 2) return;
+    for (const op of streaming.filter((o) => o.action === 'receive')) {
+      const others = receivers.filter((o) => o !== op).map((o) => `'${o.id}'`);
+      this.#report(
+        {
+          code: 'nats-stream-shared-channel',
+          severity: 'error',
+          message: `operation '${op.id}' streams its reply on channel '${channelId}', which ${others.join(', ')} also receive${others.length === 1 ? 's' : ''}: a streaming operation needs a channel of its own`,
+          help: 'give the streaming operation its own channel (address)',
+        },
+        op.location.pointer,
+      );
+    }
+  }
+
+  /** A reply message as the `x-nats-stream` reader sees it: its key, the names it goes by, its headers. */
+  #streamReply(message: MessageInterface): StreamReplyMessage {
+    const model = this.#message(message);
+    const ids = [message.id(), model.key.split('/').pop(), model.name].filter(
+      (n, i, all): n is string => typeof n === 'string' && n !== '' && all.indexOf(n) === i,
+    );
+    return { key: model.key, ids, hasHeaders: message.hasHeaders(), pointer: model.key };
+  }
+
   #messageByKey(key: string): MessageModel | undefined {
     for (const m of this.#messages.values()) if (m.key === key) return m;
     return undefined;
@@ -885,6 +943,7 @@ class ModelBuilder {
     }
 
     let replyModel: OperationModel['reply'];
+    let streamReplies: StreamReplyMessage[] | undefined;
     if (reply) {
       let replyMessages = reply.messages().all();
       if (replyMessages.length === 0) replyMessages = reply.channel()?.messages().all() ?? [];
@@ -915,10 +974,29 @@ class ModelBuilder {
         ...(replyChannel ? { channel: replyChannel.id() } : {}),
         messages: replyMessages.map((m) => this.#message(m).key),
       };
+      streamReplies = replyMessages.map((m) => this.#streamReply(m));
     }
 
     const ext = (name: string) => operation.extensions().get(name)?.value() as unknown;
-    const timeoutMs = readTimeout(ext(EXTENSIONS.timeout), pointer, this.#ext);
+    const channelJetStream = channel.extensions().get(JETSTREAM_EXTENSION)?.value() as unknown;
+    const stream = readStream(
+      ext(STREAM_EXTENSION),
+      pointer,
+      {
+        id,
+        replyMessages: streamReplies,
+        hasTimeout: ext(EXTENSIONS.timeout) !== undefined,
+        hasHandlerTimeout: ext(EXTENSIONS.handlerTimeout) !== undefined,
+        ...(ext(JETSTREAM_EXTENSION) !== undefined
+          ? { jetstreamAt: `${pointer}/${JETSTREAM_EXTENSION}` }
+          : channelJetStream !== undefined
+            ? { jetstreamAt: `${pointerOf(channel)}/${JETSTREAM_EXTENSION}` }
+            : {}),
+      },
+      this.#ext,
+    );
+    const streams = ext(STREAM_EXTENSION) !== undefined && ext(STREAM_EXTENSION) !== false;
+    const timeoutMs = streams ? undefined : readTimeout(ext(EXTENSIONS.timeout), pointer, this.#ext);
     if (timeoutMs !== undefined && !reply) {
       this.#report(
         {
@@ -930,7 +1008,9 @@ class ModelBuilder {
         `${pointer}/${EXTENSIONS.timeout}`,
       );
     }
-    const handlerTimeoutMs = readTimeout(ext(EXTENSIONS.handlerTimeout), pointer, this.#ext, EXTENSIONS.handlerTimeout);
+    const handlerTimeoutMs = streams
+      ? undefined
+      : readTimeout(ext(EXTENSIONS.handlerTimeout), pointer, this.#ext, EXTENSIONS.handlerTimeout);
     if (handlerTimeoutMs !== undefined && action !== 'receive') {
       this.#report(
         {
@@ -995,22 +1075,25 @@ class ModelBuilder {
       }
     }
 
-    const durable = readJetStream(
-      channel.extensions().get(JETSTREAM_EXTENSION)?.value() as unknown,
-      ext(JETSTREAM_EXTENSION),
-      pointerOf(channel),
-      pointer,
-      {
-        id,
-        kind,
-        tokens: channelModel.tokens,
-        address: channelModel.address,
-        ...(queue ? { queue } : {}),
-        hasMatchHeaders: matchHeaders !== undefined && matchHeaders.length > 0,
-        headerNames: commonHeaderNames(messages.map((k) => this.#headerNames(k))),
-      },
-      this.#ext,
-    );
+    // A streaming operation's x-nats-jetstream is reported by readStream, once.
+    const durable = streams
+      ? undefined
+      : readJetStream(
+          channelJetStream,
+          ext(JETSTREAM_EXTENSION),
+          pointerOf(channel),
+          pointer,
+          {
+            id,
+            kind,
+            tokens: channelModel.tokens,
+            address: channelModel.address,
+            ...(queue ? { queue } : {}),
+            hasMatchHeaders: matchHeaders !== undefined && matchHeaders.length > 0,
+            headerNames: commonHeaderNames(messages.map((k) => this.#headerNames(k))),
+          },
+          this.#ext,
+        );
 
     const member = members[action].claim(safeMember(camelCase(id)));
     const typeBase = pascalCase(id);
@@ -1034,6 +1117,7 @@ class ModelBuilder {
       ...(handlerTimeoutMs !== undefined && action === 'receive' ? { handlerTimeoutMs } : {}),
       ...(matchHeaders && matchHeaders.length > 0 ? { matchHeaders } : {}),
       ...(durable ? { durable } : {}),
+      ...(stream ? { stream } : {}),
       ...(title ? { title } : {}),
       ...(summary ? { summary } : {}),
       ...(description ? { description } : {}),

@@ -14,6 +14,7 @@ import type { Problem } from '../problems.js';
 import { suggest } from '../suggest.js';
 import { EXTENSIONS } from './extensions.js';
 import { JETSTREAM_EXTENSION } from './jetstream.js';
+import { STREAM_EXTENSION } from './stream.js';
 
 /** The kinds of object an extension of ours can be read from. */
 type Place = 'operation' | 'channel';
@@ -35,6 +36,10 @@ const OURS: Readonly<Record<string, { readonly places: readonly Place[]; readonl
   [EXTENSIONS.matchHeaders]: {
     places: ['operation'],
     use: "`x-nats-match-headers: { target: '{id}' }` on a receive operation: handle only messages whose headers match",
+  },
+  [STREAM_EXTENSION]: {
+    places: ['operation'],
+    use: '`x-nats-stream: { end: Done }` on an operation with a reply: the reply is a stream of chunk messages (and an end message)',
   },
   [JETSTREAM_EXTENSION]: {
     places: ['channel', 'operation'],

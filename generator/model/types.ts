@@ -202,6 +202,27 @@ export interface DurableModel {
   readonly location: SpecLocation;
 }
 
+/**
+ * A request/reply operation whose reply is a stream (`x-nats-stream`): chunk messages in order, then an
+ * optional end message, with the caller's timeouts and the server's flow-control window.
+ */
+export interface StreamModel {
+  /** Message keys of the chunks: the reply's messages minus `end` (at least one). */
+  readonly chunks: readonly string[];
+  /** Message key of the final message, when declared. */
+  readonly end?: string;
+  /** Request sent → first chunk (or end), in milliseconds; default 30000. */
+  readonly firstChunkTimeoutMs: number;
+  /** Longest wait for the next chunk while the caller waits, in milliseconds; default 30000. */
+  readonly idleTimeoutMs: number;
+  /** Request sent → end, in milliseconds; default 300000. */
+  readonly totalTimeoutMs: number;
+  /** Chunks the server may send ahead of the caller's credit; default 32. */
+  readonly window: number;
+  /** Where `x-nats-stream` was written. */
+  readonly location: SpecLocation;
+}
+
 /** One operation of the spec, resolved to NATS terms. */
 export interface OperationModel {
   /** The operation's key in the spec. */
@@ -235,6 +256,11 @@ export interface OperationModel {
   readonly matchHeaders?: readonly { readonly header: string; readonly tokens: readonly SubjectToken[] }[];
   /** Present when the operation is JetStream-backed (`x-nats-jetstream`); only `publish` and `subscribe`. */
   readonly durable?: DurableModel;
+  /**
+   * Present when the reply is a stream (`x-nats-stream`); only `request` and `reply`. `reply` still
+   * lists every reply message (chunks and end).
+   */
+  readonly stream?: StreamModel;
   readonly title?: string;
   readonly summary?: string;
   readonly description?: string;

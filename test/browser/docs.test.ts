@@ -956,3 +956,44 @@ test('docs site - the Servers section (variables, security schemes) fits a 390 p
   }
   expect(serious).toEqual([]);
 });
+
+test('docs site - a streamed reply (chunks, end, timeouts, window, stream errors) fits a 390 px phone and passes axe in both themes', async () => {
+  const index = await buildSite(path.join(ROOT, 'test/fixtures/specs/docs-stream.asyncapi.yaml'), 'stream');
+  const { page } = await visit(index, '#op-streamCompletion', {
+    viewport: { width: 390, height: 844 },
+    reducedMotion: 'reduce',
+  });
+  await expectTarget(page, 'op-streamCompletion');
+  const facts = (await page.locator('#op-streamCompletion dl.facts').allInnerTexts()).join(' ');
+  expect(facts.replace(/\s+/g, ' ')).toContain(
+    "chunks CompletionChunk end CompletionEnd timeouts 20 s to the first chunk, 30 s idle, 10 min in total (what each means) window 16 chunks ahead of the caller's credit (flow control)",
+  );
+  // The meaning of the timeouts is one click away, on the same page.
+  await page.locator('#op-streamCompletion a[href="#streaming"]').first().click();
+  await expectTarget(page, 'streaming');
+  const require = createRequire(import.meta.url);
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const serious: string[] = [];
+  for (const label of ['light', 'dark']) {
+    if ((await theme(page)).theme !== label) await page.locator('#theme-toggle').click();
+    await settled(page);
+    const width = await page.evaluate(() => [
+      document.documentElement.scrollWidth,
+      document.documentElement.clientWidth,
+    ]);
+    expect(width, `${label} theme`).toEqual([390, 390]);
+    for (const id of ['op-streamCompletion', 'op-serveCompletion', 'streaming', 'stream-errors']) {
+      const violations = await page.evaluate(
+        async (section) =>
+          (
+            await axe.run(document.getElementById(section), { resultTypes: ['violations'], preload: false })
+          ).violations.map(
+            (v) => `${v.impact} ${v.id}: ${v.nodes[0]?.target.join(' ')} ${v.nodes[0]?.any[0]?.message}`,
+          ),
+        id,
+      );
+      serious.push(...violations.filter((v) => /^(serious|critical) /.test(v)).map((v) => `${label} ${id}: ${v}`));
+    }
+  }
+  expect(serious).toEqual([]);
+});

@@ -16,6 +16,7 @@ import { generateDocs } from '../../generator/index.js';
 const HOSTILE = 'test/fixtures/specs/docs-hostile.asyncapi.yaml';
 const INVALID_EXAMPLE = 'test/fixtures/specs/docs-invalid-example.asyncapi.yaml';
 const SERVERS = 'test/fixtures/specs/docs-servers.asyncapi.yaml';
+const STREAM = 'test/fixtures/specs/docs-stream.asyncapi.yaml';
 const tmp: string[] = [];
 
 async function tempDir(): Promise<string> {
@@ -139,7 +140,10 @@ describe('docs site', () => {
     expect(confirm).toContain('<dt>timeout</dt><dd>10 s (runtime default)</dd>');
     expect(html.match(/<table class="errors">/g)).toHaveLength(1);
     const ai = (await site('spec/ai-sdk.asyncapi.yaml')).get('index.html') ?? '';
-    expect(ai.match(/<table class="errors">/g)).toHaveLength(1);
+    // One table of error replies for requests, one of stream errors for streamed replies.
+    expect(ai.match(/<table class="errors">/g)).toHaveLength(2);
+    expect(ai.match(/<section id="request-errors"/g)).toHaveLength(1);
+    expect(ai.match(/<section id="stream-errors"/g)).toHaveLength(1);
     expect(section('op-confirmOrder')).not.toContain('<table');
     // The spec path is in the overview, not again in the footer.
     expect(ai.match(/<code>spec\/ai-sdk\.asyncapi\.yaml<\/code>/g)).toHaveLength(1);
@@ -209,10 +213,119 @@ describe('docs site', () => {
     expect(op('sendAgentMessage')).toContain('-H &#x27;target_agent_id:researcher&#x27;');
   });
 
+  it('docs - a streamed reply is one unit: request, chunks, end (or an end marker), timeouts and window, each linked to what it means', async () => {
+    const html = (await site(STREAM)).get('index.html') ?? '';
+    const op = (id: string) =>
+      html.slice(
+        html.indexOf(`<section id="op-${id}"`),
+        html.indexOf('</section>', html.indexOf(`<section id="op-${id}"`)),
+      );
+    const facts = (id: string) => op(id).slice(op(id).indexOf('<dl class="facts">'), op(id).indexOf('</dl>'));
+    const withEnd = facts('streamCompletion');
+    expect(withEnd).toContain(
+      '<dt>direction</dt><dd>the client sends one request and reads the reply as a stream of chunks</dd>',
+    );
+    expect(withEnd).toContain('<dt>request</dt><dd><a href="#message-CompletionRequest">CompletionRequest</a> </dd>');
+    expect(withEnd).toContain('<dt>chunks</dt><dd><a href="#message-CompletionChunk">CompletionChunk</a> </dd>');
+    expect(withEnd).toContain('<dt>end</dt><dd><a href="#message-CompletionEnd">CompletionEnd</a></dd>');
+    expect(withEnd).toContain(
+      '<dt>timeouts</dt><dd>20 s to the first chunk, 30 s idle, 10 min in total (<a href="#streaming">what each means</a>)</dd>',
+    );
+    expect(withEnd).toContain(
+      '<dt>window</dt><dd>16 chunks ahead of the caller\'s credit (<a href="#streaming">flow control</a>)</dd>',
+    );
+    expect(withEnd).toContain('<a href="#stream-errors">stream errors</a>');
+    // The kind badge says it streams, in the heading and in the contents.
+    expect(op('streamCompletion')).toContain('<span class="kind kind-request">request stream</span></h3>');
+    expect(html).toContain('<span class="kind kind-reply">reply stream</span> serveTokens</a>');
+    // Not a one-reply request: no reply, no single timeout, no link to the request error replies.
+    expect(withEnd).not.toMatch(/<dt>(reply|timeout)<\/dt>/);
+    expect(withEnd).not.toContain('#request-errors');
+    // `x-nats-stream: true`: the defaults, and an end marker instead of an end message.
+    const marker = facts('serveTokens');
+    expect(marker).toContain('<dt>direction</dt><dd>the server side answers each request with a stream of chunks</dd>');
+    expect(marker).toContain('<dt>end</dt><dd>ends with an end marker (no end message)</dd>');
+    expect(marker).toContain('<dd>30 s to the first chunk, 30 s idle, 5 min in total (');
+    expect(marker).toContain("<dd>32 chunks ahead of the caller's credit (");
+    // What each timeout and the window mean, and the stream errors: said once for the page.
+    expect(html.match(/<section id="streaming" class="streaming">/g)).toHaveLength(1);
+    expect(html.match(/the caller's limit from sending the request to the first chunk/g)).toHaveLength(1);
+    const errors = html.slice(html.indexOf('<section id="stream-errors"'));
+    for (const error of ['RemoteError', 'BusyError', 'NoRespondersError', 'StreamTimeoutError', 'ValidationError'])
+      expect(errors).toContain(`<td><code>${error}</code></td>`);
+    expect(errors).toContain('<td><code>StreamInterruptedError</code></td>');
+    expect(errors).toContain('<td><code>ConnectionLostError</code></td>');
+    // Every request of this spec streams: there are no one-reply error replies to show.
+    expect(html).not.toContain('id="request-errors"');
+    // The ai-sdk gateway's streamed completion, with its end message.
+    const ai = (await site('spec/ai-sdk.asyncapi.yaml')).get('index.html') ?? '';
+    const gateway = ai.slice(ai.indexOf('<section id="op-streamChatCompletion"'));
+    expect(gateway.slice(0, gateway.indexOf('</dl>'))).toContain(
+      '<dt>chunks</dt><dd><a href="#message-ChatCompletionChunk">ChatCompletionChunk</a> </dd>\n    <dt>end</dt><dd><a href="#message-ChatCompletionStreamEnd">ChatCompletionStreamEnd</a></dd>',
+    );
+  });
+
+  it("docs - a streamed reply's snippets: the client reads chunks with for await and cancels with an AbortSignal; the worker is an async function* that checks its signal", async () => {
+    const html = (await site(STREAM)).get('index.html') ?? '';
+    const code = (id: string) => {
+      const section = html.slice(
+        html.indexOf(`<section id="op-${id}"`),
+        html.indexOf('</section>', html.indexOf(`<section id="op-${id}"`)),
+      );
+      return [...section.matchAll(/<code class="lang-(\w+)">([^<]*)<\/code>/g)].map((m) =>
+        `${m[1]}: ${m[2]}`
+          .replace(/&#x3D;/g, '=')
+          .replace(/&#x27;/g, "'")
+          .replace(/&lt;/g, '<')
+          .replace(/&amp;/g, '&'),
+      );
+    };
+    // No nats CLI line: a plain `nats req` or `nats reply` cannot speak the stream protocol.
+    expect(code('streamTokens')).toEqual([
+      [
+        'ts: const client = new StreamingShowcaseClient(nc);',
+        '// controller.abort() cancels the stream; the server is told.',
+        'const controller = new AbortController();',
+        'for await (const chunk of client.streamTokens(',
+        '  {',
+        "    payload: { text: 'example' },",
+        '  },',
+        '  { signal: controller.signal },',
+        ')) {',
+        '  console.log(chunk);',
+        '}',
+      ].join('\n'),
+    ]);
+    // With an end message, the stream is kept to read it after the loop.
+    const client = code('streamCompletion')[0] ?? '';
+    expect(client).toContain("const stream = client.streamCompletion(\n  {\n    params: { tenant_id: 'acme' },");
+    expect(client).toContain('for await (const chunk of stream) {\n  console.log(chunk);\n}\nconsole.log(stream.end);');
+    expect(code('serveCompletion')).toEqual([
+      [
+        'ts: const server = new StreamingShowcaseServer(nc);',
+        'server.serveCompletion({',
+        '  params: { tenant_id: wildcard },',
+        '  // Each yield sends a chunk, in order; stop once signal aborts.',
+        '  handler: async function* ({ payload, signal }) {',
+        '    for (let i = 0; i < 3 && !signal.aborted; i++) {',
+        "      yield { index: 0, delta: 'Hel' };",
+        '    }',
+        "    return { finish_reason: 'stop', tokens: 2 };",
+        '  },',
+        '});',
+      ].join('\n'),
+    ]);
+    expect(html).toContain(
+      '<figcaption><span>Server call: serveCompletion <span class="muted">(values from the example “first” of message CompletionChunk and the example “stopped” of message CompletionEnd)</span></span>',
+    );
+    // Without an end message, the handler returns nothing.
+    expect(code('serveTokens')[0]).not.toContain('return');
+  });
+
   it('docs - every message shows its spec examples and a generated example that passed its schema', async () => {
     const html = (await site('spec/ai-sdk.asyncapi.yaml')).get('index.html') ?? '';
     const generated = html.match(/<figure class="example generated">/g) ?? [];
-    expect(generated.length).toBe(8);
+    expect(generated.length).toBe(11);
     // Each example says whose it is, and each of its blocks whether it is the headers or the payload.
     const example = html.slice(html.indexOf('<figure class="example">'), html.indexOf('</figure>\n  </figure>'));
     expect(example).toContain('<figcaption>Example “researchHandoff” of message AgentMessage</figcaption>');

@@ -3,7 +3,8 @@
  * keyword and digit-leading method names, an operation with several messages (one without payload),
  * header values coerced from text, request/reply on a subject without parameters, recursive payloads,
  * and a durable channel whose message id is a nested payload field, whose consumer name comes from the
- * queue group and which gives up after two deliveries (`max-deliver: 2`, `backoff-ms: [10]`).
+ * queue group and which gives up after two deliveries (`max-deliver: 2`, `backoff-ms: [10]`), and a
+ * streamed reply without an end message whose chunks are two different messages.
  * The module is generated fresh from test/fixtures/specs/edge-cases.asyncapi.yaml for this file.
  */
 import { randomUUID } from 'node:crypto';
@@ -18,6 +19,8 @@ import {
   type NatsConnection,
   type PublishAck,
   type ReceivedMessage,
+  type ReplyStream,
+  type StreamReceivedMessage,
   ValidationError,
 } from '../../runtime/index.js';
 import { waitFor } from '../harness/util.js';
@@ -44,6 +47,7 @@ interface EdgeModule {
     _2faVerify(args: { payload: { '2fa': string } }): Promise<{ ok: boolean }>;
     sendTree(args: { payload: unknown }): void;
     enqueueJob(args: { params: { region: string }; payload: Job }): Promise<PublishAck>;
+    watchTicksV1(args: { payload?: unknown }): ReplyStream<unknown, undefined>;
   };
   EdgeCasesApiXServer: new (
     nc: NatsConnection,
@@ -57,6 +61,9 @@ interface EdgeModule {
     takeJob(args: {
       params: { region: string };
       handler: (m: DurableReceivedMessage<Job, unknown, { region: string }>) => void | Promise<void>;
+    }): Handle;
+    serveTicks(args: {
+      handler: (m: StreamReceivedMessage<unknown, unknown, unknown>) => AsyncIterable<unknown>;
     }): Handle;
     drain(): Promise<void>;
   };
@@ -136,6 +143,31 @@ describe('edge cases - generated code on a real server', () => {
     const client = new edge.EdgeCasesApiXClient(nc);
     await expect(client._2faVerify({ payload: { '2fa': '123456' } })).resolves.toEqual({ ok: true });
     await expect(client._2faVerify({ payload: { '2fa': '000000' } })).resolves.toEqual({ ok: false });
+    await server.drain();
+  });
+
+  test('edge cases - a streamed reply without an end message: chunks of two messages in order, then the iterator ends', async () => {
+    const nc = await conns.runtime();
+    const errors = errorLog();
+    const server = new edge.EdgeCasesApiXServer(nc, { onError: errors.onError });
+    const tree = { value: 'root', children: [{ value: 'leaf' }] };
+    const org = { name: 'Acme', employees: [{ name: 'Ada' }] };
+    const ticks = server.serveTicks({
+      // Any async iterable of chunks will do when no end message is declared.
+      handler: async function* () {
+        yield tree;
+        yield org;
+        yield tree;
+      },
+    });
+    await ticks.ready;
+    const client = new edge.EdgeCasesApiXClient(nc);
+    const stream = client.watchTicksV1({});
+    const got: unknown[] = [];
+    for await (const chunk of stream) got.push(chunk);
+    expect(got).toEqual([tree, org, tree]);
+    expect(stream.end).toBeUndefined();
+    expect(errors.events).toEqual([]);
     await server.drain();
   });
 

@@ -78,6 +78,9 @@ describe('example - ai-sdk', () => {
       expect(linesOf(gateway).join('\n'), transcript()).toContain(
         'replyChatCompletion on ai.gateway.responses.acme, queue group gateway.workers',
       );
+      expect(linesOf(gateway).join('\n'), transcript()).toContain(
+        'replyChatCompletionStream on ai.gateway.stream.acme, queue group gateway.workers',
+      );
     }
     expect(out, transcript()).toContain('durable consumer gateway-workers_acme');
     expect(out, transcript()).toContain('durable consumer rag-ingest-workers_acme');
@@ -116,6 +119,33 @@ describe('example - ai-sdk', () => {
     expect(run.stdout.match(/← receiveAgentTask/g) ?? [], transcript()).toHaveLength(1);
   });
 
+  test('example - a completion streams chunk by chunk in order, then its end message', () => {
+    const out = run.stdout;
+    expect(out, transcript()).toMatch(/planner +→ streamChatCompletion "Summarise incident INC-311/);
+    expect(out, transcript()).toMatch(/gateway-\d +← streamChatCompletion gpt-4o-mini: streaming 7 chunks/);
+    const chunks = [...out.matchAll(/planner +← chunk (\d+) after [\d.]+ ms: "([^"]*)"/g)];
+    expect(
+      chunks.map((m) => Number(m[1])),
+      transcript(),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const text = chunks.map((m) => m[2]).join('');
+    expect(text, transcript()).toBe(
+      'INC-311: checkout was down for 14 minutes because a TLS certificate expired; it was rotated and expiry alerts were added.',
+    );
+    expect(out, transcript()).toMatch(/planner +← end after 7 chunks in [\d.]+ ms: finish_reason stop, \d+ tokens/);
+  });
+
+  test('example - the second stream is aborted after three chunks and the worker learns of it', () => {
+    const out = run.stdout;
+    expect(out, transcript()).toMatch(/planner +✋ the user pressed stop after 3 chunks: abort\(\)/);
+    expect(out, transcript()).toMatch(/planner +✗ stream stopped after 3 chunks: the user pressed stop/);
+    expect(out, transcript()).toMatch(
+      /gateway-\d +← streamChatCompletion cancelled by the caller after \d+ chunks: model call stopped/,
+    );
+    // The cancelled stream never reached its end.
+    expect(out.match(/← end after/g) ?? [], transcript()).toHaveLength(1);
+  });
+
   test('example - failures print as typed errors', () => {
     const out = run.stdout;
     expect(out, transcript()).toMatch(/✗ ValidationError \(send payload\) .*temperature/);
@@ -123,8 +153,8 @@ describe('example - ai-sdk', () => {
       /gateway-\d +← requestChatCompletion for model 'gpt-9': not served here, error reply 404/,
     );
     expect(out, transcript()).toMatch(/✗ RemoteError 404 in [\d.]+ ms: model 'gpt-9' is not served by this gateway/);
-    // Nothing went wrong besides the two demonstrated errors.
-    expect(out.match(/✗/g) ?? [], transcript()).toHaveLength(2);
+    // Nothing went wrong besides the two demonstrated errors and the stream the user stopped.
+    expect(out.match(/✗/g) ?? [], transcript()).toHaveLength(3);
     expect(run.stderr, transcript()).toBe('');
   });
 });

@@ -21,7 +21,14 @@
  *   `nats micro`, each as `$SRV.<VERB>`, `$SRV.<VERB>.<name>` and `$SRV.<VERB>.<name>.<id>`, answered
  *   through `allow_responses`;
  * - every user that gets replies subscribes to its own inbox: `_INBOX.<tenant>.>` for a tenant's
- *   users (`connect({ tenant })`), `_INBOX.<user>.>` for a shared worker (`connect({ tenant: user })`).
+ *   users (`connect({ tenant })`), `_INBOX.<user>.>` for a shared worker (`connect({ tenant: user })`);
+ * - streamed reply (`x-nats-stream`), worker: subscribe to the subject; `allow_responses: { max: -1,
+ *   expires }` (every chunk is a response to the one request; `true` allows one, and the expiry,
+ *   2 minutes unless set, must outlast the longest stream: its `totalTimeoutMs` plus
+ *   {@link STREAM_EXPIRY_MARGIN_MS} for the 504 the worker sends at that timeout); subscribe to its own
+ *   inbox, where its control inboxes (credit, cancel) are;
+ * - streamed reply, caller: publish to the subject, subscribe to its inbox (chunks), and publish to the
+ *   inbox prefix of every user that serves the stream (`_INBOX.<worker>.>`), where credit and cancel go.
  *
  * Run it to print the block: `npx tsx --conditions=source test/security/nats-permissions.ts`.
  */
@@ -59,9 +66,9 @@ export const ROLES: readonly Role[] = [
   },
   {
     user: '{tenant}-gateway',
-    title: 'a caller of the LiteLLM gateway for the tenant: queued and synchronous chat completions',
+    title: 'a caller of the LiteLLM gateway for the tenant: queued, synchronous and streamed chat completions',
     tenants: 'own',
-    operations: ['queueGatewayRequest', 'requestChatCompletion'],
+    operations: ['queueGatewayRequest', 'requestChatCompletion', 'streamChatCompletion'],
   },
   {
     user: '{tenant}-rag',
@@ -80,6 +87,12 @@ export const ROLES: readonly Role[] = [
     title: 'a gateway worker (FaaS) serving every tenant: the request queue and synchronous completions',
     tenants: 'all',
     operations: ['receiveGatewayRequest', 'replyChatCompletion'],
+  },
+  {
+    user: 'gateway-stream-worker',
+    title: 'a gateway worker (FaaS) streaming completions to every tenant (a user of its own: see "Streamed replies")',
+    tenants: 'all',
+    operations: ['replyChatCompletionStream'],
   },
   {
     user: 'rag-worker',
@@ -114,7 +127,19 @@ export interface UserPermissions {
   readonly rules: readonly Rule[];
   /** Why it needs `allow_responses` (undefined: it answers nothing). */
   readonly responses?: string;
+  /**
+   * Set when it streams replies: `allow_responses: { max: -1, expires }` with this many seconds
+   * instead of `true` (one response per request, for 2 minutes).
+   */
+  readonly streamResponsesS?: number;
 }
+
+/**
+ * Added to the longest `totalTimeoutMs` for the `expires` of a streaming worker's `allow_responses`:
+ * the permission counts from the request's delivery, and the worker's own total timeout (after which it
+ * sends its `error` 504) starts a little later, when its handler starts.
+ */
+export const STREAM_EXPIRY_MARGIN_MS = 1_000;
 
 /** The model of {@link SPEC}; throws when the spec has errors. */
 export async function specModel(): Promise<ApiModel> {
@@ -138,6 +163,21 @@ function add(rules: Rule[], side: Rule['side'], subject: string, why: string): v
   else if (!found.why.split(', ').includes(why)) rules[i] = { ...found, why: `${found.why}, ${why}` };
 }
 
+/**
+ * The inbox prefixes of the users that serve streaming operation `op` (the receive operations with
+ * `x-nats-stream` on its channel), for a caller acting for `tenant`: where its credit and cancel go.
+ */
+function streamServerInboxes(model: ApiModel, op: OperationModel, tenant: string | undefined): string[] {
+  const serving = new Set(
+    model.operations
+      .filter((o) => o.action === 'receive' && o.stream !== undefined && o.channel === op.channel)
+      .map((o) => o.id),
+  );
+  const roles = ROLES.filter((r) => r.operations.some((id) => serving.has(id)));
+  if (roles.length === 0) throw new Error(`streaming operation '${op.id}': no role serves its channel '${op.channel}'`);
+  return roles.map((r) => (r.tenants === 'all' ? r.user : (tenant ?? r.user)));
+}
+
 /** What one operation needs, for `tenant` (undefined: every tenant). */
 function operationRules(model: ApiModel, op: OperationModel, tenant: string | undefined, rules: Rule[]): void {
   const channel = model.channels.find((c) => c.id === op.channel);
@@ -146,6 +186,11 @@ function operationRules(model: ApiModel, op: OperationModel, tenant: string | un
   const durable = op.durable;
   if (op.action === 'send') {
     add(rules, 'publish', subject, op.id);
+    if (op.stream !== undefined) {
+      for (const inbox of streamServerInboxes(model, op, tenant)) {
+        add(rules, 'publish', `_INBOX.${inbox}.>`, `${op.id} (credit, cancel)`);
+      }
+    }
     if (durable !== undefined) {
       add(rules, 'publish', `$JS.API.STREAM.INFO.${durable.stream.name}`, op.id);
       add(rules, 'publish', `$JS.API.STREAM.INFO.${durable.deadLetter.stream}`, op.id);
@@ -196,23 +241,30 @@ export function derivePermissions(model: ApiModel, tenants: readonly string[]): 
     let servesRequests = false;
     let receives = false;
     let awaitsReplies = false;
+    const streams: OperationModel[] = [];
     for (const id of role.operations) {
       const op = byId.get(id);
       if (op === undefined) throw new Error(`role '${role.user}': no operation '${id}' in ${SPEC}`);
       operationRules(model, op, tenant, rules);
       if (op.action === 'receive') receives = true;
-      if (op.kind === 'reply') servesRequests = true;
+      if (op.kind === 'reply' && op.stream === undefined) servesRequests = true;
+      if (op.action === 'receive' && op.stream !== undefined) streams.push(op);
       // Requests, durable publishes (stream acks, JetStream API) and consumers all get replies.
       if (op.kind === 'request' || op.durable !== undefined) awaitsReplies = true;
     }
     if (awaitsReplies) add(rules, 'subscribe', `_INBOX.${inbox}.>`, 'replies');
+    for (const op of streams) add(rules, 'subscribe', `_INBOX.${inbox}.>`, `${op.id} (credit, cancel)`);
     if (receives) {
       for (const s of ['$SRV.*', `$SRV.*.${service}`, `$SRV.*.${service}.*`]) {
         add(rules, 'subscribe', s, 'service discovery');
       }
     }
+    const longest = Math.max(0, ...streams.map((op) => op.stream?.totalTimeoutMs ?? 0));
     const responses = [
       ...(servesRequests ? ['replies to requests'] : []),
+      ...(streams.length > 0
+        ? [`streamed replies (${streams.map((op) => op.id).join(', ')}, up to ${longest / 1000} s)`]
+        : []),
       ...(receives ? ['answers to service discovery'] : []),
     ];
     return {
@@ -224,6 +276,7 @@ export function derivePermissions(model: ApiModel, tenants: readonly string[]): 
       operations: role.operations,
       rules: sortRules(rules),
       ...(responses.length > 0 ? { responses: responses.join(', ') } : {}),
+      ...(streams.length > 0 ? { streamResponsesS: Math.ceil((longest + STREAM_EXPIRY_MARGIN_MS) / 1000) } : {}),
     };
   };
   for (const tenant of tenants) {
@@ -283,11 +336,16 @@ export function renderAuthorization(users: readonly UserPermissions[]): string {
       for (const r of rules) out.push(`          ${JSON.stringify(r.subject).padEnd(width)}  # ${r.why}`);
       out.push('        ] }');
     }
-    if (u.responses !== undefined) out.push(`        allow_responses: true  # ${u.responses}`);
+    if (u.responses !== undefined) out.push(`        allow_responses: ${allowResponses(u)}  # ${u.responses}`);
     out.push('    } }');
   }
   out.push('  ]', '}');
   return out.join('\n');
+}
+
+/** `true` (one response per request), or no limit on the count for as long as the longest stream. */
+function allowResponses(u: UserPermissions): string {
+  return u.streamResponsesS === undefined ? 'true' : `{ max: -1, expires: "${u.streamResponsesS}s" }`;
 }
 
 /** The doc that shows the block. */

@@ -122,6 +122,8 @@ describe('permissions - the documented permissions', () => {
       'sendAgentTask',
       'queueGatewayRequest',
       'requestChatCompletion',
+      'streamChatCompletion',
+      'streamChatCompletion cancelled',
       'ingestDocument',
       'publishRagQuery',
       'requestRagResults',
@@ -155,8 +157,13 @@ describe('permissions - the documented permissions', () => {
         });
       });
       if (u.responses !== undefined) {
-        const { responses: _, ...without } = u;
+        const { responses: _, streamResponsesS: __, ...without } = u;
         removals.push({ what: `${u.user}: allow_responses`, users: replaced(users, without) });
+      }
+      if (u.streamResponsesS !== undefined) {
+        // A streaming worker with the plain `allow_responses: true`: one response per request (the `open`).
+        const { streamResponsesS: _, ...one } = u;
+        removals.push({ what: `${u.user}: allow_responses true for streams`, users: replaced(users, one) });
       }
     }
     // A few servers at a time: each run is mostly waiting (server start, round trips).

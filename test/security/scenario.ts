@@ -13,8 +13,11 @@ import {
   AiSdkServer,
   exampleAgentMessage,
   exampleAgentTask,
+  exampleChatCompletionChunk,
   exampleChatCompletionRequest,
   exampleChatCompletionResponse,
+  exampleChatCompletionStreamEnd,
+  exampleChatCompletionStreamRequest,
   exampleRagDocument,
   exampleRagQuery,
   exampleRagResults,
@@ -60,6 +63,8 @@ export interface ScenarioOptions {
 }
 
 const TENANT = 'acme';
+/** Chunks of the streamed completion: more than the spec's window (32), so they need the caller's credit. */
+const STREAM_CHUNKS = 40;
 /** After the first refusal of a minimality run: time for the other observers to report it. */
 const GRACE_MS = 300;
 
@@ -157,7 +162,7 @@ export async function runScenario(
 
   try {
     // --- workers (shared, every tenant) and the tenant's agent ---------------------------------
-    const got = { message: 0, task: 0, gateway: 0, document: 0, query: 0 };
+    const got = { message: 0, task: 0, gateway: 0, document: 0, query: 0, streamCancelled: 0 };
     const handles: Handle[] = [];
     const agentWorker = new AiSdkServer(await open('agent-worker'), { onError: onErrorOf('agent-worker') });
     handles.push(agentWorker.receiveAgentTask({ params: { tenant_id: wildcard }, handler: () => void got.task++ }));
@@ -167,6 +172,23 @@ export async function runScenario(
       gatewayWorker.replyChatCompletion({
         params: { tenant_id: wildcard },
         handler: () => exampleChatCompletionResponse(),
+      }),
+    );
+    const streamWorker = new AiSdkServer(await open('gateway-stream-worker'), {
+      onError: onErrorOf('gateway-stream-worker'),
+    });
+    handles.push(
+      streamWorker.replyChatCompletionStream({
+        params: { tenant_id: wildcard },
+        // max_tokens chunks: more than the spec's window of 32, so the stream needs the caller's credit.
+        async *handler({ payload, signal }) {
+          try {
+            for (let i = 0; i < (payload.max_tokens ?? 0) && !signal.aborted; i++) yield exampleChatCompletionChunk();
+            return exampleChatCompletionStreamEnd();
+          } finally {
+            if (signal.aborted) got.streamCancelled++;
+          }
+        },
       }),
     );
     const ragWorker = new AiSdkServer(await open('rag-worker'), { onError: onErrorOf('rag-worker') });
@@ -218,6 +240,28 @@ export async function runScenario(
     await step('requestChatCompletion', `${TENANT}-gateway`, () =>
       gateway.requestChatCompletion({ params, payload: exampleChatCompletionRequest() }, { timeoutMs: stepTimeoutMs }),
     );
+    await step('streamChatCompletion', `${TENANT}-gateway`, async () => {
+      const stream = gateway.streamChatCompletion({
+        params,
+        payload: exampleChatCompletionStreamRequest({ max_tokens: STREAM_CHUNKS }),
+      });
+      let chunks = 0;
+      for await (const _ of stream) chunks++;
+      if (chunks !== STREAM_CHUNKS || stream.end === undefined) {
+        throw new Error(`${chunks} chunks and end ${JSON.stringify(stream.end)}, expected ${STREAM_CHUNKS} and an end`);
+      }
+    });
+    await step('streamChatCompletion cancelled', `${TENANT}-gateway`, async () => {
+      // Without an end in sight (a million chunks): the caller stops after 3 and the worker's signal aborts.
+      let chunks = 0;
+      for await (const _ of gateway.streamChatCompletion({
+        params,
+        payload: exampleChatCompletionStreamRequest({ max_tokens: 1_000_000 }),
+      })) {
+        if (++chunks === 3) break;
+      }
+      await until(() => got.streamCancelled === 1);
+    });
     await step('ingestDocument', `${TENANT}-rag`, async () => {
       await rag.ingestDocument({ params, payload: exampleRagDocument() });
       await until(() => got.document === 1);
@@ -246,7 +290,7 @@ export async function runScenario(
 
     // --- service discovery, as `nats micro ls|info|stats` does it ------------------------------
     const monitor = await open('monitor');
-    const servers = 4;
+    const servers = 5;
     const ask = async (subject: string, count: number): Promise<unknown[]> => {
       const answers: unknown[] = [];
       const replies = await monitor.requestMany(subject, '', {

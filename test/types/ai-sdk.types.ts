@@ -174,3 +174,69 @@ const parsed: AgentMessage = AgentMessageSchema.parse({});
 void [withTrace, ids, parsed];
 // @ts-expect-error the shape lists the spec's properties only
 void AgentMessageSchema.shape.no_such_property;
+
+// Streaming (x-nats-stream): the client iterates typed chunks, the end message is typed, the handler
+// is an async generator of chunks that returns the end.
+async function streams(): Promise<void> {
+  const controller = new AbortController();
+  const stream = client.streamChatCompletion(
+    { params: { tenant_id: 'acme' }, payload: { ...chat, stream: true } },
+    { signal: controller.signal, idleTimeoutMs: 5_000, window: 8 },
+  );
+  for await (const chunk of stream) {
+    const kind: 'chat.completion.chunk' = chunk.object;
+    const text: string | undefined = chunk.choices[0]?.delta.content;
+    void kind;
+    void text;
+  }
+  const end = stream.end;
+  if (end !== undefined) {
+    const total: number = end.usage.total_tokens;
+    void total;
+  }
+  await stream.cancel('user stopped');
+
+  // @ts-expect-error a streamed request must say stream: true
+  client.streamChatCompletion({ params: { tenant_id: 'acme' }, payload: chat });
+
+  // @ts-expect-error a stream is not a Promise of one reply
+  const one: { id: string } = await client.streamChatCompletion({
+    params: { tenant_id: 'acme' },
+    payload: { ...chat, stream: true },
+  });
+  void one;
+}
+void streams;
+
+server.replyChatCompletionStream({
+  params: { tenant_id: wildcard },
+  handler: async function* (m) {
+    const signal: AbortSignal = m.signal;
+    const model: string = m.payload.model;
+    if (!signal.aborted) {
+      yield {
+        id: 'c-1',
+        object: 'chat.completion.chunk',
+        created: 0,
+        model,
+        choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }],
+      };
+    }
+    return { finish_reason: 'stop', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+  },
+});
+
+server.replyChatCompletionStream({
+  params: { tenant_id: 'acme' },
+  // @ts-expect-error a streaming handler yields chunks, it does not return one reply
+  handler: async () => ({ finish_reason: 'stop', usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }),
+});
+
+server.replyChatCompletionStream({
+  params: { tenant_id: 'acme' },
+  // @ts-expect-error a chunk must be a chat.completion.chunk
+  handler: async function* () {
+    yield { id: 'c-1' };
+    return { finish_reason: 'stop' as const, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+  },
+});

@@ -15,6 +15,7 @@ const OURS = [
   'x-nats-queue',
   'x-nats-match-headers',
   'x-nats-jetstream',
+  'x-nats-stream',
 ];
 
 function scan(yaml: string, version = '3.0.0'): string[] {
@@ -39,6 +40,8 @@ describe('extension names', () => {
     ['x-nats_queue', 'x-nats-queue'],
     ['x-jetstream', 'x-nats-jetstream'],
     ['x-nats-match-header', 'x-nats-match-headers'],
+    ['x-nats-streaming', 'x-nats-stream'],
+    ['x-stream', 'x-nats-stream'],
     ['x-nats-foo', undefined],
     ['x-fern-type', undefined],
     ['x-parser-schema-id', undefined],

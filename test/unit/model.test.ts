@@ -29,13 +29,14 @@ describe('model of the AI SDK spec', () => {
     expect(problems.filter((p) => p.severity !== 'info')).toEqual([]);
   });
 
-  it('model - every subject of the guide is a channel with a tenant parameter', () => {
+  it('model - every subject of the guide, and the gateway stream, is a channel with a tenant parameter', () => {
     const addresses = ai.channels.map((c) => c.address).filter((a) => a !== null);
     expect(addresses.sort()).toEqual([
       'ai.agent.message.{tenant_id}',
       'ai.agent.tasks.{tenant_id}',
       'ai.gateway.requests.{tenant_id}',
       'ai.gateway.responses.{tenant_id}',
+      'ai.gateway.stream.{tenant_id}',
       'ai.rag.ingest.{tenant_id}',
       'ai.rag.queries.{tenant_id}',
       'ai.rag.results.{tenant_id}',
@@ -52,6 +53,23 @@ describe('model of the AI SDK spec', () => {
     expect(op(ai, 'replyChatCompletion').kind).toBe('reply');
     expect(op(ai, 'requestRagResults').kind).toBe('request');
     expect(op(ai, 'replyRagResults').kind).toBe('reply');
+  });
+
+  it('model - the gateway stream streams chat.completion chunks and ends with usage (x-nats-stream)', () => {
+    for (const id of ['streamChatCompletion', 'replyChatCompletionStream']) {
+      const stream = op(ai, id).stream;
+      const name = (key: string | undefined) => ai.messages.find((m) => m.key === key)?.name;
+      expect(stream?.chunks.map(name)).toEqual(['ChatCompletionChunk']);
+      expect(name(stream?.end)).toBe('ChatCompletionStreamEnd');
+      expect(stream).toMatchObject({
+        firstChunkTimeoutMs: 30_000,
+        idleTimeoutMs: 30_000,
+        totalTimeoutMs: 600_000,
+        window: 32,
+      });
+    }
+    expect(op(ai, 'streamChatCompletion').kind).toBe('request');
+    expect(op(ai, 'replyChatCompletionStream').queue?.template).toBe('gateway.workers');
   });
 
   it('model - request timeouts come from x-nats-timeout-ms', () => {

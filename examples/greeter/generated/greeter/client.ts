@@ -57,7 +57,8 @@ const publishGreetedOperation: OperationSpec = {
 /**
  * Typed NATS client for Greeter 0.1.0: one method per operation the spec sends.
  *
- * Payloads and headers are validated before sending (see `ClientOptions.validate`); replies are validated on arrival.
+ * Payloads and headers are validated before sending (see `ClientOptions.validate`); replies are
+ * validated on arrival.
  */
 export class GreeterClient {
   readonly #nc: NatsConnection;

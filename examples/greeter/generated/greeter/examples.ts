@@ -5,7 +5,8 @@
 import type * as T from './types.js';
 
 /**
- * An example {@link T.GreetRequestPayload} (the payload of message `GreetRequest`): built from the schema, checked against the schema when this file was generated.
+ * An example {@link T.GreetRequestPayload} (the payload of message `GreetRequest`): built from the
+ * schema, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -20,7 +21,8 @@ export function exampleGreetRequestPayload(overrides?: Partial<T.GreetRequestPay
 }
 
 /**
- * An example {@link T.GreetingPayload} (the payload of message `Greeting`): built from the schema, checked against the schema when this file was generated.
+ * An example {@link T.GreetingPayload} (the payload of message `Greeting`): built from the schema,
+ * checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -35,7 +37,8 @@ export function exampleGreetingPayload(overrides?: Partial<T.GreetingPayload>): 
 }
 
 /**
- * An example {@link T.GreetedPayload} (the payload of message `Greeted`): built from the schema, checked against the schema when this file was generated.
+ * An example {@link T.GreetedPayload} (the payload of message `Greeted`): built from the schema,
+ * checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *
@@ -51,7 +54,8 @@ export function exampleGreetedPayload(overrides?: Partial<T.GreetedPayload>): T.
 }
 
 /**
- * Example headers {@link T.GreetedHeaders} (of message `Greeted`; numbers and booleans are sent as text): built from the schema, checked against the schema when this file was generated.
+ * Example headers {@link T.GreetedHeaders} (of message `Greeted`; numbers and booleans are sent as
+ * text): built from the schema, checked against the schema when this file was generated.
  *
  * Every call returns a new object, so a test may change it.
  *

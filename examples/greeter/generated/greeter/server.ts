@@ -20,22 +20,34 @@ import * as S from './schemas.js';
 import * as subjects from './subjects.js';
 import type * as T from './types.js';
 
-/** What a {@link GreeterServer.replyGreeting} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link GreeterServer.replyGreeting} handler receives: the validated payload, headers and
+ * subject parameters.
+ */
 export type ReplyGreetingReceived = ReceivedMessage<T.GreetRequestPayload, Record<string, never>, T.GreetParams>;
 /** Arguments of {@link GreeterServer.replyGreeting}. */
 export type ReplyGreetingArgs = {
-  /** Values for the subject `greet.{tenant_id}` (each described on {@link T.GreetParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `greet.{tenant_id}` (each described on {@link T.GreetParams}); `wildcard`
+   * receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
   /** Called once for each valid request; its return value is the reply (a throw becomes an error reply). */
   readonly handler: (message: ReplyGreetingReceived) => T.GreetingPayload | Promise<T.GreetingPayload>;
 };
-/** What a {@link GreeterServer.onGreeted} handler receives: the validated payload, headers and subject parameters. */
+/**
+ * What a {@link GreeterServer.onGreeted} handler receives: the validated payload, headers and subject
+ * parameters.
+ */
 export type OnGreetedReceived = ReceivedMessage<T.GreetedPayload, T.GreetedHeaders, T.GreetedParams>;
 /** Arguments of {@link GreeterServer.onGreeted}. */
 export type OnGreetedArgs = {
-  /** Values for the subject `events.greeted.{tenant_id}` (each described on {@link T.GreetedParams}); `wildcard` receives every value of that parameter. */
+  /**
+   * Values for the subject `events.greeted.{tenant_id}` (each described on {@link T.GreetedParams});
+   * `wildcard` receives every value of that parameter.
+   */
   readonly params: {
     readonly tenant_id: string | Wildcard;
   };
@@ -80,9 +92,11 @@ const serviceInfo: ServiceInfo = {
 /**
  * Typed NATS server for Greeter 0.1.0: one registration per operation the spec receives.
  *
- * Invalid messages never reach a handler; a request that fails validation, or whose handler throws, gets an error reply instead of a timeout.
+ * Invalid messages never reach a handler; a request that fails validation, or whose handler throws,
+ * gets an error reply instead of a timeout.
  *
- * It registers as the NATS service `greeter` (`$SRV.PING`, `$SRV.INFO`, `$SRV.STATS`; see `nats micro ls`) with one endpoint per registration; `{ service: false }` turns that off.
+ * It registers as the NATS service `greeter` (`$SRV.PING`, `$SRV.INFO`, `$SRV.STATS`; see `nats micro
+ * ls`) with one endpoint per registration; `{ service: false }` turns that off.
  */
 export class GreeterServer {
   readonly #nc: NatsConnection;
@@ -96,7 +110,10 @@ export class GreeterServer {
     this.#core = new ServerCore(nc, serviceInfo, options);
   }
 
-  /** Name, instance id and version of the NATS service this server answers for (undefined with `{ service: false }`). */
+  /**
+   * Name, instance id and version of the NATS service this server answers for (undefined with `{
+   * service: false }`).
+   */
   get service(): ServiceIdentity | undefined {
     return this.#core.service;
   }
@@ -136,7 +153,11 @@ export class GreeterServer {
     await this.#core.drain();
   }
 
-  /** Graceful shutdown: {@link GreeterServer.drain} (running handlers finish, durable messages are acked), then drains and closes the connection. The runtime's `drainOnSignal([server, nc])` does the same on SIGTERM. */
+  /**
+   * Graceful shutdown: {@link GreeterServer.drain} (running handlers finish, durable messages are
+   * acked), then drains and closes the connection. The runtime's `drainOnSignal([server, nc])` does the
+   * same on SIGTERM.
+   */
   async close(): Promise<void> {
     await this.#core.close();
   }

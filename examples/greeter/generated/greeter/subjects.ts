@@ -12,7 +12,8 @@ import { subjectTemplate } from 'asyncapi-nats/runtime/gen';
  * Parameters:
  * - `tenant_id`: The tenant the message belongs to.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.greet (templates/init/starter.asyncapi.yaml:18:3)
  */
@@ -25,7 +26,8 @@ export const greetSubject = /* @__PURE__ */ subjectTemplate('greet.{tenant_id}')
  * Parameters:
  * - `tenant_id`: The tenant the message belongs to.
  *
- * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or a lone UTF-16 surrogate, or starts with `$`.
+ * `build()` rejects a value that is empty, contains `.`, `*`, `>`, whitespace, a control character or
+ * a lone UTF-16 surrogate, or starts with `$`.
  *
  * @generated from channels.greeted (templates/init/starter.asyncapi.yaml:32:3)
  */

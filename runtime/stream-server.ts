@@ -116,6 +116,11 @@ class OpenStreams {
   private controlBase: string | undefined;
   private controlSub: Subscription | undefined;
   private nextId = 0;
+  /**
+   * One timer for the total timeouts of all the open streams: they share the spec's total and sit in
+   * `byId` in the order they started, so the first one not yet due is the next to come due.
+   */
+  private totalTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
   constructor(
@@ -142,6 +147,7 @@ class OpenStreams {
     const id = String(++this.nextId);
     const stream = new ServerStream(this, ctx, msg, t0, trace, id, `${this.controlSubject()}.${id}`);
     this.byId.set(id, stream);
+    if (this.totalTimer === undefined) this.armTotal(this.spec.totalTimeoutMs);
     ctx.begin();
     void stream.run(m, handler).finally(() => {
       this.byId.delete(id);
@@ -155,10 +161,32 @@ class OpenStreams {
 
   close(): void {
     this.closed = true;
+    if (this.totalTimer !== undefined) clearTimeout(this.totalTimer);
+    this.totalTimer = undefined;
     const sub = this.controlSub;
     this.controlSub = undefined;
     if (sub !== undefined && !sub.isClosed() && !this.nc.isClosed()) sub.unsubscribe();
   }
+
+  /** Unref'd: an open stream's subscriptions keep the process alive, a finished one's deadline does not. */
+  private armTotal(ms: number): void {
+    this.totalTimer = setTimeout(this.totalDue, Math.max(1, Math.ceil(ms)));
+    this.totalTimer.unref?.();
+  }
+
+  /** Cancels the streams past their total timeout, and re-arms for the first one that is not. */
+  private readonly totalDue = (): void => {
+    this.totalTimer = undefined;
+    const now = performance.now();
+    for (const stream of this.byId.values()) {
+      const left = stream.deadline - now;
+      if (left > 0) {
+        this.armTotal(left);
+        return;
+      }
+      stream.cancel('total-timeout');
+    }
+  };
 
   private controlSubject(): string {
     if (this.controlBase === undefined || (this.controlSub === undefined && !this.closed)) {
@@ -205,7 +233,8 @@ class ServerStream {
   private wakeUp: (() => void) | undefined;
   /** Ends the wait for the generator's current step when the stream is cancelled. */
   private interrupt: (() => void) | undefined;
-  private totalTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the stream's total timeout passes (performance.now() time): OpenStreams' one timer checks it. */
+  readonly deadline: number;
   /** Messages to publish at the next turn of the event loop: body, headers, body, headers, ... */
   private queued: (Uint8Array | MsgHdrs | undefined)[] = [];
   private flushTimer: ReturnType<typeof setImmediate> | undefined;
@@ -223,15 +252,14 @@ class ServerStream {
   ) {
     this.replyTo = msg.reply as string;
     const asked = Number(msg.headers?.get(WINDOW_HEADER));
+    this.deadline = performance.now() + streams.spec.totalTimeoutMs;
     this.window = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, MAX_WINDOW) : streams.spec.window;
   }
 
   async run(m: object, handler: (m: object) => StreamHandlerResult<unknown, unknown>): Promise<void> {
-    const { spec } = this.streams;
     const openHdrs = streamHeaders('open', 0);
     openHdrs.set(CONTROL_HEADER, this.controlSubject);
     if (!this.publish(undefined, openHdrs)) return this.finish(undefined);
-    this.totalTimer = setTimeout(() => this.cancel('total-timeout'), spec.totalTimeoutMs);
     let iterator: AsyncIterator<unknown, unknown> | undefined;
     let failure: Failure | undefined;
     let complete = false;
@@ -457,7 +485,6 @@ class ServerStream {
 
   private finish(failure: Failure | undefined): void {
     this.flushNow();
-    if (this.totalTimer !== undefined) clearTimeout(this.totalTimer);
     this.ctx.done(this.msg, this.t0, this.trace, failure?.status, failure?.description);
   }
 }

@@ -325,6 +325,28 @@ describe('streaming replies', () => {
     expect(got.length).toBeGreaterThan(1);
   });
 
+  test('stream - the server enforces the spec total on each open stream: 504 to each caller, the handlers cancelled total-timeout', async () => {
+    const op = streamOp({}, { totalTimeoutMs: 300 });
+    const reasons: unknown[] = [];
+    await serve(op, async function* (m) {
+      yield { i: 0, text: 'first' };
+      reasons.push(await abortReason(m.signal));
+    });
+    // Two streams started apart: the server's one total timer cancels the first, then re-arms for the second.
+    const first = requestStream<Chunk, End>(nc, op, ask, { totalTimeoutMs: 10_000 });
+    expect((await first.next()).done).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = requestStream<Chunk, End>(nc, op, ask, { totalTimeoutMs: 10_000 });
+    expect((await second.next()).done).toBe(false);
+    for (const stream of [first, second]) {
+      const failure = await stream.next().catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(RemoteError);
+      expect(failure).toMatchObject({ status: 504, description: 'stream exceeded its total timeout of 300 ms' });
+    }
+    expect(reasons).toHaveLength(2);
+    for (const reason of reasons) expect(reason).toMatchObject({ code: 'STREAM_CANCELLED', reason: 'total-timeout' });
+  });
+
   test('stream - nobody serves the subject: NoRespondersError', async () => {
     const failure = await collectInto(requestStream<Chunk, End>(nc, streamOp(), ask), []);
     expect(failure).toBeInstanceOf(NoRespondersError);

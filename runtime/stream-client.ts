@@ -74,22 +74,55 @@ export function requestStream<TChunk, TEnd = undefined>(
 }
 
 /**
- * The streams open on each connection, for the one permissions watch per connection: a refused
- * publish of a request (or of a credit or cancel) fails its stream at once with PermissionError.
+ * The streams open on one connection: for the one permissions watch per connection (a refused publish
+ * of a request, credit or cancel fails its stream at once with PermissionError), and for one timer
+ * for their first-chunk and total timeouts, armed for the earliest deadline (a stream started with the
+ * same settings as those open comes due after them: starting it touches no timer).
  */
-const openStreams = new WeakMap<NatsConnection, Set<StreamCall<unknown, unknown>>>();
+class OpenCalls {
+  readonly calls = new Set<StreamCall<unknown, unknown>>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = 0;
 
-function track(nc: NatsConnection, call: StreamCall<unknown, unknown>): void {
-  let calls = openStreams.get(nc);
-  if (calls === undefined) {
-    const created = new Set<StreamCall<unknown, unknown>>();
-    calls = created;
+  /** A stream's next deadline (`performance.now()` time). */
+  due(at: number): void {
+    if (this.timer !== undefined) {
+      if (this.timerAt <= at) return;
+      clearTimeout(this.timer);
+    }
+    this.arm(at);
+  }
+
+  /** Unref'd: an open stream's inbox subscription keeps the process alive, a deadline alone does not. */
+  private arm(at: number): void {
+    this.timerAt = at;
+    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(at - performance.now())));
+    this.timer.unref?.();
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const call of [...this.calls]) next = Math.min(next, call.deadlineCheck(now));
+    if (next !== Number.POSITIVE_INFINITY) this.arm(next);
+  };
+}
+
+const openStreams = new WeakMap<NatsConnection, OpenCalls>();
+
+function track(nc: NatsConnection, call: StreamCall<unknown, unknown>): OpenCalls {
+  let open = openStreams.get(nc);
+  if (open === undefined) {
+    const created = new OpenCalls();
+    open = created;
     openStreams.set(nc, created);
     watchPermissions(nc, (violation) => {
-      for (const open of [...created]) open.refused(violation);
+      for (const call of [...created.calls]) call.refused(violation);
     });
   }
-  calls.add(call);
+  open.calls.add(call);
+  return open;
 }
 
 type Waiter<T> = {
@@ -128,11 +161,6 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
   private idleSince: number | undefined;
   /** The stream's send span (request to end), when tracing records. */
   private trace: Trace | undefined;
-  /**
-   * One timer for the first-chunk and total timeouts: it fires at the earlier, and when the first chunk
-   * has come by then, re-arms for the total (nothing to clear when the first chunk comes).
-   */
-  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   /** After a cancel before `open`: how long the inbox stays subscribed for `open` to say where to send it. */
   private openWaitTimer: ReturnType<typeof setTimeout> | undefined;
   /** One idle timer, not re-armed per chunk: when it fires it checks `idleSince` and re-arms for the rest. */
@@ -225,8 +253,8 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     });
     nc.publish(this.subject, body, { reply: inbox, headers: request });
     this.state.watch(this);
-    track(nc, this as StreamCall<unknown, unknown>);
-    this.armDeadline(Math.min(this.settings.firstChunkTimeoutMs, this.settings.totalTimeoutMs));
+    const open = track(nc, this as StreamCall<unknown, unknown>);
+    open.due(this.t0 + Math.min(this.settings.firstChunkTimeoutMs, this.settings.totalTimeoutMs));
     signal?.addEventListener('abort', this.aborted, { once: true });
   }
 
@@ -455,20 +483,19 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
 
   // --- ending --------------------------------------------------------------------------------------
 
-  private armDeadline(ms: number): void {
-    this.deadlineTimer = setTimeout(this.deadlineCheck, Math.max(1, Math.ceil(ms)));
-  }
-
-  /** The first-chunk or total time may have passed: a timeout, else re-armed for the deadline left. */
-  private readonly deadlineCheck = (): void => {
-    this.deadlineTimer = undefined;
-    if (this.closed) return;
+  /**
+   * The connection's deadline timer fired: a first-chunk or total timeout when one passed, else this
+   * stream's next deadline (`performance.now()` time; infinite once it ended).
+   */
+  deadlineCheck(now: number): number {
+    if (this.closed) return Number.POSITIVE_INFINITY;
     const { firstChunkTimeoutMs: first, totalTimeoutMs: total } = this.settings;
-    const elapsed = performance.now() - this.t0;
+    const elapsed = now - this.t0;
     if (!this.gotFirst && elapsed >= first) this.timedOut('first-chunk');
     else if (elapsed >= total) this.timedOut('total');
-    else this.armDeadline((this.gotFirst ? total : Math.min(first, total)) - elapsed);
-  };
+    else return this.t0 + (this.gotFirst ? total : Math.min(first, total));
+    return Number.POSITIVE_INFINITY;
+  }
 
   /** A `next()` waits on an empty buffer: the idle time runs from now (one timer, armed lazily). */
   private waitBegins(): void {
@@ -542,13 +569,12 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     this.closed = true;
     this.outcome = outcome;
     this.clearTimer('idleTimer');
-    this.clearTimer('deadlineTimer');
     if (this.creditTimer !== undefined) {
       clearImmediate(this.creditTimer);
       this.creditTimer = undefined;
     }
     this.state.unwatch(this);
-    openStreams.get(this.nc)?.delete(this as StreamCall<unknown, unknown>);
+    openStreams.get(this.nc)?.calls.delete(this as StreamCall<unknown, unknown>);
     this.options?.signal?.removeEventListener('abort', this.aborted);
     if (this.options?.metrics !== undefined || telemetryActive()) {
       finished(this.options, this.op, 'request', this.subject, this.t0, this.trace, outcome?.error);
@@ -563,7 +589,7 @@ class StreamCall<TChunk, TEnd> extends DisconnectWatch implements ReplyStream<TC
     if (sub !== undefined && !sub.isClosed() && !this.nc.isClosed()) sub.unsubscribe();
   }
 
-  private clearTimer(name: 'deadlineTimer' | 'openWaitTimer' | 'idleTimer'): void {
+  private clearTimer(name: 'openWaitTimer' | 'idleTimer'): void {
     const timer = this[name];
     if (timer === undefined) return;
     clearTimeout(timer);

@@ -267,6 +267,22 @@ describe('streaming replies', () => {
     expect(await reason).toBeInstanceOf(StreamCancelledError);
   });
 
+  test('stream - streams on one connection with different first-chunk timeouts each time out at their own', async () => {
+    const op = streamOp();
+    await serve(op, async function* (m) {
+      await untilAborted(m.signal);
+      yield* [];
+    });
+    // The connection's one deadline timer is armed for the 10 s stream, then re-armed for the 150 ms one.
+    const slow = requestStream<Chunk, End>(nc, op, ask, { firstChunkTimeoutMs: 10_000 });
+    const slowFailure = slow.next().catch((error: unknown) => error);
+    await nc.flush();
+    const failure = await collectInto(requestStream<Chunk, End>(nc, op, ask, { firstChunkTimeoutMs: 150 }), []);
+    expect(failure).toMatchObject({ code: 'STREAM_TIMEOUT', phase: 'first-chunk', timeoutMs: 150 });
+    await slow.cancel();
+    expect(await slowFailure).toEqual({ done: true, value: undefined });
+  });
+
   test('stream - no next chunk while the caller waits: StreamTimeoutError idle, after the first chunk', async () => {
     const op = streamOp();
     await serve(op, async function* (m) {

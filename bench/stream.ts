@@ -139,7 +139,7 @@ async function generatedStream(
  * reply inbox in `Bench-Stream-Id`); the end marker last. A request without a window: every chunk at
  * once (the unbounded reference).
  */
-export function serveByHand(nc: NatsConnection, subject: string): { unsubscribe(): void } {
+function serveByHand(nc: NatsConnection, subject: string): { unsubscribe(): void } {
   const endHeaders = natsHeaders();
   endHeaders.set(END_HEADER, '1');
   const open = new Map<string, HandStream>();
@@ -195,7 +195,7 @@ interface HandStream {
  * The hand-written caller: an inbox subscription that validates every chunk until the end marker and
  * credits every quarter window of chunks taken; `window` undefined: no window, no credit (unbounded).
  */
-export function handStream(
+function handStream(
   nc: NatsConnection,
   subject: string,
   chunks: number,

@@ -1,4 +1,5 @@
 /** The server's side of a streaming reply: `replyStream`, registered through server.ts's subscription machinery. */
+import { randomBytes } from 'node:crypto';
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { checkSize, encodeBody, errorHeaders, prepareSend } from './codec.js';
 import {
@@ -115,7 +116,6 @@ class OpenStreams {
   private readonly byId = new Map<string, ServerStream>();
   private controlBase: string | undefined;
   private controlSub: Subscription | undefined;
-  private nextId = 0;
   /**
    * One timer for the total timeouts of all the open streams: they share the spec's total and sit in
    * `byId` in the order they started, so the first one not yet due is the next to come due.
@@ -144,7 +144,7 @@ class OpenStreams {
     trace: Trace | undefined,
     handler: (m: object) => StreamHandlerResult<unknown, unknown>,
   ): void {
-    const id = String(++this.nextId);
+    const id = streamId();
     const stream = new ServerStream(this, ctx, msg, t0, trace, id, `${this.controlSubject()}.${id}`);
     this.byId.set(id, stream);
     if (this.totalTimer === undefined) this.armTotal(this.spec.totalTimeoutMs);
@@ -209,6 +209,15 @@ class OpenStreams {
     if (kind === 'credit') stream.credit(Number(hdrs.get(ACK_HEADER)));
     else if (kind === 'cancel') stream.cancel('caller-cancelled', hdrs.get(REASON_HEADER));
   }
+}
+
+/**
+ * A stream's id, the last token of its control subject: 96 random bits, so that a caller who learned
+ * its own stream's control subject cannot name another caller's stream (every caller may publish
+ * under the worker's inbox prefix; see docs/security.md).
+ */
+function streamId(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 /** Why a stream failed, as its `error` message says it: status and description. */

@@ -17,12 +17,11 @@ import { startServer } from '../harness/servers.js';
 import { waitFor } from '../harness/util.js';
 import { DOC_TENANTS, derivePermissions, documentedAuthorization, specModel } from './nats-permissions.js';
 
-// KNOWN BUG (runtime/stream-server.ts, owned by the streaming runtime): a stream's control subject is
-// `<the registration's control inbox>.<a counter>`, so a tenant that learned the inbox from its own
-// stream's `open` can cancel (or credit) every other stream of that registration. This test pins what
-// happens today; once stream ids are unguessable (a nuid, say) it fails: then assert the opposite
-// (acme's stream is not cancelled) and rename it.
-test("stream control - KNOWN BUG: a tenant that streamed once can cancel another tenant's stream (control subjects are <inbox>.<counter>)", {
+// Every caller may publish under the stream worker's inbox prefix (credit and cancel go there), so a
+// stream's safety from other tenants rests on its control subject being unguessable: its last token is
+// 96 random bits (runtime/stream-server.ts). Before, it was a counter, and this test showed globex
+// cancelling acme's stream by naming the one before its own.
+test("stream control - a tenant that streamed once cannot name another tenant's stream: control subjects end in a random id", {
   timeout: 30_000,
 }, async () => {
   const users = derivePermissions(await specModel(), DOC_TENANTS);
@@ -73,17 +72,21 @@ test("stream control - KNOWN BUG: a tenant that streamed once can cancel another
     });
     let control = '';
     for await (const m of sub) control = m.headers?.get('Asyncapi-Nats-Stream-Control') ?? '';
-    expect(control).toMatch(/^_INBOX\.gateway-stream-worker\.\w+\.2$/);
-    // ... and cancels the stream before its own.
-    const victim = control.replace(/\.(\d+)$/, (_, n: string) => `.${Number(n) - 1}`);
+    expect(control).toMatch(/^_INBOX\.gateway-stream-worker\.\w+\.[\w-]{16}$/);
+    // ... and tries the guesses a counter or a sequence would have made possible.
+    const last = control.slice(control.lastIndexOf('.') + 1);
+    const base = control.slice(0, control.lastIndexOf('.'));
+    const guesses = ['1', '2', '0', `${last.slice(0, -1)}A`, `${last.slice(0, -1)}B`];
     const cancel = natsHeaders();
     cancel.set('Asyncapi-Nats-Stream-Kind', 'cancel');
-    globex.publish(victim, undefined, { headers: cancel });
+    for (const guess of guesses) globex.publish(`${base}.${guess}`, undefined, { headers: cancel });
     // Then its own: the worker reads its control subscription in order, so once globex's own stream is
-    // cancelled, the cancel aimed at acme's has been handled too.
+    // cancelled, the cancels aimed at acme's have been handled too.
     globex.publish(control, undefined, { headers: cancel });
     await waitFor("globex's own stream cancelled", () => cancelled.includes('globex: caller-cancelled'));
-    expect(cancelled.sort()).toEqual(['acme: caller-cancelled', 'globex: caller-cancelled']);
+    expect(cancelled).toEqual(['globex: caller-cancelled']);
+    // acme's stream still reads.
+    expect((await stream.next()).done).toBe(false);
     await stream.cancel();
   } finally {
     await Promise.all([worker.close(), acme.close(), globex.close()]);

@@ -359,7 +359,7 @@ function section(results: Map<Variant, Result>, memory: Memory, config: StreamCo
     ],
     notes: [
       'Time to first chunk: from the call (the request is sent on the first next()) to the first chunk in hand, validated; the hand-written caller subscribes an inbox and publishes the request (window 32, flow-controlled).',
-      `Chunks per second: chunks / (request to end) for one stream; both sides pace by credit (credit every quarter window of chunks taken; a wider window trades the bound on unread chunks for fewer credit round trips); the unbounded reference publishes every chunk at once and bounds nothing.`,
+      `Chunks per second: chunks / (request to end) for one stream; both sides pace by credit (the hand-written caller credits every quarter window of chunks taken, ours once per batch its consumer takes; a wider window trades the bound on unread chunks for fewer credit round trips); the unbounded reference publishes every chunk at once and bounds nothing.`,
       `Server memory: the generator of each stream is suspended once it has produced the window (${WINDOW} chunks, the first taken by the caller), so the server holds no chunks; what remains per stream is its generator, its subscription entry and its timers.`,
     ],
     verdicts: [],

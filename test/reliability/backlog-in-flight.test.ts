@@ -166,7 +166,11 @@ describe('reliability - backlog in flight', () => {
     expect(state.messages).toBe(0);
     expect(errors.byKind.size).toBe(0);
     // Running and prefetched: 2 x maxInFlight; what is above is acks the server has not processed yet.
-    expect(counts.maxAckPending).toBeLessThanOrEqual(3 * MAX_IN_FLIGHT);
+    // In a fast drain those come at thousands a second and their share depends on how busy the server
+    // is: 15–20 alone, 36 once in a full CI run (load from the suite's other file). The bound here
+    // catches over-pulling (a worker pulling past its slots would show hundreds), not the server's lag;
+    // the saturated test below, with few acks, holds the tight bound.
+    expect(counts.maxAckPending).toBeLessThanOrEqual(6 * MAX_IN_FLIGHT);
     expect(counts.maxWaiting).toBeLessThanOrEqual(1);
   });
 

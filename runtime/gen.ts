@@ -13,8 +13,12 @@
  * @module
  */
 
-/** Version of this contract. Generated code checks it at type level (`codegenContract: 6`). 6 added streaming replies. */
-export const CODEGEN_CONTRACT = 6 as const;
+/**
+ * Version of this contract. Generated code checks it at type level (`codegenContract: 5`). It rises only
+ * for a change code generated earlier cannot use: adding symbols (streaming replies added
+ * `requestStream`, `replyStream` and their types) keeps it, so code generated before still compiles.
+ */
+export const CODEGEN_CONTRACT = 5 as const;
 
 /** The NATS connection type, re-exported so generated code needs no second import. */
 export type { NatsConnection } from '@nats-io/transport-node';

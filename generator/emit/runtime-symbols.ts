@@ -41,7 +41,7 @@ export const RUNTIME_SYMBOLS = {
 export type RuntimeSymbol = keyof typeof RUNTIME_SYMBOLS;
 
 /** The contract version this generator emits code for (runtime/gen.ts's `CODEGEN_CONTRACT`). */
-export const CODEGEN_CONTRACT_VERSION = 6;
+export const CODEGEN_CONTRACT_VERSION = 5;
 
 /** Where generated code imports the codegen contract from, unless the user says otherwise. */
 export const DEFAULT_RUNTIME_IMPORT = 'asyncapi-nats/runtime/gen';

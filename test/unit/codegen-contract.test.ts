@@ -1,9 +1,9 @@
 /**
  * The codegen contract (`asyncapi-nats/runtime/gen`) is exactly the emitter's table
  * (generator/emit/runtime-symbols.ts): every symbol generated code may import, nothing else, values
- * as values and types as types. Code generated for the previous contract (4, which imported
- * everything from `asyncapi-nats/runtime`) still compiles (test/fixtures/tsconfig.json includes it)
- * and still runs against a real nats-server.
+ * as values and types as types. Code generated for contract 4 (which imported everything from
+ * `asyncapi-nats/runtime`) and code generated for contract 5 before streaming replies added symbols to
+ * it still compile (test/fixtures/tsconfig.json includes both) and still run against a real nats-server.
  */
 import path from 'node:path';
 import { Project } from 'ts-morph';
@@ -11,7 +11,8 @@ import { describe, expect, inject, test } from 'vitest';
 import { CODEGEN_CONTRACT_VERSION, RUNTIME_SYMBOLS } from '../../generator/emit/runtime-symbols.js';
 import * as gen from '../../runtime/gen.js';
 import { connect, wildcard } from '../../runtime/index.js';
-import { GreeterClient, GreeterServer } from '../fixtures/contract-v4/greeter/index.js';
+import * as v4 from '../fixtures/contract-v4/greeter/index.js';
+import * as v5 from '../fixtures/contract-v5/greeter/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -38,31 +39,37 @@ describe('codegen contract', () => {
     expect(gen.CODEGEN_CONTRACT).toBe(CODEGEN_CONTRACT_VERSION);
   });
 
-  test('codegen contract - code generated for contract 4 still answers a request and delivers an event', async () => {
-    const nc = await connect({ servers: inject('natsUrl') });
-    try {
-      const server = new GreeterServer(nc, { service: false });
-      const replying = server.replyGreeting({
-        params: { tenant_id: wildcard },
-        handler: async ({ payload }) => ({ text: `Hello, ${payload.name}!` }),
-      });
-      const events: string[] = [];
-      const listening = server.onGreeted({
-        params: { tenant_id: 'v4' },
-        handler: async ({ payload }) => {
-          events.push(payload.name);
-        },
-      });
-      await Promise.all([replying.ready, listening.ready]);
-      const client = new GreeterClient(nc);
-      const reply = await client.requestGreeting({ params: { tenant_id: 'v4' }, payload: { name: 'Ada' } });
-      client.publishGreeted({ params: { tenant_id: 'v4' }, payload: { name: 'Ada', at: new Date().toISOString() } });
-      await nc.flush();
-      await server.drain();
-      expect(reply).toEqual({ text: 'Hello, Ada!' });
-      expect(events).toEqual(['Ada']);
-    } finally {
-      await nc.close();
-    }
-  });
+  test.each([
+    ['contract 4', v4.GreeterClient, v4.GreeterServer],
+    ['contract 5 (generated before streaming replies)', v5.GreeterClient, v5.GreeterServer],
+  ] as const)(
+    'codegen contract - code generated for %s still answers a request and delivers an event',
+    async (_, GreeterClient, GreeterServer) => {
+      const nc = await connect({ servers: inject('natsUrl') });
+      try {
+        const server = new GreeterServer(nc, { service: false });
+        const replying = server.replyGreeting({
+          params: { tenant_id: wildcard },
+          handler: async ({ payload }) => ({ text: `Hello, ${payload.name}!` }),
+        });
+        const events: string[] = [];
+        const listening = server.onGreeted({
+          params: { tenant_id: 'v4' },
+          handler: async ({ payload }) => {
+            events.push(payload.name);
+          },
+        });
+        await Promise.all([replying.ready, listening.ready]);
+        const client = new GreeterClient(nc);
+        const reply = await client.requestGreeting({ params: { tenant_id: 'v4' }, payload: { name: 'Ada' } });
+        client.publishGreeted({ params: { tenant_id: 'v4' }, payload: { name: 'Ada', at: new Date().toISOString() } });
+        await nc.flush();
+        await server.drain();
+        expect(reply).toEqual({ text: 'Hello, Ada!' });
+        expect(events).toEqual(['Ada']);
+      } finally {
+        await nc.close();
+      }
+    },
+  );
 });

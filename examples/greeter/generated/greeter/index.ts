@@ -34,4 +34,4 @@ export type {
  * The codegen contract this code was generated for. If this line fails to compile, the installed
  * asyncapi-nats ships another contract: regenerate with it (npx asyncapi-nats generate).
  */
-export const codegenContract: 6 = CODEGEN_CONTRACT;
+export const codegenContract: 5 = CODEGEN_CONTRACT;

@@ -186,10 +186,7 @@ export function reply<TMsg, TReply>(
       noReplySubject(ctx, msg, t0, trace);
       return;
     }
-    const m =
-      routed === undefined
-        ? checkRequest(ctx, msg, t0, trace, validateReceive)
-        : received(ctx, msg, routed.checked.payload, routed.checked.headers, routed.params);
+    const m = checkRequest(ctx, msg, t0, trace, validateReceive, routed);
     if (m === undefined) return;
     let result: TReply | Promise<TReply>;
     try {
@@ -229,6 +226,7 @@ export function busy(ctx: Context, msg: Msg): void {
 /**
  * Decodes and checks a request (`reply` and `replyStream`): what its handler receives, or undefined
  * once it has been answered 400 (malformed JSON, a bad subject parameter, an invalid payload or headers).
+ * A request of a shared channel (`routed`) was decoded and checked when it was routed.
  */
 export function checkRequest(
   ctx: Context,
@@ -236,7 +234,9 @@ export function checkRequest(
   t0: number,
   trace: Trace | undefined,
   validate: boolean,
+  routed: Routed | undefined,
 ): object | undefined {
+  if (routed !== undefined) return received(ctx, msg, routed.checked.payload, routed.checked.headers, routed.params);
   const { op } = ctx;
   let payload: unknown;
   try {
@@ -783,7 +783,7 @@ function receive(ctx: Context, msg: Msg, validate: boolean, t0: number, trace: T
 }
 
 /** What a handler receives. */
-export function received(
+function received(
   ctx: Context,
   msg: Msg,
   payload: unknown,

@@ -10,7 +10,7 @@ import {
   type StreamCancelReason,
   ValidationError,
 } from './errors.js';
-import { busy, type Context, checkRequest, listen, noReplySubject, received, respondError } from './server.js';
+import { busy, type Context, checkRequest, listen, noReplySubject, respondError } from './server.js';
 import {
   ACK_HEADER,
   CONTROL_HEADER,
@@ -73,10 +73,7 @@ export function replyStream<TMsg, TChunk, TEnd>(
       respondError(ctx, msg, 400, text, t0, trace);
       return;
     }
-    const m =
-      routed === undefined
-        ? checkRequest(ctx, msg, t0, trace, validateReceive)
-        : received(ctx, msg, routed.checked.payload, routed.checked.headers, routed.params);
+    const m = checkRequest(ctx, msg, t0, trace, validateReceive, routed);
     if (m === undefined) return;
     streams.start(ctx, msg, m, t0, trace, handler as (m: object) => StreamHandlerResult<unknown, unknown>);
   });
